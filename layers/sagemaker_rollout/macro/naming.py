@@ -1,0 +1,79 @@
+"""Names the macro computes: logical ids, the endpoint name, alarm names, SageMaker's metric catalogue."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "ENDPOINT_NAME_RE",
+    "INSTANCE_NAMESPACE",
+    "INVOCATION_NAMESPACE",
+    "MAX_ALARM_NAME_SUFFIX",
+    "VARIANT_METRICS",
+    "alarm_name",
+    "alarm_suffix",
+    "default_endpoint_name",
+    "pascal",
+]
+
+#: SageMaker endpoint and variant names.
+ENDPOINT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+INVOCATION_NAMESPACE = "AWS/SageMaker"
+INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+
+#: Variant metric -> (namespace, default statistic). Dimensions are EndpointName and VariantName.
+VARIANT_METRICS: dict[str, tuple[str, str]] = {
+    "Invocations": (INVOCATION_NAMESPACE, "Sum"),
+    "Invocation4XXErrors": (INVOCATION_NAMESPACE, "Sum"),
+    "Invocation5XXErrors": (INVOCATION_NAMESPACE, "Sum"),
+    "InvocationModelErrors": (INVOCATION_NAMESPACE, "Sum"),
+    "InvocationsPerInstance": (INVOCATION_NAMESPACE, "Sum"),
+    "ModelLatency": (INVOCATION_NAMESPACE, "Average"),
+    "OverheadLatency": (INVOCATION_NAMESPACE, "Average"),
+    "CPUUtilization": (INSTANCE_NAMESPACE, "Average"),
+    "MemoryUtilization": (INSTANCE_NAMESPACE, "Average"),
+    "DiskUtilization": (INSTANCE_NAMESPACE, "Average"),
+    "GPUUtilization": (INSTANCE_NAMESPACE, "Average"),
+    "GPUMemoryUtilization": (INSTANCE_NAMESPACE, "Average"),
+}
+
+#: CloudWatch alarm names are at most 255 characters and stack names at most 128: the part after
+#: ``${AWS::StackName}-`` may use the rest.
+MAX_ALARM_NAME_SUFFIX = 255 - 128 - 1
+
+#: Characters of the logical id kept in the default endpoint name (``<id>-<stack uuid>``, 63 max).
+_DEFAULT_NAME_PREFIX = 63 - 36 - 1
+
+
+def pascal(name: str) -> str:
+    """``model-a`` -> ``ModelA``: the part of a logical id that comes from a variant name."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def default_endpoint_name(logical_id: str) -> dict[str, Any]:
+    """The endpoint name when the user gives none: ``<logical id, lowercased>-<stack uuid>``.
+
+    CloudFormation cannot truncate strings and stack names may be 128 characters long, while
+    SageMaker endpoint names are at most 63; the stack id's UUID (36 characters) is unique per
+    stack and stable across updates, so ``classifier-1c2fa620-982a-11e3-aff7-50e2416294e0`` is
+    valid, unique and computable without referring to the endpoint resource.
+    """
+    prefix = logical_id.lower()[:_DEFAULT_NAME_PREFIX]
+    return {
+        "Fn::Join": [
+            "-",
+            [prefix, {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}],
+        ]
+    }
+
+
+def alarm_name(logical_id: str, variant: str, metric: str) -> dict[str, Any]:
+    """``${AWS::StackName}-<logical id>-<variant>-<metric>``: known before the alarm exists."""
+    return {"Fn::Sub": f"${{AWS::StackName}}-{alarm_suffix(logical_id, variant, metric)}"}
+
+
+def alarm_suffix(logical_id: str, variant: str, metric: str) -> str:
+    """The part of an alarm name after the stack name."""
+    return f"{logical_id}-{variant}-{metric}"

@@ -1,0 +1,301 @@
+"""Decide what an update does: pure, no AWS.
+
+:func:`plan_update` turns (what runs now, what the template asks for) into a :class:`Plan`. The
+provider executes plans; ``sagemaker-rollout plan`` prints them. Both use this module, so what
+``plan`` shows is what the provider does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagemaker_rollout.spec import EndpointSpec, RolloutEstimate
+
+__all__ = [
+    "BUSY_STATUSES",
+    "CurrentEndpoint",
+    "Plan",
+    "VariantChange",
+    "plan_create",
+    "plan_update",
+    "scalable_resource_id",
+]
+
+BUSY_STATUSES = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+
+# Fields whose change SageMaker refuses while the variant is registered with autoscaling.
+_SCALING_BLOCKERS = ("InstanceType",)
+_COMPARED = (
+    "ModelName",
+    "InstanceType",
+    "InitialInstanceCount",
+    "InitialVariantWeight",
+    "ServerlessConfig",
+    "VolumeSizeInGB",
+    "ModelDataDownloadTimeoutInSeconds",
+    "ContainerStartupHealthCheckTimeoutInSeconds",
+    "ManagedInstanceScaling",
+    "RoutingConfig",
+    "InferenceAmiVersion",
+    "AcceleratorType",
+)
+
+
+def scalable_resource_id(endpoint_name: str, variant_name: str) -> str:
+    """Application Auto Scaling ResourceId of a SageMaker variant."""
+    return f"endpoint/{endpoint_name}/variant/{variant_name}"
+
+
+@dataclass(frozen=True)
+class CurrentEndpoint:
+    """What runs now, as read from SageMaker and Application Auto Scaling.
+
+    Attributes
+    ----------
+    name:
+        Endpoint name.
+    status:
+        ``EndpointStatus``.
+    config_name:
+        Endpoint config in use.
+    variants:
+        ProductionVariants of that config (``DescribeEndpointConfig``); empty if the config is gone.
+    live_variants:
+        ``DescribeEndpoint`` variants (current counts and weights).
+    tags:
+        Tags on the endpoint.
+    autoscaled:
+        Names of variants registered as scalable targets.
+    failure_reason:
+        ``FailureReason`` if SageMaker reports one.
+    """
+
+    name: str
+    status: str
+    config_name: str
+    variants: tuple[Mapping[str, Any], ...] = ()
+    live_variants: tuple[Mapping[str, Any], ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    autoscaled: frozenset[str] = frozenset()
+    failure_reason: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether SageMaker refuses an update now (it must be waited for)."""
+        return self.status in BUSY_STATUSES
+
+
+@dataclass(frozen=True)
+class VariantChange:
+    """How one production variant changes: ``added``, ``removed``, ``changed`` or ``unchanged``."""
+
+    name: str
+    kind: str
+    fields: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if self.kind != "changed":
+            return f"{self.name}: {self.kind}"
+        diffs = ", ".join(f"{key} {old!r} -> {new!r}" for key, (old, new) in sorted(self.fields.items()))
+        return f"{self.name}: {diffs}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the provider will do.
+
+    Attributes
+    ----------
+    action:
+        ``create`` (new endpoint), ``rollout`` (new config, UpdateEndpoint), ``retag`` (tags
+        only), ``none`` (nothing to change) or ``wait`` (endpoint busy: wait, then plan again).
+    endpoint_name, config_name, previous_config_name:
+        Names involved.
+    variant_changes:
+        Per-variant differences between the running config and the desired one.
+    suspend_autoscaling:
+        Variants whose scalable targets must be deregistered around the rollout.
+    estimate:
+        Strategy, steps and worst-case duration.
+    tags_to_add, tag_keys_to_remove:
+        Tag changes on the endpoint.
+    warnings:
+        Things the user should know (capacity retained, exclusions).
+    """
+
+    action: str
+    endpoint_name: str
+    config_name: str
+    previous_config_name: str | None
+    estimate: RolloutEstimate
+    service_timeout: int
+    variant_changes: tuple[VariantChange, ...] = ()
+    suspend_autoscaling: tuple[str, ...] = ()
+    tags_to_add: tuple[Mapping[str, str], ...] = ()
+    tag_keys_to_remove: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def needs_rollout(self) -> bool:
+        return self.action in ("create", "rollout")
+
+    def summary(self) -> str:
+        """One line, for logs and the CLI."""
+        if self.action == "none":
+            return f"{self.endpoint_name}: no rollout needed, endpoint already runs {self.config_name}"
+        if self.action == "retag":
+            return f"{self.endpoint_name}: no rollout needed, tags only"
+        if self.action == "wait":
+            return f"{self.endpoint_name}: endpoint busy, waiting before planning"
+        if self.action == "create":
+            return f"{self.endpoint_name}: create with {self.config_name}"
+        suspended = f", suspend autoscaling on {', '.join(self.suspend_autoscaling)}" if self.suspend_autoscaling else ""
+        return (
+            f"{self.endpoint_name}: roll out {self.config_name} ({self.estimate.strategy}, worst case "
+            f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s){suspended}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``plan --json``)."""
+        return {
+            "action": self.action,
+            "endpointName": self.endpoint_name,
+            "endpointConfigName": self.config_name,
+            "previousEndpointConfigName": self.previous_config_name,
+            "rolloutNeeded": self.needs_rollout,
+            "strategy": self.estimate.strategy,
+            "steps": list(self.estimate.steps),
+            "worstCaseSeconds": self.estimate.worst_case_seconds,
+            "timeLimitSeconds": self.service_timeout,
+            "rollbackAlarms": list(self.estimate.alarms),
+            "variants": [
+                {"name": c.name, "change": c.kind, "fields": {k: [o, n] for k, (o, n) in c.fields.items()}}
+                for c in self.variant_changes
+            ],
+            "suspendAutoscaling": list(self.suspend_autoscaling),
+            "tagsToAdd": [dict(t) for t in self.tags_to_add],
+            "tagKeysToRemove": list(self.tag_keys_to_remove),
+            "warnings": list(self.warnings),
+        }
+
+
+def _by_name(variants: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {str(v.get("VariantName")): v for v in variants}
+
+
+def diff_variants(
+    current: Sequence[Mapping[str, Any]], desired: Sequence[Mapping[str, Any]]
+) -> tuple[VariantChange, ...]:
+    """Per-variant differences, in desired order then removed ones."""
+    old, new = _by_name(current), _by_name(desired)
+    changes = []
+    for name, variant in new.items():
+        if name not in old:
+            changes.append(VariantChange(name, "added"))
+            continue
+        before = old[name]
+        fields = {
+            key: (before.get(key), variant.get(key))
+            for key in _COMPARED
+            if _norm(before.get(key)) != _norm(variant.get(key))
+        }
+        changes.append(VariantChange(name, "changed" if fields else "unchanged", fields))
+    changes += [VariantChange(name, "removed") for name in old if name not in new]
+    return tuple(changes)
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _tag_changes(
+    current: Mapping[str, str], desired: Sequence[Mapping[str, str]], previous_keys: Iterable[str]
+) -> tuple[tuple[Mapping[str, str], ...], tuple[str, ...]]:
+    wanted = {t["Key"]: t["Value"] for t in desired}
+    to_add = tuple({"Key": k, "Value": v} for k, v in sorted(wanted.items()) if current.get(k) != v)
+    # Only keys the template set before are removed; tags added by others are left alone.
+    to_remove = tuple(sorted(k for k in set(previous_keys) if k not in wanted and k in current))
+    return to_add, to_remove
+
+
+def plan_create(spec: EndpointSpec, endpoint_name: str, config_name: str) -> Plan:
+    """Plan for an endpoint that does not exist yet."""
+    return Plan(
+        action="create",
+        endpoint_name=endpoint_name,
+        config_name=config_name,
+        previous_config_name=None,
+        estimate=spec.estimate,
+        service_timeout=spec.service_timeout,
+        variant_changes=tuple(VariantChange(str(v.get("VariantName")), "added") for v in spec.variants),
+        tags_to_add=tuple(spec.tags),
+    )
+
+
+def plan_update(
+    current: CurrentEndpoint,
+    desired: EndpointSpec,
+    config_name: str,
+    *,
+    previous_tag_keys: Iterable[str] = (),
+) -> Plan:
+    """Plan the update of a running endpoint towards ``desired``.
+
+    Parameters
+    ----------
+    current:
+        What runs now.
+    desired:
+        The template's properties.
+    config_name:
+        Name of the desired endpoint config (content-hashed).
+    previous_tag_keys:
+        Tag keys the previous properties set (only those are ever removed).
+    """
+    tags_to_add, tags_to_remove = _tag_changes(current.tags, desired.tags, previous_tag_keys)
+    changes = diff_variants(current.variants, desired.variants)
+    common = dict(
+        endpoint_name=current.name,
+        config_name=config_name,
+        previous_config_name=current.config_name,
+        estimate=desired.estimate,
+        service_timeout=desired.service_timeout,
+        variant_changes=changes,
+        tags_to_add=tags_to_add,
+        tag_keys_to_remove=tags_to_remove,
+    )
+    if current.busy:
+        return Plan(action="wait", **common)  # type: ignore[arg-type]
+    if current.config_name == config_name:
+        action = "retag" if tags_to_add or tags_to_remove else "none"
+        return Plan(action=action, **common)  # type: ignore[arg-type]
+    suspend = tuple(
+        change.name
+        for change in changes
+        if change.name in current.autoscaled
+        and (change.kind == "removed" or any(key in change.fields for key in _SCALING_BLOCKERS))
+    )
+    warnings = []
+    if desired.retain_all_variant_properties:
+        kept = [c.name for c in changes if c.kind in ("changed", "unchanged")]
+        if kept:
+            warnings.append(
+                "RetainAllVariantProperties: current instance counts and weights of "
+                f"{', '.join(kept)} are kept (InitialInstanceCount / InitialVariantWeight changes are ignored)"
+            )
+    for excluded in desired.exclude_retained_variant_properties or ():
+        warnings.append(f"ExcludeRetainedVariantProperties: {excluded.get('VariantPropertyType')} taken from the template")
+    if suspend:
+        warnings.append(
+            f"autoscaling on {', '.join(suspend)} is suspended during the rollout and restored afterwards"
+        )
+    if not desired.estimate.alarms and desired.deployment_config:
+        warnings.append("no AutoRollbackConfiguration alarms: only SageMaker's own health checks roll back")
+    if not desired.deployment_config:
+        warnings.append("no DeploymentConfig: SageMaker shifts all traffic at once without baking or alarms")
+    return Plan(action="rollout", suspend_autoscaling=suspend, warnings=tuple(warnings), **common)  # type: ignore[arg-type]

@@ -1,0 +1,8 @@
+"""The ``Custom::SageMakerEndpoint`` provider: handler, executor, autoscaling, runtime."""
+
+from __future__ import annotations
+
+from sagemaker_rollout.provider.handler import configure, handler
+from sagemaker_rollout.provider.runtime import ProviderRuntime, ProviderSettings
+
+__all__ = ["ProviderRuntime", "ProviderSettings", "configure", "handler"]

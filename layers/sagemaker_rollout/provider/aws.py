@@ -1,0 +1,76 @@
+"""The provider's AWS calls: retried on the provider's clock, errors classified."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from sagemaker_rollout.clock import Clock
+
+__all__ = ["AwsCallError", "call", "error_code", "error_message", "is_not_found", "tags_of"]
+
+_RETRYABLE = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalFailure",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ConcurrentUpdateException",
+    }
+)
+_ATTEMPTS = 6
+
+
+class AwsCallError(RuntimeError):
+    """An AWS call failed for good (after retries); ``str()`` says which call and why."""
+
+
+def error_code(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def error_message(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Message", str(error)))
+    return str(error)
+
+
+def is_not_found(error: BaseException) -> bool:
+    """SageMaker's "Could not find ..." (a ValidationException) or a ResourceNotFound."""
+    code = error_code(error)
+    message = error_message(error).lower()
+    return code in ("ResourceNotFound", "ResourceNotFoundException", "ObjectNotFoundException") or (
+        code == "ValidationException" and ("could not find" in message or "no scalable target found" in message)
+    )
+
+
+def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """Call ``method(**kwargs)``, retrying throttling and transient errors with backoff on ``clock``.
+
+    botocore's own retries are off (``max_attempts=1``) so that every wait happens on the injected
+    clock: simulated in tests and the demo, real in Lambda.
+    """
+    delay = 1.0
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return method(**kwargs)
+        except (ClientError, ConnectionError, HTTPClientError) as error:
+            transient = isinstance(error, ConnectionError | HTTPClientError) or error_code(error) in _RETRYABLE
+            if not transient or attempt == _ATTEMPTS:
+                raise
+            clock.sleep(delay)
+            delay = min(delay * 2, 20.0)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def tags_of(response: Mapping[str, Any]) -> dict[str, str]:
+    """``ListTags`` response -> {key: value}."""
+    return {t["Key"]: t["Value"] for t in response.get("Tags", [])}

@@ -1,0 +1,80 @@
+"""What the provider runs on: clock, boto3 session, settings. Injected, built lazily."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagemaker_rollout.clock import Clock, SystemClock
+
+__all__ = ["ProviderRuntime", "ProviderSettings"]
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Tunables of the wait loop.
+
+    Attributes
+    ----------
+    poll_interval:
+        Seconds between two DescribeEndpoint calls while waiting (a settled endpoint is noticed
+        within this time).
+    handoff_margin:
+        Lambda time (s) kept back to hand the wait over to a fresh invocation.
+    response_margin:
+        The provider answers CloudFormation this many seconds before the request's
+        ``ServiceTimeout`` runs out.
+    sleep_on_delete:
+        crhelper's pause before answering a Delete (log flushing); 0 because the provider lives in
+        its own stack.
+    """
+
+    poll_interval: float = 10.0
+    handoff_margin: float = 60.0
+    response_margin: float = 120.0
+    sleep_on_delete: int = 0
+
+
+@dataclass
+class ProviderRuntime:
+    """Clock, AWS session and settings for one provider instance.
+
+    Parameters
+    ----------
+    clock:
+        Time source; :class:`~sagemaker_rollout.clock.SystemClock` in Lambda.
+    session:
+        boto3 session the clients come from; a default ``boto3.Session()`` is built on first use.
+    settings:
+        Wait-loop tunables.
+    ssl_verify:
+        Passed to crhelper for the HTTPS PUT of the response (CA bundle path, ``False`` or ``None``).
+    listener:
+        Called with (kind, text) at every step of a request (the demo prints them).
+    """
+
+    clock: Clock = field(default_factory=SystemClock)
+    session: Any = None
+    settings: ProviderSettings = field(default_factory=ProviderSettings)
+    ssl_verify: str | bool | None = None
+    listener: Callable[[str, str], None] | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def client(self, service: str) -> Any:
+        """Return a cached boto3 client for ``service``, built on first use."""
+        with self._lock:
+            if service not in self._clients:
+                if self.session is None:
+                    import boto3
+
+                    self.session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
+                from botocore.config import Config
+
+                self._clients[service] = self.session.client(
+                    service, config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=60)
+                )
+            return self._clients[service]

@@ -1,0 +1,28 @@
+"""A SageMaker endpoint simulator on moto: real lifecycle, update and rollback semantics.
+
+moto alone has no ``UpdateEndpoint`` and its endpoints are ``InService`` at once. Activated with
+``with sim:`` inside ``mock_aws()``, :class:`SageMakerSimulator` adds ``Creating`` / ``Updating`` /
+``RollingBack`` / ``Deleting`` timelines on an injected clock, guarded deployments with alarm-based
+auto-rollback, the autoscaling guard of ``UpdateEndpoint`` and fault injection. Importing this
+package does not import moto.
+"""
+
+from __future__ import annotations
+
+from sagemaker_rollout.simulator.core import DeletedConfigInUse, SageMakerSimulator, Transition
+from sagemaker_rollout.simulator.errors import SimulatedServiceError, SimulatorError
+from sagemaker_rollout.simulator.plan import DeploymentConfigError, Phase, UpdatePlan, plan_update
+from sagemaker_rollout.simulator.timings import Timings
+
+__all__ = [
+    "DeletedConfigInUse",
+    "DeploymentConfigError",
+    "Phase",
+    "SageMakerSimulator",
+    "SimulatedServiceError",
+    "SimulatorError",
+    "Timings",
+    "Transition",
+    "UpdatePlan",
+    "plan_update",
+]

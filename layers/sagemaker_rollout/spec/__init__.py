@@ -1,0 +1,26 @@
+"""Properties of ``Custom::SageMakerEndpoint``: schema, coercion, SageMaker's rules, estimates."""
+
+from __future__ import annotations
+
+from sagemaker_rollout.spec.deployment import RolloutEstimate, check_deployment_config, estimate_rollout, strategy_of
+from sagemaker_rollout.spec.endpoint import (
+    OWNER_TAG_PREFIX,
+    EndpointSpec,
+    parse_endpoint_properties,
+    validate_endpoint_properties,
+)
+from sagemaker_rollout.spec.errors import PropertyError
+from sagemaker_rollout.spec.shapes import is_intrinsic
+
+__all__ = [
+    "OWNER_TAG_PREFIX",
+    "EndpointSpec",
+    "PropertyError",
+    "RolloutEstimate",
+    "check_deployment_config",
+    "estimate_rollout",
+    "is_intrinsic",
+    "parse_endpoint_properties",
+    "strategy_of",
+    "validate_endpoint_properties",
+]

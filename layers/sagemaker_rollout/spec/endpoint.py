@@ -1,0 +1,269 @@
+"""The properties of ``Custom::SageMakerEndpoint``: one schema, coercion and every rule.
+
+Property names mirror CreateEndpointConfig / CreateEndpoint / UpdateEndpoint; their types,
+ranges and patterns come from SageMaker's API model (:mod:`sagemaker_rollout.spec.shapes`). The
+rules SageMaker only enforces at run time (or that the provider adds) are checked here too, so a
+bad template fails before anything changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sagemaker_rollout.spec.deployment import RolloutEstimate, check_deployment_config
+from sagemaker_rollout.spec.errors import PropertyError
+from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
+
+__all__ = [
+    "OWNER_TAG_PREFIX",
+    "EndpointSpec",
+    "parse_endpoint_properties",
+    "validate_endpoint_properties",
+]
+
+OWNER_TAG_PREFIX = "sagemaker-rollout:"
+"""Tags under this prefix are the provider's own (ownership); users may not set them."""
+
+MAX_SERVICE_TIMEOUT = 3600
+_NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+_INSTANCE_TYPE_RE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
+_MAX_USER_TAGS = 46  # SageMaker allows 50 tags; the provider adds 4
+_UPDATE_KEYS = (
+    "DeploymentConfig",
+    "RetainAllVariantProperties",
+    "ExcludeRetainedVariantProperties",
+    "RetainDeploymentConfig",
+)
+_OWN_KEYS = ("ServiceToken", "EndpointName", "Tags", "ServiceTimeout")
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Validated, coerced properties of one ``Custom::SageMakerEndpoint``.
+
+    Attributes
+    ----------
+    endpoint_name:
+        The name asked for, or None (the provider derives one).
+    config:
+        CreateEndpointConfig arguments except ``EndpointConfigName`` and ``Tags``.
+    deployment_config:
+        UpdateEndpoint ``DeploymentConfig``, or None.
+    retain_all_variant_properties:
+        Default True: autoscaled counts and weights survive an update.
+    exclude_retained_variant_properties:
+        As in UpdateEndpoint, or None.
+    retain_deployment_config:
+        As in UpdateEndpoint, or None.
+    tags:
+        User tags, ``[{"Key": ..., "Value": ...}]``.
+    service_timeout:
+        The request's time limit in seconds (CloudFormation's ``ServiceTimeout``).
+    estimate:
+        Worst-case rollout estimate the spec was checked against.
+    """
+
+    endpoint_name: str | None
+    config: Mapping[str, Any]
+    deployment_config: Mapping[str, Any] | None
+    retain_all_variant_properties: bool
+    exclude_retained_variant_properties: tuple[Mapping[str, Any], ...] | None
+    retain_deployment_config: bool | None
+    tags: tuple[Mapping[str, str], ...]
+    service_timeout: int
+    estimate: RolloutEstimate
+
+    @property
+    def variants(self) -> list[Mapping[str, Any]]:
+        """The production variants."""
+        return list(self.config["ProductionVariants"])
+
+    @property
+    def config_digest(self) -> str:
+        """Hash of the endpoint-config content: same content, same digest (idempotent names)."""
+        canonical = json.dumps(self.config, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def update_arguments(self) -> dict[str, Any]:
+        """UpdateEndpoint arguments other than the endpoint and config names."""
+        args: dict[str, Any] = {"RetainAllVariantProperties": self.retain_all_variant_properties}
+        if self.deployment_config:
+            args["DeploymentConfig"] = dict(self.deployment_config)
+        if self.exclude_retained_variant_properties is not None:
+            args["ExcludeRetainedVariantProperties"] = [dict(x) for x in self.exclude_retained_variant_properties]
+        if self.retain_deployment_config is not None:
+            args["RetainDeploymentConfig"] = self.retain_deployment_config
+        return args
+
+
+def validate_endpoint_properties(properties: Mapping[str, Any]) -> None:
+    """Raise :class:`PropertyError` if ``properties`` would be refused; intrinsics are tolerated.
+
+    Used by the macro and the linter on templates whose values CloudFormation has not resolved yet.
+    """
+    parse_endpoint_properties(properties, allow_intrinsics=True)
+
+
+def _allowed_keys() -> list[str]:
+    config_keys = [k for k in operation_input("CreateEndpointConfig").members if k not in ("EndpointConfigName", "Tags")]
+    return sorted({*config_keys, *_UPDATE_KEYS, *_OWN_KEYS})
+
+
+def parse_endpoint_properties(
+    properties: Mapping[str, Any], *, allow_intrinsics: bool = False
+) -> EndpointSpec:
+    """Coerce and validate the ``ResourceProperties`` of a ``Custom::SageMakerEndpoint``.
+
+    Parameters
+    ----------
+    properties:
+        As CloudFormation delivers them (scalars as strings).
+    allow_intrinsics:
+        Accept unresolved ``Ref`` / ``Fn::`` values (linting a template); False in the provider.
+
+    Raises
+    ------
+    PropertyError
+        One line naming the property and what is allowed.
+    """
+    if not isinstance(properties, Mapping):
+        raise PropertyError("", "resource properties must be an object")
+    config_input = operation_input("CreateEndpointConfig")
+    update_input = operation_input("UpdateEndpoint")
+    allowed = _allowed_keys()
+    unknown = sorted(str(k) for k in properties if k not in allowed)
+    if unknown:
+        raise PropertyError(unknown[0], unknown_reason(unknown[0], allowed, "the resource"))
+    if "ProductionVariants" not in properties:
+        raise PropertyError("ProductionVariants", "is required (1-10 production variants)")
+
+    def field(shape: Any, key: str) -> Any:
+        return coerce(shape.members[key], properties[key], key, allow_intrinsics=allow_intrinsics)
+
+    config: dict[str, Any] = {}
+    for key in config_input.members:
+        if key in properties and key not in ("EndpointConfigName", "Tags"):
+            config[key] = field(config_input, key)
+    update = {key: field(update_input, key) for key in _UPDATE_KEYS if key in properties}
+
+    name = properties.get("EndpointName")
+    if name is not None and not (allow_intrinsics and is_intrinsic(name)):
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+            raise PropertyError(
+                "EndpointName",
+                f"{name!r} is not a valid endpoint name: 1-63 letters, digits and hyphens, "
+                "starting and ending with a letter or digit",
+            )
+    tags = _tags(properties.get("Tags"), allow_intrinsics)
+    timeout = MAX_SERVICE_TIMEOUT
+    if "ServiceTimeout" in properties:
+        raw = properties["ServiceTimeout"]
+        if not (allow_intrinsics and is_intrinsic(raw)):
+            timeout = _timeout(raw)
+
+    _check_variants(config.get("ProductionVariants", []), "ProductionVariants")
+    _check_variants(config.get("ShadowProductionVariants", []), "ShadowProductionVariants")
+    _check_unique_names(config)
+    serverless = [v for v in config["ProductionVariants"] if isinstance(v, Mapping) and "ServerlessConfig" in v]
+    if serverless and "AsyncInferenceConfig" in config:
+        raise PropertyError("AsyncInferenceConfig", "asynchronous inference is not supported on serverless variants")
+    retain = update.get("RetainAllVariantProperties", True)
+    deployment = update.get("DeploymentConfig")
+    estimate = check_deployment_config(
+        deployment if isinstance(deployment, Mapping) else None,
+        [v for v in config["ProductionVariants"] if isinstance(v, Mapping)],
+        service_timeout=timeout,
+    )
+    excluded = update.get("ExcludeRetainedVariantProperties")
+    return EndpointSpec(
+        endpoint_name=name if isinstance(name, str) else None,
+        config=config,
+        deployment_config=deployment if isinstance(deployment, Mapping) else None,
+        retain_all_variant_properties=retain if isinstance(retain, bool) else True,
+        exclude_retained_variant_properties=tuple(excluded) if isinstance(excluded, list) else None,
+        retain_deployment_config=update.get("RetainDeploymentConfig"),
+        tags=tags,
+        service_timeout=timeout,
+        estimate=estimate,
+    )
+
+
+def _timeout(raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise PropertyError("ServiceTimeout", f"{raw!r} must be a whole number of seconds, 1-3600") from None
+    if not 1 <= value <= MAX_SERVICE_TIMEOUT:
+        raise PropertyError("ServiceTimeout", f"{value} is outside 1-{MAX_SERVICE_TIMEOUT} seconds")
+    return value
+
+
+def _tags(raw: Any, allow_intrinsics: bool) -> tuple[Mapping[str, str], ...]:
+    if raw is None:
+        return ()
+    shape = operation_input("CreateEndpoint").members["Tags"]
+    tags = coerce(shape, raw, "Tags", allow_intrinsics=allow_intrinsics)
+    if not isinstance(tags, list):
+        return ()
+    if len(tags) > _MAX_USER_TAGS:
+        raise PropertyError("Tags", f"allows at most {_MAX_USER_TAGS} tags (SageMaker's 50 less 4 the provider adds)")
+    seen: set[str] = set()
+    for index, tag in enumerate(tags):
+        key = tag.get("Key") if isinstance(tag, Mapping) else None
+        if not isinstance(key, str):
+            continue
+        if key.startswith(OWNER_TAG_PREFIX) or key.lower().startswith("aws:"):
+            raise PropertyError(f"Tags[{index}].Key", f"{key!r} is reserved (prefixes {OWNER_TAG_PREFIX} and aws:)")
+        if key in seen:
+            raise PropertyError(f"Tags[{index}].Key", f"duplicate tag key {key!r}")
+        seen.add(key)
+    return tuple(tags)
+
+
+def _check_variants(variants: list[Any], path: str) -> None:
+    for index, variant in enumerate(variants):
+        if not isinstance(variant, Mapping):
+            continue
+        where = f"{path}[{index}]"
+        has_type, has_serverless = "InstanceType" in variant, "ServerlessConfig" in variant
+        if has_type == has_serverless:
+            raise PropertyError(where, "set exactly one of InstanceType (with InitialInstanceCount) or ServerlessConfig")
+        if "ModelName" not in variant:
+            raise PropertyError(f"{where}.ModelName", "is required")
+        if has_type:
+            kind = variant["InstanceType"]
+            if isinstance(kind, str) and not _INSTANCE_TYPE_RE.fullmatch(kind):
+                raise PropertyError(f"{where}.InstanceType", f"{kind!r} is not an instance type like ml.c5.xlarge")
+            if "InitialInstanceCount" not in variant:
+                raise PropertyError(f"{where}.InitialInstanceCount", "is required with InstanceType (1 or more)")
+        else:
+            serverless = variant["ServerlessConfig"]
+            if isinstance(serverless, Mapping):
+                memory = serverless.get("MemorySizeInMB")
+                if isinstance(memory, int) and memory % 1024:
+                    raise PropertyError(
+                        f"{where}.ServerlessConfig.MemorySizeInMB", f"{memory} must be 1024, 2048, 3072, 4096, 5120 or 6144"
+                    )
+                provisioned, maximum = serverless.get("ProvisionedConcurrency"), serverless.get("MaxConcurrency")
+                if isinstance(provisioned, int) and isinstance(maximum, int) and provisioned > maximum:
+                    raise PropertyError(
+                        f"{where}.ServerlessConfig.ProvisionedConcurrency",
+                        f"{provisioned} is greater than MaxConcurrency {maximum}",
+                    )
+
+
+def _check_unique_names(config: Mapping[str, Any]) -> None:
+    seen: dict[str, str] = {}
+    for path in ("ProductionVariants", "ShadowProductionVariants"):
+        for index, variant in enumerate(config.get(path, [])):
+            name = variant.get("VariantName") if isinstance(variant, Mapping) else None
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                raise PropertyError(f"{path}[{index}].VariantName", f"duplicate variant name {name!r} (also {seen[name]})")
+            seen[name] = f"{path}[{index}]"

@@ -1,0 +1,92 @@
+"""Shared fixtures: simulated clock, moto, boto3 session, SageMaker simulator, provider driver.
+
+Every fixture is function-scoped. ``layers/`` is put on ``sys.path`` so the suites run without
+installing the package.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAYERS = REPO_ROOT / "layers"
+if str(LAYERS) not in sys.path:
+    sys.path.insert(0, str(LAYERS))
+
+from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The repository root (where ``template.yaml`` lives)."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    """A fresh simulated clock shared by the simulator, the provider and the driver."""
+    return SimulatedClock()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's ``mock_aws`` with fake credentials and region ``us-east-1``."""
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SAM_LOCAL"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def session(aws: None) -> Any:
+    """A boto3 session in ``us-east-1`` (clients built from it hit moto)."""
+    import boto3
+
+    return boto3.Session(region_name=REGION)
+
+
+@pytest.fixture
+def sim(aws: None, clock: SimulatedClock) -> Iterator[Any]:
+    """The SageMaker endpoint simulator, active on ``clock`` for the test."""
+    from sagemaker_rollout.simulator import SageMakerSimulator
+
+    with SageMakerSimulator(clock=clock, region=REGION, account_id=ACCOUNT_ID) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[Any]:
+    """A running driver for ``EndpointProviderFunction`` of ``template.yaml``."""
+    from sagemaker_rollout.provider import configure
+    from sagemaker_rollout.testing import CloudFormationDriver
+
+    driver = CloudFormationDriver.from_template(
+        REPO_ROOT,
+        "EndpointProviderFunction",
+        clock=clock,
+        session=session,
+        configure=configure,
+        region=REGION,
+        account_id=ACCOUNT_ID,
+    )
+    with driver:
+        yield driver
