@@ -121,7 +121,7 @@ def load(text: str) -> Any:
         On a syntax error, an unknown ``!Tag`` or a duplicate key.
     """
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)  # nosec B506 - _Loader derives from SafeLoader
     except yaml.YAMLError as err:
         raise CfnYamlError(" ".join(str(err).split())) from err
 

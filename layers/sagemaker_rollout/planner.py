@@ -152,7 +152,11 @@ class Plan:
             return f"{self.endpoint_name}: endpoint busy, waiting before planning"
         if self.action == "create":
             return f"{self.endpoint_name}: create with {self.config_name}"
-        suspended = f", suspend autoscaling on {', '.join(self.suspend_autoscaling)}" if self.suspend_autoscaling else ""
+        suspended = (
+            f", suspend autoscaling on {', '.join(self.suspend_autoscaling)}"
+            if self.suspend_autoscaling
+            else ""
+        )
         return (
             f"{self.endpoint_name}: roll out {self.config_name} ({self.estimate.strategy}, worst case "
             f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s){suspended}"
@@ -286,10 +290,13 @@ def plan_update(
         if kept:
             warnings.append(
                 "RetainAllVariantProperties: current instance counts and weights of "
-                f"{', '.join(kept)} are kept (InitialInstanceCount / InitialVariantWeight changes are ignored)"
+                f"{', '.join(kept)} are kept "
+                "(InitialInstanceCount / InitialVariantWeight changes are ignored)"
             )
     for excluded in desired.exclude_retained_variant_properties or ():
-        warnings.append(f"ExcludeRetainedVariantProperties: {excluded.get('VariantPropertyType')} taken from the template")
+        warnings.append(
+            f"ExcludeRetainedVariantProperties: {excluded.get('VariantPropertyType')} taken from the template"
+        )
     if suspend:
         warnings.append(
             f"autoscaling on {', '.join(suspend)} is suspended during the rollout and restored afterwards"

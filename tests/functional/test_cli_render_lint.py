@@ -9,7 +9,6 @@ from pathlib import Path
 
 import cfnlint.api
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.cli import main
 
@@ -29,18 +28,26 @@ def test_cli_render_example_prints_expanded_template(name: str, capsys: pytest.C
     assert "Transform" not in rendered
     types = {resource["Type"] for resource in rendered["Resources"].values()}
     assert "Custom::SageMakerEndpoint" in types and "SageMakerRollout::Endpoint" not in types
-    tokens = [r["Properties"]["ServiceToken"] for r in rendered["Resources"].values()
-              if r["Type"] == "Custom::SageMakerEndpoint"]
+    tokens = [
+        r["Properties"]["ServiceToken"]
+        for r in rendered["Resources"].values()
+        if r["Type"] == "Custom::SageMakerEndpoint"
+    ]
     assert tokens == [{"Fn::ImportValue": "sagemaker-rollout-EndpointProviderArn"}]
     # AND cfn-lint finds nothing at all in it
     assert [str(match) for match in cfnlint.api.lint(cfn_yaml.dump(rendered), regions=["us-east-1"])] == []
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_cli_lint_example_exits_zero(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    # GIVEN an example template
+LINTED = [REPO / "templates" / f"{name}.yaml" for name in EXAMPLES] + sorted(
+    (REPO / "tests" / "golden").glob("*.input.yaml")
+)
+
+
+@pytest.mark.parametrize("source", LINTED, ids=[path.name for path in LINTED])
+def test_cli_lint_example_exits_zero(source: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an example template or a golden input
     # WHEN linting it
-    status = main(["lint", str(REPO / "templates" / f"{name}.yaml")])
+    status = main(["lint", str(source)])
     # THEN it is clean
     out = capsys.readouterr().out
     assert status == 0, out
@@ -49,8 +56,14 @@ def test_cli_lint_example_exits_zero(name: str, capsys: pytest.CaptureFixture[st
 
 def test_cli_render_parameters_and_service_token_are_applied(capsys: pytest.CaptureFixture[str]) -> None:
     # GIVEN the A/B example, a parameter override and an explicit service token
-    args = ["render", str(REPO / "templates" / "ab-test.yaml"), "--parameter", "InstanceType=ml.m5.xlarge",
-            "--service-token", TOKEN]
+    args = [
+        "render",
+        str(REPO / "templates" / "ab-test.yaml"),
+        "--parameter",
+        "InstanceType=ml.m5.xlarge",
+        "--service-token",
+        TOKEN,
+    ]
     # WHEN rendering
     status = main(args)
     rendered = cfn_yaml.load(capsys.readouterr().out)
@@ -61,7 +74,9 @@ def test_cli_render_parameters_and_service_token_are_applied(capsys: pytest.Capt
     assert endpoint["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
 
 
-def test_cli_render_parameter_value_feeds_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_render_parameter_value_feeds_validation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a template whose instance type comes from a parameter
     template = tmp_path / "t.yaml"
     template.write_text(
@@ -75,12 +90,15 @@ def test_cli_render_parameter_value_feeds_validation(tmp_path: Path, capsys: pyt
     # THEN the macro refuses it with the located message on stderr
     assert status == 1
     assert capsys.readouterr().err.strip() == (
-        "sagemaker-rollout: Ep.Variants[0].AutoScaling: autoscaling is not supported on burstable instance type "
+        "sagemaker-rollout: Ep.Variants[0].AutoScaling: autoscaling is not supported on burstable instance "
+        "type "
         "ml.t3.medium (ml.t*); use another instance family or remove AutoScaling"
     )
 
 
-def test_cli_lint_refused_compact_template_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_refused_compact_template_exits_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a compact template with MinCapacity > MaxCapacity
     template = tmp_path / "bad.yaml"
     template.write_text(
@@ -93,10 +111,15 @@ def test_cli_lint_refused_compact_template_exits_one(tmp_path: Path, capsys: pyt
     status = main(["lint", str(template)])
     # THEN it fails with the message format of the contract
     assert status == 1
-    assert "Classifier.Variants[0].AutoScaling: MinCapacity 5 is greater than MaxCapacity 3" in capsys.readouterr().out
+    assert (
+        "Classifier.Variants[0].AutoScaling: MinCapacity 5 is greater than MaxCapacity 3"
+        in capsys.readouterr().out
+    )
 
 
-def test_cli_lint_reports_cfn_lint_and_provider_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_reports_cfn_lint_and_provider_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a template with an invalid plain resource and a custom endpoint the provider would refuse
     template = tmp_path / "plain.yaml"
     template.write_text(
@@ -123,13 +146,18 @@ def test_cli_lint_reports_cfn_lint_and_provider_errors(tmp_path: Path, capsys: p
     ],
 )
 def test_cli_bad_input_exits_two(
-    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN a missing file, a malformed option or unparsable YAML
     (tmp_path / "t.yaml").write_text("Resources: {}\n")
     (tmp_path / "b.yaml").write_text("a: 1\na: 2\n")
-    args = [{"TEMPLATE": str(tmp_path / "t.yaml"), "BROKEN": str(tmp_path / "b.yaml")}.get(a, a) for a in args]
+    args = [
+        {"TEMPLATE": str(tmp_path / "t.yaml"), "BROKEN": str(tmp_path / "b.yaml")}.get(a, a) for a in args
+    ]
     monkeypatch.chdir(tmp_path)
     # WHEN running the command
     status = main(args)
@@ -142,9 +170,18 @@ def test_cli_module_entry_point_runs_render() -> None:
     # GIVEN the package run as a module in a fresh interpreter
     env = {**os.environ, "PYTHONPATH": str(REPO / "layers")}
     # WHEN rendering the serverless example
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "sagemaker_rollout.cli", "render", str(REPO / "templates" / "serverless.yaml")],
-        capture_output=True, text=True, env=env, check=False,
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sagemaker_rollout.cli",
+            "render",
+            str(REPO / "templates" / "serverless.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     # THEN it succeeds and prints the custom resource
     assert result.returncode == 0, result.stderr

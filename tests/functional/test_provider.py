@@ -258,7 +258,7 @@ def test_create_settle_noticed_within_15_seconds(world: World) -> None:
     # GIVEN a create that takes the simulator 300 s WHEN it is created
     response = world.create()
     # THEN CloudFormation hears within 15 s of InService
-    in_service = [t for t in world.sim.history("classifier") if t.status == "InService"][0]
+    in_service = next(t for t in world.sim.history("classifier") if t.status == "InService")
     assert 0 <= response.answered_at - in_service.time <= 15
 
 
@@ -303,7 +303,8 @@ def test_create_foreign_endpoint_same_name_fails_and_rollback_delete_leaves_it(w
     assert response.status == "FAILED"
     assert response.reason.startswith("EndpointName: endpoint classifier already exists and is not managed")
     assert response.physical_resource_id != "classifier"
-    # AND the rollback Delete (with the id the failed Create returned) leaves it alone, as does a Delete naming it
+    # AND the rollback Delete (with the id the failed Create returned) leaves it alone,
+    # as does a Delete naming it
     assert (
         world.driver.delete(response.physical_resource_id, world.props(), logical_id="Classifier").status
         == "SUCCESS"
@@ -591,7 +592,9 @@ def test_update_event_larger_than_8kb_continues_across_invocations(world: World)
     world.create()
     tags = {f"tag-{i:02d}": "v" * 200 for i in range(44)}
     props = world.props("model-a-v2", wait=1200, tags=tags)
-    event = world.driver.event("Update", props, physical_resource_id="classifier", old_properties=world.props())
+    event = world.driver.event(
+        "Update", props, physical_resource_id="classifier", old_properties=world.props()
+    )
     assert len(json.dumps(event)) > 8192
     response = world.driver.update("classifier", props, world.props(), logical_id="Classifier")
     assert response.status == "SUCCESS", response.reason

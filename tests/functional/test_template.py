@@ -26,6 +26,8 @@ TEMPLATE_PATH = REPO / "template.yaml"
 VENV_BIN = Path(sys.executable).parent
 
 Statement = dict[str, Any]
+#: SageMaker List* actions have no resource-level permissions (only ListTags has): granted on "*".
+SAGEMAKER_LIST_ONLY = {"sagemaker:ListEndpointConfigs"}
 
 
 # ------------------------------------------------------------------------------------- helpers --
@@ -209,8 +211,11 @@ def test_template_sagemaker_actions_never_on_star_and_narrowed_by_prefix(
     template: dict[str, Any],
 ) -> None:
     # GIVEN the statements that allow SageMaker actions
+    # (List* calls accept no resource ARN: they sit in their own read-only statement on "*")
     sagemaker = [
-        s for _, s in _role_statements(template) if any(a.startswith("sagemaker:") for a in _actions(s))
+        s
+        for _, s in _role_statements(template)
+        if any(a.startswith("sagemaker:") for a in _actions(s)) and set(_actions(s)) != SAGEMAKER_LIST_ONLY
     ]
     assert sagemaker
     for statement in sagemaker:
@@ -242,6 +247,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sagemaker:DeleteEndpointConfig",
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListEndpointConfigs",
         "sagemaker:AddTags",
         "sagemaker:DeleteTags",
         "sagemaker:ListTags",
@@ -269,6 +275,7 @@ def test_template_star_resource_only_for_actions_without_resource_level_permissi
 ) -> None:
     # GIVEN the actions that, per the Service Authorization Reference, accept no resource ARN
     star_only = {
+        *SAGEMAKER_LIST_ONLY,
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
         "cloudwatch:DescribeAlarms",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 
 
@@ -35,8 +34,12 @@ def test_load_short_form_becomes_long_form(text: str, expected: Any) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("a: 1\na: 2\n", "duplicate key 'a'"), ("!Bogus x", "unknown tag !Bogus"), ("!GetAtt NoDot", "LogicalId.Attribute"),
-     ("a: [1,\n", "expected")],
+    [
+        ("a: 1\na: 2\n", "duplicate key 'a'"),
+        ("!Bogus x", "unknown tag !Bogus"),
+        ("!GetAtt NoDot", "LogicalId.Attribute"),
+        ("a: [1,\n", "expected"),
+    ],
 )
 def test_load_invalid_text_raises_cfn_yaml_error(text: str, fragment: str) -> None:
     # GIVEN invalid CloudFormation YAML

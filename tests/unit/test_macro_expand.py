@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.macro import (
     DEFAULT_SERVICE_TOKEN,
@@ -37,7 +36,9 @@ def _variant(name: str = "model-a", **extra: Any) -> dict[str, Any]:
 def _template(properties: dict[str, Any], **resource: Any) -> dict[str, Any]:
     return {
         "Transform": "SageMakerRollout",
-        "Resources": {"Classifier": {"Type": "SageMakerRollout::Endpoint", "Properties": properties, **resource}},
+        "Resources": {
+            "Classifier": {"Type": "SageMakerRollout::Endpoint", "Properties": properties, **resource}
+        },
     }
 
 
@@ -103,8 +104,13 @@ def test_expand_ab_example_rollback_config_names_exactly_the_alarms() -> None:
 
 def test_expand_inline_model_creates_model_and_variant_uses_its_name() -> None:
     # GIVEN one variant with an inline single-container model
-    resources = _expand({"Variants": [_variant(Model={"Image": "img:1", "ExecutionRoleArn": ROLE,
-                                                      "Environment": {"A": "1"}})]})
+    resources = _expand(
+        {
+            "Variants": [
+                _variant(Model={"Image": "img:1", "ExecutionRoleArn": ROLE, "Environment": {"A": "1"}})
+            ]
+        }
+    )
     # WHEN expanded
     model = resources["ClassifierModelAModel"]
     variant = resources["Classifier"]["Properties"]["ProductionVariants"][0]
@@ -145,7 +151,11 @@ def test_expand_pipeline_model_with_vpc_and_isolation_maps_containers() -> None:
 
 def test_expand_model_name_variant_creates_no_model() -> None:
     # GIVEN a variant naming an existing model
-    variant = {"Name": "b", "ModelName": {"Fn::GetAtt": ["ModelB", "ModelName"]}, "InstanceType": "ml.m5.large"}
+    variant = {
+        "Name": "b",
+        "ModelName": {"Fn::GetAtt": ["ModelB", "ModelName"]},
+        "InstanceType": "ml.m5.large",
+    }
     # WHEN expanded
     resources = _expand({"Variants": [variant]})
     # THEN only the endpoint is generated and the name passes through
@@ -157,8 +167,11 @@ def test_expand_model_name_variant_creates_no_model() -> None:
 
 def test_expand_serverless_variant_has_serverless_config_and_no_instances() -> None:
     # GIVEN a serverless variant
-    variant = {"Name": "s", "ModelName": "m", "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5,
-                                                             "ProvisionedConcurrency": 1}}
+    variant = {
+        "Name": "s",
+        "ModelName": "m",
+        "Serverless": {"MemorySizeInMB": 2048, "MaxConcurrency": 5, "ProvisionedConcurrency": 1},
+    }
     # WHEN expanded
     production = _expand({"Variants": [variant]})["Classifier"]["Properties"]["ProductionVariants"][0]
     # THEN it carries ServerlessConfig only
@@ -177,7 +190,9 @@ def test_expand_without_endpoint_name_computes_a_short_unique_name() -> None:
     # WHEN looking at the endpoint name and the scalable target
     name = resources["Classifier"]["Properties"]["EndpointName"]
     # THEN the name is "<logical id>-<stack uuid>" (at most 26 + 1 + 36 characters) and reused verbatim
-    assert name == {"Fn::Join": ["-", ["classifier", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]]}
+    assert name == {
+        "Fn::Join": ["-", ["classifier", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]]
+    }
     assert resources["ClassifierModelAScalableTarget"]["Properties"]["ResourceId"] == {
         "Fn::Join": ["", ["endpoint/", name, "/variant/model-a"]]
     }
@@ -188,29 +203,53 @@ def test_expand_without_endpoint_name_computes_a_short_unique_name() -> None:
     [
         (
             {"MaxCapacity": 4, "MaxRequestsPerSecond": 20},
-            {"TargetValue": 600, "PredefinedMetricSpecification": {
-                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}},
+            {
+                "TargetValue": 600,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+            },
         ),
         (
             {"MaxCapacity": 4, "MaxRequestsPerSecond": "10", "SafetyFactor": 0.25, "ScaleInCooldown": 120},
-            {"TargetValue": 150, "PredefinedMetricSpecification": {
-                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}, "ScaleInCooldown": 120},
+            {
+                "TargetValue": 150,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+                "ScaleInCooldown": 120,
+            },
         ),
         (
             {"MaxCapacity": 4, "TargetCpuUtilization": 60, "DisableScaleIn": True},
-            {"TargetValue": 60, "CustomizedMetricSpecification": {
-                "MetricName": "CPUUtilization", "Namespace": "/aws/sagemaker/Endpoints",
-                "Dimensions": [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": "model-a"}],
-                "Statistic": "Average"}, "DisableScaleIn": True},
+            {
+                "TargetValue": 60,
+                "CustomizedMetricSpecification": {
+                    "MetricName": "CPUUtilization",
+                    "Namespace": "/aws/sagemaker/Endpoints",
+                    "Dimensions": [
+                        {"Name": "EndpointName", "Value": "ep"},
+                        {"Name": "VariantName", "Value": "model-a"},
+                    ],
+                    "Statistic": "Average",
+                },
+                "DisableScaleIn": True,
+            },
         ),
     ],
     ids=["max-rps-default-safety", "max-rps-custom-safety", "cpu"],
 )
-def test_expand_autoscaling_target_maps_to_target_tracking(autoscaling: dict[str, Any], expected: Any) -> None:
+def test_expand_autoscaling_target_maps_to_target_tracking(
+    autoscaling: dict[str, Any], expected: Any
+) -> None:
     # GIVEN a variant autoscaling on the given target
-    resources = _expand({"EndpointName": "ep", "Variants": [_variant(InstanceCount=1, AutoScaling=autoscaling)]})
+    resources = _expand(
+        {"EndpointName": "ep", "Variants": [_variant(InstanceCount=1, AutoScaling=autoscaling)]}
+    )
     # WHEN expanded
-    tracking = resources["ClassifierModelAScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+    tracking = resources["ClassifierModelAScalingPolicy"]["Properties"][
+        "TargetTrackingScalingPolicyConfiguration"
+    ]
     # THEN the policy tracks the right metric at the right value (CDK's rps * 60 * safety factor)
     assert tracking == expected
 
@@ -218,15 +257,24 @@ def test_expand_autoscaling_target_maps_to_target_tracking(autoscaling: dict[str
 def test_expand_backlog_scale_from_zero_adds_step_policy_and_wake_alarm() -> None:
     # GIVEN an async endpoint scaling on backlog from zero
     auto = {"MinCapacity": 0, "MaxCapacity": 2, "TargetBacklogPerInstance": 5, "ScaleFromZero": True}
-    resources = _expand({"EndpointName": "ep", "AsyncInference": {"OutputPath": "s3://b/out"},
-                         "Variants": [_variant(InstanceCount=1, AutoScaling=auto)]})
+    resources = _expand(
+        {
+            "EndpointName": "ep",
+            "AsyncInference": {"OutputPath": "s3://b/out"},
+            "Variants": [_variant(InstanceCount=1, AutoScaling=auto)],
+        }
+    )
     # WHEN expanded
-    tracking = resources["ClassifierModelAScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+    tracking = resources["ClassifierModelAScalingPolicy"]["Properties"][
+        "TargetTrackingScalingPolicyConfiguration"
+    ]
     step = resources["ClassifierModelAScaleFromZeroPolicy"]["Properties"]
     alarm = resources["ClassifierModelAHasBacklogWithoutCapacityAlarm"]["Properties"]
     # THEN backlog tracking, a +1 step policy and the HasBacklogWithoutCapacity alarm that triggers it exist
     assert tracking["CustomizedMetricSpecification"]["MetricName"] == "ApproximateBacklogSizePerInstance"
-    assert tracking["CustomizedMetricSpecification"]["Dimensions"] == [{"Name": "EndpointName", "Value": "ep"}]
+    assert tracking["CustomizedMetricSpecification"]["Dimensions"] == [
+        {"Name": "EndpointName", "Value": "ep"}
+    ]
     assert step["PolicyType"] == "StepScaling"
     assert step["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
         {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
@@ -241,12 +289,37 @@ def test_expand_backlog_scale_from_zero_adds_step_policy_and_wake_alarm() -> Non
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        (5, {"Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 5,
-             "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching"}),
-        ({"Threshold": 100, "Statistic": "p99.9", "Period": 300, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
-          "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "breaching"},
-         {"ExtendedStatistic": "p99.9", "Period": 300, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
-          "Threshold": 100, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "breaching"}),
+        (
+            5,
+            {
+                "Statistic": "Sum",
+                "Period": 60,
+                "EvaluationPeriods": 1,
+                "Threshold": 5,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+            },
+        ),
+        (
+            {
+                "Threshold": 100,
+                "Statistic": "p99.9",
+                "Period": 300,
+                "EvaluationPeriods": 3,
+                "DatapointsToAlarm": 2,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "breaching",
+            },
+            {
+                "ExtendedStatistic": "p99.9",
+                "Period": 300,
+                "EvaluationPeriods": 3,
+                "DatapointsToAlarm": 2,
+                "Threshold": 100,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "breaching",
+            },
+        ),
     ],
     ids=["shorthand", "full"],
 )
@@ -256,7 +329,9 @@ def test_expand_alarm_forms_map_to_cloudwatch_alarm(spec: Any, expected: dict[st
     # WHEN expanded
     props = resources["ClassifierModelAInvocation5XXErrorsAlarm"]["Properties"]
     # THEN the alarm has the statistic, period and comparison asked for
-    assert {k: v for k, v in props.items() if k in expected or k in ("Statistic", "ExtendedStatistic")} == expected
+    assert {
+        k: v for k, v in props.items() if k in expected or k in ("Statistic", "ExtendedStatistic")
+    } == expected
     assert props["AlarmName"] == {"Fn::Sub": "${AWS::StackName}-Classifier-model-a-Invocation5XXErrors"}
 
 
@@ -285,23 +360,65 @@ def test_expand_alarm_metric_uses_its_namespace(metric: str, namespace: str, sta
 @pytest.mark.parametrize(
     ("deployment", "expected"),
     [
-        ({"Strategy": "AllAtOnce"},
-         {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}}}),
-        ({"Strategy": "Canary", "CanarySize": "25%", "WaitIntervalSeconds": 120, "TerminationWaitSeconds": 60},
-         {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
-             "Type": "CANARY", "WaitIntervalInSeconds": 120, "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 25}},
-             "TerminationWaitInSeconds": 60}}),
-        ({"Strategy": "Linear", "LinearStepSize": 1, "WaitIntervalSeconds": 60, "MaximumExecutionTimeoutSeconds": 1800},
-         {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
-             "Type": "LINEAR", "WaitIntervalInSeconds": 60, "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1}},
-             "MaximumExecutionTimeoutInSeconds": 1800}}),
-        ({"Strategy": "Rolling", "BatchSize": "50%", "WaitIntervalSeconds": 60},
-         {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
-                                  "WaitIntervalInSeconds": 60}}),
+        (
+            {"Strategy": "AllAtOnce"},
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+                }
+            },
+        ),
+        (
+            {
+                "Strategy": "Canary",
+                "CanarySize": "25%",
+                "WaitIntervalSeconds": 120,
+                "TerminationWaitSeconds": 60,
+            },
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "CANARY",
+                        "WaitIntervalInSeconds": 120,
+                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                    },
+                    "TerminationWaitInSeconds": 60,
+                }
+            },
+        ),
+        (
+            {
+                "Strategy": "Linear",
+                "LinearStepSize": 1,
+                "WaitIntervalSeconds": 60,
+                "MaximumExecutionTimeoutSeconds": 1800,
+            },
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "LINEAR",
+                        "WaitIntervalInSeconds": 60,
+                        "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                    },
+                    "MaximumExecutionTimeoutInSeconds": 1800,
+                }
+            },
+        ),
+        (
+            {"Strategy": "Rolling", "BatchSize": "50%", "WaitIntervalSeconds": 60},
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+                    "WaitIntervalInSeconds": 60,
+                }
+            },
+        ),
     ],
     ids=["all-at-once", "canary", "linear", "rolling"],
 )
-def test_expand_deployment_strategy_maps_to_sagemaker_config(deployment: dict[str, Any], expected: Any) -> None:
+def test_expand_deployment_strategy_maps_to_sagemaker_config(
+    deployment: dict[str, Any], expected: Any
+) -> None:
     # GIVEN one 2-instance variant and a strategy
     resources = _expand({"Variants": [_variant()], "Deployment": deployment})
     # WHEN expanded
@@ -311,8 +428,9 @@ def test_expand_deployment_strategy_maps_to_sagemaker_config(deployment: dict[st
 
 def test_expand_rollback_on_alarms_false_omits_rollback_and_dependency() -> None:
     # GIVEN alarms but RollbackOnAlarms false
-    resources = _expand({"Variants": [_variant(Alarms={"ModelLatency": 1000})],
-                         "Deployment": {"RollbackOnAlarms": False}})
+    resources = _expand(
+        {"Variants": [_variant(Alarms={"ModelLatency": 1000})], "Deployment": {"RollbackOnAlarms": False}}
+    )
     # WHEN expanded
     endpoint = resources["Classifier"]
     # THEN the alarm exists but the endpoint neither names nor waits for it
@@ -325,10 +443,19 @@ def test_expand_endpoint_level_options_map_to_provider_properties() -> None:
     # GIVEN data capture, async inference, a KMS key, a timeout and tags
     props = {
         "Variants": [_variant()],
-        "DataCapture": {"DestinationS3Uri": "s3://b/cap", "SamplingPercentage": 20, "CaptureModes": ["Input"],
-                        "JsonContentTypes": ["application/json"]},
-        "AsyncInference": {"OutputPath": "s3://b/o", "FailurePath": "s3://b/f", "SuccessTopic": "arn:aws:sns:us-east-1:123456789012:ok",
-                           "ErrorTopic": "arn:aws:sns:us-east-1:123456789012:err", "MaxConcurrentInvocationsPerInstance": 4},
+        "DataCapture": {
+            "DestinationS3Uri": "s3://b/cap",
+            "SamplingPercentage": 20,
+            "CaptureModes": ["Input"],
+            "JsonContentTypes": ["application/json"],
+        },
+        "AsyncInference": {
+            "OutputPath": "s3://b/o",
+            "FailurePath": "s3://b/f",
+            "SuccessTopic": "arn:aws:sns:us-east-1:123456789012:ok",
+            "ErrorTopic": "arn:aws:sns:us-east-1:123456789012:err",
+            "MaxConcurrentInvocationsPerInstance": 4,
+        },
         "KmsKeyId": "alias/k",
         "ServiceTimeout": 1800,
         "Tags": {"team": "ml", "cost": 12},
@@ -337,13 +464,21 @@ def test_expand_endpoint_level_options_map_to_provider_properties() -> None:
     endpoint = _expand(props)["Classifier"]["Properties"]
     # THEN each maps to the SageMaker-shaped property of Custom::SageMakerEndpoint
     assert endpoint["DataCaptureConfig"] == {
-        "EnableCapture": True, "InitialSamplingPercentage": 20, "DestinationS3Uri": "s3://b/cap",
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 20,
+        "DestinationS3Uri": "s3://b/cap",
         "CaptureOptions": [{"CaptureMode": "Input"}],
         "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
     }
     assert endpoint["AsyncInferenceConfig"] == {
-        "OutputConfig": {"S3OutputPath": "s3://b/o", "S3FailurePath": "s3://b/f",
-                         "NotificationConfig": {"SuccessTopic": "arn:aws:sns:us-east-1:123456789012:ok", "ErrorTopic": "arn:aws:sns:us-east-1:123456789012:err"}},
+        "OutputConfig": {
+            "S3OutputPath": "s3://b/o",
+            "S3FailurePath": "s3://b/f",
+            "NotificationConfig": {
+                "SuccessTopic": "arn:aws:sns:us-east-1:123456789012:ok",
+                "ErrorTopic": "arn:aws:sns:us-east-1:123456789012:err",
+            },
+        },
         "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 4},
     }
     assert endpoint["KmsKeyId"] == "alias/k"
@@ -353,8 +488,9 @@ def test_expand_endpoint_level_options_map_to_provider_properties() -> None:
 
 def test_expand_dashboard_has_four_widgets_per_instance_variant() -> None:
     # GIVEN two instance variants and Dashboard: true
-    resources = _expand({"EndpointName": "ep", "Dashboard": True,
-                         "Variants": [_variant("a"), _variant("b", Weight=1)]})
+    resources = _expand(
+        {"EndpointName": "ep", "Dashboard": True, "Variants": [_variant("a"), _variant("b", Weight=1)]}
+    )
     # WHEN expanded
     body, variables = resources["ClassifierDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     widgets = json.loads(body)["widgets"]
@@ -368,7 +504,9 @@ def test_expand_resource_attributes_propagate() -> None:
     # GIVEN a compact resource with Condition, DependsOn and DeletionPolicy
     resources = _expand(
         {"Variants": [_variant(Alarms={"Invocation5XXErrors": 1})]},
-        Condition="IsProd", DependsOn="Bucket", DeletionPolicy="Retain",
+        Condition="IsProd",
+        DependsOn="Bucket",
+        DeletionPolicy="Retain",
     )
     # WHEN expanded
     # THEN every generated resource has the condition; the endpoint keeps DependsOn and DeletionPolicy
@@ -388,14 +526,19 @@ def test_expand_parameter_refs_resolved_for_computation_and_kept_for_pass_throug
     policy = resources["ClassifierModelAScalingPolicy"]["Properties"]
     assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 150
     assert resources["ClassifierModelAScalableTarget"]["Properties"]["MaxCapacity"] == {"Ref": "Max"}
-    assert resources["Classifier"]["Properties"]["ProductionVariants"][0]["InitialInstanceCount"] == {"Ref": "Count"}
+    assert resources["Classifier"]["Properties"]["ProductionVariants"][0]["InitialInstanceCount"] == {
+        "Ref": "Count"
+    }
 
 
 def test_expand_other_resources_and_sections_pass_through_unchanged() -> None:
     # GIVEN a template with other resources, outputs, conditions and the compact resource
     template = _template({"Variants": [_variant()]})
-    template["Resources"] = {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "N"}}},
-                             **template["Resources"], "Topic": {"Type": "AWS::SNS::Topic"}}
+    template["Resources"] = {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "N"}}},
+        **template["Resources"],
+        "Topic": {"Type": "AWS::SNS::Topic"},
+    }
     template["Outputs"] = {"Name": {"Value": {"Fn::GetAtt": ["Classifier", "EndpointName"]}}}
     template["Conditions"] = {"C": {"Fn::Equals": ["a", "b"]}}
     before = copy.deepcopy(template)
@@ -421,8 +564,12 @@ def test_expand_same_input_gives_byte_identical_output() -> None:
 
 @pytest.mark.parametrize(
     ("transform", "expected"),
-    [("SageMakerRollout", None), (["AWS::Serverless-2016-10-31", "SageMakerRollout"], "AWS::Serverless-2016-10-31"),
-     (["A", "SageMakerRollout", "B"], ["A", "B"]), ("Other", "Other")],
+    [
+        ("SageMakerRollout", None),
+        (["AWS::Serverless-2016-10-31", "SageMakerRollout"], "AWS::Serverless-2016-10-31"),
+        (["A", "SageMakerRollout", "B"], ["A", "B"]),
+        ("Other", "Other"),
+    ],
 )
 def test_strip_transform_removes_only_the_macro(transform: Any, expected: Any) -> None:
     # GIVEN a Transform entry
@@ -434,8 +581,13 @@ def test_strip_transform_removes_only_the_macro(transform: Any, expected: Any) -
 
 def test_handle_event_success_returns_fragment_with_service_token() -> None:
     # GIVEN a macro event
-    event = {"requestId": "req-1", "fragment": _template({"Variants": [_variant()]}),
-             "templateParameterValues": {}, "region": "us-east-1", "accountId": "123456789012"}
+    event = {
+        "requestId": "req-1",
+        "fragment": _template({"Variants": [_variant()]}),
+        "templateParameterValues": {},
+        "region": "us-east-1",
+        "accountId": "123456789012",
+    }
     # WHEN handled
     response = handle_event(event, TOKEN)
     # THEN success with the expanded fragment carrying the provider ARN

@@ -1,7 +1,7 @@
 """Golden expansions: ``tests/golden/<case>.input.yaml`` and the examples -> ``<case>.expected.yaml``.
 
-Regenerate the expected files with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_macro_golden.py``
-and review the diff.
+Regenerate the expected files with
+``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_macro_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.cli._common import render_template
 

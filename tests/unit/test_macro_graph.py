@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.cli._common import render_template
 from sagemaker_rollout.macro import dependency_graph, find_cycle
@@ -31,18 +30,26 @@ def test_render_template_dependency_graph_is_acyclic(source: Path) -> None:
     for endpoint in endpoints:
         reachable = _reachable(graph, endpoint)
         kinds = {rendered["Resources"][lid]["Type"] for lid in reachable}
-        assert not kinds & {"AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy"}
+        assert not kinds & {
+            "AWS::ApplicationAutoScaling::ScalableTarget",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+        }
 
 
 def test_render_ab_example_scalable_targets_depend_on_endpoint_and_endpoint_on_alarms() -> None:
     # GIVEN the rendered A/B example
-    graph = dependency_graph(render_template(cfn_yaml.load((REPO / "templates" / "ab-test.yaml").read_text())))
+    graph = dependency_graph(
+        render_template(cfn_yaml.load((REPO / "templates" / "ab-test.yaml").read_text()))
+    )
     # WHEN inspecting the edges
     # THEN scalable targets wait for the endpoint, and the endpoint waits for its rollback alarms and models
     assert graph["TextClassifierModelAScalableTarget"] == {"TextClassifier"}
     assert graph["TextClassifier"] == {
-        "TextClassifierModelAModel", "TextClassifierModelBModel", "TextClassifierModelAInvocation5XXErrorsAlarm",
-        "TextClassifierModelAModelLatencyAlarm", "TextClassifierModelBInvocation5XXErrorsAlarm",
+        "TextClassifierModelAModel",
+        "TextClassifierModelBModel",
+        "TextClassifierModelAInvocation5XXErrorsAlarm",
+        "TextClassifierModelAModelLatencyAlarm",
+        "TextClassifierModelBInvocation5XXErrorsAlarm",
     }
     assert graph["TextClassifierModelAInvocation5XXErrorsAlarm"] == {"OpsTopic"}
 
@@ -61,15 +68,32 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 @pytest.mark.parametrize(
     ("resources", "cycle"),
     [
-        ({"A": {"Type": "T", "Properties": {"X": {"Ref": "B"}}}, "B": {"Type": "T", "DependsOn": "A"}},
-         ["A", "B", "A"]),
-        ({"A": {"Type": "T", "Properties": {"X": {"Fn::Sub": "${B.Arn}"}}},
-          "B": {"Type": "T", "Properties": {"Y": {"Fn::GetAtt": ["A", "Arn"]}}}}, ["A", "B", "A"]),
+        (
+            {"A": {"Type": "T", "Properties": {"X": {"Ref": "B"}}}, "B": {"Type": "T", "DependsOn": "A"}},
+            ["A", "B", "A"],
+        ),
+        (
+            {
+                "A": {"Type": "T", "Properties": {"X": {"Fn::Sub": "${B.Arn}"}}},
+                "B": {"Type": "T", "Properties": {"Y": {"Fn::GetAtt": ["A", "Arn"]}}},
+            },
+            ["A", "B", "A"],
+        ),
         ({"A": {"Type": "T", "DependsOn": ["A"]}}, ["A", "A"]),
-        ({"A": {"Type": "T", "Properties": {"X": {"Fn::Sub": ["${B}", {"B": "literal"}]}}},
-          "B": {"Type": "T", "Properties": {"Y": {"Ref": "A"}}}}, None),
-        ({"A": {"Type": "T", "Properties": {"X": {"Fn::Sub": "${AWS::Region}-${!Literal}"}}},
-          "B": {"Type": "T", "Properties": {"Y": {"Ref": "A"}}}}, None),
+        (
+            {
+                "A": {"Type": "T", "Properties": {"X": {"Fn::Sub": ["${B}", {"B": "literal"}]}}},
+                "B": {"Type": "T", "Properties": {"Y": {"Ref": "A"}}},
+            },
+            None,
+        ),
+        (
+            {
+                "A": {"Type": "T", "Properties": {"X": {"Fn::Sub": "${AWS::Region}-${!Literal}"}}},
+                "B": {"Type": "T", "Properties": {"Y": {"Ref": "A"}}},
+            },
+            None,
+        ),
     ],
     ids=["ref-dependson", "sub-getatt", "self", "sub-bound-variable", "sub-pseudo-and-escape"],
 )

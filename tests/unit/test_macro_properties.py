@@ -8,7 +8,6 @@ from typing import Any
 import cfnlint.api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.macro import dependency_graph, expand_template, find_cycle, strip_transform
 
@@ -21,8 +20,10 @@ NAMES = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?", fullmatch=True)
 def _model(draw: st.DrawFn, index: int) -> dict[str, Any]:
     if draw(st.booleans()):
         return {"ModelName": f"existing-model-{index}"}
-    container = {"Image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/m{index}:1",
-                 "ModelDataUrl": f"s3://bucket/m{index}/model.tar.gz"}
+    container = {
+        "Image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/m{index}:1",
+        "ModelDataUrl": f"s3://bucket/m{index}/model.tar.gz",
+    }
     model: dict[str, Any] = {"ExecutionRoleArn": ROLE}
     if draw(st.booleans()):
         model["Containers"] = [container, {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/post:1"}]
@@ -43,8 +44,12 @@ def _alarms(draw: st.DrawFn) -> dict[str, Any]:
             alarms[metric] = threshold
         else:
             evaluations = draw(st.integers(1, 5))
-            alarms[metric] = {"Threshold": threshold, "Statistic": draw(st.sampled_from(["Average", "p99", "Maximum"])),
-                              "EvaluationPeriods": evaluations, "DatapointsToAlarm": draw(st.integers(1, evaluations))}
+            alarms[metric] = {
+                "Threshold": threshold,
+                "Statistic": draw(st.sampled_from(["Average", "p99", "Maximum"])),
+                "EvaluationPeriods": evaluations,
+                "DatapointsToAlarm": draw(st.integers(1, evaluations)),
+            }
     return alarms
 
 
@@ -58,22 +63,33 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
         variant: dict[str, Any] = {"Name": name, **draw(_model(index)), "Weight": draw(st.integers(0, 5))}
         if serverless:
             concurrency = draw(st.integers(1, 50))
-            variant["Serverless"] = {"MemorySizeInMB": draw(st.sampled_from([1024, 2048, 6144])),
-                                     "MaxConcurrency": concurrency}
+            variant["Serverless"] = {
+                "MemorySizeInMB": draw(st.sampled_from([1024, 2048, 6144])),
+                "MaxConcurrency": concurrency,
+            }
         else:
             count = draw(st.integers(1, 4))
             counts.append(count)
             variant["InstanceType"] = draw(st.sampled_from(["ml.m5.large", "ml.c5.xlarge", "ml.g5.xlarge"]))
             variant["InstanceCount"] = count
             if draw(st.booleans()):
-                target = draw(st.sampled_from([
-                    {"TargetInvocationsPerInstance": draw(st.integers(1, 500))},
-                    {"MaxRequestsPerSecond": draw(st.integers(1, 50)),
-                     "SafetyFactor": draw(st.sampled_from([0.25, 0.5, 1]))},
-                    {"TargetCpuUtilization": draw(st.integers(10, 90))},
-                ]))
-                variant["AutoScaling"] = {"MinCapacity": count, "MaxCapacity": count + draw(st.integers(0, 4)),
-                                          **target}
+                target = draw(
+                    st.sampled_from(
+                        [
+                            {"TargetInvocationsPerInstance": draw(st.integers(1, 500))},
+                            {
+                                "MaxRequestsPerSecond": draw(st.integers(1, 50)),
+                                "SafetyFactor": draw(st.sampled_from([0.25, 0.5, 1])),
+                            },
+                            {"TargetCpuUtilization": draw(st.integers(10, 90))},
+                        ]
+                    )
+                )
+                variant["AutoScaling"] = {
+                    "MinCapacity": count,
+                    "MaxCapacity": count + draw(st.integers(0, 4)),
+                    **target,
+                }
         variant["Alarms"] = draw(_alarms())
         variants.append(variant)
     properties: dict[str, Any] = {"Variants": variants}
@@ -102,11 +118,17 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         properties["Tags"] = {"team": "ml", "env": draw(st.sampled_from(["dev", "prod"]))}
     if draw(st.booleans()):
-        properties["DataCapture"] = {"DestinationS3Uri": "s3://bucket/capture",
-                                     "SamplingPercentage": draw(st.integers(1, 100))}
-    return {"Transform": "SageMakerRollout",
-            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"},
-                          "Endpoint": {"Type": "SageMakerRollout::Endpoint", "Properties": properties}}}
+        properties["DataCapture"] = {
+            "DestinationS3Uri": "s3://bucket/capture",
+            "SamplingPercentage": draw(st.integers(1, 100)),
+        }
+    return {
+        "Transform": "SageMakerRollout",
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic"},
+            "Endpoint": {"Type": "SageMakerRollout::Endpoint", "Properties": properties},
+        },
+    }
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sagemaker_rollout.naming import config_name, default_endpoint_name, stack_name_of
 from sagemaker_rollout.spec import estimate_rollout
 
@@ -47,13 +46,42 @@ def test_stack_name_of_arn() -> None:
     ("config", "variants", "strategy", "worst"),
     [
         ({}, [], "AllAtOnce (no guardrails)", 900),
-        ({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600},
-                                    "TerminationWaitInSeconds": 120}}, [], "AllAtOnce", 600 + 600 + 120 + 300),
-        ({"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {
-            "Type": "LINEAR", "WaitIntervalInSeconds": 100, "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25}}}},
-         [], "Linear", 600 + 4 * 100 + 300),
-        ({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2}, "WaitIntervalInSeconds": 60}},
-         [{"VariantName": "a", "InstanceType": "ml.c5.large", "InitialInstanceCount": 6}], "Rolling", 3 * 660 + 300),
+        (
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600},
+                    "TerminationWaitInSeconds": 120,
+                }
+            },
+            [],
+            "AllAtOnce",
+            600 + 600 + 120 + 300,
+        ),
+        (
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "LINEAR",
+                        "WaitIntervalInSeconds": 100,
+                        "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                    }
+                }
+            },
+            [],
+            "Linear",
+            600 + 4 * 100 + 300,
+        ),
+        (
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2},
+                    "WaitIntervalInSeconds": 60,
+                }
+            },
+            [{"VariantName": "a", "InstanceType": "ml.c5.large", "InitialInstanceCount": 6}],
+            "Rolling",
+            3 * 660 + 300,
+        ),
     ],
     ids=["no-guardrails", "all-at-once", "linear-4-steps", "rolling-3-batches"],
 )

@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties, validate_endpoint_properties
 
 
@@ -98,66 +97,248 @@ _DELETE = object()
 
 BAD_INPUTS = [
     ("unknown top-level property", _mutate("Foo", 1), "Foo", "unknown property"),
-    ("typo gets a suggestion", _mutate("DeploymentConfg", {}), "DeploymentConfg", "did you mean DeploymentConfig"),
-    ("unknown variant property", _mutate("ProductionVariants.0.Weight", 1), "ProductionVariants[0].Weight", "unknown"),
-    ("count not a number", _mutate("ProductionVariants.0.InitialInstanceCount", "two"), "InitialInstanceCount", "whole number"),
-    ("count below minimum", _mutate("ProductionVariants.0.InitialInstanceCount", "0"), "InitialInstanceCount", "minimum 1"),
-    ("weight negative", _mutate("ProductionVariants.1.InitialVariantWeight", "-1"), "InitialVariantWeight", "minimum"),
-    ("bad variant name", _mutate("ProductionVariants.0.VariantName", "model a"), "VariantName", "does not match"),
+    (
+        "typo gets a suggestion",
+        _mutate("DeploymentConfg", {}),
+        "DeploymentConfg",
+        "did you mean DeploymentConfig",
+    ),
+    (
+        "unknown variant property",
+        _mutate("ProductionVariants.0.Weight", 1),
+        "ProductionVariants[0].Weight",
+        "unknown",
+    ),
+    (
+        "count not a number",
+        _mutate("ProductionVariants.0.InitialInstanceCount", "two"),
+        "InitialInstanceCount",
+        "whole number",
+    ),
+    (
+        "count below minimum",
+        _mutate("ProductionVariants.0.InitialInstanceCount", "0"),
+        "InitialInstanceCount",
+        "minimum 1",
+    ),
+    (
+        "weight negative",
+        _mutate("ProductionVariants.1.InitialVariantWeight", "-1"),
+        "InitialVariantWeight",
+        "minimum",
+    ),
+    (
+        "bad variant name",
+        _mutate("ProductionVariants.0.VariantName", "model a"),
+        "VariantName",
+        "does not match",
+    ),
     ("no variants", _mutate("ProductionVariants", []), "ProductionVariants", "at least 1"),
-    ("eleven variants", {**_props(), "ProductionVariants": [
-        {"VariantName": f"v{i}", "ModelName": "m", "InstanceType": "ml.c5.large", "InitialInstanceCount": "2"}
-        for i in range(11)]}, "ProductionVariants", "at most 10"),
+    (
+        "eleven variants",
+        {
+            **_props(),
+            "ProductionVariants": [
+                {
+                    "VariantName": f"v{i}",
+                    "ModelName": "m",
+                    "InstanceType": "ml.c5.large",
+                    "InitialInstanceCount": "2",
+                }
+                for i in range(11)
+            ],
+        },
+        "ProductionVariants",
+        "at most 10",
+    ),
     ("variants missing", _mutate("ProductionVariants", _DELETE), "ProductionVariants", "is required"),
-    ("duplicate variant names", _mutate("ProductionVariants.1.VariantName", "model-a"), "ProductionVariants[1].VariantName",
-     "duplicate variant name"),
-    ("instance type and serverless", _mutate("ProductionVariants.0.ServerlessConfig",
-     {"MemorySizeInMB": "2048", "MaxConcurrency": "5"}), "ProductionVariants[0]", "exactly one of InstanceType"),
-    ("bad instance type", _mutate("ProductionVariants.0.InstanceType", "c5.xlarge"), "InstanceType", "not an instance type"),
+    (
+        "duplicate variant names",
+        _mutate("ProductionVariants.1.VariantName", "model-a"),
+        "ProductionVariants[1].VariantName",
+        "duplicate variant name",
+    ),
+    (
+        "instance type and serverless",
+        _mutate("ProductionVariants.0.ServerlessConfig", {"MemorySizeInMB": "2048", "MaxConcurrency": "5"}),
+        "ProductionVariants[0]",
+        "exactly one of InstanceType",
+    ),
+    (
+        "bad instance type",
+        _mutate("ProductionVariants.0.InstanceType", "c5.xlarge"),
+        "InstanceType",
+        "not an instance type",
+    ),
     ("model missing", _mutate("ProductionVariants.0.ModelName", _DELETE), "ModelName", "is required"),
-    ("canary over half the fleet", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
-     {"Type": "INSTANCE_COUNT", "Value": "2"}), "CanarySize", "more than half of variant model-b"),
-    ("canary percent over half", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
-     {"Type": "CAPACITY_PERCENT", "Value": "60"}), "CanarySize", "outside 0-50%"),
-    ("canary without size", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
-     _DELETE), "CanarySize", "required when Type is CANARY"),
-    ("unknown traffic type", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type",
-     "GRADUAL"), "TrafficRoutingConfiguration.Type", "ALL_AT_ONCE, CANARY, LINEAR"),
-    ("wait interval too long", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration."
-     "WaitIntervalInSeconds", "3601"), "WaitIntervalInSeconds", "maximum 3600"),
-    ("worst case over the time limit", _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration."
-     "WaitIntervalInSeconds", "1500"), "DeploymentConfig", "exceeds the 3600 s time limit"),
+    (
+        "canary over half the fleet",
+        _mutate(
+            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
+            {"Type": "INSTANCE_COUNT", "Value": "2"},
+        ),
+        "CanarySize",
+        "more than half of variant model-b",
+    ),
+    (
+        "canary percent over half",
+        _mutate(
+            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize",
+            {"Type": "CAPACITY_PERCENT", "Value": "60"},
+        ),
+        "CanarySize",
+        "outside 0-50%",
+    ),
+    (
+        "canary without size",
+        _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize", _DELETE),
+        "CanarySize",
+        "required when Type is CANARY",
+    ),
+    (
+        "unknown traffic type",
+        _mutate("DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type", "GRADUAL"),
+        "TrafficRoutingConfiguration.Type",
+        "ALL_AT_ONCE, CANARY, LINEAR",
+    ),
+    (
+        "wait interval too long",
+        _mutate(
+            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds", "3601"
+        ),
+        "WaitIntervalInSeconds",
+        "maximum 3600",
+    ),
+    (
+        "worst case over the time limit",
+        _mutate(
+            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds", "1500"
+        ),
+        "DeploymentConfig",
+        "exceeds the 3600 s time limit",
+    ),
     ("service timeout over 3600", _mutate("ServiceTimeout", "7200"), "ServiceTimeout", "outside 1-3600"),
-    ("worst case over a shorter service timeout", _mutate("ServiceTimeout", "900"), "DeploymentConfig", "exceeds the 900 s"),
-    ("rolling with two variants", _mutate("DeploymentConfig", {"RollingUpdatePolicy": {
-        "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": "1"}, "WaitIntervalInSeconds": "60"}}),
-     "RollingUpdatePolicy", "exactly one production variant"),
-    ("both policies", _mutate("DeploymentConfig.RollingUpdatePolicy", {
-        "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": "1"}, "WaitIntervalInSeconds": "60"}),
-     "DeploymentConfig", "either BlueGreenUpdatePolicy or RollingUpdatePolicy"),
-    ("execution timeout shorter than waits", _mutate("DeploymentConfig.BlueGreenUpdatePolicy."
-     "MaximumExecutionTimeoutInSeconds", "600"), "MaximumExecutionTimeoutInSeconds", "longer than the 660 s"),
-    ("too many rollback alarms", _mutate("DeploymentConfig.AutoRollbackConfiguration.Alarms",
-     [{"AlarmName": f"a{i}"} for i in range(11)]), "AutoRollbackConfiguration.Alarms", "at most 10"),
-    ("bad endpoint name", _mutate("EndpointName", "my_endpoint"), "EndpointName", "not a valid endpoint name"),
-    ("reserved tag", _mutate("Tags", [{"Key": "sagemaker-rollout:stack-id", "Value": "x"}]), "Tags[0].Key", "reserved"),
-    ("duplicate tag", _mutate("Tags", [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]), "Tags[1].Key", "duplicate"),
+    (
+        "worst case over a shorter service timeout",
+        _mutate("ServiceTimeout", "900"),
+        "DeploymentConfig",
+        "exceeds the 900 s",
+    ),
+    (
+        "rolling with two variants",
+        _mutate(
+            "DeploymentConfig",
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": "1"},
+                    "WaitIntervalInSeconds": "60",
+                }
+            },
+        ),
+        "RollingUpdatePolicy",
+        "exactly one production variant",
+    ),
+    (
+        "both policies",
+        _mutate(
+            "DeploymentConfig.RollingUpdatePolicy",
+            {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": "1"}, "WaitIntervalInSeconds": "60"},
+        ),
+        "DeploymentConfig",
+        "either BlueGreenUpdatePolicy or RollingUpdatePolicy",
+    ),
+    (
+        "execution timeout shorter than waits",
+        _mutate("DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds", "600"),
+        "MaximumExecutionTimeoutInSeconds",
+        "longer than the 660 s",
+    ),
+    (
+        "too many rollback alarms",
+        _mutate(
+            "DeploymentConfig.AutoRollbackConfiguration.Alarms", [{"AlarmName": f"a{i}"} for i in range(11)]
+        ),
+        "AutoRollbackConfiguration.Alarms",
+        "at most 10",
+    ),
+    (
+        "bad endpoint name",
+        _mutate("EndpointName", "my_endpoint"),
+        "EndpointName",
+        "not a valid endpoint name",
+    ),
+    (
+        "reserved tag",
+        _mutate("Tags", [{"Key": "sagemaker-rollout:stack-id", "Value": "x"}]),
+        "Tags[0].Key",
+        "reserved",
+    ),
+    (
+        "duplicate tag",
+        _mutate("Tags", [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]),
+        "Tags[1].Key",
+        "duplicate",
+    ),
     ("tags not a list", _mutate("Tags", {"team": "ml"}), "Tags", "must be a list"),
-    ("boolean not a boolean", _mutate("RetainAllVariantProperties", "yes"), "RetainAllVariantProperties", "true or false"),
-    ("async on serverless", {**_props(DeploymentConfig={}), "ProductionVariants": [
-        {"VariantName": "s", "ModelName": "m", "ServerlessConfig": {"MemorySizeInMB": "2048", "MaxConcurrency": "5"}}],
-        "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://b/o"}}}, "AsyncInferenceConfig", "not supported"),
-    ("serverless memory not a step", {**_props(DeploymentConfig={}), "ProductionVariants": [
-        {"VariantName": "s", "ModelName": "m", "ServerlessConfig": {"MemorySizeInMB": "1500", "MaxConcurrency": "5"}}]},
-     "MemorySizeInMB", "must be 1024"),
-    ("canary on serverless", {**_props(), "ProductionVariants": [
-        {"VariantName": "s", "ModelName": "m", "ServerlessConfig": {"MemorySizeInMB": "2048", "MaxConcurrency": "5"}}]},
-     "TrafficRoutingConfiguration.Type", "not supported for serverless"),
+    (
+        "boolean not a boolean",
+        _mutate("RetainAllVariantProperties", "yes"),
+        "RetainAllVariantProperties",
+        "true or false",
+    ),
+    (
+        "async on serverless",
+        {
+            **_props(DeploymentConfig={}),
+            "ProductionVariants": [
+                {
+                    "VariantName": "s",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": "2048", "MaxConcurrency": "5"},
+                }
+            ],
+            "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://b/o"}},
+        },
+        "AsyncInferenceConfig",
+        "not supported",
+    ),
+    (
+        "serverless memory not a step",
+        {
+            **_props(DeploymentConfig={}),
+            "ProductionVariants": [
+                {
+                    "VariantName": "s",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": "1500", "MaxConcurrency": "5"},
+                }
+            ],
+        },
+        "MemorySizeInMB",
+        "must be 1024",
+    ),
+    (
+        "canary on serverless",
+        {
+            **_props(),
+            "ProductionVariants": [
+                {
+                    "VariantName": "s",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MemorySizeInMB": "2048", "MaxConcurrency": "5"},
+                }
+            ],
+        },
+        "TrafficRoutingConfiguration.Type",
+        "not supported for serverless",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "props", "path", "reason"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_parse_bad_input_fails_with_one_line_naming_property(case: str, props: dict[str, Any], path: str, reason: str) -> None:
+def test_parse_bad_input_fails_with_one_line_naming_property(
+    case: str, props: dict[str, Any], path: str, reason: str
+) -> None:
     # GIVEN a property set with one fault WHEN it is parsed
     with pytest.raises(PropertyError) as caught:
         parse_endpoint_properties(copy.deepcopy(props))

@@ -20,6 +20,7 @@ from sagemaker_rollout.macro import (
 __all__ = [
     "CliError",
     "add_render_arguments",
+    "fail",
     "parse_parameters",
     "read_template",
     "render_from_args",

@@ -439,7 +439,8 @@ def _variant(
     path = f"Variants[{index}]"
     raw = scope.mapping(value, path, _VARIANT_KEYS, required=("Name",))
     name = scope.string(raw["Name"], f"{path}.Name", literal=True)
-    assert name is not None
+    if name is None:  # pragma: no cover - literal=True never returns None
+        raise scope.error(f"{path}.Name", "must be a string")
     if not ENDPOINT_NAME_RE.match(name):
         raise scope.error(
             f"{path}.Name",
@@ -867,7 +868,8 @@ def _size(scope: Scope, value: Any, path: str) -> tuple[dict[str, Any], str, int
     resolved = scope.resolve(value)
     if isinstance(resolved, str) and resolved.strip().endswith("%"):
         percent = scope.integer(resolved.strip()[:-1], path, 1, 100)
-        assert percent is not None
+        if percent is None:  # pragma: no cover - a literal string is never unknown
+            raise scope.error(path, "must be a percent like 10%")
         return {"Type": "CAPACITY_PERCENT", "Value": percent}, "CAPACITY_PERCENT", percent
     if is_intrinsic(resolved):
         raise scope.error(
@@ -879,7 +881,8 @@ def _size(scope: Scope, value: Any, path: str) -> tuple[dict[str, Any], str, int
         raise scope.error(
             path, f"must be a percent like 10% or a whole instance count, got {resolved!r}"
         ) from None
-    assert count is not None
+    if count is None:  # pragma: no cover - resolved is no intrinsic
+        raise scope.error(path, "must be a whole instance count")
     return {"Type": "INSTANCE_COUNT", "Value": count}, "INSTANCE_COUNT", count
 
 

@@ -31,6 +31,7 @@ def expand_template(
     *,
     service_token: Any,
     parameters: Mapping[str, Any] | None = None,
+    max_resources: int | None = MAX_RESOURCES,
 ) -> dict[str, Any]:
     """Expand every ``SageMakerRollout::Endpoint`` of a template (pure: the input is not modified).
 
@@ -42,6 +43,9 @@ def expand_template(
         ``ServiceToken`` of the generated custom resources (the provider's ARN, or an intrinsic).
     parameters:
         Template parameter values (``templateParameterValues``).
+    max_resources:
+        CloudFormation's resource limit, checked after expansion; ``None`` skips the check
+        (benchmarks only).
 
     Returns
     -------
@@ -79,12 +83,12 @@ def expand_template(
             )
             for generated_id, generated_resource in generated.items():
                 _put(expanded, generated_id, generated_resource, resources, owner=logical_id)
-        if len(expanded) > MAX_RESOURCES:
+        if max_resources is not None and len(expanded) > max_resources:
             raise MacroError(
                 "Resources",
                 "",
                 f"the expanded template has {len(expanded)} resources; CloudFormation allows at most "
-                f"{MAX_RESOURCES} (split the endpoints across stacks, or drop alarms, autoscaling or "
+                f"{max_resources} (split the endpoints across stacks, or drop alarms, autoscaling or "
                 "dashboards)",
             )
         result[key] = expanded

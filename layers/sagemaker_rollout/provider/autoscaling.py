@@ -18,14 +18,20 @@ from sagemaker_rollout.provider.aws import call, error_code, is_not_found
 __all__ = ["AutoscalingRestoreError", "deregister", "registered_variants", "restore", "snapshot"]
 
 _NAMESPACE = "sagemaker"
-_POLICY_CONFIGS = ("TargetTrackingScalingPolicyConfiguration", "StepScalingPolicyConfiguration", "PredictiveScalingPolicyConfiguration")
+_POLICY_CONFIGS = (
+    "TargetTrackingScalingPolicyConfiguration",
+    "StepScalingPolicyConfiguration",
+    "PredictiveScalingPolicyConfiguration",
+)
 
 
 class AutoscalingRestoreError(RuntimeError):
     """One or more scalable targets could not be registered again; the snapshot is in the logs."""
 
 
-def registered_variants(client: Any, clock: Clock, endpoint_name: str, variant_names: Iterable[str]) -> frozenset[str]:
+def registered_variants(
+    client: Any, clock: Clock, endpoint_name: str, variant_names: Iterable[str]
+) -> frozenset[str]:
     """Which of ``variant_names`` are registered as scalable targets."""
     ids = {scalable_resource_id(endpoint_name, name): name for name in variant_names}
     if not ids:
@@ -37,10 +43,14 @@ def registered_variants(client: Any, clock: Clock, endpoint_name: str, variant_n
         ResourceIds=sorted(ids),
         ScalableDimension=SCALABLE_DIMENSION,
     )
-    return frozenset(ids[t["ResourceId"]] for t in response.get("ScalableTargets", []) if t["ResourceId"] in ids)
+    return frozenset(
+        ids[t["ResourceId"]] for t in response.get("ScalableTargets", []) if t["ResourceId"] in ids
+    )
 
 
-def snapshot(client: Any, clock: Clock, endpoint_name: str, variant_names: Sequence[str]) -> list[dict[str, Any]]:
+def snapshot(
+    client: Any, clock: Clock, endpoint_name: str, variant_names: Sequence[str]
+) -> list[dict[str, Any]]:
     """Targets (min, max, suspended state) and every policy of ``variant_names``, JSON-ready."""
     ids = [scalable_resource_id(endpoint_name, name) for name in variant_names]
     if not ids:
@@ -113,7 +123,11 @@ def deregister(client: Any, clock: Clock, saved: Sequence[Mapping[str, Any]]) ->
 
 
 def restore(
-    client: Any, clock: Clock, saved: Sequence[Mapping[str, Any]], existing_variants: Iterable[str], endpoint_name: str
+    client: Any,
+    clock: Clock,
+    saved: Sequence[Mapping[str, Any]],
+    existing_variants: Iterable[str],
+    endpoint_name: str,
 ) -> list[str]:
     """Register the saved targets and policies again, for variants that still exist.
 

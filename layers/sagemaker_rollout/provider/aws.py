@@ -48,7 +48,8 @@ def is_not_found(error: BaseException) -> bool:
     code = error_code(error)
     message = error_message(error).lower()
     return code in ("ResourceNotFound", "ResourceNotFoundException", "ObjectNotFoundException") or (
-        code == "ValidationException" and ("could not find" in message or "no scalable target found" in message)
+        code == "ValidationException"
+        and ("could not find" in message or "no scalable target found" in message)
     )
 
 
@@ -63,7 +64,9 @@ def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
         except (ClientError, ConnectionError, HTTPClientError) as error:
-            transient = isinstance(error, ConnectionError | HTTPClientError) or error_code(error) in _RETRYABLE
+            transient = (
+                isinstance(error, ConnectionError | HTTPClientError) or error_code(error) in _RETRYABLE
+            )
             if not transient or attempt == _ATTEMPTS:
                 raise
             clock.sleep(delay)

@@ -24,6 +24,7 @@ from sagemaker_rollout.naming import (
 from sagemaker_rollout.planner import BUSY_STATUSES, CurrentEndpoint, Plan, plan_create, plan_update
 from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.provider.aws import call, error_code, error_message, is_not_found, tags_of
+from sagemaker_rollout.provider.reading import describe_endpoint, read_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.spec import EndpointSpec, PropertyError, parse_endpoint_properties
 
@@ -214,41 +215,13 @@ class Executor:
 
     # ---- reading ---------------------------------------------------------------------------------
     def _describe(self, name: str) -> dict[str, Any] | None:
-        try:
-            return dict(call(self.clock, self.sm.describe_endpoint, EndpointName=name))
-        except Exception as error:
-            if is_not_found(error):
-                return None
-            raise
+        return describe_endpoint(self.sm, self.clock, name)
 
     def _read(self, name: str) -> CurrentEndpoint | None:
-        described = self._describe(name)
-        if described is None:
-            return None
-        tags = tags_of(call(self.clock, self.sm.list_tags, ResourceArn=described["EndpointArn"]))
-        variants: tuple[Mapping[str, Any], ...] = ()
-        try:
-            config = call(
-                self.clock, self.sm.describe_endpoint_config, EndpointConfigName=described["EndpointConfigName"]
-            )
-            variants = tuple(config.get("ProductionVariants", []))
-        except Exception as error:
-            if not is_not_found(error):
-                raise
-            self.log.warning("endpoint config in use is gone", extra={"config": described["EndpointConfigName"]})
-        live = tuple(described.get("ProductionVariants", []))
-        names = [str(v["VariantName"]) for v in (variants or live)]
-        autoscaled = autoscaling.registered_variants(self.aas, self.clock, name, names)
-        return CurrentEndpoint(
-            name=name,
-            status=str(described["EndpointStatus"]),
-            config_name=str(described["EndpointConfigName"]),
-            variants=variants,
-            live_variants=live,
-            tags=tags,
-            autoscaled=autoscaled,
-            failure_reason=described.get("FailureReason"),
-        )
+        def missing(config: str) -> None:
+            self.log.warning("endpoint config in use is gone", extra={"config": config})
+
+        return read_endpoint(self.sm, self.aas, self.clock, name, on_missing_config=missing)
 
     def _owned(self, tags: Mapping[str, str], endpoint: str | None = None) -> bool:
         """Created by this provider for this stack resource (and, if given, for this endpoint)."""
@@ -261,7 +234,9 @@ class Executor:
         return [str(t["Key"]) for t in tags or [] if isinstance(t, Mapping) and "Key" in t]
 
     # ---- waiting ---------------------------------------------------------------------------------
-    def _wait(self, name: str, done: Callable[[dict[str, Any] | None], bool], what: str) -> dict[str, Any] | None:
+    def _wait(
+        self, name: str, done: Callable[[dict[str, Any] | None], bool], what: str
+    ) -> dict[str, Any] | None:
         """Poll DescribeEndpoint until ``done``; hand over before the invocation ends."""
         poll = self.settings.poll_interval
         last_status = None
@@ -298,14 +273,22 @@ class Executor:
             self.notify("config", f"created endpoint config {name}")
         except Exception as error:
             if "already exist" not in error_message(error).lower():
-                raise RequestFailedError(_short(f"CreateEndpointConfig {name}: {error_message(error)}")) from None
+                raise RequestFailedError(
+                    _short(f"CreateEndpointConfig {name}: {error_message(error)}")
+                ) from None
             self.notify("config", f"endpoint config {name} exists (same content)")
 
     def _create_endpoint(self, spec: EndpointSpec, name: str, target_config: str) -> Outcome:
         self.notify("plan", plan_create(spec, name, target_config).summary())
         self._ensure_config(spec, target_config, name)
         try:
-            call(self.clock, self.sm.create_endpoint, EndpointName=name, EndpointConfigName=target_config, Tags=self._tags(spec, name))
+            call(
+                self.clock,
+                self.sm.create_endpoint,
+                EndpointName=name,
+                EndpointConfigName=target_config,
+                Tags=self._tags(spec, name),
+            )
         except Exception as error:
             if "already exist" in error_message(error).lower():
                 self.state["created"] = False
@@ -352,7 +335,9 @@ class Executor:
                 call(self.clock, self.sm.add_tags, ResourceArn=arn, Tags=[dict(t) for t in plan.tags_to_add])
             if plan.tag_keys_to_remove:
                 call(self.clock, self.sm.delete_tags, ResourceArn=arn, TagKeys=list(plan.tag_keys_to_remove))
-        self.notify("tags", f"retagged {current.name}: +{len(plan.tags_to_add)} -{len(plan.tag_keys_to_remove)}")
+        self.notify(
+            "tags", f"retagged {current.name}: +{len(plan.tags_to_add)} -{len(plan.tag_keys_to_remove)}"
+        )
 
     def _endpoint_arn(self, name: str) -> str | None:
         described = self._describe(name)
@@ -390,7 +375,9 @@ class Executor:
         try:
             if rollout.get("since") is None:
                 self._issue_update(spec, name, rollout, saved)
-            described = self._wait(name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "rollout")
+            described = self._wait(
+                name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "rollout"
+            )
         except _Timeout as timeout:
             raise RequestFailedError(self._restore_note(str(timeout), name, saved, None), name) from None
         except RequestFailedError as failure:
@@ -402,24 +389,35 @@ class Executor:
             self.state["created"] = False
             return self._create_endpoint(spec, name, rollout["config"])
         live = [str(v["VariantName"]) for v in described.get("ProductionVariants", [])]
-        succeeded = described["EndpointStatus"] == "InService" and described["EndpointConfigName"] == rollout["config"]
+        succeeded = (
+            described["EndpointStatus"] == "InService"
+            and described["EndpointConfigName"] == rollout["config"]
+        )
         if succeeded:
             note = self._restore_note("", name, saved, live)
             if note:
                 raise RequestFailedError(note, name)
             self._drop_config(rollout["previous"], keep_for=name, in_use=described["EndpointConfigName"])
-            self.notify("done", f"{name} InService on {rollout['config']}; previous config {rollout['previous']} removed")
+            self.notify(
+                "done",
+                f"{name} InService on {rollout['config']}; previous config {rollout['previous']} removed",
+            )
             self._metric("RolloutSucceeded")
             return self._outcome(name, rollout["config"], described)
         reason = self._failure_reason(described, rollout)
         self._metric("RolloutRolledBack" if described["EndpointStatus"] == "InService" else "RolloutFailed")
         note = self._restore_note(reason, name, saved, live)
-        if described["EndpointStatus"] == "InService" and described["EndpointConfigName"] != rollout["config"]:
+        if (
+            described["EndpointStatus"] == "InService"
+            and described["EndpointConfigName"] != rollout["config"]
+        ):
             # Rolled back: the new config serves nothing. (After UpdateRollbackFailed both may serve.)
             self._drop_config(rollout["config"], keep_for=name, in_use=described["EndpointConfigName"])
         raise RequestFailedError(note, name)
 
-    def _issue_update(self, spec: EndpointSpec, name: str, rollout: dict[str, Any], saved: list[dict[str, Any]]) -> None:
+    def _issue_update(
+        self, spec: EndpointSpec, name: str, rollout: dict[str, Any], saved: list[dict[str, Any]]
+    ) -> None:
         if saved:
             autoscaling.deregister(self.aas, self.clock, saved)
             self.notify("autoscaling", f"deregistered {len(saved)} scalable target(s)")
@@ -433,9 +431,15 @@ class Executor:
                 message = error_message(error)
                 if "in-progress" in message or "in progress" in message:
                     self.notify("wait", f"{name} is busy: waiting before UpdateEndpoint")
-                    self._wait(name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "settle")
+                    self._wait(
+                        name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "settle"
+                    )
                     current = self._describe(name)
-                    if current is None or current["EndpointConfigName"] == rollout["config"] or current.get("FailureReason"):
+                    if (
+                        current is None
+                        or current["EndpointConfigName"] == rollout["config"]
+                        or current.get("FailureReason")
+                    ):
                         break  # a resumed invocation: our update already ran (and succeeded or failed)
                     continue
                 raise RequestFailedError(_short(f"UpdateEndpoint {name}: {message}"), name) from None
@@ -490,7 +494,9 @@ class Executor:
                     break
         return fired
 
-    def _restore_note(self, reason: str, name: str, saved: list[dict[str, Any]], live: list[str] | None) -> str:
+    def _restore_note(
+        self, reason: str, name: str, saved: list[dict[str, Any]], live: list[str] | None
+    ) -> str:
         """Restore autoscaling; return ``reason`` extended with what happened to it ('' if all went well)."""
         if not saved:
             return _short(reason) if reason else ""

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from crhelper import CfnResource
 
@@ -27,8 +27,11 @@ _runtime: ProviderRuntime | None = None
 _resource: _ProviderResource | None = None
 
 
-class _ProviderResource(CfnResource):  # type: ignore[misc]
+class _ProviderResource(CfnResource):
     """crhelper with the provider's clock, a held-back response after a hand-off, and no polling."""
+
+    _context: Any
+    _timer: Any
 
     def __init__(self, runtime: ProviderRuntime, telemetry: Telemetry) -> None:
         super().__init__(
@@ -36,7 +39,7 @@ class _ProviderResource(CfnResource):  # type: ignore[misc]
             log_level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
             boto_level="WARNING",
             sleep_on_delete=runtime.settings.sleep_on_delete,
-            ssl_verify=runtime.ssl_verify,
+            ssl_verify=cast(Any, runtime.ssl_verify),
         )
         self.runtime = runtime
         self.telemetry = telemetry
@@ -46,7 +49,7 @@ class _ProviderResource(CfnResource):  # type: ignore[misc]
     # crhelper hooks ------------------------------------------------------------------------
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
         self.handed_off = False
-        return bool(super()._crhelper_init(event, context))
+        return bool(super()._crhelper_init(event, context))  # type: ignore[misc]
 
     def _set_timeout(self) -> None:
         remaining = self._context.get_remaining_time_in_millis() / 1000.0 - 0.5
@@ -60,7 +63,7 @@ class _ProviderResource(CfnResource):  # type: ignore[misc]
     def _cfn_response(self, event: dict[str, Any]) -> None:
         if self.handed_off:
             return
-        super()._cfn_response(event)
+        super()._cfn_response(event)  # type: ignore[misc]
 
     # the request ---------------------------------------------------------------------------
     def _run(self, event: dict[str, Any], context: Any) -> str:
@@ -94,7 +97,9 @@ class _ProviderResource(CfnResource):  # type: ignore[misc]
             Payload=json.dumps(payload, default=str).encode(),
         )
         self.handed_off = True
-        self.telemetry.notify("handoff", f"continuing in a fresh invocation (#{int(state.get('invocation', 1)) + 1})")
+        self.telemetry.notify(
+            "handoff", f"continuing in a fresh invocation (#{int(state.get('invocation', 1)) + 1})"
+        )
 
 
 def configure(runtime: ProviderRuntime | None) -> None:

@@ -75,6 +75,9 @@ class ProviderRuntime:
                 from botocore.config import Config
 
                 self._clients[service] = self.session.client(
-                    service, config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=60)
+                    service,
+                    config=Config(
+                        retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=60
+                    ),
                 )
             return self._clients[service]

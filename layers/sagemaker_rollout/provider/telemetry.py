@@ -34,7 +34,9 @@ class Telemetry:
         Called with (kind, text) for every step (the demo's timeline).
     """
 
-    def __init__(self, clock: Clock | None = None, listener: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self, clock: Clock | None = None, listener: Callable[[str, str], None] | None = None
+    ) -> None:
         from aws_lambda_powertools import Logger, Metrics
 
         self.clock = clock or SystemClock()
@@ -51,7 +53,8 @@ class Telemetry:
             logical_id=event.get("LogicalResourceId"),
             request_type=event.get("RequestType"),
             request_id=event.get("RequestId"),
-            endpoint_name=event.get("PhysicalResourceId") or (event.get("ResourceProperties") or {}).get("EndpointName"),
+            endpoint_name=event.get("PhysicalResourceId")
+            or (event.get("ResourceProperties") or {}).get("EndpointName"),
             function_request_id=getattr(context, "aws_request_id", None),
         )
         self.logger.set_correlation_id(str(event.get("RequestId", "")))
@@ -75,7 +78,9 @@ class Telemetry:
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
         self._has_metrics = True
 
-    def finished(self, event: Mapping[str, Any], state: Mapping[str, Any], *, ok: bool, reason: str | None = None) -> None:
+    def finished(
+        self, event: Mapping[str, Any], state: Mapping[str, Any], *, ok: bool, reason: str | None = None
+    ) -> None:
         """The request is answered: its duration and outcome."""
         from aws_lambda_powertools.metrics import MetricUnit
 

@@ -41,12 +41,15 @@ DEFAULT_ROLLBACK_FAILURE = (
     "The endpoint is serving with a mix of the old and new endpoint configurations."
 )
 
+
 class Transition(NamedTuple):
     """One status change of an endpoint: when, to which status, on which config."""
 
     time: float
     status: str
     config: str | None
+
+
 """``(simulated time, EndpointStatus, endpoint config name)``; status ``"Deleted"`` when gone."""
 
 
@@ -809,14 +812,18 @@ class SageMakerSimulator:
     def _transition(self, rec: _Endpoint, at: float, status: str, config: str | None) -> None:
         rec.status = status
         rec.modified = at
-        self._history.setdefault((rec.account, rec.region, rec.name), []).append(Transition(at, status, config))
+        self._history.setdefault((rec.account, rec.region, rec.name), []).append(
+            Transition(at, status, config)
+        )
 
     def _remove(self, rec: _Endpoint, at: float) -> None:
         backend = self._backend(rec.account, rec.region)
         if backend.endpoints.get(rec.name) is rec.fake:
             del backend.endpoints[rec.name]
         self._endpoints.pop((rec.account, rec.region, rec.name), None)
-        self._history.setdefault((rec.account, rec.region, rec.name), []).append(Transition(at, "Deleted", None))
+        self._history.setdefault((rec.account, rec.region, rec.name), []).append(
+            Transition(at, "Deleted", None)
+        )
 
     def _deregister_scaling(self, rec: _Endpoint) -> None:
         aas = self._bridge.autoscaling(rec.account, rec.region)

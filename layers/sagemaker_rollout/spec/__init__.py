@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sagemaker_rollout.spec.deployment import RolloutEstimate, check_deployment_config, estimate_rollout, strategy_of
+from sagemaker_rollout.spec.deployment import (
+    RolloutEstimate,
+    check_deployment_config,
+    estimate_rollout,
+    strategy_of,
+)
 from sagemaker_rollout.spec.endpoint import (
     OWNER_TAG_PREFIX,
     EndpointSpec,

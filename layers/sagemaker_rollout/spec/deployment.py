@@ -162,7 +162,9 @@ def check_deployment_config(
         if serverless:
             raise PropertyError(_RU, "rolling updates are not supported for serverless variants")
         rolling = config["RollingUpdatePolicy"]
-        _check_fraction(f"{_RU}.MaximumBatchSize", "batch size", _size(rolling.get("MaximumBatchSize")), fleets, 5)
+        _check_fraction(
+            f"{_RU}.MaximumBatchSize", "batch size", _size(rolling.get("MaximumBatchSize")), fleets, 5
+        )
     elif strategy in ("Canary", "Linear"):
         if serverless:
             raise PropertyError(
@@ -235,7 +237,9 @@ def estimate_rollout(
             batch = value if kind == "INSTANCE_COUNT" else max(1, count * value // 100)
         batches = max(1, math.ceil(count / max(batch, 1)))
         for number in range(1, batches + 1):
-            steps.append(f"batch {number}/{batches}: provision {batch} instance(s) (<= {provision_seconds} s)")
+            steps.append(
+                f"batch {number}/{batches}: provision {batch} instance(s) (<= {provision_seconds} s)"
+            )
             steps.append(f"batch {number}/{batches}: bake {wait} s")
         worst = batches * (provision_seconds + wait)
         waited = batches * wait
@@ -251,8 +255,10 @@ def estimate_rollout(
         bake = 0
         if strategy == "Canary":
             size = _size(routing.get("CanarySize"))
-            label = "canary" if size is None else (
-                f"{size[1]}%" if size[0] == "CAPACITY_PERCENT" else f"{size[1]} instance(s)"
+            label = (
+                "canary"
+                if size is None
+                else (f"{size[1]}%" if size[0] == "CAPACITY_PERCENT" else f"{size[1]} instance(s)")
             )
             steps += [f"shift {label} of traffic, bake {wait} s", f"shift the rest, bake {wait} s"]
             bake = 2 * wait
@@ -266,7 +272,9 @@ def estimate_rollout(
                 else:
                     counts = [c for _, c in _instance_variants(variants) if c is not None]
                     count_steps = max((math.ceil(c / value) for c in counts), default=1)
-            steps += [f"step {n}/{count_steps}: shift traffic, bake {wait} s" for n in range(1, count_steps + 1)]
+            steps += [
+                f"step {n}/{count_steps}: shift traffic, bake {wait} s" for n in range(1, count_steps + 1)
+            ]
             bake = count_steps * wait
         else:
             steps.append(f"shift all traffic, bake {wait} s" if config else "shift all traffic")

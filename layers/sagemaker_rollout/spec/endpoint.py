@@ -95,7 +95,9 @@ class EndpointSpec:
         if self.deployment_config:
             args["DeploymentConfig"] = dict(self.deployment_config)
         if self.exclude_retained_variant_properties is not None:
-            args["ExcludeRetainedVariantProperties"] = [dict(x) for x in self.exclude_retained_variant_properties]
+            args["ExcludeRetainedVariantProperties"] = [
+                dict(x) for x in self.exclude_retained_variant_properties
+            ]
         if self.retain_deployment_config is not None:
             args["RetainDeploymentConfig"] = self.retain_deployment_config
         return args
@@ -110,7 +112,9 @@ def validate_endpoint_properties(properties: Mapping[str, Any]) -> None:
 
 
 def _allowed_keys() -> list[str]:
-    config_keys = [k for k in operation_input("CreateEndpointConfig").members if k not in ("EndpointConfigName", "Tags")]
+    config_keys = [
+        k for k in operation_input("CreateEndpointConfig").members if k not in ("EndpointConfigName", "Tags")
+    ]
     return sorted({*config_keys, *_UPDATE_KEYS, *_OWN_KEYS})
 
 
@@ -152,13 +156,16 @@ def parse_endpoint_properties(
     update = {key: field(update_input, key) for key in _UPDATE_KEYS if key in properties}
 
     name = properties.get("EndpointName")
-    if name is not None and not (allow_intrinsics and is_intrinsic(name)):
-        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
-            raise PropertyError(
-                "EndpointName",
-                f"{name!r} is not a valid endpoint name: 1-63 letters, digits and hyphens, "
-                "starting and ending with a letter or digit",
-            )
+    if (
+        name is not None
+        and not (allow_intrinsics and is_intrinsic(name))
+        and (not isinstance(name, str) or not _NAME_RE.fullmatch(name))
+    ):
+        raise PropertyError(
+            "EndpointName",
+            f"{name!r} is not a valid endpoint name: 1-63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit",
+        )
     tags = _tags(properties.get("Tags"), allow_intrinsics)
     timeout = MAX_SERVICE_TIMEOUT
     if "ServiceTimeout" in properties:
@@ -169,9 +176,13 @@ def parse_endpoint_properties(
     _check_variants(config.get("ProductionVariants", []), "ProductionVariants")
     _check_variants(config.get("ShadowProductionVariants", []), "ShadowProductionVariants")
     _check_unique_names(config)
-    serverless = [v for v in config["ProductionVariants"] if isinstance(v, Mapping) and "ServerlessConfig" in v]
+    serverless = [
+        v for v in config["ProductionVariants"] if isinstance(v, Mapping) and "ServerlessConfig" in v
+    ]
     if serverless and "AsyncInferenceConfig" in config:
-        raise PropertyError("AsyncInferenceConfig", "asynchronous inference is not supported on serverless variants")
+        raise PropertyError(
+            "AsyncInferenceConfig", "asynchronous inference is not supported on serverless variants"
+        )
     retain = update.get("RetainAllVariantProperties", True)
     deployment = update.get("DeploymentConfig")
     estimate = check_deployment_config(
@@ -211,14 +222,18 @@ def _tags(raw: Any, allow_intrinsics: bool) -> tuple[Mapping[str, str], ...]:
     if not isinstance(tags, list):
         return ()
     if len(tags) > _MAX_USER_TAGS:
-        raise PropertyError("Tags", f"allows at most {_MAX_USER_TAGS} tags (SageMaker's 50 less 4 the provider adds)")
+        raise PropertyError(
+            "Tags", f"allows at most {_MAX_USER_TAGS} tags (SageMaker's 50 less 4 the provider adds)"
+        )
     seen: set[str] = set()
     for index, tag in enumerate(tags):
         key = tag.get("Key") if isinstance(tag, Mapping) else None
         if not isinstance(key, str):
             continue
         if key.startswith(OWNER_TAG_PREFIX) or key.lower().startswith("aws:"):
-            raise PropertyError(f"Tags[{index}].Key", f"{key!r} is reserved (prefixes {OWNER_TAG_PREFIX} and aws:)")
+            raise PropertyError(
+                f"Tags[{index}].Key", f"{key!r} is reserved (prefixes {OWNER_TAG_PREFIX} and aws:)"
+            )
         if key in seen:
             raise PropertyError(f"Tags[{index}].Key", f"duplicate tag key {key!r}")
         seen.add(key)
@@ -232,24 +247,34 @@ def _check_variants(variants: list[Any], path: str) -> None:
         where = f"{path}[{index}]"
         has_type, has_serverless = "InstanceType" in variant, "ServerlessConfig" in variant
         if has_type == has_serverless:
-            raise PropertyError(where, "set exactly one of InstanceType (with InitialInstanceCount) or ServerlessConfig")
+            raise PropertyError(
+                where, "set exactly one of InstanceType (with InitialInstanceCount) or ServerlessConfig"
+            )
         if "ModelName" not in variant:
             raise PropertyError(f"{where}.ModelName", "is required")
         if has_type:
             kind = variant["InstanceType"]
             if isinstance(kind, str) and not _INSTANCE_TYPE_RE.fullmatch(kind):
-                raise PropertyError(f"{where}.InstanceType", f"{kind!r} is not an instance type like ml.c5.xlarge")
+                raise PropertyError(
+                    f"{where}.InstanceType", f"{kind!r} is not an instance type like ml.c5.xlarge"
+                )
             if "InitialInstanceCount" not in variant:
-                raise PropertyError(f"{where}.InitialInstanceCount", "is required with InstanceType (1 or more)")
+                raise PropertyError(
+                    f"{where}.InitialInstanceCount", "is required with InstanceType (1 or more)"
+                )
         else:
             serverless = variant["ServerlessConfig"]
             if isinstance(serverless, Mapping):
                 memory = serverless.get("MemorySizeInMB")
                 if isinstance(memory, int) and memory % 1024:
                     raise PropertyError(
-                        f"{where}.ServerlessConfig.MemorySizeInMB", f"{memory} must be 1024, 2048, 3072, 4096, 5120 or 6144"
+                        f"{where}.ServerlessConfig.MemorySizeInMB",
+                        f"{memory} must be 1024, 2048, 3072, 4096, 5120 or 6144",
                     )
-                provisioned, maximum = serverless.get("ProvisionedConcurrency"), serverless.get("MaxConcurrency")
+                provisioned, maximum = (
+                    serverless.get("ProvisionedConcurrency"),
+                    serverless.get("MaxConcurrency"),
+                )
                 if isinstance(provisioned, int) and isinstance(maximum, int) and provisioned > maximum:
                     raise PropertyError(
                         f"{where}.ServerlessConfig.ProvisionedConcurrency",
@@ -265,5 +290,7 @@ def _check_unique_names(config: Mapping[str, Any]) -> None:
             if not isinstance(name, str):
                 continue
             if name in seen:
-                raise PropertyError(f"{path}[{index}].VariantName", f"duplicate variant name {name!r} (also {seen[name]})")
+                raise PropertyError(
+                    f"{path}[{index}].VariantName", f"duplicate variant name {name!r} (also {seen[name]})"
+                )
             seen[name] = f"{path}[{index}]"

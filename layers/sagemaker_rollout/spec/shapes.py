@@ -126,7 +126,9 @@ def coerce(shape: Any, value: Any, path: str, *, allow_intrinsics: bool = True) 
 def _structure(shape: Any, value: Any, path: str, allow_intrinsics: bool) -> dict[str, Any]:
     where = path or "properties"
     if not isinstance(value, Mapping):
-        raise PropertyError(path, f"must be an object with {_listed(list(shape.members))}, got {_show(value)}")
+        raise PropertyError(
+            path, f"must be an object with {_listed(list(shape.members))}, got {_show(value)}"
+        )
     members = shape.members
     unknown = sorted(str(key) for key in value if key not in members)
     if unknown:

@@ -1,0 +1,72 @@
+"""The README's examples run: its CLI commands, its YAML snippets and its set-up targets."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sagemaker_rollout import cfn_yaml
+from sagemaker_rollout.cli import main
+from sagemaker_rollout.macro import DEFAULT_SERVICE_TOKEN, expand_template
+from sagemaker_rollout.spec import validate_endpoint_properties
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def _cli_commands() -> list[list[str]]:
+    commands = []
+    for block in _blocks("bash"):
+        for line in block.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.startswith(".venv/bin/sagemaker-rollout "):
+                commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_readme_has_the_two_setup_commands_and_make_targets_exist() -> None:
+    # GIVEN the README WHEN its set-up block is read THEN it names `make demo` and `make test`
+    setup = _blocks("bash")[0]
+    assert "make demo" in setup and "make test" in setup
+    makefile = (README.parent / "Makefile").read_text()
+    for target in ("demo:", "test:", "check:", "bench:", "build:"):
+        assert f"\n{target}" in makefile
+    assert "make test" in (README.parent / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("argv", _cli_commands(), ids=lambda argv: " ".join(argv[:2]))
+def test_readme_cli_command_runs(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
+    # GIVEN a command the README shows WHEN it runs from the repository root THEN it succeeds
+    monkeypatch.chdir(README.parent)
+    assert main(argv) == 0, capsys.readouterr()
+    assert capsys.readouterr().out.strip()
+
+
+def test_readme_custom_resource_snippet_is_valid() -> None:
+    # GIVEN the README's Custom::SageMakerEndpoint snippet
+    snippet = next(b for b in _blocks("yaml") if "Custom::SageMakerEndpoint" in b)
+    resources = cfn_yaml.load("Resources:\n" + snippet)["Resources"]
+    # THEN the provider's validation accepts it (intrinsics left for CloudFormation)
+    validate_endpoint_properties(resources["Classifier"]["Properties"])
+
+
+def test_readme_macro_snippet_expands() -> None:
+    snippet = next(b for b in _blocks("yaml") if "SageMakerRollout::Endpoint" in b)
+    template = cfn_yaml.load(snippet)
+    template["Resources"]["ModelRole"] = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
+    expanded = expand_template(template, service_token=DEFAULT_SERVICE_TOKEN)
+    types = {r["Type"] for r in expanded["Resources"].values()}
+    assert {
+        "Custom::SageMakerEndpoint",
+        "AWS::SageMaker::Model",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "AWS::CloudWatch::Alarm",
+    } <= types
