@@ -736,3 +736,21 @@ def test_delete_while_updating_waits_then_deletes(world: World) -> None:
     assert response.status == "SUCCESS", response.reason
     assert world.sim.endpoint_status("classifier") is None
     assert world.configs() == ["manual-next"]  # not the provider's: kept
+
+
+def test_update_failed_replacement_is_removed_and_old_endpoint_kept(world: World) -> None:
+    # GIVEN a running endpoint and a rename whose new endpoint fails to create
+    world.create()
+    old_config = world.endpoint()["EndpointConfigName"]
+    world.sim.fail_next_create("classifier-v2", "The primary container did not pass the ping health check.")
+    # WHEN the update (a replacement) runs
+    response = world.driver.update(
+        "classifier", world.props(name="classifier-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN it fails with SageMaker's reason, keeps the old physical id, and leaves no half-made endpoint
+    assert response.status == "FAILED"
+    assert "ping health check" in response.reason and "replacement endpoint classifier-v2 removed" in response.reason
+    assert response.physical_resource_id == "classifier"
+    assert world.sim.endpoint_status("classifier-v2") is None
+    assert world.endpoint()["EndpointConfigName"] == old_config
+    assert world.configs() == [old_config]

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 
 from sagemaker_rollout.macro.errors import MacroError
 from sagemaker_rollout.macro.template import expand_template
+from sagemaker_rollout.tracing import subsegment
 
 __all__ = ["PROVIDER_ARN_ENV", "handle_event", "handler"]
 
@@ -54,8 +55,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         message = f"the macro function has no {PROVIDER_ARN_ENV} environment variable"
         logger.error(message)
         return {"requestId": event.get("requestId", ""), "status": "failure", "errorMessage": message}
+    logger.set_correlation_id(str(event.get("requestId", "")))
     logger.info(
         "expanding template",
         extra={"request_id": event.get("requestId"), "transform_id": event.get("transformId")},
     )
-    return handle_event(event, service_token)
+    with subsegment("## macro expansion"):
+        return handle_event(event, service_token)

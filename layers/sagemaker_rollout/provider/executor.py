@@ -163,9 +163,34 @@ class Executor:
         physical = str(self.event.get("PhysicalResourceId", ""))
         if name != physical:
             # Replacement: CloudFormation deletes the old endpoint once this one is up.
+            if "abandon" in self.state:
+                return self._abandon(physical)
             self.notify("plan", f"EndpointName changes {physical} -> {name}: creating a new endpoint")
-            return self._converge(spec, name, creating=True)
+            try:
+                return self._converge(spec, name, creating=True)
+            except RequestFailedError as failure:
+                if failure.physical_id != name:
+                    raise RequestFailedError(failure.reason, physical) from None
+                # CloudFormation keeps the old physical id after a failed update and would never
+                # delete the half-made replacement: remove it here.
+                self.state["abandon"] = {"name": name, "reason": failure.reason}
+                return self._abandon(physical)
         return self._converge(spec, name, creating=False)
+
+    def _abandon(self, physical: str) -> Outcome:
+        """Delete a replacement endpoint whose creation failed, then fail the update."""
+        name, reason = self.state["abandon"]["name"], self.state["abandon"]["reason"]
+        described = self._describe(name)
+        if described is not None and self._owned(
+            tags_of(call(self.clock, self.sm.list_tags, ResourceArn=described["EndpointArn"]))
+        ):
+            self._wait_or_fail(name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES - {"Deleting"})
+            if (self._describe(name) or {}).get("EndpointStatus") not in (None, "Deleting"):
+                call(self.clock, self.sm.delete_endpoint, EndpointName=name)
+                self.notify("delete", f"DeleteEndpoint {name} (failed replacement)")
+            self._wait_or_fail(name, lambda d: d is None)
+        self._drop_owned_configs(name, in_use=None)
+        raise RequestFailedError(_short(f"{reason}; replacement endpoint {name} removed"), physical)
 
     def _converge(self, spec: EndpointSpec, name: str, *, creating: bool) -> Outcome:
         self.log.append_keys(endpoint_name=name)

@@ -19,6 +19,7 @@ from crhelper import CfnResource
 from sagemaker_rollout.provider.executor import STATE_KEY, Executor, HandOffError, RequestFailedError
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
+from sagemaker_rollout.tracing import subsegment
 
 __all__ = ["configure", "handler"]
 
@@ -125,6 +126,11 @@ def handler(event: dict[str, Any], context: Any) -> None:
     resource = _get_resource()
     resource.telemetry.start(event, context)
     try:
-        resource(event, context)
+        with subsegment(
+            "## custom resource request",
+            request_type=str(event.get("RequestType")),
+            logical_id=str(event.get("LogicalResourceId")),
+        ):
+            resource(event, context)
     finally:
         resource.telemetry.flush()
