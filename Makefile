@@ -36,6 +36,7 @@ test: venv
 check: venv
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
+	$(BIN)/python -m sagemaker_rollout.schemas_gen --check
 	PY=$(BIN)/python bash .ci/scan.sh
 
 bench: venv

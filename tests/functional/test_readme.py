@@ -42,7 +42,9 @@ def test_readme_has_the_two_setup_commands_and_make_targets_exist() -> None:
 
 
 @pytest.mark.parametrize("argv", _cli_commands(), ids=lambda argv: " ".join(argv[:2]))
-def test_readme_cli_command_runs(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
+def test_readme_cli_command_runs(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
     # GIVEN a command the README shows WHEN it runs from the repository root THEN it succeeds
     monkeypatch.chdir(README.parent)
     assert main(argv) == 0, capsys.readouterr()
@@ -60,7 +62,10 @@ def test_readme_custom_resource_snippet_is_valid() -> None:
 def test_readme_macro_snippet_expands() -> None:
     snippet = next(b for b in _blocks("yaml") if "SageMakerRollout::Endpoint" in b)
     template = cfn_yaml.load(snippet)
-    template["Resources"]["ModelRole"] = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
+    template["Resources"]["ModelRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": {}},
+    }
     expanded = expand_template(template, service_token=DEFAULT_SERVICE_TOKEN)
     types = {r["Type"] for r in expanded["Resources"].values()}
     assert {
@@ -70,3 +75,27 @@ def test_readme_macro_snippet_expands() -> None:
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         "AWS::CloudWatch::Alarm",
     } <= types
+
+
+def test_readme_cfn_lint_block_runs(tmp_path: Path) -> None:
+    # GIVEN the README's plain cfn-lint block (rules package + generated schemas)
+    import shutil
+    import subprocess
+    import sys
+
+    block = next(b for b in _blocks("bash") if "sagemaker_rollout.lint_rules" in b)
+    bin_dir = Path(sys.executable).parent
+    script = block.replace(".venv/bin/", f"{bin_dir}/").replace(
+        ".sagemaker-rollout-schemas", str(tmp_path / "s")
+    )
+    # WHEN it runs from the repository root THEN cfn-lint passes the example with the rules loaded
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "s").is_dir()
+    shutil.rmtree(tmp_path / "s")

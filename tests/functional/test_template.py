@@ -252,6 +252,8 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sagemaker:DeleteTags",
         "sagemaker:ListTags",
         "iam:PassRole",
+        "kms:CreateGrant",  # SageMaker creates grants for KmsKeyId, only via SageMaker (kms:ViaService)
+        "kms:DescribeKey",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
         "application-autoscaling:RegisterScalableTarget",
@@ -556,3 +558,11 @@ def test_template_cfn_lint_reports_nothing() -> None:
     )
     # THEN it finds nothing
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_kms_only_through_sagemaker(template: dict[str, Any]) -> None:
+    # GIVEN the KMS statement WHEN read THEN it is bound to SageMaker in this region
+    kms = [s for _, s in _role_statements(template) if any(a.startswith("kms:") for a in _actions(s))]
+    assert len(kms) == 1
+    condition = kms[0]["Condition"]["StringEquals"]["kms:ViaService"]
+    assert "sagemaker." in str(condition)

@@ -37,7 +37,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--stack-name", default="sagemaker-rollout-demo", help="name of the simulated stack")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--quiet", "-q", action="store_true", help="print only step results and the summary")
-    output.add_argument("--json", action="store_true", help="print the result as JSON instead of the timeline")
+    output.add_argument(
+        "--json", action="store_true", help="print the result as JSON instead of the timeline"
+    )
     parser.set_defaults(func=run)
 
 

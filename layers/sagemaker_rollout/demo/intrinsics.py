@@ -4,8 +4,9 @@ It resolves what a rendered template needs locally: ``Ref`` (parameters, pseudo 
 resources already "deployed"), ``Fn::GetAtt``, ``Fn::Sub``, ``Fn::Join``, ``Fn::Select``,
 ``Fn::Split``, ``Fn::If`` and the condition functions, ``Fn::FindInMap``, ``Fn::ImportValue``,
 ``Fn::Base64`` and ``Fn::GetAZs``. In placeholder mode (``plan``), what cannot be known before a
-deployment (a model's generated name) becomes a readable placeholder such as
-``<ModelA.ModelName>`` instead of an error.
+deployment (a model's generated name) stays an intrinsic function (``{"Fn::GetAtt": [...]}``, so
+that validation tolerates it) or, inside a string, becomes a readable placeholder such as
+``<ModelA.ModelName>``; :func:`with_placeholders` turns the remaining functions into placeholders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NO_VALUE", "Resolver", "UnresolvableError", "parameter_values"]
+__all__ = [
+    "NO_VALUE",
+    "Resolver",
+    "UnresolvableError",
+    "parameter_values",
+    "placeholder_text",
+    "with_placeholders",
+]
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -32,6 +40,28 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 """``Ref: AWS::NoValue``: the key or list item holding it is removed."""
+
+
+def placeholder_text(node: Mapping[str, Any]) -> str:
+    """``{"Fn::GetAtt": ["ModelA", "ModelName"]}`` -> ``<ModelA.ModelName>`` (and Ref, ImportValue)."""
+    ((key, value),) = node.items()
+    if key == "Fn::GetAtt":
+        parts = value if isinstance(value, list) else str(value).split(".", 1)
+        return f"<{'.'.join(str(p) for p in parts)}>"
+    if key == "Fn::ImportValue":
+        return f"<import:{value}>"
+    return f"<{value}>" if key == "Ref" else f"<{key}>"
+
+
+def with_placeholders(node: Any) -> Any:
+    """Replace every intrinsic function left in ``node`` by its placeholder text."""
+    if isinstance(node, list):
+        return [with_placeholders(item) for item in node]
+    if isinstance(node, Mapping):
+        if len(node) == 1 and (next(iter(node)) == "Ref" or str(next(iter(node))).startswith("Fn::")):
+            return placeholder_text(node)
+        return {key: with_placeholders(value) for key, value in node.items()}
+    return node
 
 
 def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
@@ -60,7 +90,9 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
             raise UnresolvableError(f"Parameters.{name}: has no Default; pass --parameter {name}=VALUE")
         kind = str(spec.get("Type", "String"))
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
-            values[name] = [part.strip() for part in str(raw).split(",")] if not isinstance(raw, list) else raw
+            values[name] = (
+                [part.strip() for part in str(raw).split(",")] if not isinstance(raw, list) else raw
+            )
         else:
             values[name] = raw if isinstance(raw, str) else str(raw) if not isinstance(raw, bool) else raw
     return values
@@ -81,8 +113,8 @@ class Resolver:
     exports:
         ``Fn::ImportValue`` name -> value; or a callable returning the value or None.
     placeholders:
-        Unknown resources and imports become ``<Id>`` / ``<Id.Attr>`` / ``<import:Name>`` instead
-        of raising.
+        Unknown resources and imports stay intrinsic functions (``<Id.Attr>`` placeholders inside
+        strings) instead of raising.
 
     Attributes
     ----------
@@ -169,7 +201,7 @@ class Resolver:
         resources = self.template.get("Resources") or {}
         if name in resources:
             if self.placeholders:
-                return f"<{name}>"
+                return {"Ref": name}
             raise UnresolvableError(f"{path}: resource {name} does not exist yet")
         raise UnresolvableError(f"{path}: {name} is neither a parameter nor a resource of the template")
 
@@ -181,11 +213,12 @@ class Resolver:
         if logical_id not in resources:
             raise UnresolvableError(f"{path}: {logical_id} is not a resource of the template")
         if self.placeholders:
-            return f"<{logical_id}.{attribute}>"
+            return {"Fn::GetAtt": [logical_id, attribute]}
         if known is None:
             raise UnresolvableError(f"{path}: resource {logical_id} does not exist yet")
         raise UnresolvableError(
-            f"{path}: {logical_id} has no attribute {attribute} here (known: {', '.join(sorted(known)) or 'none'})"
+            f"{path}: {logical_id} has no attribute {attribute} here "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
         )
 
     def import_value(self, name: str, path: str) -> Any:
@@ -193,11 +226,13 @@ class Resolver:
         if found is not None:
             return found
         if self.placeholders:
-            return f"<import:{name}>"
+            return {"Fn::ImportValue": name}
         raise UnresolvableError(f"{path}: no export named {name!r}")
 
     def text(self, value: Any, path: str) -> str:
         resolved = self.resolve(value, path)
+        if isinstance(resolved, Mapping) and len(resolved) == 1 and self.placeholders:
+            return placeholder_text(resolved)
         if isinstance(resolved, bool):
             return "true" if resolved else "false"
         if isinstance(resolved, int | float | str):
@@ -226,7 +261,12 @@ def _get_att(r: Resolver, value: Any, path: str) -> Any:
 def _sub(r: Resolver, value: Any, path: str) -> str:
     if isinstance(value, str):
         text, variables = value, {}
-    elif isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], Mapping):
+    elif (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], Mapping)
+    ):
         text, variables = value[0], {k: r.resolve(v, f"{path}.{k}") for k, v in value[1].items()}
     else:
         raise UnresolvableError(f"{path}: expects a string or [string, {{variables}}]")
@@ -246,6 +286,8 @@ def _sub(r: Resolver, value: Any, path: str) -> str:
 
 
 def _as_text(value: Any, path: str) -> str:
+    if isinstance(value, Mapping) and len(value) == 1:
+        return placeholder_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | str):

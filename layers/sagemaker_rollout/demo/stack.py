@@ -44,6 +44,17 @@ class Deployed:
     def ref_value(self) -> Any:
         return self.physical_id if self.ref is None else self.ref
 
+    @property
+    def label(self) -> str:
+        """A short, readable name for timelines."""
+        if self.type == "AWS::ApplicationAutoScaling::ScalableTarget":
+            return str(self.properties.get("ResourceId", self.physical_id))
+        if self.type == "AWS::ApplicationAutoScaling::ScalingPolicy":
+            return str(self.properties.get("PolicyName", self.physical_id))
+        if self.type == "AWS::SNS::Topic":
+            return str(self.attributes.get("TopicName", self.physical_id))
+        return self.physical_id
+
 
 @dataclass
 class StackOutcome:
@@ -68,7 +79,9 @@ class StackOutcome:
     rollback_responses: dict[str, Any] = field(default_factory=dict)
 
 
-def deployment_order(template: Mapping[str, Any], include: Callable[[str], bool] = lambda _: True) -> list[str]:
+def deployment_order(
+    template: Mapping[str, Any], include: Callable[[str], bool] = lambda _: True
+) -> list[str]:
     """Logical ids in an order that creates dependencies first (template order among equals)."""
     graph = dependency_graph(template)
     names = [name for name in (template.get("Resources") or {}) if include(name)]
@@ -99,14 +112,20 @@ def coerce_to_shape(shape: Any, value: Any) -> Any:
     """Turn CloudFormation's strings into the numbers and booleans the API shape asks for."""
     kind = getattr(shape, "type_name", None)
     if kind == "structure" and isinstance(value, Mapping):
-        return {k: coerce_to_shape(shape.members[k], v) if k in shape.members else v for k, v in value.items()}
+        return {
+            k: coerce_to_shape(shape.members[k], v) if k in shape.members else v for k, v in value.items()
+        }
     if kind == "list" and isinstance(value, list):
         return [coerce_to_shape(shape.member, item) for item in value]
     if kind == "map" and isinstance(value, Mapping):
         return {k: coerce_to_shape(shape.value, v) for k, v in value.items()}
     try:
         if kind in ("integer", "long") and isinstance(value, str | float):
-            return int(float(value)) if not isinstance(value, str) or value.strip().lstrip("-").isdigit() else value
+            return (
+                int(float(value))
+                if not isinstance(value, str) or value.strip().lstrip("-").isdigit()
+                else value
+            )
         if kind in ("float", "double") and isinstance(value, str | int) and not isinstance(value, bool):
             return float(value)
     except ValueError:
@@ -237,7 +256,9 @@ class SimulatedStack:
             resource = resources[logical_id]
             kind = str(resource.get("Type"))
             try:
-                properties = resolver.resolve(resource.get("Properties") or {}, f"Resources.{logical_id}.Properties")
+                properties = resolver.resolve(
+                    resource.get("Properties") or {}, f"Resources.{logical_id}.Properties"
+                )
             except UnresolvableError as error:
                 raise StackError(str(error)) from None
             current = self.resources.get(logical_id)
@@ -268,7 +289,12 @@ class SimulatedStack:
         return outcome
 
     def _put(
-        self, logical_id: str, kind: str, properties: dict[str, Any], current: Deployed | None, rolling_back: bool
+        self,
+        logical_id: str,
+        kind: str,
+        properties: dict[str, Any],
+        current: Deployed | None,
+        rolling_back: bool,
     ) -> tuple[Deployed, Any]:
         if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
             return self._custom(logical_id, kind, properties, current)
@@ -282,16 +308,18 @@ class SimulatedStack:
                 {"Arn": f"arn:aws:simulated:{self.region}:{self.account_id}:{logical_id}"},
             )
             if current is None:
-                self.notify("stack", f"{logical_id} ({kind}): not simulated, stands in as {deployed.physical_id}")
+                self.notify(
+                    "stack", f"{logical_id} ({kind}): not simulated, stands in as {deployed.physical_id}"
+                )
             return deployed, None
         revived = self._revive(logical_id, kind, properties)
         if revived is not None:
-            self.notify("stack", f"{logical_id}: back to {revived.physical_id}")
+            self.notify("stack", f"{logical_id}: back to {revived.label}")
             return revived, None
         deployed = handler(self, logical_id, properties, current)
         verb = "created" if current is None or current.physical_id != deployed.physical_id else "updated"
         what = "replacement " if verb == "created" and current is not None else ""
-        self.notify("stack", f"{logical_id} ({kind}): {what}{deployed.physical_id} {verb}")
+        self.notify("stack", f"{logical_id} ({kind}): {what}{deployed.label} {verb}")
         return deployed, None
 
     def _revive(self, logical_id: str, kind: str, properties: dict[str, Any]) -> Deployed | None:
@@ -314,7 +342,9 @@ class SimulatedStack:
             response = self.driver.create(body, logical_id=logical_id, resource_type=kind)
         else:
             old = {k: v for k, v in current.properties.items() if k != "ServiceToken"}
-            response = self.driver.update(current.physical_id, body, old, logical_id=logical_id, resource_type=kind)
+            response = self.driver.update(
+                current.physical_id, body, old, logical_id=logical_id, resource_type=kind
+            )
         physical = response.physical_resource_id or (current.physical_id if current else "")
         return Deployed(logical_id, kind, physical, properties, dict(response.data)), response
 
@@ -344,15 +374,19 @@ class SimulatedStack:
         kind = deployed.type
         if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
             body = {k: v for k, v in deployed.properties.items() if k != "ServiceToken"}
-            return self.driver.delete(deployed.physical_id, body, logical_id=deployed.logical_id, resource_type=kind)
+            return self.driver.delete(
+                deployed.physical_id, body, logical_id=deployed.logical_id, resource_type=kind
+            )
         remover = _REMOVERS.get(kind)
         if remover is not None:
             try:
                 remover(self, deployed)
             except Exception as error:
-                self.notify("stack", f"{deployed.logical_id}: delete failed ({_error_text(error)}); left behind")
+                self.notify(
+                    "stack", f"{deployed.logical_id}: delete failed ({_error_text(error)}); left behind"
+                )
                 return None
-            self.notify("stack", f"{deployed.logical_id} ({kind}): {deployed.physical_id} deleted")
+            self.notify("stack", f"{deployed.logical_id} ({kind}): {deployed.label} deleted")
         return None
 
     def _cleanup(self, phase: str | None) -> None:
@@ -364,7 +398,9 @@ class SimulatedStack:
     def _remove_absent(self) -> None:
         resources = self.template.get("Resources") or {}
         resolver = self.resolver(self.template, self.parameters)
-        gone = [lid for lid in self.resources if lid not in resources or not resolver.active(resources[lid], lid)]
+        gone = [
+            lid for lid in self.resources if lid not in resources or not resolver.active(resources[lid], lid)
+        ]
         for logical_id in gone:
             self._remove(self.resources.pop(logical_id))
 
@@ -390,7 +426,9 @@ _MODEL_KEYS = (
 )
 
 
-def _model(stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None) -> Deployed:
+def _model(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
     # Every property of AWS::SageMaker::Model requires replacement: a change is a new model.
     name = str(props.get("ModelName") or _generated_name(stack.stack_name, logical_id, props))
     arguments = {"ModelName": name, **{k: props[k] for k in _MODEL_KEYS if k in props}}
@@ -402,7 +440,9 @@ def _remove_model(stack: SimulatedStack, deployed: Deployed) -> None:
     stack.client("sagemaker").delete_model(ModelName=deployed.physical_id)
 
 
-def _alarm(stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None) -> Deployed:
+def _alarm(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
     name = str(props.get("AlarmName") or _generated_name(stack.stack_name, logical_id, "alarm", 255))
     stack._call("cloudwatch", "put_metric_alarm", {**props, "AlarmName": name})
     arn = f"arn:aws:cloudwatch:{stack.region}:{stack.account_id}:alarm:{name}"
@@ -424,7 +464,9 @@ def _scalable_target(
     if "ScheduledActions" in props:
         stack.notify("stack", f"{logical_id}: ScheduledActions are not simulated")
     if current is not None and _target_key(current.properties) != _target_key(props):
-        stack._call("application-autoscaling", "deregister_scalable_target", _target_fields(current.properties))
+        stack._call(
+            "application-autoscaling", "deregister_scalable_target", _target_fields(current.properties)
+        )
     stack._call("application-autoscaling", "register_scalable_target", arguments)
     key = _target_key(props)
     return Deployed(logical_id, "AWS::ApplicationAutoScaling::ScalableTarget", key, props, {})
@@ -436,7 +478,9 @@ def _target_fields(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def _remove_scalable_target(stack: SimulatedStack, deployed: Deployed) -> None:
     try:
-        stack._call("application-autoscaling", "deregister_scalable_target", _target_fields(deployed.properties))
+        stack._call(
+            "application-autoscaling", "deregister_scalable_target", _target_fields(deployed.properties)
+        )
     except Exception as error:
         if "No scalable target" not in str(error):
             raise
@@ -474,7 +518,9 @@ def _remove_scaling_policy(stack: SimulatedStack, deployed: Deployed) -> None:
             raise
 
 
-def _topic(stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None) -> Deployed:
+def _topic(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
     name = str(props.get("TopicName") or _generated_name(stack.stack_name, logical_id, "topic", 256))
     arn = stack.client("sns").create_topic(Name=name)["TopicArn"]
     return Deployed(logical_id, "AWS::SNS::Topic", arn, props, {"TopicArn": arn, "TopicName": name})
@@ -484,9 +530,13 @@ def _remove_topic(stack: SimulatedStack, deployed: Deployed) -> None:
     stack.client("sns").delete_topic(TopicArn=deployed.physical_id)
 
 
-def _dashboard(stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None) -> Deployed:
+def _dashboard(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
     name = str(props.get("DashboardName") or _generated_name(stack.stack_name, logical_id, "dashboard", 255))
-    stack._call("cloudwatch", "put_dashboard", {"DashboardName": name, "DashboardBody": props.get("DashboardBody")})
+    stack._call(
+        "cloudwatch", "put_dashboard", {"DashboardName": name, "DashboardBody": props.get("DashboardBody")}
+    )
     return Deployed(logical_id, "AWS::CloudWatch::Dashboard", name, props, {})
 
 

@@ -23,9 +23,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.demo.intrinsics import Resolver, UnresolvableError, parameter_values
+from sagemaker_rollout.demo.intrinsics import UnresolvableError, parameter_values
 from sagemaker_rollout.demo.stack import CUSTOM_ENDPOINT_TYPE, SimulatedStack, StackError, StackOutcome
-from sagemaker_rollout.macro import DEFAULT_MACRO_NAME, DEFAULT_SERVICE_TOKEN, expand_template, strip_transform
+from sagemaker_rollout.macro import (
+    DEFAULT_MACRO_NAME,
+    DEFAULT_SERVICE_TOKEN,
+    expand_template,
+    strip_transform,
+)
 
 __all__ = [
     "DemoError",
@@ -228,7 +233,11 @@ def render(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[s
 
 def _pick_resource(rendered: Mapping[str, Any], wanted: str | None) -> str:
     resources_ = rendered.get("Resources") or {}
-    endpoints = [lid for lid, res in resources_.items() if isinstance(res, Mapping) and res.get("Type") == CUSTOM_ENDPOINT_TYPE]
+    endpoints = [
+        lid
+        for lid, res in resources_.items()
+        if isinstance(res, Mapping) and res.get("Type") == CUSTOM_ENDPOINT_TYPE
+    ]
     if wanted is not None:
         if wanted not in endpoints:
             raise DemoError(
@@ -240,11 +249,15 @@ def _pick_resource(rendered: Mapping[str, Any], wanted: str | None) -> str:
     if len(endpoints) != 1:
         raise DemoError(
             "the template has "
-            + (f"several endpoints ({', '.join(endpoints)}): choose one with --resource" if endpoints else "no endpoint")
+            + (
+                f"several endpoints ({', '.join(endpoints)}): choose one with --resource"
+                if endpoints
+                else "no endpoint"
+            )
             + "",
             2 if endpoints else 1,
         )
-    return endpoints[0]
+    return str(endpoints[0])
 
 
 # ---- story changes -----------------------------------------------------------------------------------
@@ -275,7 +288,7 @@ class _Revision:
 
 
 def _first_model(rendered: Mapping[str, Any], resource: str) -> str:
-    props = (rendered["Resources"][resource].get("Properties") or {})
+    props = rendered["Resources"][resource].get("Properties") or {}
     variants = props.get("ProductionVariants") or []
     model = variants[0].get("ModelName") if variants and isinstance(variants[0], Mapping) else None
     if isinstance(model, Mapping) and "Fn::GetAtt" in model:
@@ -284,8 +297,8 @@ def _first_model(rendered: Mapping[str, Any], resource: str) -> str:
         if (rendered["Resources"].get(logical_id) or {}).get("Type") == "AWS::SageMaker::Model":
             return str(logical_id)
     raise DemoError(
-        f"{resource}.ProductionVariants[0].ModelName: the story rolls a new model out, so it needs a model of the "
-        "template (Fn::GetAtt <Model>.ModelName or an inline Model)"
+        f"{resource}.ProductionVariants[0].ModelName: the story rolls a new model out, so it needs a "
+        "model of the template (Fn::GetAtt <Model>.ModelName or an inline Model)"
     )
 
 
@@ -297,7 +310,9 @@ def _rendered_for(revision: _Revision, resource: str) -> dict[str, Any]:
         containers = props.get("Containers") or [props.setdefault("PrimaryContainer", {})]
         for container in containers:
             if isinstance(container, dict):
-                container.setdefault("Environment", {})["SAGEMAKER_ROLLOUT_DEMO_REVISION"] = str(revision.model_revision)
+                container.setdefault("Environment", {})["SAGEMAKER_ROLLOUT_DEMO_REVISION"] = str(
+                    revision.model_revision
+                )
     return rendered
 
 
@@ -379,7 +394,7 @@ class _Timeline:
             self.line("lambda" if kind in ("killed", "retry", "error", "dropped") else "cfn", text)
 
     def stack(self, kind: str, text: str) -> None:
-        self.line("stack", text)
+        self.line(kind, text)
 
     def advanced(self, now: float) -> None:
         if not self.in_request or self.options.progress_interval <= 0:
@@ -397,6 +412,22 @@ class _Timeline:
 
 
 # ---- the simulated account ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_logs(*names: str) -> Iterator[None]:
+    """Silence the provider's own log lines (Lambda would send them to CloudWatch Logs)."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [logger.disabled for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.disabled = True
+        yield
+    finally:
+        for logger, disabled in zip(loggers, saved, strict=True):
+            logger.disabled = disabled
 
 
 @contextlib.contextmanager
@@ -443,12 +474,27 @@ def _driver(clock: Any, session: Any, timeline: _Timeline, stack_name: str) -> t
     root = _repo_root()
     if root is not None:
         spec = load_function_spec(root, PROVIDER_FUNCTION)
-        environment = {**spec.environment, **{k: v for k, v in _FAKE_ENV.items() if k.startswith("POWERTOOLS")}}
+        environment = {
+            **spec.environment,
+            **{k: v for k, v in _FAKE_ENV.items() if k.startswith("POWERTOOLS")},
+        }
         driver = CloudFormationDriver(
-            spec, timeout_seconds=min(spec.timeout_seconds, 900), memory_mb=spec.memory_mb, environment=environment, **options
+            spec,
+            timeout_seconds=min(spec.timeout_seconds, 900),
+            memory_mb=spec.memory_mb,
+            environment=environment,
+            **options,
         )
-        return driver, f"{PROVIDER_FUNCTION} of {root / 'template.yaml'} ({spec.module_path.relative_to(root)})"
-    driver = CloudFormationDriver(provider.handler, timeout_seconds=900, function_name=f"sagemaker-rollout-{PROVIDER_FUNCTION}", **options)
+        return (
+            driver,
+            f"{PROVIDER_FUNCTION} of {root / 'template.yaml'} ({spec.module_path.relative_to(root)})",
+        )
+    driver = CloudFormationDriver(
+        provider.handler,
+        timeout_seconds=900,
+        function_name=f"sagemaker-rollout-{PROVIDER_FUNCTION}",
+        **options,
+    )
     return driver, "sagemaker_rollout.provider.handler (template.yaml not found: installed package)"
 
 
@@ -457,7 +503,9 @@ def _driver(clock: Any, session: Any, timeline: _Timeline, stack_name: str) -> t
 
 def _configs(world: DemoWorld) -> list[str]:
     sm = world.client("sagemaker")
-    return sorted(c["EndpointConfigName"] for c in sm.list_endpoint_configs(MaxResults=100)["EndpointConfigs"])
+    return sorted(
+        c["EndpointConfigName"] for c in sm.list_endpoint_configs(MaxResults=100)["EndpointConfigs"]
+    )
 
 
 def _scaling(world: DemoWorld, endpoint: str) -> list[Any]:
@@ -467,7 +515,9 @@ def _scaling(world: DemoWorld, endpoint: str) -> list[Any]:
     for target in sorted(targets, key=lambda t: t["ResourceId"]):
         if not target["ResourceId"].startswith(f"endpoint/{endpoint}/"):
             continue
-        policies = aas.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=target["ResourceId"])
+        policies = aas.describe_scaling_policies(
+            ServiceNamespace="sagemaker", ResourceId=target["ResourceId"]
+        )
         result.append(
             (
                 target["ResourceId"],
@@ -475,7 +525,13 @@ def _scaling(world: DemoWorld, endpoint: str) -> list[Any]:
                 target["MaxCapacity"],
                 json.dumps(target.get("SuspendedState"), sort_keys=True),
                 sorted(
-                    (p["PolicyName"], p["PolicyType"], json.dumps(p.get("TargetTrackingScalingPolicyConfiguration"), sort_keys=True, default=str))
+                    (
+                        p["PolicyName"],
+                        p["PolicyType"],
+                        json.dumps(
+                            p.get("TargetTrackingScalingPolicyConfiguration"), sort_keys=True, default=str
+                        ),
+                    )
                     for p in policies["ScalingPolicies"]
                 ),
             )
@@ -493,9 +549,12 @@ def _describe(world: DemoWorld, endpoint: str) -> dict[str, Any] | None:
 def _rollback_alarm(world: DemoWorld) -> str | None:
     props = world.stack.resources[world.resource].properties
     config = props.get("DeploymentConfig") or {}
-    alarms = [str(a.get("AlarmName")) for a in (config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []]
+    alarms = [
+        str(a.get("AlarmName")) for a in (config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []
+    ]
     latency = [name for name in alarms if "latency" in name.lower()]
-    return (latency or alarms or [None])[0]
+    chosen = latency or alarms
+    return chosen[0] if chosen else None
 
 
 # ---- the story ---------------------------------------------------------------------------------------
@@ -540,7 +599,8 @@ def run_demo(
     resource = _pick_resource(rendered, options.resource)
     label = str(path) if options.template else "embedded example (layers/sagemaker_rollout/demo/example.yaml)"
     sink = io.StringIO()  # the provider's own log lines (Lambda would send them to CloudWatch Logs)
-    with _fake_environment(), contextlib.redirect_stderr(sink):
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "sagemaker-rollout")
+    with _fake_environment(), contextlib.redirect_stderr(sink), _quiet_logs(service, "crhelper"):
         import boto3
         from moto import mock_aws
 
@@ -562,15 +622,20 @@ def run_demo(
                         stack_name=options.stack_name,
                         region=REGION,
                         account_id=ACCOUNT_ID,
-                        exports=lambda name: driver.function_arn if name.endswith("EndpointProviderArn") else None,
+                        exports=lambda name: (
+                            driver.function_arn if name.endswith("EndpointProviderArn") else None
+                        ),
                         notify=timeline.stack,
                     )
                     world = DemoWorld(clock, sim, session, driver, stack, resource)
-                    timeline.status_of = lambda: sim.endpoint_status(world.endpoint) if world.endpoint else None
+                    timeline.status_of = lambda: (
+                        sim.endpoint_status(world.endpoint) if world.endpoint else None
+                    )
                     timeline.print(f"sagemaker-rollout demo: {label}", always=True)
                     timeline.print(
                         f"  rendered with the SageMakerRollout macro; endpoint resource {resource}; stack "
-                        f"{options.stack_name} in a simulated account (moto + SageMaker simulator, simulated time)"
+                        f"{options.stack_name} in a simulated account (moto + SageMaker simulator, "
+                        "simulated time)"
                     )
                     timeline.print(f"  provider: {origin}")
                     steps = _play(world, timeline, first, rendered, before_step)
@@ -591,17 +656,38 @@ def run_demo(
 
 
 def _play(
-    world: DemoWorld, timeline: _Timeline, first: _Revision, rendered: dict[str, Any], before_step: StepHook | None
+    world: DemoWorld,
+    timeline: _Timeline,
+    first: _Revision,
+    rendered: dict[str, Any],
+    before_step: StepHook | None,
 ) -> list[StepResult]:
     steps = [
-        StepResult(1, "create", "the two-variant autoscaled endpoint is created: SUCCESS, InService, autoscaling registered"),
-        StepResult(2, "canary update", "a new model rolls out as a canary: SUCCESS, new config, autoscaling kept, old config removed"),
-        StepResult(3, "alarm rollback", "the latency alarm fires while the canary bakes: SageMaker rolls back, FAILED naming "
-                   "the alarm, endpoint stays on the previous config, the stack rolls back"),
+        StepResult(
+            1,
+            "create",
+            "the two-variant autoscaled endpoint is created: SUCCESS, InService, autoscaling registered",
+        ),
+        StepResult(
+            2,
+            "canary update",
+            "a new model rolls out as a canary: SUCCESS, new config, autoscaling kept, old config removed",
+        ),
+        StepResult(
+            3,
+            "alarm rollback",
+            "the latency alarm fires while the canary bakes: SageMaker rolls back, FAILED naming "
+            "the alarm, endpoint stays on the previous config, the stack rolls back",
+        ),
         StepResult(4, "delete", "the stack is deleted: endpoint, configs, autoscaling and models gone"),
     ]
     state: dict[str, Any] = {"revision": first, "rendered": rendered}
-    actions: list[Callable[[DemoWorld, StepResult, dict[str, Any]], None]] = [_create, _canary, _alarm_rollback, _delete]
+    actions: list[Callable[[DemoWorld, StepResult, dict[str, Any]], None]] = [
+        _create,
+        _canary,
+        _alarm_rollback,
+        _delete,
+    ]
     stopped = False
     for step, action in zip(steps, actions, strict=True):
         if stopped:
@@ -621,11 +707,17 @@ def _play(
         step.ended = timeline.offset()
         step.ok = not step.problems
         took = timeline.stamp(step.simulated_seconds)
-        response = f"CloudFormation got {step.status}" + (f" ({step.reason})" if step.reason else "") if step.status else ""
+        response = (
+            f"CloudFormation got {step.status}" + (f" ({step.reason})" if step.reason else "")
+            if step.status
+            else ""
+        )
         if step.ok:
             timeline.print(f"  => as expected ({took} simulated): {response}", always=True)
         else:
-            timeline.print(f"  => NOT as expected ({took} simulated): {'; '.join(step.problems)}", always=True)
+            timeline.print(
+                f"  => NOT as expected ({took} simulated): {'; '.join(step.problems)}", always=True
+            )
             stopped = True
         timeline.step = None
     return steps
@@ -653,9 +745,17 @@ def _create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
         return
     world.endpoint = response.physical_resource_id
     described = _describe(world, world.endpoint) or {}
-    _expect(step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}, not InService")
+    _expect(
+        step,
+        described.get("EndpointStatus") == "InService",
+        f"endpoint is {described.get('EndpointStatus')}, not InService",
+    )
     config = response.data.get("EndpointConfigName")
-    _expect(step, described.get("EndpointConfigName") == config, f"endpoint runs {described.get('EndpointConfigName')}, not {config}")
+    _expect(
+        step,
+        described.get("EndpointConfigName") == config,
+        f"endpoint runs {described.get('EndpointConfigName')}, not {config}",
+    )
     _expect(step, _configs(world) == [config], f"endpoint configs {_configs(world)}, expected only {config}")
     scaling = _scaling(world, world.endpoint)
     expected_targets = sum(
@@ -664,7 +764,11 @@ def _create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
         if d.type == "AWS::ApplicationAutoScaling::ScalableTarget"
         and str(d.properties.get("ResourceId", "")).startswith(f"endpoint/{world.endpoint}/")
     )
-    _expect(step, len(scaling) == expected_targets, f"{len(scaling)} scalable targets registered, expected {expected_targets}")
+    _expect(
+        step,
+        len(scaling) == expected_targets,
+        f"{len(scaling)} scalable targets registered, expected {expected_targets}",
+    )
     state["config"], state["scaling"] = config, scaling
     for name, value in world.stack.outputs().items():
         world.stack.notify("stack", f"output {name} = {value}")
@@ -685,10 +789,24 @@ def _canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     described = _describe(world, world.endpoint) or {}
     _expect(step, world.sim.calls["UpdateEndpoint"] > updates_before, "no UpdateEndpoint: nothing rolled out")
     _expect(step, config != state["config"], f"the endpoint config did not change ({config})")
-    _expect(step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}")
-    _expect(step, described.get("EndpointConfigName") == config, f"endpoint runs {described.get('EndpointConfigName')}, not {config}")
-    _expect(step, _configs(world) == [config], f"endpoint configs {_configs(world)}: the previous one should be gone")
-    _expect(step, _scaling(world, world.endpoint) == state["scaling"], "autoscaling differs from before the update")
+    _expect(
+        step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}"
+    )
+    _expect(
+        step,
+        described.get("EndpointConfigName") == config,
+        f"endpoint runs {described.get('EndpointConfigName')}, not {config}",
+    )
+    _expect(
+        step,
+        _configs(world) == [config],
+        f"endpoint configs {_configs(world)}: the previous one should be gone",
+    )
+    _expect(
+        step,
+        _scaling(world, world.endpoint) == state["scaling"],
+        "autoscaling differs from before the update",
+    )
     state.update(revision=revision, rendered=rendered, config=config)
 
 
@@ -696,7 +814,9 @@ def _alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -
     assert world.endpoint is not None
     alarm = _rollback_alarm(world)
     if alarm is None:
-        step.problems.append(f"{world.resource}.DeploymentConfig has no AutoRollbackConfiguration alarm to fire")
+        step.problems.append(
+            f"{world.resource}.DeploymentConfig has no AutoRollbackConfiguration alarm to fire"
+        )
         return
     revision = _new_model(state["revision"], world.resource, state["rendered"], bigger=False)
     rendered = _rendered_for(revision, world.resource)
@@ -704,10 +824,14 @@ def _alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -
     cloudwatch = world.client("cloudwatch")
 
     def fire() -> None:
-        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="p99 latency above threshold (demo)")
+        cloudwatch.set_alarm_state(
+            AlarmName=alarm, StateValue="ALARM", StateReason="p99 latency above threshold (demo)"
+        )
         world.stack.notify("alarm", f"{alarm} -> ALARM")
 
-    world.stack.notify("change", f"{', '.join(revision.changes)}; {alarm} will fire {delay:.0f} s into the update")
+    world.stack.notify(
+        "change", f"{', '.join(revision.changes)}; {alarm} will fire {delay:.0f} s into the update"
+    )
     timer = world.clock.call_later(delay, fire)
     updates_before = world.sim.calls["UpdateEndpoint"]
     outcome = world.stack.deploy(rendered, revision.parameters)
@@ -726,24 +850,44 @@ def _alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -
         rollback is not None and rollback.status == "SUCCESS",
         f"the stack rollback's Update was answered {getattr(rollback, 'status', 'nothing')}",
     )
-    _expect(step, world.sim.calls["UpdateEndpoint"] - updates_before == 1, "expected exactly one UpdateEndpoint (none for the rollback)")
+    _expect(
+        step,
+        world.sim.calls["UpdateEndpoint"] - updates_before == 1,
+        "expected exactly one UpdateEndpoint (none for the rollback)",
+    )
     described = _describe(world, world.endpoint) or {}
-    _expect(step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}")
+    _expect(
+        step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}"
+    )
     _expect(
         step,
         described.get("EndpointConfigName") == state["config"],
         f"endpoint runs {described.get('EndpointConfigName')}, not the previous {state['config']}",
     )
-    _expect(step, _configs(world) == [state["config"]], f"endpoint configs {_configs(world)}, expected only {state['config']}")
-    _expect(step, _scaling(world, world.endpoint) == state["scaling"], "autoscaling differs from before the update")
+    _expect(
+        step,
+        _configs(world) == [state["config"]],
+        f"endpoint configs {_configs(world)}, expected only {state['config']}",
+    )
+    _expect(
+        step,
+        _scaling(world, world.endpoint) == state["scaling"],
+        "autoscaling differs from before the update",
+    )
 
 
 def _delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     assert world.endpoint is not None
     outcome = world.stack.delete()
     response = _response(step, outcome, world.resource)
-    _expect(step, response is not None and response.status == "SUCCESS", f"the delete was answered {step.status}: {step.reason}")
-    _expect(step, world.sim.endpoint_status(world.endpoint) is None, f"endpoint {world.endpoint} still exists")
+    _expect(
+        step,
+        response is not None and response.status == "SUCCESS",
+        f"the delete was answered {step.status}: {step.reason}",
+    )
+    _expect(
+        step, world.sim.endpoint_status(world.endpoint) is None, f"endpoint {world.endpoint} still exists"
+    )
     _expect(step, _configs(world) == [], f"endpoint configs left: {_configs(world)}")
     _expect(step, _scaling(world, world.endpoint) == [], "scalable targets left")
     models = world.client("sagemaker").list_models()["Models"]

@@ -88,8 +88,8 @@ class RetainWithAutoscaling(CloudFormationLintRule):  # type: ignore[misc]
                 matches.append(
                     RuleMatch(
                         path,
-                        f"{logical_id}.RetainAllVariantProperties: false resets the autoscaled instance "
-                        f"counts to InitialInstanceCount on every update ({len(scaled)} scalable "
+                        f"{logical_id}.RetainAllVariantProperties: false resets the autoscaled "  # nosec B608
+                        f"instance counts to InitialInstanceCount on every update ({len(scaled)} scalable "
                         "target(s) on this endpoint); remove it (default true) or list only the "
                         "properties to reset in ExcludeRetainedVariantProperties",
                     )

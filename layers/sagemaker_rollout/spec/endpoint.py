@@ -21,6 +21,7 @@ from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input,
 
 __all__ = [
     "OWNER_TAG_PREFIX",
+    "allowed_keys",
     "EndpointSpec",
     "parse_endpoint_properties",
     "validate_endpoint_properties",
@@ -111,7 +112,8 @@ def validate_endpoint_properties(properties: Mapping[str, Any]) -> None:
     parse_endpoint_properties(properties, allow_intrinsics=True)
 
 
-def _allowed_keys() -> list[str]:
+def allowed_keys() -> list[str]:
+    """Every property name ``Custom::SageMakerEndpoint`` accepts, sorted."""
     config_keys = [
         k for k in operation_input("CreateEndpointConfig").members if k not in ("EndpointConfigName", "Tags")
     ]
@@ -139,7 +141,7 @@ def parse_endpoint_properties(
         raise PropertyError("", "resource properties must be an object")
     config_input = operation_input("CreateEndpointConfig")
     update_input = operation_input("UpdateEndpoint")
-    allowed = _allowed_keys()
+    allowed = allowed_keys()
     unknown = sorted(str(k) for k in properties if k not in allowed)
     if unknown:
         raise PropertyError(unknown[0], unknown_reason(unknown[0], allowed, "the resource"))

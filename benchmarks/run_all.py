@@ -1,0 +1,153 @@
+"""Run every benchmark, each against its anchor, print a markdown table and write results.md.
+
+    .venv/bin/python benchmarks/run_all.py [--no-sam] [--quick]
+
+Benchmarks print figures; they are not timed tests. ``--quick`` uses one rollout duration and one
+jitter (for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "layers"))
+
+import bench_package  # noqa: E402
+import bench_render  # noqa: E402
+import bench_rollout  # noqa: E402
+
+Row = tuple[str, str, str, str]
+
+
+def rollout_rows(quick: bool) -> list[Row]:
+    durations = (5,) if quick else bench_rollout.DURATIONS_MINUTES
+    jitters = bench_rollout.JITTER_SECONDS[:1] if quick else bench_rollout.JITTER_SECONDS
+    summaries = bench_rollout.run(durations, jitters)
+    rows: list[Row] = []
+    by = {(s.method.split()[0], s.nominal_minutes): s for s in summaries}
+    for minutes in durations:
+        provider, crhelper, waiter = (by[(m, int(minutes))] for m in ("provider", "crhelper", "boto3"))
+        ratio = crhelper.mean_latency / provider.mean_latency if provider.mean_latency else float("inf")
+        ok = provider.max_latency <= 15 and ratio >= 8
+        rows.append(
+            (
+                f"settle-to-response latency, {minutes} min rollout",
+                f"provider mean {provider.mean_latency:.1f} s (max {provider.max_latency:.0f} s)",
+                f"crhelper poll_update rate(2 minutes): mean {crhelper.mean_latency:.1f} s "
+                f"(max {crhelper.max_latency:.0f} s)",
+                f"{ratio:.1f}x faster; goal <= 15 s and >= 8x: {'met' if ok else 'NOT met'}",
+            )
+        )
+        rows.append(
+            (
+                f"DescribeEndpoint calls per simulated minute, {minutes} min rollout",
+                f"provider {provider.describe_per_minute:.2f}/min (10 s poll)",
+                f"crhelper {crhelper.describe_per_minute:.2f}/min; boto3 waiter "
+                f"{waiter.describe_per_minute:.2f}/min",
+                f"{provider.describe_per_minute / waiter.describe_per_minute:.1f}x the waiter's rate "
+                "(the price of noticing within 10 s; far below SageMaker's Describe limits)",
+            )
+        )
+    return rows
+
+
+def package_rows(sam: bool) -> list[Row]:
+    rows: list[Row] = []
+    for handler in bench_package.HANDLERS:
+        measured = bench_package.import_time(handler)
+        rows.append(
+            (
+                f"cold import, handlers/{handler}/app.py",
+                f"{measured.best_ms:.0f} ms (best of 5)",
+                f"goal {bench_package.IMPORT_GOAL_MS:.0f} ms",
+                "met" if measured.best_ms <= bench_package.IMPORT_GOAL_MS else "NOT met",
+            )
+        )
+    if sam:
+        size, how = bench_package.layer_size_mb()
+        rows.append(
+            (
+                "layer size, unzipped",
+                f"{size:.1f} MB" if size is not None else "n/a",
+                f"Lambda limit {bench_package.LAMBDA_UNZIPPED_LIMIT_MB:.0f} MB",
+                how
+                if size is None
+                else f"{100 * size / bench_package.LAMBDA_UNZIPPED_LIMIT_MB:.0f}% ({how})",
+            )
+        )
+    else:
+        rows.append(("layer size, unzipped", "n/a", "Lambda limit 250 MB", "skipped (--no-sam)"))
+    return rows
+
+
+def render_rows(repeat: int) -> list[Row]:
+    per_endpoint = {}
+    rows: list[Row] = []
+    for size in bench_render.SIZES:
+        seconds, resources = bench_render.time_render(bench_render.build_template(size), repeat)
+        per_endpoint[size] = seconds / size * 1000
+        rows.append(
+            (
+                f"macro render, {size} endpoint(s) x {bench_render.VARIANTS} variants",
+                f"{seconds * 1000:.1f} ms ({resources} resources)",
+                f"{per_endpoint[size]:.2f} ms per endpoint",
+                "",
+            )
+        )
+    ratio = per_endpoint[bench_render.SIZES[-1]] / per_endpoint[bench_render.SIZES[1]]
+    rows.append(
+        (
+            "macro render growth",
+            f"per-endpoint time at {bench_render.SIZES[-1]} = {ratio:.2f}x that at {bench_render.SIZES[1]}",
+            "linear: < 2x",
+            "linear" if ratio < 2.0 else "super-linear",
+        )
+    )
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| benchmark | measured | anchor | verdict |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-sam", action="store_true", help="skip sam build (layer size)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one rollout duration, one jitter, 1 render repeat"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name, produce in (
+        ("rollout latency and DescribeEndpoint rate", lambda: rollout_rows(args.quick)),
+        ("cold import and layer size", lambda: package_rows(not args.no_sam)),
+        ("macro render", lambda: render_rows(1 if args.quick else 5)),
+    ):
+        print(f"running: {name} ...", flush=True)
+        rows += produce()
+    markdown = table(rows)
+    header = (
+        "# Benchmark results\n\n"
+        f"Generated by `python benchmarks/run_all.py` on Python {platform.python_version()} "
+        f"({platform.machine()}, {platform.system()}), in {time.perf_counter() - started:.0f} s. "
+        "Latency and call rates are in simulated time (moto + the SageMaker simulator on a simulated "
+        "clock); rollouts end at 4 different phases of each poller's period and are averaged.\n\n"
+    )
+    print()
+    print(markdown)
+    (HERE / "results.md").write_text(header + markdown + "\n", encoding="utf-8")
+    print(f"\nwritten: {HERE / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
