@@ -73,7 +73,6 @@ def _account() -> Iterator[tuple[Any, Any, Any]]:
 
     import boto3
     from moto import mock_aws
-
     from sagemaker_rollout.clock import SimulatedClock
     from sagemaker_rollout.simulator import SageMakerSimulator
 
@@ -137,7 +136,6 @@ def _provider(minutes: float) -> Measurement:
 def _crhelper(minutes: float) -> Measurement:
     """REAL crhelper polling code against the same simulator; EventBridge played on the clock."""
     from crhelper import CfnResource
-
     from sagemaker_rollout.testing import CloudFormationDriver, FakeLambdaContext
 
     with _account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):

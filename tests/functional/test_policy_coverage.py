@@ -14,19 +14,15 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import cfn_yaml
 from sagemaker_rollout.provider import ProviderRuntime
+from world import ALARM, World
 
 REPO = Path(__file__).resolve().parents[2]
-ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerRole"
-ALARM = "classifier-model-a-latency"
-TARGET = "endpoint/classifier/variant/model-a"
-DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 ROLE = "EndpointProviderRole"
 
 #: boto3 service name -> IAM service prefix (CloudWatch's API is "monitoring" on the wire).
@@ -120,102 +116,6 @@ class Recorder:
         return record
 
 
-class Account:
-    """One simulated account: models, a rollback alarm, the driver, and the test's own clients."""
-
-    def __init__(self, driver: Any, sim: Any, session: Any, clock: Any) -> None:
-        self.driver, self.sim, self.clock = driver, sim, clock
-        self.sm = session.client("sagemaker")
-        self.aas = session.client("application-autoscaling")
-        self.cw = session.client("cloudwatch")
-        for model in ("model-a-v1", "model-a-v2", "model-a-v3", "model-b-v1"):
-            self.sm.create_model(
-                ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": "img"}
-            )
-        self.cw.put_metric_alarm(
-            AlarmName=ALARM,
-            Namespace="AWS/SageMaker",
-            MetricName="ModelLatency",
-            Dimensions=[
-                {"Name": "EndpointName", "Value": "classifier"},
-                {"Name": "VariantName", "Value": "model-a"},
-            ],
-            ExtendedStatistic="p99",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=500000,
-            ComparisonOperator="GreaterThanThreshold",
-        )
-
-    @staticmethod
-    def props(
-        model_a: str = "model-a-v1", instance_type: str = "ml.c5.xlarge", *, wait: int = 300, tags: Any = None
-    ) -> dict[str, Any]:
-        props: dict[str, Any] = {
-            "EndpointName": "classifier",
-            "ProductionVariants": [
-                {
-                    "VariantName": "model-a",
-                    "ModelName": model_a,
-                    "InstanceType": instance_type,
-                    "InitialInstanceCount": "2",
-                    "InitialVariantWeight": "2",
-                },
-                {
-                    "VariantName": "model-b",
-                    "ModelName": "model-b-v1",
-                    "InstanceType": "ml.c5.xlarge",
-                    "InitialInstanceCount": "2",
-                    "InitialVariantWeight": "1",
-                },
-            ],
-            "DeploymentConfig": {
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": {
-                        "Type": "CANARY",
-                        "WaitIntervalInSeconds": str(wait),
-                        "CanarySize": {"Type": "INSTANCE_COUNT", "Value": "1"},
-                    }
-                },
-                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": ALARM}]},
-            },
-        }
-        if tags is not None:
-            props["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-        return props
-
-    def autoscale(self) -> None:
-        self.aas.register_scalable_target(
-            ServiceNamespace="sagemaker",
-            ResourceId=TARGET,
-            ScalableDimension=DIMENSION,
-            MinCapacity=2,
-            MaxCapacity=6,
-        )
-        self.aas.put_scaling_policy(
-            PolicyName="model-a-invocations",
-            ServiceNamespace="sagemaker",
-            ResourceId=TARGET,
-            ScalableDimension=DIMENSION,
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={
-                "TargetValue": 70.0,
-                "PredefinedMetricSpecification": {
-                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
-                },
-            },
-        )
-
-    def set_alarm(self, delay: float, state: str) -> None:
-        def fire() -> None:
-            self.cw.set_alarm_state(AlarmName=ALARM, StateValue=state, StateReason="test")
-
-        self.clock.call_later(delay, fire)
-
-    def config(self) -> str:
-        return str(self.sm.describe_endpoint(EndpointName="classifier")["EndpointConfigName"])
-
-
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recording = Recorder()
@@ -224,13 +124,12 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 
 @pytest.fixture
-def account(
-    recorder: Recorder, provider_driver: Any, sim: Any, session: Any, clock: Any
-) -> Iterator[Account]:
-    yield Account(provider_driver, sim, session, clock)
+def account(recorder: Recorder, world: World) -> World:
+    """The shared simulated account (``world``), with the provider's calls recorded."""
+    return world
 
 
-def _run_all_scenarios(account: Account) -> None:
+def _run_all_scenarios(account: World) -> None:
     """Create, guarded updates (autoscaling suspend/restore, alarm rollback, hand-off), retag, delete."""
     driver = account.driver
     # create, with tags
@@ -243,7 +142,7 @@ def _run_all_scenarios(account: Account) -> None:
     updated = driver.update("classifier", new, old, logical_id="Classifier")
     assert updated.status == "SUCCESS", updated.reason
     # an alarm during the canary's bake: SageMaker rolls back, the provider names the alarm
-    account.set_alarm(400, "ALARM")
+    account.alarm_at(400, "ALARM")
     rolled_back = driver.update(
         "classifier",
         account.props("model-a-v3", "ml.c5.2xlarge", tags={"team": "ml", "cost": "a"}),
@@ -252,10 +151,10 @@ def _run_all_scenarios(account: Account) -> None:
     )
     assert rolled_back.status == "FAILED" and ALARM in rolled_back.reason, rolled_back.reason
     # the same, with the alarm back to OK before the rollback settles: the provider reads its history
-    account.set_alarm(0, "OK")
+    account.alarm_at(0, "OK")
     account.clock.sleep(1)
-    account.set_alarm(400, "ALARM")
-    account.set_alarm(460, "OK")
+    account.alarm_at(400, "ALARM")
+    account.alarm_at(460, "OK")
     again = driver.update(
         "classifier",
         account.props("model-a-v3", "ml.c5.2xlarge", tags={"team": "ml", "cost": "a"}),
@@ -264,7 +163,7 @@ def _run_all_scenarios(account: Account) -> None:
     )
     assert again.status == "FAILED", again.reason
     # a bake longer than one Lambda invocation: the provider invokes itself to continue
-    account.set_alarm(0, "OK")
+    account.alarm_at(0, "OK")
     account.clock.sleep(1)
     long = driver.update("classifier", account.props("model-a-v3", wait=1200), new, logical_id="Classifier")
     assert long.status == "SUCCESS" and long.invocations >= 2, long.reason
@@ -284,7 +183,7 @@ def _run_all_scenarios(account: Account) -> None:
 
 # --------------------------------------------------------------------------------------- tests --
 def test_policy_coverage_every_provider_call_is_granted_and_every_grant_is_used(
-    account: Account, recorder: Recorder
+    account: World, recorder: Recorder
 ) -> None:
     # GIVEN the provider role's policies WHEN representative scenarios run through the real handler
     _run_all_scenarios(account)
@@ -311,7 +210,7 @@ def test_policy_coverage_every_provider_call_is_granted_and_every_grant_is_used(
     assert unused(recorder.actions, statements) == set()
 
 
-def test_policy_coverage_missing_grant_is_detected(account: Account, recorder: Recorder) -> None:
+def test_policy_coverage_missing_grant_is_detected(account: World, recorder: Recorder) -> None:
     # GIVEN a create and a delete recorded through the real handler
     created = account.driver.create(account.props(), logical_id="Classifier")
     assert created.status == "SUCCESS", created.reason
@@ -328,7 +227,7 @@ def test_policy_coverage_missing_grant_is_detected(account: Account, recorder: R
     assert uncovered(recorder.actions, reduced) == {"sagemaker:ListEndpointConfigs"}
 
 
-def test_policy_coverage_unneeded_grant_is_detected(account: Account, recorder: Recorder) -> None:
+def test_policy_coverage_unneeded_grant_is_detected(account: World, recorder: Recorder) -> None:
     # GIVEN a create recorded through the real handler, and a policy granting one more SageMaker action
     created = account.driver.create(account.props(), logical_id="Classifier")
     assert created.status == "SUCCESS", created.reason

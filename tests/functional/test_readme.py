@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.cli import main
 from sagemaker_rollout.macro import DEFAULT_SERVICE_TOKEN, expand_template

@@ -184,7 +184,9 @@ class Executor:
         if described is not None and self._owned(
             tags_of(call(self.clock, self.sm.list_tags, ResourceArn=described["EndpointArn"]))
         ):
-            self._wait_or_fail(name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES - {"Deleting"})
+            self._wait_or_fail(
+                name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES - {"Deleting"}
+            )
             if (self._describe(name) or {}).get("EndpointStatus") not in (None, "Deleting"):
                 call(self.clock, self.sm.delete_endpoint, EndpointName=name)
                 self.notify("delete", f"DeleteEndpoint {name} (failed replacement)")

@@ -21,8 +21,8 @@ from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input,
 
 __all__ = [
     "OWNER_TAG_PREFIX",
-    "allowed_keys",
     "EndpointSpec",
+    "allowed_keys",
     "parse_endpoint_properties",
     "validate_endpoint_properties",
 ]

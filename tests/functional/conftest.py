@@ -1,0 +1,26 @@
+"""Fixtures of the functional suites that drive the provider."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from world import World
+
+
+@pytest.fixture
+def world(provider_driver: Any, sim: Any, session: Any, clock: Any) -> Iterator[World]:
+    w = World(provider_driver, sim, session, clock)
+    yield w
+    # Invariants of every scenario: no config deleted while an endpoint used it, nothing left behind
+    # for continuations, every answer within CloudFormation's limits.
+    assert sim.deleted_configs_in_use == []
+    assert w.events.list_rules()["Rules"] == []
+    for captured in provider_driver.all_responses:
+        assert captured.size < 4096
