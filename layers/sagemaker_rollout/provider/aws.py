@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from sagemaker_rollout.clock import Clock
 
-__all__ = ["AwsCallError", "call", "error_code", "error_message", "is_not_found", "tags_of"]
+__all__ = ["call", "error_code", "error_message", "is_not_found", "tags_of"]
 
 _RETRYABLE = frozenset(
     {
@@ -25,10 +25,6 @@ _RETRYABLE = frozenset(
     }
 )
 _ATTEMPTS = 6
-
-
-class AwsCallError(RuntimeError):
-    """An AWS call failed for good (after retries); ``str()`` says which call and why."""
 
 
 def error_code(error: BaseException) -> str:

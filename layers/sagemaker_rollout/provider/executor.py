@@ -233,7 +233,6 @@ class Executor:
                 self._wait(name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "settle")
                 continue
             plan = plan_update(current, spec, target_config, previous_tag_keys=self._previous_tag_keys())
-            self.log.info("plan", extra={"plan": plan.summary()})
             self.notify("plan", plan.summary())
             self._retag(current, plan)
             if plan.action in ("none", "retag"):
