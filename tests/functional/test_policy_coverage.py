@@ -137,6 +137,7 @@ def _run_all_scenarios(account: World) -> None:
     assert created.status == "SUCCESS", created.reason
     # an instance-type change while autoscaled: save, deregister, roll out, restore
     account.autoscale()
+    account.autoscale_step()
     old, new = account.props(tags={"team": "ml", "cost": "a"}), account.props("model-a-v2", "ml.c5.2xlarge")
     new["Tags"] = old["Tags"]
     updated = driver.update("classifier", new, old, logical_id="Classifier")
@@ -200,10 +201,9 @@ def test_policy_coverage_every_provider_call_is_granted_and_every_grant_is_used(
         "cloudwatch:DescribeAlarms",
         "lambda:InvokeFunction",
     } <= recorder.actions, sorted(recorder.actions)
-    assert (
-        "sagemaker:CreateModel" not in recorder.actions
-        and "cloudwatch:PutMetricAlarm" not in recorder.actions
-    )
+    # the provider never creates models; it writes an alarm only to re-point it at a restored policy
+    assert "sagemaker:CreateModel" not in recorder.actions
+    assert "cloudwatch:PutMetricAlarm" in recorder.actions
     # AND every action the provider called is granted
     assert uncovered(recorder.actions, statements) == set()
     # AND the role grants no SageMaker / autoscaling / CloudWatch / Lambda action that nothing called

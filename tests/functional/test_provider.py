@@ -148,6 +148,28 @@ def test_update_instance_type_canary_keeps_autoscaling_and_removes_old_config(wo
     check_response_limits(response)
 
 
+def test_update_step_scaling_alarm_follows_restored_policy(world: World) -> None:
+    # GIVEN a step-scaling policy (new ARN when re-created) and the user's alarm acting on it
+    world.create()
+    world.autoscale()
+    alarm = world.autoscale_step()
+    scaling_before = world.scaling()
+    old_arn = world.policy_arns()["model-a-from-zero"]
+    # WHEN an instance-type change forces the provider to deregister and restore autoscaling
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2", "ml.c5.2xlarge"), world.props(), logical_id="Classifier"
+    )
+    # THEN the policies are back, and the alarm acts on the restored policy, not the deleted one
+    assert response.status == "SUCCESS", response.reason
+    assert world.scaling() == scaling_before
+    new_arn = world.policy_arns()["model-a-from-zero"]
+    assert new_arn != old_arn
+    actions = world.cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["AlarmActions"]
+    assert actions == [new_arn]
+    # AND the rollback alarm, which names no policy, is untouched
+    assert world.cw.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["AlarmActions"] == []
+
+
 def test_update_alarm_during_baking_fails_naming_alarm_and_restores_everything(world: World) -> None:
     # GIVEN the same autoscaled endpoint
     world.create()

@@ -262,6 +262,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "iam:CreateServiceLinkedRole",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
+        "cloudwatch:PutMetricAlarm",  # re-point alarms at a restored step-scaling policy
         "lambda:InvokeFunction",
         "sqs:SendMessage",
         "logs:CreateLogStream",

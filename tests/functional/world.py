@@ -143,6 +143,45 @@ class World:
             },
         )
 
+    def autoscale_step(self, endpoint: str = "classifier", variant: str = "model-a") -> str:
+        """A step-scaling policy and the user's alarm that triggers it (as scale-from-zero does).
+
+        Returns the alarm's name.
+        """
+        resource = TARGET.format(endpoint, variant)
+        arn = self.aas.put_scaling_policy(
+            PolicyName=f"{variant}-from-zero",
+            ServiceNamespace="sagemaker",
+            ResourceId=resource,
+            ScalableDimension=DIMENSION,
+            PolicyType="StepScaling",
+            StepScalingPolicyConfiguration={
+                "AdjustmentType": "ChangeInCapacity",
+                "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+                "Cooldown": 300,
+            },
+        )["PolicyARN"]
+        name = f"{endpoint}-{variant}-backlog-without-capacity"
+        self.cw.put_metric_alarm(
+            AlarmName=name,
+            Namespace="AWS/SageMaker",
+            MetricName="HasBacklogWithoutCapacity",
+            Dimensions=[{"Name": "EndpointName", "Value": endpoint}],
+            Statistic="Average",
+            Period=60,
+            EvaluationPeriods=2,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[arn],
+        )
+        return name
+
+    def policy_arns(self, endpoint: str = "classifier", variant: str = "model-a") -> dict[str, str]:
+        policies = self.aas.describe_scaling_policies(
+            ServiceNamespace="sagemaker", ResourceId=TARGET.format(endpoint, variant)
+        )["ScalingPolicies"]
+        return {p["PolicyName"]: p["PolicyARN"] for p in policies}
+
     def scaling(self, endpoint: str = "classifier") -> list[dict[str, Any]]:
         """Targets and policies of the endpoint, without fields AWS regenerates (ARNs, times)."""
         targets = self.aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
@@ -164,6 +203,7 @@ class World:
                             p["PolicyName"],
                             p["PolicyType"],
                             json.dumps(p.get("TargetTrackingScalingPolicyConfiguration"), sort_keys=True),
+                            json.dumps(p.get("StepScalingPolicyConfiguration"), sort_keys=True),
                         )
                         for p in policies["ScalingPolicies"]
                     ),

@@ -15,9 +15,41 @@ from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.planner import SCALABLE_DIMENSION, scalable_resource_id
 from sagemaker_rollout.provider.aws import call, error_code, is_not_found
 
-__all__ = ["AutoscalingRestoreError", "deregister", "registered_variants", "restore", "snapshot"]
+__all__ = [
+    "AutoscalingRestoreError",
+    "deregister",
+    "registered_variants",
+    "repoint_alarms",
+    "restore",
+    "snapshot",
+]
 
 _NAMESPACE = "sagemaker"
+_OLD_ARN = "PolicyARN"  # kept in the snapshot (not an argument of PutScalingPolicy)
+_MANAGED_ALARM_PREFIXES = ("TargetTracking-", "PredictiveScaling-")  # owned by Application Auto Scaling
+_ALARM_FIELDS = (
+    "AlarmName",
+    "AlarmDescription",
+    "ActionsEnabled",
+    "OKActions",
+    "AlarmActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "EvaluateLowSampleCountPercentile",
+    "Metrics",
+    "ThresholdMetricId",
+)
 _POLICY_CONFIGS = (
     "TargetTrackingScalingPolicyConfiguration",
     "StepScalingPolicyConfiguration",
@@ -77,6 +109,8 @@ def snapshot(
             page = call(clock, client.describe_scaling_policies, **kwargs)
             for policy in page.get("ScalingPolicies", []):
                 entry = {"PolicyName": policy["PolicyName"], "PolicyType": policy["PolicyType"]}
+                if policy.get("PolicyARN"):
+                    entry[_OLD_ARN] = policy["PolicyARN"]
                 for key in _POLICY_CONFIGS:
                     if key in policy:
                         entry[key] = _json_ready(policy[key])
@@ -128,8 +162,14 @@ def restore(
     saved: Sequence[Mapping[str, Any]],
     existing_variants: Iterable[str],
     endpoint_name: str,
+    cloudwatch: Any = None,
 ) -> list[str]:
     """Register the saved targets and policies again, for variants that still exist.
+
+    A re-created scaling policy gets a new ARN. CloudWatch alarms of the user's that acted on the
+    old ARN (a step-scaling policy's alarm, e.g. scale-from-zero's ``HasBacklogWithoutCapacity``)
+    are pointed at the new one, so the restored autoscaling works as before. Alarms Application
+    Auto Scaling manages itself (target tracking) are recreated by it and left alone.
 
     Returns
     -------
@@ -164,11 +204,44 @@ def restore(
                     "ServiceNamespace": _NAMESPACE,
                     "ResourceId": resource_id,
                     "ScalableDimension": SCALABLE_DIMENSION,
-                    **{k: v for k, v in policy.items()},
+                    **{k: v for k, v in policy.items() if k != _OLD_ARN},
                 }
-                call(clock, client.put_scaling_policy, **put)
+                new_arn = call(clock, client.put_scaling_policy, **put).get("PolicyARN")
+                old_arn = policy.get(_OLD_ARN)
+                if cloudwatch is not None and old_arn and new_arn and old_arn != new_arn:
+                    repoint_alarms(cloudwatch, clock, str(old_arn), str(new_arn))
         except Exception as error:
             failed.append(f"{resource_id} ({error_code(error) or type(error).__name__})")
     if failed:
         raise AutoscalingRestoreError(f"autoscaling not restored for {', '.join(failed)}")
     return skipped
+
+
+def repoint_alarms(cloudwatch: Any, clock: Clock, old_arn: str, new_arn: str) -> list[str]:
+    """Replace ``old_arn`` by ``new_arn`` in the actions of the alarms that name it.
+
+    Returns
+    -------
+    list of str
+        Names of the alarms updated.
+    """
+    updated = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"ActionPrefix": old_arn, "AlarmTypes": ["MetricAlarm"]}
+        if token:
+            kwargs["NextToken"] = token
+        page = call(clock, cloudwatch.describe_alarms, **kwargs)
+        for alarm in page.get("MetricAlarms", []):
+            name = str(alarm["AlarmName"])
+            if name.startswith(_MANAGED_ALARM_PREFIXES):
+                continue
+            definition = {key: alarm[key] for key in _ALARM_FIELDS if key in alarm}
+            for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
+                if key in definition:
+                    definition[key] = [new_arn if action == old_arn else action for action in definition[key]]
+            call(clock, cloudwatch.put_metric_alarm, **definition)
+            updated.append(name)
+        token = page.get("NextToken")
+        if not token:
+            return updated

@@ -531,7 +531,7 @@ class Executor:
             described = self._describe(name)
             variants = [str(v["VariantName"]) for v in (described or {}).get("ProductionVariants", [])]
         try:
-            skipped = autoscaling.restore(self.aas, self.clock, saved, variants, name)
+            skipped = autoscaling.restore(self.aas, self.clock, saved, variants, name, self.cw)
         except autoscaling.AutoscalingRestoreError as error:
             self.log.error("autoscaling snapshot", extra={"snapshot": json.dumps(saved)})
             return _short(f"{reason + '; ' if reason else ''}{error} (snapshot in the provider's logs)")
