@@ -193,6 +193,27 @@ def test_update_alarm_during_baking_fails_naming_alarm_and_restores_everything(w
     check_response_limits(response)
 
 
+def test_update_previous_config_used_by_another_endpoint_is_kept(world: World) -> None:
+    # GIVEN someone pointed another endpoint at the provider's config
+    world.create()
+    shared = world.endpoint()["EndpointConfigName"]
+    world.sm.create_endpoint(EndpointName="someone-elses", EndpointConfigName=shared)
+    world.clock.sleep(600)
+    # WHEN an update succeeds
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN the previous config is kept because an endpoint still uses it; so is it on Delete
+    assert response.status == "SUCCESS", response.reason
+    assert shared in world.configs()
+    assert (
+        world.driver.delete("classifier", world.props("model-a-v2"), logical_id="Classifier").status
+        == "SUCCESS"
+    )
+    assert world.configs() == [shared]
+    assert world.endpoint("someone-elses")["EndpointStatus"] == "InService"
+
+
 def test_update_alarm_after_baking_does_not_roll_back(world: World) -> None:
     world.create()
     world.alarm_at(5000)

@@ -27,7 +27,7 @@ VENV_BIN = Path(sys.executable).parent
 
 Statement = dict[str, Any]
 #: SageMaker List* actions have no resource-level permissions (only ListTags has): granted on "*".
-SAGEMAKER_LIST_ONLY = {"sagemaker:ListEndpointConfigs"}
+SAGEMAKER_LIST_ONLY = {"sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints"}
 
 
 # ------------------------------------------------------------------------------------- helpers --
@@ -248,6 +248,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:ListEndpointConfigs",
+        "sagemaker:ListEndpoints",  # no config in use by another endpoint is ever deleted
         "sagemaker:AddTags",
         "sagemaker:DeleteTags",
         "sagemaker:ListTags",

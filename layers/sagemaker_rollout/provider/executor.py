@@ -108,6 +108,7 @@ class Executor:
         self.logical_id = str(event["LogicalResourceId"])
         self.state.setdefault("started", self.clock.now())
         self.state["invocation"] = int(self.state.get("invocation", 0)) + 1
+        self._users: dict[str, str] | None = None
 
     # ---- clients -------------------------------------------------------------------------
     @property
@@ -560,12 +561,45 @@ class Executor:
             current = self._describe(keep_for)
             if current is not None and current["EndpointConfigName"] == name:
                 return
+        users = self._other_users(keep_for).get(name)
+        if users:
+            self.notify("config", f"keeping endpoint config {name}: endpoint {users} uses it")
+            return
         try:
             call(self.clock, self.sm.delete_endpoint_config, EndpointConfigName=name)
             self.notify("config", f"deleted endpoint config {name}")
         except Exception as error:
             if not is_not_found(error):
                 raise
+
+    def _other_users(self, endpoint: str) -> dict[str, str]:
+        """{config name: endpoint} for every other endpoint of the account and region.
+
+        SageMaker lets any endpoint use any config, so before deleting one of its own the provider
+        looks at all of them (once per request): one ListEndpoints page per 100 endpoints and one
+        DescribeEndpoint each. A config an update is moving to counts as used.
+        """
+        if self._users is None:
+            users: dict[str, str] = {}
+            token = None
+            while True:
+                kwargs: dict[str, Any] = {"MaxResults": 100}
+                if token:
+                    kwargs["NextToken"] = token
+                page = call(self.clock, self.sm.list_endpoints, **kwargs)
+                for summary in page.get("Endpoints", []):
+                    other = str(summary["EndpointName"])
+                    described = None if other == endpoint else self._describe(other)
+                    if described is None:
+                        continue
+                    pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+                    for config in filter(None, (described.get("EndpointConfigName"), pending)):
+                        users.setdefault(str(config), other)
+                token = page.get("NextToken")
+                if not token:
+                    break
+            self._users = users
+        return self._users
 
     def _owned_configs(self, endpoint: str) -> list[str]:
         names: list[str] = []
