@@ -7,7 +7,7 @@
 # Scans (each prints one result line; the script runs them all and exits non-zero if any failed):
 #   checkov    template.yaml, no failed checks (every skip is written in the template with a reason);
 #              installed in its own venv .venv-checkov because its pins conflict with the project's
-#   bandit     layers/sagemaker_rollout (simulator/testing excluded), no issue of medium+ severity
+#   bandit     layers/sagemaker_rollout (all of it: the simulator and test driver too), no issue of medium+ severity
 #   pip-audit  the Lambda layer's runtime dependencies (layers/requirements.txt), against PyPI
 #   sam        sam validate --lint
 #   cfn-lint   cfn-lint template.yaml
@@ -72,7 +72,6 @@ scan_checkov() {
 scan_bandit() {
     local log="$log_dir/bandit.log" t0=$SECONDS
     if "$PY" -m bandit --recursive layers/sagemaker_rollout \
-        --exclude layers/sagemaker_rollout/simulator,layers/sagemaker_rollout/testing \
         --severity-level medium --quiet --format txt >"$log" 2>&1; then
         report bandit ok "no issue of medium or high severity ($((SECONDS - t0)) s)" "$log"
     else

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sagemaker_rollout import cfn_yaml
 
 __all__ = ["FunctionSpec", "TemplateError", "load_function_spec", "load_handler", "load_template"]
 
@@ -21,35 +21,11 @@ class TemplateError(ValueError):
     """The template, the function, or its handler cannot be resolved."""
 
 
-# SafeLoader that also reads CloudFormation short-form tags (``!Ref``, ``!GetAtt``, ``!Sub``...).
-_CfnLoader: Any = type("_CfnLoader", (yaml.SafeLoader,), {})
-
-
-def _construct_tag(loader: Any, suffix: str, node: Any) -> Any:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    if suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
 def load_template(path: str | Path) -> dict[str, Any]:
-    """Parse a CloudFormation / SAM YAML (or JSON) template."""
+    """Parse a CloudFormation / SAM YAML (or JSON) template (short-form tags allowed)."""
     try:
-        document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_CfnLoader)
-    except (OSError, yaml.YAMLError) as error:
+        document = cfn_yaml.load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, cfn_yaml.CfnYamlError) as error:
         raise TemplateError(f"{path}: cannot read the template ({error})") from error
     if not isinstance(document, dict):
         raise TemplateError(f"{path}: the template is not a mapping")
