@@ -321,6 +321,20 @@ def test_update_long_rollout_spans_invocations_without_eventbridge(world: World)
     assert response.answered_at - done.time <= 15
 
 
+def test_update_throttled_handoff_retried(world: World) -> None:
+    # GIVEN Lambda throttles the provider's first two self-invocations
+    world.create()
+    world.driver.throttle_handoffs(2)
+    # WHEN a rollout outlives one invocation
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2", wait=1200), world.props(), logical_id="Classifier"
+    )
+    # THEN the hand-off is retried and the request completes
+    assert response.status == "SUCCESS", response.reason
+    assert response.invocations >= 2
+    assert world.endpoint()["EndpointConfigName"] == response.data["EndpointConfigName"]
+
+
 def test_update_duplicate_delivery_rolls_out_once(world: World) -> None:
     world.create()
     event = world.driver.event(

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from crhelper import CfnResource
 
+from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.executor import STATE_KEY, Executor, HandOffError, RequestFailedError
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
@@ -92,7 +93,9 @@ class _ProviderResource(CfnResource):
     def _hand_off(self, event: Mapping[str, Any], context: Any, state: dict[str, Any]) -> None:
         payload = {**event, STATE_KEY: state}
         payload.pop("CrHelperData", None)
-        self.runtime.client("lambda").invoke(
+        call(
+            self.runtime.clock,
+            self.runtime.client("lambda").invoke,
             FunctionName=context.invoked_function_arn,
             InvocationType="Event",
             Payload=json.dumps(payload, default=str).encode(),

@@ -320,6 +320,7 @@ class CloudFormationDriver:
         self._urls: dict[str, str] = {}
         self._running: _Running | None = None
         self._lock = threading.RLock()
+        self._throttled_invokes = 0
         self._active = False
         self._undo: list[Callable[[], None]] = []
         self._handler_id = f"sagemaker-rollout-driver-{uuid.uuid4().hex}"
@@ -558,6 +559,10 @@ class CloudFormationDriver:
         self._urls[event_copy["RequestId"]] = event_copy["ResponseURL"]
         responses = [self._deliver(event_copy, delivery) for delivery in range(deliveries)]
         return responses[0] if deliveries == 1 else responses
+
+    def throttle_handoffs(self, times: int = 1) -> None:
+        """Answer the next ``times`` self-invocations with Lambda's 429 TooManyRequestsException."""
+        self._throttled_invokes += times
 
     def responses_for(self, request_id: str) -> list[CapturedResponse]:
         """Every body PUT for ``request_id`` so far (more than one: duplicate answers)."""
@@ -802,6 +807,9 @@ class CloudFormationDriver:
                 f"Invoke(InvocationType={invocation_type!r}) of {self.function_name}: the driver only "
                 "carries asynchronous (Event) self-invocations"
             )
+        if self._throttled_invokes > 0:
+            self._throttled_invokes -= 1
+            return _lambda_error(429, "TooManyRequestsException", "Rate Exceeded.")
         data = _payload_bytes(params.get("Payload"))
         if len(data) > MAX_ASYNC_PAYLOAD_BYTES:
             return _lambda_error(
