@@ -269,6 +269,43 @@ def test_update_throttled_calls_retried(world: World) -> None:
     assert world.sim.calls["UpdateEndpoint"] >= 3
 
 
+def test_update_call_failing_for_good_restores_autoscaling_and_drops_new_config(world: World) -> None:
+    # GIVEN an autoscaled endpoint and UpdateEndpoint throttled beyond every retry
+    world.create()
+    world.autoscale()
+    scaling_before = world.scaling()
+    old_config = world.endpoint()["EndpointConfigName"]
+    world.sim.throttle("UpdateEndpoint", 50)
+    # WHEN the instance type changes (autoscaling must be suspended first)
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2", "ml.c5.2xlarge"), world.props(), logical_id="Classifier"
+    )
+    # THEN the request fails with the cause, autoscaling is back, and the unused new config is gone
+    assert response.status == "FAILED"
+    assert response.reason.startswith("UpdateEndpoint classifier: Rate exceeded"), response.reason
+    assert "autoscaling restored" in response.reason
+    assert world.scaling() == scaling_before
+    assert world.endpoint()["EndpointConfigName"] == old_config
+    assert world.configs() == [old_config]
+
+
+def test_update_unexpected_aws_failure_reports_cause_first_and_changes_nothing(world: World) -> None:
+    # GIVEN ListTags failing for good (throttled beyond every retry) while the provider reads the endpoint
+    world.create()
+    before = world.mutations()
+    world.sim.throttle("ListTags", 50)
+    # WHEN an update arrives
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN it fails with the AWS error code first, keeps the physical id, and changed nothing
+    assert response.status == "FAILED"
+    assert response.reason.startswith("ThrottlingException: Rate exceeded"), response.reason
+    assert response.physical_resource_id == "classifier"
+    assert world.mutations() == before
+    check_response_limits(response)
+
+
 def test_update_busy_endpoint_waited_for_not_failed(world: World) -> None:
     # GIVEN an endpoint in SystemUpdating for 20 minutes
     world.create()

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from sagemaker_rollout.clock import Clock
 
-__all__ = ["call", "error_code", "error_message", "is_not_found", "tags_of"]
+__all__ = ["call", "error_code", "error_message", "is_not_found", "reason_of", "short", "tags_of"]
 
 _RETRYABLE = frozenset(
     {
@@ -73,3 +73,18 @@ def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
 def tags_of(response: Mapping[str, Any]) -> dict[str, str]:
     """``ListTags`` response -> {key: value}."""
     return {t["Key"]: t["Value"] for t in response.get("Tags", [])}
+
+
+REASON_LIMIT = 255
+"""CloudFormation shows at most 256 characters of a reason (crhelper keeps the tail)."""
+
+
+def short(text: str, limit: int = REASON_LIMIT) -> str:
+    """One line of at most ``limit`` characters, cut at the end so the head (the cause) stays."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def reason_of(error: BaseException) -> str:
+    """A failure reason for an AWS call that failed for good: ``<code>: <message>``."""
+    return short(f"{error_code(error) or type(error).__name__}: {error_message(error)}")

@@ -23,7 +23,15 @@ from sagemaker_rollout.naming import (
 )
 from sagemaker_rollout.planner import BUSY_STATUSES, CurrentEndpoint, Plan, plan_create, plan_update
 from sagemaker_rollout.provider import autoscaling
-from sagemaker_rollout.provider.aws import call, error_code, error_message, is_not_found, tags_of
+from sagemaker_rollout.provider.aws import (
+    call,
+    error_code,
+    error_message,
+    is_not_found,
+    reason_of,
+    short,
+    tags_of,
+)
 from sagemaker_rollout.provider.reading import describe_endpoint, read_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.spec import EndpointSpec, PropertyError, parse_endpoint_properties
@@ -34,7 +42,6 @@ STATE_KEY = "SageMakerRolloutState"
 """Key of the continuation state inside a re-invocation event."""
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-_REASON_LIMIT = 255
 
 
 class HandOffError(Exception):
@@ -60,11 +67,6 @@ class Outcome:
 
     physical_id: str
     data: dict[str, str] = field(default_factory=dict)
-
-
-def _short(text: str, limit: int = _REASON_LIMIT) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _valid_name(name: str) -> bool:
@@ -139,7 +141,7 @@ class Executor:
         try:
             return parse_endpoint_properties(properties)
         except PropertyError as error:
-            raise RequestFailedError(_short(str(error)), self.event.get("PhysicalResourceId")) from None
+            raise RequestFailedError(short(str(error)), self.event.get("PhysicalResourceId")) from None
 
     def _deadline(self, spec: EndpointSpec | None) -> float:
         if "deadline" not in self.state:
@@ -193,7 +195,7 @@ class Executor:
                 self.notify("delete", f"DeleteEndpoint {name} (failed replacement)")
             self._wait_or_fail(name, lambda d: d is None)
         self._drop_owned_configs(name, in_use=None)
-        raise RequestFailedError(_short(f"{reason}; replacement endpoint {name} removed"), physical)
+        raise RequestFailedError(short(f"{reason}; replacement endpoint {name} removed"), physical)
 
     def _converge(self, spec: EndpointSpec, name: str, *, creating: bool) -> Outcome:
         self.log.append_keys(endpoint_name=name)
@@ -205,13 +207,13 @@ class Executor:
             if current is None:
                 if self.state.get("created"):
                     raise RequestFailedError(
-                        _short(f"Endpoint {name} disappeared while it was being created"), name
+                        short(f"Endpoint {name} disappeared while it was being created"), name
                     )
                 return self._create_endpoint(spec, name, target_config)
             if not self._owned(current.tags):
                 # Never adopt or touch an endpoint someone else owns.
                 raise RequestFailedError(
-                    _short(
+                    short(
                         f"EndpointName: endpoint {name} already exists and is not managed by this stack "
                         "resource; choose another EndpointName or delete it"
                     ),
@@ -221,7 +223,7 @@ class Executor:
                 if self.state.get("created"):
                     return self._wait_created(name, target_config)
                 raise RequestFailedError(
-                    _short(
+                    short(
                         f"Endpoint {name} is Failed ({current.failure_reason or 'no reason given'}); "
                         "only deletion is possible"
                     ),
@@ -301,7 +303,7 @@ class Executor:
         except Exception as error:
             if "already exist" not in error_message(error).lower():
                 raise RequestFailedError(
-                    _short(f"CreateEndpointConfig {name}: {error_message(error)}")
+                    short(f"CreateEndpointConfig {name}: {error_message(error)}")
                 ) from None
             self.notify("config", f"endpoint config {name} exists (same content)")
 
@@ -321,7 +323,7 @@ class Executor:
                 self.state["created"] = False
                 return self._converge(spec, name, creating=True)  # lost a race with a duplicate request
             self._drop_config(target_config, keep_for=name)
-            raise RequestFailedError(_short(f"CreateEndpoint {name}: {error_message(error)}")) from None
+            raise RequestFailedError(short(f"CreateEndpoint {name}: {error_message(error)}")) from None
         self.state["created"] = True
         self.notify("create", f"CreateEndpoint {name} with {target_config}")
         return self._wait_created(name, target_config)
@@ -329,11 +331,11 @@ class Executor:
     def _wait_created(self, name: str, target_config: str) -> Outcome:
         described = self._wait(name, lambda d: d is None or d["EndpointStatus"] != "Creating", "create")
         if described is None:
-            raise RequestFailedError(_short(f"Endpoint {name} disappeared while it was being created"), name)
+            raise RequestFailedError(short(f"Endpoint {name} disappeared while it was being created"), name)
         status = described["EndpointStatus"]
         if status != "InService":
             reason = described.get("FailureReason") or f"status {status}"
-            raise RequestFailedError(_short(f"Endpoint {name} failed to create: {reason}"), name)
+            raise RequestFailedError(short(f"Endpoint {name} failed to create: {reason}"), name)
         self.notify("done", f"{name} InService on {described['EndpointConfigName']}")
         return self._outcome(name, str(described["EndpointConfigName"]), described)
 
@@ -405,10 +407,17 @@ class Executor:
             described = self._wait(
                 name, lambda d: d is None or d["EndpointStatus"] not in BUSY_STATUSES, "rollout"
             )
+        except HandOffError:
+            raise
         except _Timeout as timeout:
+            # SageMaker is still at it: the new config may be about to serve, keep it.
             raise RequestFailedError(self._restore_note(str(timeout), name, saved, None), name) from None
-        except RequestFailedError as failure:
-            raise RequestFailedError(self._restore_note(failure.reason, name, saved, None), name) from None
+        except Exception as error:
+            # Refused, or an AWS call failed for good: whatever happened, autoscaling comes back.
+            reason = error.reason if isinstance(error, RequestFailedError) else reason_of(error)
+            note = self._restore_note(reason, name, saved, None)
+            self._drop_config(rollout["config"], keep_for=name)
+            raise RequestFailedError(note, name) from None
         if described is None:
             # Deleted out of band mid-rollout: recreate it on the desired config.
             self.notify("recreate", f"{name} vanished during the rollout: recreating it")
@@ -425,10 +434,7 @@ class Executor:
             if note:
                 raise RequestFailedError(note, name)
             self._drop_config(rollout["previous"], keep_for=name, in_use=described["EndpointConfigName"])
-            self.notify(
-                "done",
-                f"{name} InService on {rollout['config']}; previous config {rollout['previous']} removed",
-            )
+            self.notify("done", f"{name} InService on {rollout['config']} (verified)")
             self._metric("RolloutSucceeded")
             return self._outcome(name, rollout["config"], described)
         reason = self._failure_reason(described, rollout)
@@ -469,7 +475,7 @@ class Executor:
                     ):
                         break  # a resumed invocation: our update already ran (and succeeded or failed)
                     continue
-                raise RequestFailedError(_short(f"UpdateEndpoint {name}: {message}"), name) from None
+                raise RequestFailedError(short(f"UpdateEndpoint {name}: {message}"), name) from None
         rollout["since"] = self.clock.now()
         self.notify("update", f"UpdateEndpoint {name} -> {rollout['config']} ({spec.estimate.strategy})")
 
@@ -526,7 +532,7 @@ class Executor:
     ) -> str:
         """Restore autoscaling; return ``reason`` extended with what happened to it ('' if all went well)."""
         if not saved:
-            return _short(reason) if reason else ""
+            return short(reason) if reason else ""
         variants = live
         if variants is None:
             described = self._describe(name)
@@ -535,12 +541,12 @@ class Executor:
             skipped = autoscaling.restore(self.aas, self.clock, saved, variants, name, self.cw)
         except autoscaling.AutoscalingRestoreError as error:
             self.log.error("autoscaling snapshot", extra={"snapshot": json.dumps(saved)})
-            return _short(f"{reason + '; ' if reason else ''}{error} (snapshot in the provider's logs)")
+            return short(f"{reason + '; ' if reason else ''}{error} (snapshot in the provider's logs)")
         self.notify("autoscaling", f"restored autoscaling of {len(saved) - len(skipped)} variant(s)")
         if skipped:
             self.log.warning("targets of removed variants not restored", extra={"skipped": skipped})
         self.state["rollout"]["autoscaling"] = []
-        return _short(f"{reason}; autoscaling restored") if reason else ""
+        return short(f"{reason}; autoscaling restored") if reason else ""
 
     def _metric(self, name: str) -> None:
         self.notify("metric", name)
@@ -652,7 +658,7 @@ class Executor:
         try:
             self._wait(name, done, "delete")
         except _Timeout as timeout:
-            raise RequestFailedError(_short(str(timeout)), name) from None
+            raise RequestFailedError(short(str(timeout)), name) from None
 
     def _drop_owned_configs(self, endpoint: str, *, in_use: str | None) -> None:
         for name in self._owned_configs(endpoint):

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from crhelper import CfnResource
 
-from sagemaker_rollout.provider.aws import call
+from sagemaker_rollout.provider.aws import call, reason_of
 from sagemaker_rollout.provider.executor import STATE_KEY, Executor, HandOffError, RequestFailedError
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
@@ -86,6 +86,11 @@ class _ProviderResource(CfnResource):
                 self.PhysicalResourceId = failure.physical_id
             self.telemetry.finished(event, executor.state, ok=False, reason=failure.reason)
             raise RuntimeError(failure.reason) from None
+        except Exception as error:  # an AWS call failed for good: the cause first, within 256 chars
+            self.telemetry.logger.exception("request failed unexpectedly")
+            reason = reason_of(error)
+            self.telemetry.finished(event, executor.state, ok=False, reason=reason)
+            raise RuntimeError(reason) from None
         self.Data.update(outcome.data)
         self.telemetry.finished(event, executor.state, ok=True)
         return outcome.physical_id
