@@ -100,6 +100,7 @@ class World:
 
     # ---- autoscaling ---------------------------------------------------------------------
     def autoscale(self, endpoint: str = "classifier", variant: str = "model-a") -> None:
+        """Target tracking on two metrics, with scale-in suspended (the state must survive too)."""
         resource = TARGET.format(endpoint, variant)
         self.aas.register_scalable_target(
             ServiceNamespace="sagemaker",
@@ -107,6 +108,11 @@ class World:
             ScalableDimension=DIMENSION,
             MinCapacity=2,
             MaxCapacity=6,
+            SuspendedState={
+                "DynamicScalingInSuspended": True,
+                "DynamicScalingOutSuspended": False,
+                "ScheduledScalingSuspended": False,
+            },
         )
         self.aas.put_scaling_policy(
             PolicyName=f"{variant}-invocations",
