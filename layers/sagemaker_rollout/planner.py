@@ -71,6 +71,8 @@ class CurrentEndpoint:
         Names of variants registered as scalable targets.
     failure_reason:
         ``FailureReason`` if SageMaker reports one.
+    arn, config_arn:
+        ARNs of the endpoint and of its config ("" if the config is gone).
     """
 
     name: str
@@ -81,6 +83,8 @@ class CurrentEndpoint:
     tags: Mapping[str, str] = field(default_factory=dict)
     autoscaled: frozenset[str] = frozenset()
     failure_reason: str | None = None
+    arn: str = ""
+    config_arn: str = ""
 
     @property
     def busy(self) -> bool:

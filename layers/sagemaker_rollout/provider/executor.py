@@ -239,7 +239,7 @@ class Executor:
             self.notify("plan", plan.summary())
             self._retag(current, plan)
             if plan.action in ("none", "retag"):
-                return self._outcome(name, current.config_name)
+                return self._outcome(name, current.config_name, current.arn)
             return self._start_rollout(spec, plan, current)
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -337,18 +337,13 @@ class Executor:
             reason = described.get("FailureReason") or f"status {status}"
             raise RequestFailedError(short(f"Endpoint {name} failed to create: {reason}"), name)
         self.notify("done", f"{name} InService on {described['EndpointConfigName']}")
-        return self._outcome(name, str(described["EndpointConfigName"]), described)
+        return self._outcome(name, str(described["EndpointConfigName"]), str(described["EndpointArn"]))
 
-    def _outcome(self, name: str, config: str, described: Mapping[str, Any] | None = None) -> Outcome:
-        if described is None:
-            described = self._describe(name) or {}
+    @staticmethod
+    def _outcome(name: str, config: str, arn: str) -> Outcome:
         return Outcome(
             physical_id=name,
-            data={
-                "EndpointName": name,
-                "EndpointArn": str(described.get("EndpointArn", "")),
-                "EndpointConfigName": config,
-            },
+            data={"EndpointName": name, "EndpointArn": arn, "EndpointConfigName": config},
         )
 
     # ---- tags ------------------------------------------------------------------------------------
@@ -356,9 +351,9 @@ class Executor:
         """Apply tag changes to the endpoint, and to its config when that config stays."""
         if not (plan.tags_to_add or plan.tag_keys_to_remove):
             return
-        arns = [self._endpoint_arn(current.name)]
+        arns = [current.arn]
         if plan.action == "retag":
-            arns.append(self._config_arn(current.config_name))
+            arns.append(current.config_arn)
         for arn in filter(None, arns):
             if plan.tags_to_add:
                 call(self.clock, self.sm.add_tags, ResourceArn=arn, Tags=[dict(t) for t in plan.tags_to_add])
@@ -367,10 +362,6 @@ class Executor:
         self.notify(
             "tags", f"retagged {current.name}: +{len(plan.tags_to_add)} -{len(plan.tag_keys_to_remove)}"
         )
-
-    def _endpoint_arn(self, name: str) -> str | None:
-        described = self._describe(name)
-        return str(described["EndpointArn"]) if described else None
 
     def _config_arn(self, name: str) -> str | None:
         try:
@@ -436,7 +427,7 @@ class Executor:
             self._drop_config(rollout["previous"], keep_for=name, in_use=described["EndpointConfigName"])
             self.notify("done", f"{name} InService on {rollout['config']} (verified)")
             self._metric("RolloutSucceeded")
-            return self._outcome(name, rollout["config"], described)
+            return self._outcome(name, rollout["config"], str(described["EndpointArn"]))
         reason = self._failure_reason(described, rollout)
         self._metric("RolloutRolledBack" if described["EndpointStatus"] == "InService" else "RolloutFailed")
         note = self._restore_note(reason, name, saved, live)

@@ -54,9 +54,11 @@ def read_endpoint(
         return None
     tags = tags_of(call(clock, sm.list_tags, ResourceArn=described["EndpointArn"]))
     variants: tuple[Mapping[str, Any], ...] = ()
+    config_arn = ""
     try:
         config = call(clock, sm.describe_endpoint_config, EndpointConfigName=described["EndpointConfigName"])
         variants = tuple(config.get("ProductionVariants", []))
+        config_arn = str(config.get("EndpointConfigArn", ""))
     except Exception as error:
         if not is_not_found(error):
             raise
@@ -74,4 +76,6 @@ def read_endpoint(
         tags=tags,
         autoscaled=autoscaled,
         failure_reason=described.get("FailureReason"),
+        arn=str(described["EndpointArn"]),
+        config_arn=config_arn,
     )
