@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 from cfnlint.rules import Rules
+from documents import with_value
 from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.lint_rules import RULE_IDS, rules_directory
 from sagemaker_rollout.macro import DEFAULT_SERVICE_TOKEN, MacroError, expand_endpoint, expand_template
@@ -92,17 +93,6 @@ def _compact(**changes: Any) -> dict[str, Any]:
     return {"Type": "SageMakerRollout::Endpoint", "Properties": properties}
 
 
-def _set(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """Copy of ``document`` with ``a.0.b`` set to ``value``."""
-    document = copy.deepcopy(document)
-    keys = path.split(".")
-    target: Any = document
-    for key in keys[:-1]:
-        target = target[int(key)] if key.isdigit() else target[key]
-    target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
-    return document
-
-
 def _without(document: dict[str, Any], path: str) -> dict[str, Any]:
     """Copy of ``document`` without the key at ``a.0.b``."""
     document = copy.deepcopy(document)
@@ -168,7 +158,7 @@ def test_e9101_invalid_custom_endpoint_reports_provider_message_at_property(
     case: str, path: str, value: Any, line: str
 ) -> None:
     # GIVEN a Custom::SageMakerEndpoint with one bad property
-    resource = _set(_endpoint(), f"Properties.{path}", value)
+    resource = with_value(_endpoint(), f"Properties.{path}", value)
     template = {"Resources": {"Classifier": resource}}
     # AND the provider's own verdict on those properties
     with pytest.raises(PropertyError) as refused:
@@ -198,10 +188,12 @@ def test_e9101_missing_required_property_located_at_properties() -> None:
 
 def test_e9101_intrinsics_and_string_scalars_accepted() -> None:
     # GIVEN values CloudFormation resolves later, and numbers written as strings
-    resource = _set(_endpoint(), "Properties.ProductionVariants.0.InitialInstanceCount", {"Ref": "Count"})
-    resource = _set(resource, "Properties.ProductionVariants.0.InstanceType", {"Ref": "InstanceType"})
-    resource = _set(resource, "Properties.ProductionVariants.0.InitialVariantWeight", "1.0")
-    resource = _set(resource, "Properties.EndpointName", {"Fn::Sub": "${AWS::StackName}-classifier"})
+    resource = with_value(
+        _endpoint(), "Properties.ProductionVariants.0.InitialInstanceCount", {"Ref": "Count"}
+    )
+    resource = with_value(resource, "Properties.ProductionVariants.0.InstanceType", {"Ref": "InstanceType"})
+    resource = with_value(resource, "Properties.ProductionVariants.0.InitialVariantWeight", "1.0")
+    resource = with_value(resource, "Properties.EndpointName", {"Fn::Sub": "${AWS::StackName}-classifier"})
     template = {
         "Parameters": {"Count": {"Type": "Number"}, "InstanceType": {"Type": "String"}},
         "Resources": {"Classifier": resource},
@@ -229,7 +221,7 @@ def test_e9201_invalid_compact_endpoint_reports_macro_message(
     case: str, path: str, value: Any, prefix: str
 ) -> None:
     # GIVEN a SageMakerRollout::Endpoint with one bad property
-    resource = _set(_compact(), f"Properties.{path}", value)
+    resource = with_value(_compact(), f"Properties.{path}", value)
     template = {"Transform": "SageMakerRollout", "Resources": {"Classifier": resource}}
     # AND the macro's own verdict on it
     with pytest.raises(MacroError) as refused:
@@ -246,7 +238,9 @@ def test_e9201_invalid_compact_endpoint_reports_macro_message(
 def test_e9201_located_at_the_deepest_existing_part_of_the_path() -> None:
     # GIVEN MinCapacity above MaxCapacity (the macro names the AutoScaling mapping)
     template = {
-        "Resources": {"Classifier": _set(_compact(), "Properties.Variants.0.AutoScaling.MinCapacity", 5)}
+        "Resources": {
+            "Classifier": with_value(_compact(), "Properties.Variants.0.AutoScaling.MinCapacity", 5)
+        }
     }
     # WHEN linted
     (match,) = [m for m in _lint(template) if m.rule.id == "E9201"]
@@ -274,9 +268,9 @@ def test_e9201_every_bad_compact_resource_reported() -> None:
     # GIVEN two bad compact resources and a good one
     template = {
         "Resources": {
-            "First": _set(_compact(), "Properties.Variants.0.InstanceCount", 0),
+            "First": with_value(_compact(), "Properties.Variants.0.InstanceCount", 0),
             "Good": _compact(),
-            "Second": _set(_compact(), "Properties.Deployment.CanarySize", "80%"),
+            "Second": with_value(_compact(), "Properties.Deployment.CanarySize", "80%"),
         }
     }
     # WHEN linted THEN both are reported, each under its own id
@@ -286,12 +280,12 @@ def test_e9201_every_bad_compact_resource_reported() -> None:
 
 def test_e9201_parameter_defaults_resolved_like_render() -> None:
     # GIVEN a canary size taken from a parameter: 1 by default (valid), 80% in another template
-    resource = _set(_compact(), "Properties.Deployment.CanarySize", {"Ref": "Canary"})
+    resource = with_value(_compact(), "Properties.Deployment.CanarySize", {"Ref": "Canary"})
     good = {
         "Parameters": {"Canary": {"Type": "String", "Default": "1"}},
         "Resources": {"Classifier": resource},
     }
-    bad = _set(good, "Parameters.Canary.Default", "80%")
+    bad = with_value(good, "Parameters.Canary.Default", "80%")
     # WHEN both are linted THEN only the one whose default the macro refuses is reported
     assert [rule for rule, _ in _found(good)] == []
     assert [message for rule, message in _found(bad) if rule == "E9201"] == [
@@ -417,7 +411,9 @@ def test_lint_rules_cfn_lint_command_line_reports_and_exits_nonzero(tmp_path: Pa
     # GIVEN a raw compact template with a bad resource, and cfn-lint's command line as users run it
     template = {
         "Transform": "SageMakerRollout",
-        "Resources": {"Classifier": _set(_compact(), "Properties.Variants.0.AutoScaling.MinCapacity", 5)},
+        "Resources": {
+            "Classifier": with_value(_compact(), "Properties.Variants.0.AutoScaling.MinCapacity", 5)
+        },
     }
     path = tmp_path / "bad.yaml"
     path.write_text(cfn_yaml.dump(template), encoding="utf-8")

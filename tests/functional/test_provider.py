@@ -6,11 +6,11 @@ the response status. Each test runs against a fresh simulated account.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import pytest
+from documents import with_value
 from world import ALARM, World, check_response_limits
 
 # ---------------------------------------------------------------------------------------------
@@ -533,13 +533,8 @@ BAD = [
 
 
 def _apply(props: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    props = copy.deepcopy(props)
     for path, value in changes.items():
-        target: Any = props
-        keys = path.split(".")
-        for key in keys[:-1]:
-            target = target[int(key)] if key.isdigit() else target[key]
-        target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+        props = with_value(props, path, value)
     return props
 
 

@@ -6,7 +6,6 @@ the example templates (raw and rendered) and reject what the provider or the mac
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from documents import with_value
 from sagemaker_rollout import cfn_yaml, schemas_gen
 from sagemaker_rollout.macro import MacroError, expand_endpoint, expand_template
 from sagemaker_rollout.macro import endpoint as macro_endpoint
@@ -43,16 +43,6 @@ def _resources(resource_type: str, *, rendered: bool) -> list[tuple[str, dict[st
             if resource["Type"] == resource_type:
                 found.append((f"{path.name}:{logical_id}", resource["Properties"]))
     return found
-
-
-def _set(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    document = copy.deepcopy(document)
-    keys = path.split(".")
-    target: Any = document
-    for key in keys[:-1]:
-        target = target[int(key)] if key.isdigit() else target[key]
-    target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
-    return document
 
 
 ENDPOINT: dict[str, Any] = {
@@ -148,11 +138,11 @@ def test_schemas_compact_accepts_example_compact_endpoints(where: str, propertie
 
 def test_schemas_accept_cloudformation_strings_for_numbers_and_booleans() -> None:
     # GIVEN numbers and booleans as CloudFormation delivers them
-    endpoint = _set(ENDPOINT, "ProductionVariants.0.InitialInstanceCount", "2")
-    endpoint = _set(endpoint, "RetainAllVariantProperties", "true")
-    endpoint = _set(endpoint, "ServiceTimeout", "1800")
-    compact = _set(COMPACT, "Variants.0.InstanceCount", "2")
-    compact = _set(compact, "Dashboard", "false")
+    endpoint = with_value(ENDPOINT, "ProductionVariants.0.InitialInstanceCount", "2")
+    endpoint = with_value(endpoint, "RetainAllVariantProperties", "true")
+    endpoint = with_value(endpoint, "ServiceTimeout", "1800")
+    compact = with_value(COMPACT, "Variants.0.InstanceCount", "2")
+    compact = with_value(compact, "Dashboard", "false")
     # WHEN validated THEN both schemas accept them (the provider and the macro do too)
     assert list(_validator(schemas_gen.ENDPOINT_FILE).iter_errors(endpoint)) == []
     assert list(_validator(schemas_gen.COMPACT_FILE).iter_errors(compact)) == []
@@ -174,7 +164,7 @@ BAD_ENDPOINTS = [
 @pytest.mark.parametrize(("case", "path", "value"), BAD_ENDPOINTS, ids=[c[0] for c in BAD_ENDPOINTS])
 def test_schemas_endpoint_rejects_what_the_provider_refuses(case: str, path: str, value: Any) -> None:
     # GIVEN properties the provider refuses
-    properties = _set(ENDPOINT, path, value)
+    properties = with_value(ENDPOINT, path, value)
     with pytest.raises(PropertyError):
         validate_endpoint_properties(properties)
     # WHEN validated against the schema THEN it rejects them too
@@ -203,7 +193,7 @@ BAD_COMPACT = [
 @pytest.mark.parametrize(("case", "path", "value"), BAD_COMPACT, ids=[c[0] for c in BAD_COMPACT])
 def test_schemas_compact_rejects_what_the_macro_refuses(case: str, path: str, value: Any) -> None:
     # GIVEN compact properties the macro refuses
-    properties = _set(COMPACT, path, value)
+    properties = with_value(COMPACT, path, value)
     with pytest.raises(MacroError):
         expand_endpoint(
             "C", {"Type": "SageMakerRollout::Endpoint", "Properties": properties}, service_token=TOKEN
@@ -214,12 +204,12 @@ def test_schemas_compact_rejects_what_the_macro_refuses(case: str, path: str, va
 
 def test_schemas_intrinsics_accepted_anywhere_but_not_lookalikes() -> None:
     # GIVEN intrinsic functions at several depths, and a two-key "intrinsic"
-    good = _set(ENDPOINT, "ProductionVariants.0.ModelName", {"Fn::GetAtt": ["Model", "ModelName"]})
-    good = _set(good, "ProductionVariants.0.InitialInstanceCount", {"Ref": "Count"})
-    good = _set(
+    good = with_value(ENDPOINT, "ProductionVariants.0.ModelName", {"Fn::GetAtt": ["Model", "ModelName"]})
+    good = with_value(good, "ProductionVariants.0.InitialInstanceCount", {"Ref": "Count"})
+    good = with_value(
         good, "DeploymentConfig", {"Fn::If": ["Prod", {"BlueGreenUpdatePolicy": {}}, {"Ref": "AWS::NoValue"}]}
     )
-    bad = _set(ENDPOINT, "ProductionVariants.0.InitialInstanceCount", {"Ref": "Count", "Extra": 1})
+    bad = with_value(ENDPOINT, "ProductionVariants.0.InitialInstanceCount", {"Ref": "Count", "Extra": 1})
     # WHEN validated THEN intrinsics pass and the lookalike does not
     assert list(_validator(schemas_gen.ENDPOINT_FILE).iter_errors(good)) == []
     assert list(_validator(schemas_gen.ENDPOINT_FILE).iter_errors(bad)) != []
