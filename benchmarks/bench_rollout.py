@@ -133,6 +133,19 @@ def _provider(minutes: float) -> Measurement:
     return Measurement("provider", (settled - start) / 60, response.answered_at - settled, rate)
 
 
+def _endpoint_on_v1_with_v2_ready(sm: Any, clock: Any, sim: Any, minutes: float) -> None:
+    """An InService endpoint on config v1, config v2 created, the next rollout lasting ``minutes``."""
+    sm.create_endpoint_config(
+        EndpointConfigName="v1", ProductionVariants=_props("model-v1")["ProductionVariants"]
+    )
+    sm.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="v1")
+    clock.sleep(120)
+    sm.create_endpoint_config(
+        EndpointConfigName="v2", ProductionVariants=_props("model-v2")["ProductionVariants"]
+    )
+    sim.set_timings(provision=minutes * 60)
+
+
 def _crhelper(minutes: float) -> Measurement:
     """REAL crhelper polling code against the same simulator; EventBridge played on the clock."""
     from crhelper import CfnResource
@@ -151,15 +164,7 @@ def _crhelper(minutes: float) -> Measurement:
             Handler="app.handler",
             Code={"ZipFile": _zip()},
         )
-        sm.create_endpoint_config(
-            EndpointConfigName="v1", ProductionVariants=_props("model-v1")["ProductionVariants"]
-        )
-        sm.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="v1")
-        clock.sleep(120)
-        sm.create_endpoint_config(
-            EndpointConfigName="v2", ProductionVariants=_props("model-v2")["ProductionVariants"]
-        )
-        sim.set_timings(provision=minutes * 60)
+        _endpoint_on_v1_with_v2_ready(sm, clock, sim, minutes)
 
         driver = CloudFormationDriver(lambda e, c: None, clock=clock, session=session)
         with driver:
@@ -217,15 +222,7 @@ def _waiter(minutes: float) -> Measurement:
 
     with _account() as (clock, sim, session):
         sm = session.client("sagemaker")
-        sm.create_endpoint_config(
-            EndpointConfigName="v1", ProductionVariants=_props("model-v1")["ProductionVariants"]
-        )
-        sm.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName="v1")
-        clock.sleep(120)
-        sm.create_endpoint_config(
-            EndpointConfigName="v2", ProductionVariants=_props("model-v2")["ProductionVariants"]
-        )
-        sim.set_timings(provision=minutes * 60)
+        _endpoint_on_v1_with_v2_ready(sm, clock, sim, minutes)
         calls, start = sim.calls["DescribeEndpoint"], clock.now()
         sm.update_endpoint(EndpointName=ENDPOINT, EndpointConfigName="v2")
         real_sleep = botocore.waiter.time.sleep
