@@ -49,8 +49,14 @@ def default_endpoint_name(stack_id: str, logical_id: str) -> str:
 
 
 def config_name(endpoint_name: str, digest: str) -> str:
-    """Endpoint-config name: the endpoint's name and 12 hex digits of the content hash."""
-    return f"{endpoint_name[: _MAX - 13].rstrip('-')}-{digest[:12]}"
+    """Endpoint-config name: the endpoint's name (at most 50 chars) and 12 hex digits of a hash.
+
+    The hash covers the endpoint's full name and the content digest, so two endpoints whose names
+    share their first 50 characters never share a config name, and the same content for the same
+    endpoint always gives the same name (an idempotent CreateEndpointConfig).
+    """
+    unique = hashlib.sha256(f"{endpoint_name}\n{digest}".encode()).hexdigest()[:12]
+    return f"{endpoint_name[:50].rstrip('-')}-{unique}"
 
 
 def owner_tags(stack_id: str, logical_id: str, endpoint_name: str) -> list[dict[str, str]]:

@@ -15,8 +15,17 @@ from world import World
 
 
 @pytest.fixture
-def world(provider_driver: Any, sim: Any, session: Any, clock: Any) -> Iterator[World]:
-    w = World(provider_driver, sim, session, clock)
+def faults(session: Any, clock: Any) -> Iterator[Any]:
+    """Fault injection on every client of the session (errors, outages, kills after a call)."""
+    from sagemaker_rollout.testing import FaultInjector
+
+    with FaultInjector(session, clock) as injector:
+        yield injector
+
+
+@pytest.fixture
+def world(provider_driver: Any, sim: Any, session: Any, clock: Any, faults: Any) -> Iterator[World]:
+    w = World(provider_driver, sim, session, clock, faults)
     yield w
     # Invariants of every scenario: no config deleted while an endpoint used it, nothing left behind
     # for continuations, every answer within CloudFormation's limits.

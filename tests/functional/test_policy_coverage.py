@@ -31,11 +31,12 @@ IAM_PREFIX = {
     "application-autoscaling": "application-autoscaling",
     "cloudwatch": "cloudwatch",
     "lambda": "lambda",
+    "dynamodb": "dynamodb",
 }
 #: Operations whose IAM action is not named after the operation.
 ACTION_OF = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 #: Namespaces in which a granted action the code never calls is a finding.
-CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:")
+CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:", "dynamodb:")
 #: Granted, checked actions that the scenarios below do not reach, each with the reason it stays.
 RARE_PATHS: dict[str, str] = {
     # (none today: every granted SageMaker / autoscaling / CloudWatch / Lambda action is exercised)

@@ -143,7 +143,10 @@ def test_update_instance_type_canary_keeps_autoscaling_and_removes_old_config(wo
     assert endpoint["EndpointConfigName"] == response.data["EndpointConfigName"] != old_config
     assert world.scaling() == scaling_before
     assert world.configs() == [endpoint["EndpointConfigName"]]
-    assert response.invocations >= 2  # the snapshot was handed over before deregistering
+    # the snapshot was journaled before deregistering, and the journal says it was restored
+    (record,) = [r for r in world.history() if r["requestType"] == "Update"]
+    assert record["state"]["snapshot"] and record["state"]["suspended"] is False
+    assert world.journal().endpoint("classifier").get("suspended_by") is None
     assert created.data["EndpointArn"] == response.data["EndpointArn"]
     check_response_limits(response)
 
@@ -270,37 +273,53 @@ def test_update_throttled_calls_retried(world: World) -> None:
 
 
 def test_update_call_failing_for_good_restores_autoscaling_and_drops_new_config(world: World) -> None:
-    # GIVEN an autoscaled endpoint and UpdateEndpoint throttled beyond every retry
+    # GIVEN an autoscaled endpoint and UpdateEndpoint refused for good (a permanent error)
     world.create()
     world.autoscale()
     scaling_before = world.scaling()
     old_config = world.endpoint()["EndpointConfigName"]
-    world.sim.throttle("UpdateEndpoint", 50)
+    world.faults.error("sagemaker", "UpdateEndpoint", "AccessDeniedException", "not authorized", times=99)
     # WHEN the instance type changes (autoscaling must be suspended first)
     response = world.driver.update(
         "classifier", world.props("model-a-v2", "ml.c5.2xlarge"), world.props(), logical_id="Classifier"
     )
-    # THEN the request fails with the cause, autoscaling is back, and the unused new config is gone
+    # THEN the request fails with the cause first, says where the endpoint stands, autoscaling is
+    # back, and the unused new config is gone
     assert response.status == "FAILED"
-    assert response.reason.startswith("UpdateEndpoint classifier: Rate exceeded"), response.reason
+    expected = "UpdateEndpoint: AccessDeniedException: not authorized"
+    assert response.reason.startswith(expected), response.reason
+    assert f"endpoint classifier is InService on {old_config}" in response.reason
     assert "autoscaling restored" in response.reason
     assert world.scaling() == scaling_before
     assert world.endpoint()["EndpointConfigName"] == old_config
     assert world.configs() == [old_config]
 
 
-def test_update_unexpected_aws_failure_reports_cause_first_and_changes_nothing(world: World) -> None:
-    # GIVEN ListTags failing for good (throttled beyond every retry) while the provider reads the endpoint
+def test_update_throttled_for_long_is_waited_out(world: World) -> None:
+    # GIVEN UpdateEndpoint throttled 40 times in a row (minutes of throttling)
     world.create()
-    before = world.mutations()
-    world.sim.throttle("ListTags", 50)
+    world.sim.throttle("UpdateEndpoint", 40)
     # WHEN an update arrives
     response = world.driver.update(
         "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
     )
-    # THEN it fails with the AWS error code first, keeps the physical id, and changed nothing
+    # THEN the throttling is waited out within the deadline and the rollout succeeds
+    assert response.status == "SUCCESS", response.reason
+    assert world.endpoint()["EndpointConfigName"] == response.data["EndpointConfigName"]
+
+
+def test_update_unexpected_aws_failure_reports_cause_first_and_changes_nothing(world: World) -> None:
+    # GIVEN ListTags refused for good while the provider reads the endpoint
+    world.create()
+    before = world.mutations()
+    world.faults.error("sagemaker", "ListTags", "AccessDeniedException", "not authorized", times=99)
+    # WHEN an update arrives
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN it fails with the AWS call and error code first, keeps the physical id, and changed nothing
     assert response.status == "FAILED"
-    assert response.reason.startswith("ThrottlingException: Rate exceeded"), response.reason
+    assert response.reason.startswith("ListTags: AccessDeniedException: not authorized"), response.reason
     assert response.physical_resource_id == "classifier"
     assert world.mutations() == before
     check_response_limits(response)

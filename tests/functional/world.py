@@ -27,8 +27,9 @@ MUTATING = {
 class World:
     """Clients, models and helpers around one simulated account."""
 
-    def __init__(self, driver: Any, sim: Any, session: Any, clock: Any) -> None:
-        self.driver, self.sim, self.clock = driver, sim, clock
+    def __init__(self, driver: Any, sim: Any, session: Any, clock: Any, faults: Any = None) -> None:
+        self.driver, self.sim, self.clock, self.faults = driver, sim, clock, faults
+        self.session = session
         self.sm = session.client("sagemaker")
         self.aas = session.client("application-autoscaling")
         self.cw = session.client("cloudwatch")
@@ -216,6 +217,15 @@ class World:
                 }
             )
         return result
+
+    # ---- the journal -----------------------------------------------------------------------------
+    def journal(self) -> Any:
+        from sagemaker_rollout.journal import Journal
+
+        return Journal(self.session.client("dynamodb"), self.driver.journal_table, self.clock)
+
+    def history(self, endpoint: str = "classifier") -> list[dict[str, Any]]:
+        return list(self.journal().history(endpoint))
 
     # ---- reading -------------------------------------------------------------------------------
     def configs(self) -> list[str]:

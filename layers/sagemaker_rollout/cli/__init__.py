@@ -26,7 +26,7 @@ def _optional_commands() -> list[ModuleType]:
     import importlib
 
     found = []
-    for name in ("plan", "demo"):
+    for name in ("plan", "demo", "history"):
         try:
             found.append(importlib.import_module(f"sagemaker_rollout.cli.{name}"))
         except ModuleNotFoundError as err:

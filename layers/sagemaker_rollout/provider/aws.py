@@ -9,7 +9,16 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from sagemaker_rollout.clock import Clock
 
-__all__ = ["call", "error_code", "error_message", "is_not_found", "reason_of", "short", "tags_of"]
+__all__ = [
+    "call",
+    "error_code",
+    "error_message",
+    "is_not_found",
+    "is_transient",
+    "reason_of",
+    "short",
+    "tags_of",
+]
 
 _RETRYABLE = frozenset(
     {
@@ -22,6 +31,14 @@ _RETRYABLE = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "ConcurrentUpdateException",
+        # Application Auto Scaling's retryable errors (API reference, "Common errors" and each
+        # action's errors: InternalServiceException, ConcurrentUpdateException).
+        "InternalServiceException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        # DynamoDB (the journal): throttling and 5xx (DynamoDB developer guide, "Error handling").
+        "ProvisionedThroughputExceededException",
+        "TransactionConflictException",
     }
 )
 _ATTEMPTS = 6
@@ -49,6 +66,24 @@ def is_not_found(error: BaseException) -> bool:
     )
 
 
+def is_transient(error: BaseException) -> bool:
+    """Throttling, a 5xx, or a connection problem: worth waiting out (not the caller's fault).
+
+    Besides the named codes, any 5xx status counts (AWS General Reference, "Error retries and
+    exponential backoff": retry server errors and throttling, not client errors).
+    """
+    if isinstance(error, ConnectionError | HTTPClientError):
+        return True
+    if isinstance(error, ClientError):
+        if error_code(error) in _RETRYABLE:
+            return True
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return isinstance(status, int) and status >= 500
+    from botocore.exceptions import BotoCoreError
+
+    return isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()
+
+
 def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
     """Call ``method(**kwargs)``, retrying throttling and transient errors with backoff on ``clock``.
 
@@ -60,10 +95,7 @@ def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
         try:
             return method(**kwargs)
         except (ClientError, ConnectionError, HTTPClientError) as error:
-            transient = (
-                isinstance(error, ConnectionError | HTTPClientError) or error_code(error) in _RETRYABLE
-            )
-            if not transient or attempt == _ATTEMPTS:
+            if not is_transient(error) or attempt == _ATTEMPTS:
                 raise
             clock.sleep(delay)
             delay = min(delay * 2, 20.0)

@@ -1,9 +1,13 @@
-"""Lambda handler of ``Custom::SageMakerEndpoint``: parse, call the executor, report.
+"""Lambda handler of ``Custom::SageMakerEndpoint``: the custom-resource adapter of the engine.
 
-crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL, failures of its
-own). Long waits continue in a fresh invocation: the provider invokes itself asynchronously with
-the event plus its continuation state, and crhelper's response is held back until the request
-is settled. No EventBridge rule, target or permission is ever created.
+crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL). The engine
+(:mod:`sagemaker_rollout.rollout.engine`) carries the request; when it must wait longer than this
+invocation can, the adapter invokes the function again asynchronously with a continuation that
+holds only the request's journal key and token (the journal is the memory), and crhelper's
+response is held back. The function is also the consumer of its dead-letter queue: when Lambda's
+retries of an invocation are exhausted, the event arrives from SQS and the request resumes from
+the journal, so no request is left unanswered. No EventBridge rule, target or permission is ever
+created.
 """
 
 from __future__ import annotations
@@ -16,13 +20,13 @@ from typing import Any, cast
 
 from crhelper import CfnResource
 
-from sagemaker_rollout.provider.aws import call, reason_of
-from sagemaker_rollout.provider.executor import STATE_KEY, Executor, HandOffError, RequestFailedError
+from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
+from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine, EngineResult
 from sagemaker_rollout.tracing import subsegment
 
-__all__ = ["configure", "handler"]
+__all__ = ["configure", "handler", "request_deadline"]
 
 _lock = threading.Lock()
 _runtime: ProviderRuntime | None = None
@@ -30,7 +34,7 @@ _resource: _ProviderResource | None = None
 
 
 class _ProviderResource(CfnResource):
-    """crhelper with the provider's clock, a held-back response after a hand-off, and no polling."""
+    """crhelper with the provider's clock, a held-back response when nothing is to be sent."""
 
     _context: Any
     _timer: Any
@@ -45,12 +49,14 @@ class _ProviderResource(CfnResource):
         )
         self.runtime = runtime
         self.telemetry = telemetry
-        self.handed_off = False
+        self.engine = Engine(runtime, runtime.journal(), telemetry.logger, telemetry.notify)
+        self.silent = False
+        self.continuation_token: str | None = None
         self._create_func = self._update_func = self._delete_func = self._run
 
-    # crhelper hooks ------------------------------------------------------------------------
+    # crhelper hooks (the only places crhelper's internals are relied on) ------------------------
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
-        self.handed_off = False
+        self.silent = False
         return bool(super()._crhelper_init(event, context))  # type: ignore[misc]
 
     def _set_timeout(self) -> None:
@@ -58,57 +64,78 @@ class _ProviderResource(CfnResource):
         self._timer = self.runtime.clock.call_later(remaining, self._timeout)
 
     def _timeout(self) -> None:
-        # Lambda retries a timed-out asynchronous invocation with the same event, which carries the
-        # continuation state: answering FAILED here would end a rollout that is still going.
+        # Lambda retries a timed-out asynchronous invocation and the journal resumes the request:
+        # answering FAILED here would end a rollout that is still going.
         self.telemetry.logger.error("invocation about to time out; Lambda's retry resumes the request")
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self.handed_off:
+        if self.silent:
             return
         super()._cfn_response(event)  # type: ignore[misc]
 
-    # the request ---------------------------------------------------------------------------
+    # the request -----------------------------------------------------------------------------------
     def _run(self, event: dict[str, Any], context: Any) -> str:
-        executor = Executor(
-            self.runtime,
-            event,
-            lambda: context.get_remaining_time_in_millis() / 1000.0,
-            self.telemetry.logger,
-            self.telemetry.notify,
-        )
-        try:
-            outcome = executor.run()
-        except HandOffError as handoff:
-            self._hand_off(event, context, handoff.state)
-            return str(event.get("PhysicalResourceId", ""))
-        except RequestFailedError as failure:
-            if failure.physical_id:
-                self.PhysicalResourceId = failure.physical_id
-            self.telemetry.finished(event, executor.state, ok=False, reason=failure.reason)
-            raise RuntimeError(failure.reason) from None
-        except Exception as error:  # an AWS call failed for good: the cause first, within 256 chars
-            self.telemetry.logger.exception("request failed unexpectedly")
-            reason = reason_of(error)
-            self.telemetry.finished(event, executor.state, ok=False, reason=reason)
-            raise RuntimeError(reason) from None
-        self.Data.update(outcome.data)
-        self.telemetry.finished(event, executor.state, ok=True)
-        return outcome.physical_id
+        def hand_off(payload: dict[str, Any]) -> None:
+            call(
+                self.runtime.clock,
+                self.runtime.client("lambda").invoke,
+                FunctionName=context.invoked_function_arn,
+                InvocationType="Event",
+                Payload=json.dumps(payload).encode(),
+            )
 
-    def _hand_off(self, event: Mapping[str, Any], context: Any, state: dict[str, Any]) -> None:
-        payload = {**event, STATE_KEY: state}
-        payload.pop("CrHelperData", None)
-        call(
-            self.runtime.clock,
-            self.runtime.client("lambda").invoke,
-            FunctionName=context.invoked_function_arn,
-            InvocationType="Event",
-            Payload=json.dumps(payload, default=str).encode(),
+        result = self.engine.run(
+            event,
+            invocation_id=str(getattr(context, "aws_request_id", "local")),
+            remaining=lambda: context.get_remaining_time_in_millis() / 1000.0,
+            hand_off=hand_off,
+            continuation_token=self.continuation_token,
+            deadline_hint=request_deadline(event),
         )
-        self.handed_off = True
-        self.telemetry.notify(
-            "handoff", f"continuing in a fresh invocation (#{int(state.get('invocation', 1)) + 1})"
-        )
+        return self._report(event, result)
+
+    def _report(self, event: Mapping[str, Any], result: EngineResult) -> str:
+        answer = result.answer
+        if answer is None:
+            self.silent = True
+            self.telemetry.logger.info("no answer from this invocation", extra={"why": result.why})
+            return str(event.get("PhysicalResourceId", ""))
+        if result.resent:
+            self.telemetry.logger.info("request already answered: sending the recorded answer again")
+        else:
+            state = {"started": result.started}
+            self.telemetry.finished(event, state, ok=answer.status == "SUCCESS", reason=answer.reason or None)
+        if answer.status != "SUCCESS":
+            if answer.physical_id:
+                self.PhysicalResourceId = answer.physical_id
+            raise RuntimeError(answer.reason)
+        self.Data.update(answer.data)
+        return answer.physical_id
+
+
+def request_deadline(event: Mapping[str, Any]) -> float | None:
+    """When CloudFormation gives up on the request: the ResponseURL's signing time + ServiceTimeout.
+
+    CloudFormation signs the ResponseURL when it sends the request (a SigV4 pre-signed S3 URL
+    whose ``X-Amz-Date`` is the signing time; CloudFormation user guide, "Custom resources:
+    request objects", ResponseURL). A Lambda retry or a late duplicate thus still knows the
+    request's real deadline, whatever the journal saw first. None when the URL carries no date.
+    """
+    from datetime import UTC, datetime
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(str(event.get("ResponseURL", ""))).query)
+    stamp = (query.get("X-Amz-Date") or [""])[0]
+    try:
+        signed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+    raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
+    try:
+        timeout = float(raw) if raw is not None else 3600.0
+    except (TypeError, ValueError):
+        timeout = 3600.0
+    return signed + min(max(timeout, 1.0), 3600.0)
 
 
 def configure(runtime: ProviderRuntime | None) -> None:
@@ -129,16 +156,55 @@ def _get_resource() -> _ProviderResource:
         return _resource
 
 
+def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
+    """The requests in an invocation: the event itself, or each message of the dead-letter queue."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and all(
+        isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records
+    ):
+        payloads = []
+        for record in records:
+            try:
+                body = json.loads(str(record.get("body") or ""))
+            except ValueError:
+                continue
+            if isinstance(body, dict):
+                payloads.append((body, True))
+        return payloads
+    return [(dict(event), False)]
+
+
+def _one(resource: _ProviderResource, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
+    continuation = payload.get(CONTINUATION_KEY)
+    resource.continuation_token = None
+    if isinstance(continuation, Mapping):
+        record = resource.engine.journal.load(str(continuation.get("key", "")))
+        if record is None or record.token != continuation.get("token") or record.answered:
+            resource.telemetry.logger.warning("continuation ignored: stale, duplicated or unknown")
+            return
+        event = dict(record.event)
+        resource.continuation_token = str(continuation.get("token"))
+    else:
+        event = payload
+        if not {"RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId"} <= set(event):
+            resource.telemetry.logger.error("not a CloudFormation custom resource request: dropped")
+            return
+    resource.telemetry.start(event, context)
+    if dead_letter:
+        resource.telemetry.logger.warning("resuming a request from the dead-letter queue")
+    with subsegment(
+        "## custom resource request",
+        request_type=str(event.get("RequestType")),
+        logical_id=str(event.get("LogicalResourceId")),
+    ):
+        resource(event, context)
+
+
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point (``handlers/endpoint_provider/app.py`` re-exports it)."""
     resource = _get_resource()
-    resource.telemetry.start(event, context)
     try:
-        with subsegment(
-            "## custom resource request",
-            request_type=str(event.get("RequestType")),
-            logical_id=str(event.get("LogicalResourceId")),
-        ):
-            resource(event, context)
+        for payload, dead_letter in _payloads(event):
+            _one(resource, payload, context, dead_letter)
     finally:
         resource.telemetry.flush()

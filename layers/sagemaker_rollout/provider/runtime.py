@@ -6,9 +6,12 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from sagemaker_rollout.journal import Journal
 
 __all__ = ["ProviderRuntime", "ProviderSettings"]
 
@@ -54,6 +57,9 @@ class ProviderRuntime:
         Passed to crhelper for the HTTPS PUT of the response (CA bundle path, ``False`` or ``None``).
     listener:
         Called with (kind, text) at every step of a request (the demo prints them).
+    journal_table:
+        The rollout journal's DynamoDB table; default: environment variable ``JOURNAL_TABLE_NAME``
+        (set by ``template.yaml``).
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -61,6 +67,7 @@ class ProviderRuntime:
     settings: ProviderSettings = field(default_factory=ProviderSettings)
     ssl_verify: str | bool | None = None
     listener: Callable[[str, str], None] | None = None
+    journal_table: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -81,3 +88,13 @@ class ProviderRuntime:
                     ),
                 )
             return self._clients[service]
+
+    def journal(self) -> Journal:
+        """The rollout journal (no I/O until used)."""
+        from sagemaker_rollout.journal import Journal
+
+        table = self.journal_table or os.environ.get("JOURNAL_TABLE_NAME")
+        if not table:
+            raise RuntimeError("JOURNAL_TABLE_NAME is not set: the provider needs its rollout journal table")
+        days = int(os.environ.get("JOURNAL_RETENTION_DAYS", "90"))
+        return Journal(self.client("dynamodb"), table, self.clock, days)

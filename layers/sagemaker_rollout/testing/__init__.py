@@ -15,6 +15,7 @@ from sagemaker_rollout.testing.driver import (
     TimelineEntry,
 )
 from sagemaker_rollout.testing.events import custom_resource_event, stringify
+from sagemaker_rollout.testing.faults import FaultInjector
 from sagemaker_rollout.testing.https import CapturedResponse, ResponseServer, ResponseServerError
 from sagemaker_rollout.testing.template import (
     FunctionSpec,
@@ -30,6 +31,7 @@ __all__ = [
     "CloudFormationDriver",
     "DriverError",
     "FakeLambdaContext",
+    "FaultInjector",
     "FunctionSpec",
     "InvocationRecord",
     "InvocationTimeoutError",

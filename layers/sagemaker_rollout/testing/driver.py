@@ -9,6 +9,7 @@ invocations, and retries invocations that die like Lambda's asynchronous invocat
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -226,6 +227,26 @@ def _cloudformation_error(body: CapturedResponse, event: Mapping[str, Any]) -> s
     return None
 
 
+def _dead_letter(payload: Mapping[str, Any], error: str) -> dict[str, Any]:
+    """An SQS event carrying ``payload`` as Lambda's asynchronous dead-letter queue sends it.
+
+    Lambda developer guide, "Asynchronous invocation: dead-letter queues": the message body is the
+    event, with the error in the message attributes (RequestID, ErrorCode, ErrorMessage).
+    """
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "eventSource": "aws:sqs",
+                "body": json.dumps(payload),
+                "messageAttributes": {
+                    "ErrorMessage": {"stringValue": error[:256], "dataType": "String"},
+                },
+            }
+        ]
+    }
+
+
 @dataclass
 class _Running:
     context: FakeLambdaContext
@@ -264,6 +285,16 @@ class CloudFormationDriver:
         Simulated seconds Lambda waits before its 1st and 2nd retry (needs ``clock.advance``).
     crhelper_timer:
         Run crhelper's "Execution timed out" timer on ``clock`` (see ``_crhelper_timer``).
+    journal_table:
+        The provider stack's rollout journal, created in the simulated account on enter (as the
+        provider stack's ``RolloutJournalTable``) and set on the runtime; None: no journal.
+    dead_letter_receives:
+        When Lambda gives up on an event, it goes to the function's dead-letter queue, which the
+        function consumes (an SQS event source): up to this many receives of the message (0: no
+        dead-letter path).
+    visibility_timeout:
+        Simulated seconds before SQS delivers a message again after the invocation that received it
+        died (at least the function timeout, as Lambda requires of an SQS event source).
     """
 
     def __init__(
@@ -286,6 +317,9 @@ class CloudFormationDriver:
         drain: bool = True,
         retry_delays: tuple[float, ...] = (60.0, 120.0),
         crhelper_timer: bool = True,
+        journal_table: str | None = "sagemaker-rollout-journal",
+        dead_letter_receives: int = 3,
+        visibility_timeout: float = 960.0,
     ) -> None:
         if not 0 <= max_retries <= 2:
             raise ValueError(f"max_retries: {max_retries} is outside Lambda's 0-2")
@@ -311,6 +345,9 @@ class CloudFormationDriver:
         self.drain = drain
         self.retry_delays = retry_delays
         self.crhelper_timer = crhelper_timer
+        self.journal_table = journal_table
+        self.dead_letter_receives = dead_letter_receives
+        self.visibility_timeout = visibility_timeout
         self.stack_id = f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/{uuid.uuid4()}"
         self.timeline: list[TimelineEntry] = []
         self.invocations: list[InvocationRecord] = []
@@ -385,6 +422,9 @@ class CloudFormationDriver:
             self.runtime = ProviderRuntime(
                 clock=self.clock, session=self.session, ssl_verify=self._server.ca_path
             )
+            if self.journal_table:
+                self._create_journal(self.journal_table)
+                self.runtime.journal_table = self.journal_table
             if self._handler is None and self._spec is not None:
                 self._handler = load_handler(self._spec)
             if self.configure is not None:
@@ -393,6 +433,13 @@ class CloudFormationDriver:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _create_journal(self, name: str) -> None:
+        from sagemaker_rollout.journal import table_definition
+
+        client = self.session.client("dynamodb", region_name=self.region)
+        with contextlib.suppress(client.exceptions.ResourceInUseException):
+            client.create_table(**table_definition(name))
 
     def __exit__(self, *exc: object) -> None:
         self._active = False
@@ -593,6 +640,7 @@ class CloudFormationDriver:
         kind = f"{event['RequestType']} {event['LogicalResourceId']} ({event.get('ResourceType', '?')})"
         self._emit("request", f"{kind} sent{again}", request_id)
         queue: deque[tuple[dict[str, Any], int]] = deque([(event, 0)])
+        receives: dict[int, int] = {}
         records: list[InvocationRecord] = []
         retries = 0
         while queue:
@@ -617,12 +665,36 @@ class CloudFormationDriver:
             records.append(record)
             queue.extend((handoff, 0) for handoff in record.handoffs)
             if record.outcome != "returned":
-                if attempt < self.max_retries:
+                if attempt < self.max_retries and not payload.get("Records"):
                     retries += 1
                     queue.append((payload, attempt + 1))
                     self._emit(
                         "retry",
                         f"Lambda retries the same event (retry {attempt + 1} of {self.max_retries})",
+                        request_id,
+                    )
+                elif payload.get("Records") and id(payload) in receives:
+                    count = receives.pop(id(payload))
+                    if count < self.dead_letter_receives:
+                        advance = getattr(self.clock, "advance", None)
+                        if advance is not None:
+                            advance(self.visibility_timeout)
+                        redelivery = dict(payload)
+                        receives[id(redelivery)] = count + 1
+                        queue.append((redelivery, 0))
+                        self._emit(
+                            "retry", f"SQS delivers the dead letter again (receive {count + 1})", request_id
+                        )
+                    else:
+                        self._emit("dropped", "dead letter dropped after its last receive", request_id)
+                elif self.dead_letter_receives > 0:
+                    letter = _dead_letter(payload, record.error or "Task timed out")
+                    receives[id(letter)] = 1
+                    queue.append((letter, 0))
+                    self._emit(
+                        "dropped",
+                        f"Lambda gives up after {attempt} retr{'y' if attempt == 1 else 'ies'}: "
+                        "event sent to the dead-letter queue",
                         request_id,
                     )
                 else:

@@ -1,0 +1,403 @@
+"""The durable rollout journal: one DynamoDB table, written before every side effect.
+
+Items
+-----
+``request#<key>``
+    One CloudFormation request (key = hash of stack id, logical id and request id): its event,
+    deadline as first seen, the :class:`~sagemaker_rollout.rollout.state.RolloutState`, the
+    continuation token, and once finished, the answer sent (re-sent to duplicates) and a TTL.
+``endpoint#<name>``
+    The endpoint's lease (one request acts on an endpoint at a time) and the autoscaling snapshot
+    of a request that suspended it, so the next request can restore what a dead one left.
+
+Conditional writes give the guarantees (DynamoDB developer guide, "Condition expressions" and
+"Working with items: conditional writes"): a record is created once (``attribute_not_exists``),
+state moves forward only from the version read (optimistic locking), and a lease is taken only when
+it is free, expired, or already ours. TTL removes finished records after ``JournalRetentionDays``
+(DynamoDB developer guide, "Time to Live"): expired items are deleted in the background, within a
+few days, so readers never rely on their absence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sagemaker_rollout.clock import Clock
+from sagemaker_rollout.provider.aws import call, error_code
+from sagemaker_rollout.rollout.state import RolloutState
+
+__all__ = [
+    "ENDPOINT_INDEX",
+    "Journal",
+    "JournalConflictError",
+    "RequestRecord",
+    "request_key",
+    "table_definition",
+]
+
+ENDPOINT_INDEX = "by-endpoint"
+"""Global secondary index: the requests of one endpoint, by start time (``history``)."""
+
+_CONFLICT = "ConditionalCheckFailedException"
+
+
+class JournalConflictError(RuntimeError):
+    """Another invocation moved the request on: this one must stop without acting."""
+
+
+def request_key(stack_id: str, logical_id: str, request_id: str) -> str:
+    """Stable key of one CloudFormation request."""
+    return hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()[:40]
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """CreateTable arguments of the journal, as ``template.yaml`` declares it (tests, the demo)."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "endpoint", "AttributeType": "S"},
+            {"AttributeName": "started", "AttributeType": "N"},
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": ENDPOINT_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "endpoint", "KeyType": "HASH"},
+                    {"AttributeName": "started", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    }
+
+
+@dataclass
+class RequestRecord:
+    """One request as the journal holds it."""
+
+    key: str
+    event: dict[str, Any]
+    started: float
+    deadline: float
+    state: RolloutState
+    token: str
+    version: int
+    inflight: int = 0
+    answer: dict[str, Any] | None = None
+    endpoint: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: float) -> dict[str, str]:
+    return {"N": repr(round(float(value), 3))}
+
+
+def _record(item: Mapping[str, Any]) -> RequestRecord:
+    answer = item.get("answer", {}).get("S")
+    return RequestRecord(
+        key=item["pk"]["S"].split("#", 1)[1],
+        event=json.loads(item["event"]["S"]),
+        started=float(item["started"]["N"]),
+        deadline=float(item["deadline"]["N"]),
+        state=RolloutState.from_json(item["state"]["S"]),
+        token=item["token"]["S"],
+        version=int(item["version"]["N"]),
+        inflight=int(item.get("inflight", {}).get("N", "0")),
+        answer=json.loads(answer) if answer else None,
+        endpoint=item.get("endpoint", {}).get("S", ""),
+    )
+
+
+class Journal:
+    """Reads and conditional writes of the journal table.
+
+    Parameters
+    ----------
+    client:
+        A boto3 ``dynamodb`` client.
+    table:
+        The table's name (stack output ``RolloutJournalTableName``).
+    clock:
+        For retries of throttled calls and lease expiry.
+    retention_days:
+        Finished records expire this many days after their answer.
+    """
+
+    def __init__(self, client: Any, table: str, clock: Clock, retention_days: int = 90) -> None:
+        self.client = client
+        self.table = table
+        self.clock = clock
+        self.retention_days = retention_days
+
+    # ---- requests ------------------------------------------------------------------------
+    def load(self, key: str) -> RequestRecord | None:
+        item = call(
+            self.clock,
+            self.client.get_item,
+            TableName=self.table,
+            Key={"pk": _s(f"request#{key}")},
+            ConsistentRead=True,
+        ).get("Item")
+        return _record(item) if item else None
+
+    def open(
+        self, key: str, *, event: Mapping[str, Any], deadline: float, state: RolloutState
+    ) -> RequestRecord:
+        """The request's record: created on first sight (its deadline fixed then), else read."""
+        now = self.clock.now()
+        token = secrets.token_hex(16)
+        item = {
+            "pk": _s(f"request#{key}"),
+            "kind": _s("request"),
+            "request_type": _s(str(event.get("RequestType", ""))),
+            "stack_id": _s(str(event.get("StackId", ""))),
+            "logical_id": _s(str(event.get("LogicalResourceId", ""))),
+            "request_id": _s(str(event.get("RequestId", ""))),
+            "event": _s(json.dumps(event, sort_keys=True, default=str)),
+            "started": _n(now),
+            "deadline": _n(deadline),
+            "state": _s(state.to_json()),
+            "token": _s(token),
+            "version": {"N": "0"},
+            "inflight": {"N": "0"},
+        }
+        try:
+            call(
+                self.clock,
+                self.client.put_item,
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return RequestRecord(key, dict(event), now, deadline, state, token, 0)
+        except Exception as error:
+            if error_code(error) != _CONFLICT:
+                raise
+        record = self.load(key)
+        if record is None:  # pragma: no cover - deleted between the two calls (TTL cannot be that fast)
+            raise JournalConflictError(f"request {key} vanished from the journal")
+        return record
+
+    def save(
+        self,
+        record: RequestRecord,
+        *,
+        endpoint: str = "",
+        token: str | None = None,
+        inflight: int | None = None,
+    ) -> None:
+        """Write ``record.state`` if nobody else wrote since we read it (else JournalConflictError)."""
+        names = {"#s": "state", "#v": "version"}
+        values: dict[str, Any] = {
+            ":s": _s(record.state.to_json()),
+            ":v": {"N": str(record.version)},
+            ":w": {"N": str(record.version + 1)},
+        }
+        sets = ["#s = :s", "#v = :w"]
+        if endpoint and endpoint != record.endpoint:
+            names["#e"] = "endpoint"
+            values[":e"] = _s(endpoint)
+            sets.append("#e = :e")
+        if token is not None:
+            names["#t"] = "token"
+            values[":t"] = _s(token)
+            sets.append("#t = :t")
+        if inflight is not None:
+            names["#i"] = "inflight"
+            values[":i"] = {"N": str(inflight)}
+            sets.append("#i = :i")
+        try:
+            call(
+                self.clock,
+                self.client.update_item,
+                TableName=self.table,
+                Key={"pk": _s(f"request#{record.key}")},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#v = :v",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except Exception as error:
+            if error_code(error) == _CONFLICT:
+                raise JournalConflictError(f"request {record.key} moved on in another invocation") from None
+            raise
+        record.version += 1
+        if endpoint:
+            record.endpoint = endpoint
+        if token is not None:
+            record.token = token
+        if inflight is not None:
+            record.inflight = inflight
+
+    def finish(self, record: RequestRecord, answer: Mapping[str, Any]) -> None:
+        """Record the answer (before it is sent) and let the record expire later."""
+        now = self.clock.now()
+        call(
+            self.clock,
+            self.client.update_item,
+            TableName=self.table,
+            Key={"pk": _s(f"request#{record.key}")},
+            UpdateExpression="SET #a = :a, #f = :f, #x = :x, #s = :s, #v = :w, #i = :z",
+            ConditionExpression="#v = :v",
+            ExpressionAttributeNames={
+                "#s": "state",
+                "#v": "version",
+                "#a": "answer",
+                "#f": "finished",
+                "#x": "expires",
+                "#i": "inflight",
+            },
+            ExpressionAttributeValues={
+                ":a": _s(json.dumps(dict(answer), sort_keys=True)),
+                ":f": _n(now),
+                ":x": {"N": str(int(now + self.retention_days * 86400))},
+                ":s": _s(record.state.to_json()),
+                ":v": {"N": str(record.version)},
+                ":w": {"N": str(record.version + 1)},
+                ":z": {"N": "0"},
+            },
+        )
+        record.version += 1
+        record.answer = dict(answer)
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_hex(16)
+
+    # ---- endpoints: lease and orphaned autoscaling --------------------------------------------
+    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
+        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
+        now = self.clock.now()
+        try:
+            call(
+                self.clock,
+                self.client.update_item,
+                TableName=self.table,
+                Key={"pk": _s(f"endpoint#{endpoint}")},
+                UpdateExpression="SET #o = :o, #u = :u",
+                ConditionExpression="attribute_not_exists(#o) OR #u < :now OR #o = :o",
+                ExpressionAttributeNames={"#o": "lease_owner", "#u": "lease_until"},
+                ExpressionAttributeValues={":o": _s(owner), ":u": _n(until), ":now": _n(now)},
+            )
+            return None
+        except Exception as error:
+            if error_code(error) != _CONFLICT:
+                raise
+        item = self.endpoint(endpoint)
+        return str(item.get("lease_owner", "?"))
+
+    def release_lease(self, endpoint: str, owner: str) -> None:
+        """Give the lease up (only if still ours)."""
+        try:
+            call(
+                self.clock,
+                self.client.update_item,
+                TableName=self.table,
+                Key={"pk": _s(f"endpoint#{endpoint}")},
+                UpdateExpression="REMOVE #o, #u",
+                ConditionExpression="#o = :o",
+                ExpressionAttributeNames={"#o": "lease_owner", "#u": "lease_until"},
+                ExpressionAttributeValues={":o": _s(owner)},
+            )
+        except Exception as error:
+            if error_code(error) != _CONFLICT:
+                raise
+
+    def endpoint(self, endpoint: str) -> dict[str, Any]:
+        """The endpoint item as plain values: lease_owner, lease_until, suspended_by, snapshot."""
+        item = (
+            call(
+                self.clock,
+                self.client.get_item,
+                TableName=self.table,
+                Key={"pk": _s(f"endpoint#{endpoint}")},
+                ConsistentRead=True,
+            ).get("Item")
+            or {}
+        )
+        plain: dict[str, Any] = {}
+        for name, value in item.items():
+            if "S" in value:
+                plain[name] = value["S"]
+            elif "N" in value:
+                plain[name] = float(value["N"])
+        if "snapshot" in plain:
+            plain["snapshot"] = json.loads(plain["snapshot"])
+        return plain
+
+    def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
+        """Before deregistering: the endpoint's autoscaling lives in the journal until restored."""
+        call(
+            self.clock,
+            self.client.update_item,
+            TableName=self.table,
+            Key={"pk": _s(f"endpoint#{endpoint}")},
+            UpdateExpression="SET #b = :r, #n = :s",
+            ExpressionAttributeNames={"#b": "suspended_by", "#n": "snapshot"},
+            ExpressionAttributeValues={":r": _s(request), ":s": _s(json.dumps(snapshot, sort_keys=True))},
+        )
+
+    def clear_suspended(self, endpoint: str, request: str) -> None:
+        """After a restore: forget the snapshot (only if ``request`` still holds it)."""
+        try:
+            call(
+                self.clock,
+                self.client.update_item,
+                TableName=self.table,
+                Key={"pk": _s(f"endpoint#{endpoint}")},
+                UpdateExpression="REMOVE #b, #n",
+                ConditionExpression="#b = :r",
+                ExpressionAttributeNames={"#b": "suspended_by", "#n": "snapshot"},
+                ExpressionAttributeValues={":r": _s(request)},
+            )
+        except Exception as error:
+            if error_code(error) != _CONFLICT:
+                raise
+
+    # ---- history -----------------------------------------------------------------------------
+    def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The endpoint's requests, newest first, as plain dicts (``sagemaker-rollout history``)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": ENDPOINT_INDEX,
+            "KeyConditionExpression": "#e = :e",
+            "ExpressionAttributeNames": {"#e": "endpoint"},
+            "ExpressionAttributeValues": {":e": _s(endpoint)},
+            "ScanIndexForward": False,
+        }
+        while len(items) < limit:
+            page = call(self.clock, self.client.query, **kwargs)
+            for item in page.get("Items", []):
+                record = _record(item)
+                items.append(
+                    {
+                        "requestType": record.event.get("RequestType"),
+                        "requestId": record.event.get("RequestId"),
+                        "stackId": record.event.get("StackId"),
+                        "logicalId": record.event.get("LogicalResourceId"),
+                        "started": record.started,
+                        "finished": float(item["finished"]["N"]) if "finished" in item else None,
+                        "state": json.loads(record.state.to_json()),
+                        "answer": record.answer,
+                    }
+                )
+            if not page.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]

@@ -1,0 +1,204 @@
+"""Steps that bring an endpoint to the requested content: start, read-and-plan, create.
+
+Create and Update share them: an Update whose endpoint was deleted out of band recreates it, and a
+Create whose endpoint already exists (a retried Create) converges it like an Update would.
+"""
+
+from __future__ import annotations
+
+from sagemaker_rollout.naming import config_name, default_endpoint_name
+from sagemaker_rollout.planner import plan_create, plan_update
+from sagemaker_rollout.provider.aws import call, error_message, short
+from sagemaker_rollout.provider.reading import read_endpoint
+from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.state import Phase, RolloutState
+
+__all__ = ["create_config", "create_endpoint", "read", "start", "wait_create"]
+
+EVENTUAL_CONSISTENCY_WAIT = 5.0
+"""Seconds before retrying a call that does not see a config created a moment ago.
+
+The CreateEndpoint API reference notes that a just-created endpoint config may not be visible yet
+("Could not find endpoint configuration"), and recommends retrying: SageMaker's reads are
+eventually consistent.
+"""
+
+
+def _is_unseen_config(error: BaseException) -> bool:
+    return "could not find endpoint configuration" in error_message(error).lower()
+
+
+def start(ctx: StepContext, state: RolloutState) -> Progress:
+    """Validate the properties and settle which endpoint the request acts on."""
+    if ctx.request_type == "Delete":
+        state.endpoint = state.physical_id = ctx.old_physical_id
+        return Next(Phase.DELETE_ENDPOINT)
+    problem = ctx.spec_error()
+    if problem is not None:
+        return Fail(short(problem), ctx.old_physical_id or None)
+    name = ctx.spec.endpoint_name or default_endpoint_name(ctx.stack_id, ctx.logical_id)
+    state.endpoint = name
+    state.physical_id = name
+    if state.previous_config and state.target_config:
+        # Resumed from a continuation of the provider version before the journal.
+        if state.update_intent_at is not None:
+            return Next(Phase.WAIT_UPDATE)
+        return Next(Phase.DEREGISTER if state.snapshot else Phase.UPDATE)
+    if ctx.request_type == "Update" and ctx.old_physical_id and ctx.old_physical_id != name:
+        state.replacement_of = ctx.old_physical_id
+        ctx.notify("plan", f"EndpointName changes {ctx.old_physical_id} -> {name}: creating a new endpoint")
+    return Next(Phase.READ)
+
+
+def read(ctx: StepContext, state: RolloutState) -> Progress:
+    """Read the endpoint and decide: create it, wait for it, retag it, or roll it out."""
+    name = state.endpoint
+    target = config_name(name, ctx.spec.config_digest)
+    current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, name)
+    if current is None:
+        if state.create_intent_at is not None and ctx.request_type == "Create":
+            return Fail(short(f"Endpoint {name} disappeared while it was being created"), name)
+        state.target_config = target
+        state.previous_config = ""
+        state.create_intent_at = None
+        return Next(Phase.CREATE_CONFIG)
+    if not ctx.owned(current.tags):
+        # Never adopt or touch an endpoint someone else owns.
+        return Fail(
+            short(
+                f"EndpointName: endpoint {name} already exists and is not managed by this stack "
+                "resource; choose another EndpointName or delete it"
+            ),
+            "" if ctx.request_type == "Create" or state.replacement_of else name,
+        )
+    state.last_status = current.status
+    if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
+        state.target_config = state.target_config or target
+        return Next(Phase.WAIT_CREATE)
+    if current.status == "Failed":
+        return Fail(
+            short(
+                f"Endpoint {name} is Failed ({current.failure_reason or 'no reason given'}); "
+                "only deletion is possible"
+            ),
+            name,
+        )
+    if current.busy:  # Creating by someone else's hand included: wait, then plan against what settled
+        return Wait(
+            ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
+        )
+    plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.previous_tag_keys())
+    if plan.action in ("none", "retag"):
+        state.outcome_config, state.outcome_arn = current.config_name, current.arn
+        if plan.tags_to_add or plan.tag_keys_to_remove:
+            ctx.notify("plan", f"{name}: no rollout needed, tags only")
+            return Next(Phase.RETAG)
+        ctx.notify("plan", f"{name}: no rollout needed, endpoint already runs {current.config_name}")
+        return Next(Phase.CLEANUP)
+    ctx.notify("plan", plan.summary())
+    state.target_config = target
+    state.previous_config = current.config_name
+    state.suspend_variants = list(plan.suspend_autoscaling)
+    state.update_intent_at = None
+    if plan.tags_to_add or plan.tag_keys_to_remove:
+        _retag(ctx, state)
+    return Next(Phase.CREATE_CONFIG)
+
+
+def retag(ctx: StepContext, state: RolloutState) -> Progress:
+    """Tags-only change: retag the endpoint, no rollout."""
+    _retag(ctx, state)
+    return Next(Phase.CLEANUP)
+
+
+def _retag(ctx: StepContext, state: RolloutState) -> None:
+    current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, state.endpoint)
+    if current is None:
+        return
+    plan = plan_update(current, ctx.spec, current.config_name, previous_tag_keys=ctx.previous_tag_keys())
+    if plan.tags_to_add:
+        call(ctx.clock, ctx.sm.add_tags, ResourceArn=current.arn, Tags=[dict(t) for t in plan.tags_to_add])
+    if plan.tag_keys_to_remove:
+        call(ctx.clock, ctx.sm.delete_tags, ResourceArn=current.arn, TagKeys=list(plan.tag_keys_to_remove))
+    if plan.tags_to_add or plan.tag_keys_to_remove:
+        ctx.notify("tags", f"{state.endpoint}: tags updated")
+
+
+def create_config(ctx: StepContext, state: RolloutState) -> Progress:
+    """CreateEndpointConfig for the target (same content, same name: an existing one is reused)."""
+    arguments = {
+        "EndpointConfigName": state.target_config,
+        **ctx.spec.config,
+        "Tags": ctx.resource_tags(state.endpoint),
+    }
+    try:
+        call(ctx.clock, ctx.sm.create_endpoint_config, **arguments)
+        ctx.notify("config", f"created endpoint config {state.target_config}")
+    except Exception as error:
+        if "already exist" not in error_message(error).lower():
+            raise
+        ctx.notify("config", f"endpoint config {state.target_config} exists (same content)")
+    if not state.previous_config:
+        return Next(Phase.CREATE_ENDPOINT)
+    return Next(Phase.SNAPSHOT if state.suspend_variants else Phase.UPDATE)
+
+
+def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
+    """CreateEndpoint (intent journaled first; "already exists" goes back to reading)."""
+    name = state.endpoint
+    if state.create_intent_at is None:
+        ctx.notify("plan", plan_create(ctx.spec, name, state.target_config).summary())
+        state.create_intent_at = ctx.clock.now()
+        ctx.checkpoint()
+    try:
+        call(
+            ctx.clock,
+            ctx.sm.create_endpoint,
+            EndpointName=name,
+            EndpointConfigName=state.target_config,
+            Tags=ctx.resource_tags(name),
+        )
+    except Exception as error:
+        if "already exist" in error_message(error).lower():
+            return Next(Phase.READ)  # ours from before a crash, or a duplicate's: READ tells
+        if _is_unseen_config(error):
+            return Wait(EVENTUAL_CONSISTENCY_WAIT, f"config {state.target_config} not visible yet")
+        raise
+    ctx.notify("create", f"CreateEndpoint {name} with {state.target_config}")
+    return Next(Phase.WAIT_CREATE)
+
+
+def wait_create(ctx: StepContext, state: RolloutState) -> Progress:
+    """Wait until the new endpoint leaves ``Creating``; report SageMaker's FailureReason."""
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is None:
+        return Fail(short(f"Endpoint {name} disappeared while it was being created"), name)
+    status = str(described["EndpointStatus"])
+    if status != state.last_status:
+        ctx.notify("status", f"{name}: {status}")
+    state.last_status = status
+    if status == "Failed":
+        reason = described.get("FailureReason") or "no reason given"
+        return Fail(short(f"Endpoint {name} failed to create: {reason}"), name)
+    if status != "InService":
+        return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
+    state.outcome_config = str(described["EndpointConfigName"])
+    state.outcome_arn = str(described["EndpointArn"])
+    if state.snapshot and state.suspended:
+        return Next(Phase.RESTORE)  # recreated mid-rollout: its autoscaling comes back
+    ctx.notify("done", f"{name} InService on {state.outcome_config}")
+    return Next(Phase.CLEANUP)
+
+
+def done(state: RolloutState) -> Done:
+    """The success answer of a request that converged."""
+    return Done(
+        state.endpoint,
+        {
+            "EndpointName": state.endpoint,
+            "EndpointArn": state.outcome_arn,
+            "EndpointConfigName": state.outcome_config,
+        },
+    )

@@ -1,0 +1,478 @@
+"""The loop that carries one request: journal -> lease -> steps -> persist -> wait / hand-off / answer.
+
+Every invocation (CloudFormation's event, Lambda's retry of it, a continuation, a duplicate, the
+dead-letter path) reads the journal first:
+
+* a request already answered re-sends its recorded answer and does nothing else;
+* a continuation whose token is not the journal's (stale, duplicated or forged) is a no-op;
+* one invocation at a time holds the endpoint's lease; another invocation of the same request
+  stops quietly, a different request waits for the lease within its deadline;
+* state is written before every side effect, so any step can be run again after a crash.
+
+The engine does not know which adapter called it: the custom resource hands the wait over to a
+fresh invocation through the ``hand_off`` callable it passes in.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord, request_key
+from sagemaker_rollout.provider.aws import error_code, error_message, is_transient, short
+from sagemaker_rollout.provider.runtime import ProviderRuntime
+from sagemaker_rollout.rollout import create, delete, recovery, update
+from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.state import RECOVERY_PHASES, Phase, RolloutState
+from sagemaker_rollout.spec import PropertyError
+
+__all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult", "legacy_state"]
+
+CONTINUATION_KEY = "SageMakerRolloutContinuation"
+"""Key of a continuation payload: ``{"key": <request key>, "token": <journal token>}`` only."""
+
+LEGACY_STATE_KEY = "SageMakerRolloutState"
+"""Continuation state of provider versions before the journal (the whole event plus this key)."""
+
+SALVAGE_AFTER_DEATHS = 3
+"""Invocations of one request that died in a row before the next one stops waiting and answers."""
+ANSWER_AFTER_DEATHS = 5
+LEASE_SECONDS = 120.0
+"""A lease lasts this long unless renewed (every step renews it): a dead invocation frees the
+endpoint within this time, a live one never loses it."""
+"""... and before the next one answers at once, skipping recovery that may be what kills them."""
+
+_STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
+    Phase.START: create.start,
+    Phase.READ: create.read,
+    Phase.RETAG: create.retag,
+    Phase.CREATE_CONFIG: create.create_config,
+    Phase.CREATE_ENDPOINT: create.create_endpoint,
+    Phase.WAIT_CREATE: create.wait_create,
+    Phase.SNAPSHOT: update.snapshot,
+    Phase.DEREGISTER: update.deregister,
+    Phase.UPDATE: update.update,
+    Phase.WAIT_UPDATE: update.wait_update,
+    Phase.VERIFY: update.verify,
+    Phase.ABANDON: update.abandon,
+    Phase.DELETE_ENDPOINT: delete.delete_endpoint,
+    Phase.WAIT_DELETE: delete.wait_delete,
+    Phase.RESTORE: recovery.restore,
+    Phase.CLEANUP: recovery.cleanup,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What CloudFormation is told (recorded in the journal before it is sent)."""
+
+    status: str
+    reason: str = ""
+    physical_id: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "Status": self.status,
+            "Reason": self.reason,
+            "PhysicalResourceId": self.physical_id,
+            "Data": dict(self.data),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Answer:
+        return cls(
+            str(raw.get("Status", "FAILED")),
+            str(raw.get("Reason", "")),
+            str(raw.get("PhysicalResourceId", "")),
+            dict(raw.get("Data") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent."""
+
+    answer: Answer | None
+    why: str = ""
+    resent: bool = False
+    state: RolloutState | None = None
+    started: float = 0.0
+
+
+def legacy_state(event: Mapping[str, Any]) -> RolloutState | None:
+    """The state a pre-journal continuation carried, mapped onto the state machine (upgrades)."""
+    old = event.get(LEGACY_STATE_KEY)
+    if not isinstance(old, Mapping):
+        return None
+    state = RolloutState()
+    rollout = old.get("rollout")
+    if isinstance(rollout, Mapping):
+        state.phase = Phase.START
+        state.target_config = str(rollout.get("config") or "")
+        state.previous_config = str(rollout.get("previous") or "")
+        state.snapshot = list(rollout.get("autoscaling") or [])
+        state.suspended = bool(state.snapshot)
+        if rollout.get("since") is not None:
+            state.update_intent_at = float(rollout["since"])
+    elif old.get("created"):
+        state.create_intent_at = float(old.get("started") or 0.0)
+    return state
+
+
+class Engine:
+    """Runs requests for one provider instance.
+
+    Parameters
+    ----------
+    runtime:
+        Clients, clock and settings.
+    journal:
+        The rollout journal.
+    log:
+        A powertools-style logger.
+    notify:
+        Called with (kind, text) at every step.
+    """
+
+    def __init__(
+        self, runtime: ProviderRuntime, journal: Journal, log: Any, notify: Callable[[str, str], None]
+    ) -> None:
+        self.runtime = runtime
+        self.journal = journal
+        self.log = log
+        self.notify = notify
+        self.clock = runtime.clock
+        self.settings = runtime.settings
+
+    # ---- entry -----------------------------------------------------------------------------------
+    def run(
+        self,
+        event: Mapping[str, Any],
+        *,
+        invocation_id: str,
+        remaining: Callable[[], float],
+        hand_off: Callable[[dict[str, Any]], None],
+        continuation_token: str | None = None,
+        deadline_hint: float | None = None,
+    ) -> EngineResult:
+        """Carry the request of ``event`` as far as this invocation can.
+
+        Parameters
+        ----------
+        event:
+            CloudFormation's event (for a continuation: the one the journal recorded).
+        invocation_id:
+            Identifies this invocation (lease ownership).
+        remaining:
+            Seconds left in this invocation.
+        hand_off:
+            Sends a continuation payload to a fresh invocation (raises if it cannot).
+        continuation_token:
+            The token of a continuation payload; None for CloudFormation's event.
+        deadline_hint:
+            When CloudFormation gives up on the request, if the event tells (signed URL date).
+        """
+        key = request_key(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
+        if continuation_token is not None:
+            record = self.journal.load(key)
+            if record is None or record.token != continuation_token:
+                return EngineResult(None, "stale or unknown continuation: ignored")
+            if record.answered:
+                return EngineResult(None, "continuation of an answered request: ignored")
+        else:
+            record = self._open(key, event, deadline_hint)
+            if record.answer is not None:
+                return EngineResult(
+                    Answer.from_dict(record.answer),
+                    "already answered",
+                    resent=True,
+                    state=record.state,
+                    started=record.started,
+                )
+        owner = f"{key}/{continuation_token or invocation_id}"
+        ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, continuation_token)
+        try:
+            return self._drive(ctx, owner, remaining, hand_off)
+        except JournalConflictError as conflict:
+            return EngineResult(None, f"{conflict}: this invocation stops")
+
+    def _open(self, key: str, event: Mapping[str, Any], deadline_hint: float | None) -> RequestRecord:
+        clean = {k: v for k, v in event.items() if k not in (LEGACY_STATE_KEY, "CrHelperData")}
+        legacy = event.get(LEGACY_STATE_KEY)
+        now = self.clock.now()
+        started = now
+        if isinstance(legacy, Mapping) and legacy.get("started") is not None:
+            started = float(legacy["started"])
+        timeout = _service_timeout(event)
+        deadline = started + timeout - self.settings.response_margin
+        if deadline_hint is not None:
+            deadline = min(deadline, deadline_hint - self.settings.response_margin)
+        state = legacy_state(event) or RolloutState()
+        return self.journal.open(key, event=clean, deadline=deadline, state=state)
+
+    # ---- the loop --------------------------------------------------------------------------------
+    def _drive(
+        self,
+        ctx: StepContext,
+        owner: str,
+        remaining: Callable[[], float],
+        hand_off: Callable[[dict[str, Any]], None],
+    ) -> EngineResult:
+        record, state = ctx.record, ctx.record.state
+        if state.phase == Phase.START:
+            self._step(ctx, state)  # validation only: no AWS call, no lease needed
+            self.journal.save(record, endpoint=state.endpoint)
+        leased = False
+        if state.endpoint and state.phase != Phase.ANSWER:
+            while True:
+                holder = self.journal.take_lease(state.endpoint, owner, self.clock.now() + LEASE_SECONDS)
+                if holder is None:
+                    leased = True
+                    fresh = self.journal.load(record.key)
+                    if fresh is None or (ctx.continuation_token and fresh.token != ctx.continuation_token):
+                        self.journal.release_lease(state.endpoint, owner)
+                        return EngineResult(None, "stale continuation: ignored")
+                    if fresh.answer is not None:
+                        self.journal.release_lease(state.endpoint, owner)
+                        return EngineResult(
+                            Answer.from_dict(fresh.answer),
+                            "already answered",
+                            resent=True,
+                            state=fresh.state,
+                            started=fresh.started,
+                        )
+                    ctx.record = record = fresh
+                    state = record.state
+                    break
+                same_request = holder.startswith(f"{record.key}/")
+                if not same_request and self.clock.now() >= record.deadline:
+                    self._fail(
+                        state,
+                        f"Timed out waiting for endpoint {state.endpoint}: another request is rolling it out",
+                        None,
+                    )
+                    state.phase = Phase.ANSWER
+                    break
+                if remaining() - self.settings.poll_interval < self.settings.handoff_margin:
+                    if same_request:
+                        return EngineResult(None, "another invocation is carrying this request")
+                    return self._hand_off(ctx, owner, remaining, hand_off, lease=False)
+                self.clock.sleep(self.settings.poll_interval)
+            if not leased:
+                return self._answer(ctx, None)
+            deaths = record.inflight
+            if deaths >= SALVAGE_AFTER_DEATHS and state.phase not in RECOVERY_PHASES:
+                self._fail(
+                    state,
+                    f"The provider's invocations died {deaths} times in a row "
+                    f"(last step: {state.phase.value}); endpoint {state.endpoint} left as it is",
+                    None,
+                )
+            if deaths >= ANSWER_AFTER_DEATHS:
+                state.notes.append("recovery skipped after repeated failures")
+                state.phase = Phase.ANSWER
+            self.journal.save(record, endpoint=state.endpoint, inflight=deaths + 1)
+            if ctx.request_type != "Delete" and state.phase == Phase.READ:
+                note = self._guarded(lambda: recovery.restore_orphan(ctx, state.endpoint))
+                if note:
+                    state.notes.append(note)
+        while state.phase != Phase.ANSWER:
+            now = self.clock.now()
+            if self.journal.take_lease(state.endpoint, owner, now + LEASE_SECONDS) is not None:
+                return EngineResult(None, "the endpoint's lease was taken over: this invocation stops")
+            if state.phase not in RECOVERY_PHASES and state.phase != Phase.ABANDON and now >= record.deadline:
+                self._timeout(ctx, state)
+                self.journal.save(record, endpoint=state.endpoint)
+                continue
+            if state.phase in RECOVERY_PHASES and now >= record.deadline + self.settings.response_margin / 2:
+                state.notes.append(f"{state.phase.value} skipped: out of time")
+                state.phase = Phase.ANSWER
+                break
+            progress = self._step(ctx, state)
+            self.journal.save(record, endpoint=state.endpoint)
+            if isinstance(progress, Wait):
+                seconds = (
+                    min(progress.seconds, max(record.deadline - now, 0.0))
+                    if (state.phase not in RECOVERY_PHASES)
+                    else progress.seconds
+                )
+                if remaining() - seconds < self.settings.handoff_margin:
+                    return self._hand_off(ctx, owner, remaining, hand_off, lease=leased)
+                self.clock.sleep(max(seconds, 0.0))
+        return self._answer(ctx, owner if leased else None)
+
+    def _step(self, ctx: StepContext, state: RolloutState) -> Progress:
+        """Run the current phase's step; turn its result into the next state."""
+        phase = state.phase
+        state.steps += 1
+        try:
+            progress = _STEPS[phase](ctx, state)
+        except JournalConflictError:
+            raise
+        except PropertyError as error:
+            progress = Fail(short(str(error)), None)
+        except (ClientError, BotoCoreError) as error:
+            if is_transient(error):
+                ctx.transient_streak += 1
+                streak = ctx.transient_streak
+                jitter = random.Random(f"{ctx.record.key}/{state.steps}").random()
+                delay = min(30.0, 2.0 ** min(streak, 5)) * (0.5 + jitter / 2)
+                ctx.last_transient = f"{_operation(error)}: {error_code(error) or type(error).__name__}"
+                return Wait(
+                    delay, f"{_operation(error)} failed transiently ({error_code(error) or 'network'})"
+                )
+            progress = Fail(
+                short(
+                    f"{_operation(error)}: {error_code(error) or type(error).__name__}: "
+                    f"{error_message(error)}"
+                ),
+                None,
+            )
+        except Exception as error:  # a bug must still restore, clean up and answer
+            self.log.exception("step failed unexpectedly", extra={"phase": phase.value})
+            progress = Fail(
+                short(f"Internal error in step {phase.value}: {type(error).__name__}: {error}"), None
+            )
+        ctx.transient_streak = 0
+        if isinstance(progress, Next):
+            state.phase = progress.phase
+        elif isinstance(progress, Done):
+            state.phase = Phase.ANSWER
+        elif isinstance(progress, Fail):
+            self._route_failure(state, phase, progress)
+        return progress
+
+    def _route_failure(self, state: RolloutState, phase: Phase, failure: Fail) -> None:
+        if phase in RECOVERY_PHASES or phase == Phase.ABANDON:
+            # Recovery itself failed: say so and go on with what is left of recovery.
+            state.notes.append(failure.reason)
+            if not state.failure and phase == Phase.RESTORE:
+                state.failure = f"Endpoint {state.endpoint}: autoscaling could not be restored"
+            state.phase = {Phase.RESTORE: Phase.CLEANUP, Phase.ABANDON: Phase.CLEANUP}.get(
+                phase, Phase.ANSWER
+            )
+            return
+        self._fail(state, failure.reason, failure.physical_id)
+
+    def _fail(self, state: RolloutState, reason: str, physical_id: str | None) -> None:
+        if not state.failure:
+            state.failure = reason
+            state.failure_physical_id = physical_id
+        if not state.endpoint or state.phase == Phase.START:
+            state.phase = Phase.ANSWER
+        elif state.replacement_of and state.create_intent_at is not None:
+            state.phase = Phase.ABANDON
+        elif state.snapshot and state.suspended:
+            state.phase = Phase.RESTORE
+        else:
+            state.phase = Phase.CLEANUP
+
+    def _timeout(self, ctx: StepContext, state: RolloutState) -> None:
+        elapsed = int(self.clock.now() - ctx.record.started)
+        status = state.last_status or "busy"
+        what = "to be deleted" if ctx.request_type == "Delete" else ""
+        reason = (
+            f"Timed out after {elapsed} s waiting for endpoint {state.endpoint}{' ' + what if what else ''} "
+            f"(still {status}); the next update waits for it"
+        )
+        if ctx.last_transient:
+            reason = f"{reason}; last AWS error: {ctx.last_transient}"
+        self._fail(state, reason, state.endpoint or None)
+
+    def _guarded(self, action: Callable[[], str | None]) -> str | None:
+        try:
+            return action()
+        except (ClientError, BotoCoreError) as error:
+            self.log.warning(
+                "could not restore autoscaling left by an earlier request", extra={"error": str(error)}
+            )
+            return None
+
+    # ---- ends --------------------------------------------------------------------------------------
+    def _hand_off(
+        self,
+        ctx: StepContext,
+        owner: str,
+        remaining: Callable[[], float],
+        hand_off: Callable[[dict[str, Any]], None],
+        *,
+        lease: bool,
+    ) -> EngineResult:
+        record, state = ctx.record, ctx.record.state
+        token = self.journal.new_token()
+        self.journal.save(record, endpoint=state.endpoint, token=token, inflight=0)
+        successor = f"{record.key}/{token}"
+        if lease:
+            self.journal.release_lease(state.endpoint, owner)
+            self.journal.take_lease(state.endpoint, successor, self.clock.now() + LEASE_SECONDS)
+        payload = {CONTINUATION_KEY: {"key": record.key, "token": token}}
+        try:
+            hand_off(payload)
+        except Exception as error:
+            # The wait cannot go on: restore what was suspended and answer, in this invocation.
+            code = error_code(error) or type(error).__name__
+            reason = short(
+                f"Could not continue the wait in a fresh invocation ({code}: {error_message(error)}); "
+                f"endpoint {state.endpoint} was {state.last_status or 'busy'}"
+            )
+            self.log.error("hand-off failed", extra={"error": str(error)})
+            if state.failure:  # already recovering: answer with what is known
+                state.notes.append("recovery cut short: no invocation time left")
+                state.phase = Phase.ANSWER
+            else:
+                self._fail(state, reason, state.endpoint or None)
+            self.journal.save(record, endpoint=state.endpoint)
+            if lease:
+                self.journal.release_lease(state.endpoint, successor)
+                self.journal.take_lease(state.endpoint, owner, self.clock.now() + LEASE_SECONDS)
+            return self._drive(ctx, owner, remaining, lambda payload: _raise_handoff())
+        self.notify("handoff", f"continuing in a fresh invocation (step {state.steps}, {state.phase.value})")
+        return EngineResult(None, "handed off", state=state, started=record.started)
+
+    def _answer(self, ctx: StepContext, owner: str | None) -> EngineResult:
+        record, state = ctx.record, ctx.record.state
+        if state.failure:
+            notes = "; ".join(dict.fromkeys(state.notes))
+            reason = short(f"{state.failure}{'; ' + notes if notes else ''}")
+            physical = state.failure_physical_id
+            if state.replacement_of:
+                physical = state.replacement_of  # CloudFormation keeps the old endpoint
+            elif physical is None:
+                physical = state.physical_id or ctx.old_physical_id
+            answer = Answer("FAILED", reason, physical)
+        elif ctx.request_type == "Delete":
+            answer = Answer("SUCCESS", "", ctx.old_physical_id)
+        else:
+            done = create.done(state)
+            answer = Answer("SUCCESS", "", done.physical_id, done.data)
+        self.journal.finish(record, answer.to_dict())
+        if owner and state.endpoint:
+            self.journal.release_lease(state.endpoint, owner)
+        return EngineResult(answer, "answered", state=state, started=record.started)
+
+
+class _HandOffUnavailableError(RuntimeError):
+    pass
+
+
+def _raise_handoff() -> None:
+    raise _HandOffUnavailableError("no further hand-off after a failed one")
+
+
+def _operation(error: BaseException) -> str:
+    return str(getattr(error, "operation_name", "") or "AWS call")
+
+
+def _service_timeout(event: Mapping[str, Any]) -> float:
+    raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
+    try:
+        value = float(raw) if raw is not None else 3600.0
+    except (TypeError, ValueError):
+        return 3600.0
+    return value if 0 < value <= 3600 else 3600.0

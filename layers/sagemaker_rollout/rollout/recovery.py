@@ -1,0 +1,100 @@
+"""Steps every request ends with, whatever its outcome: restore autoscaling, drop unused configs."""
+
+from __future__ import annotations
+
+import json
+
+from sagemaker_rollout.planner import configs_to_drop
+from sagemaker_rollout.provider import autoscaling
+from sagemaker_rollout.rollout.context import StepContext, UnknownUsersError
+from sagemaker_rollout.rollout.progress import Next, Progress
+from sagemaker_rollout.rollout.state import Phase, RolloutState
+
+__all__ = ["cleanup", "restore", "restore_orphan"]
+
+
+def restore(ctx: StepContext, state: RolloutState) -> Progress:
+    """Register the saved autoscaling again, exactly (journal snapshot; safe to repeat)."""
+    if not (state.snapshot and state.suspended):
+        return Next(Phase.CLEANUP)
+    holder = ctx.journal.endpoint(state.endpoint).get("suspended_by")
+    if holder not in (None, ctx.record.key):
+        state.suspended = False
+        state.notes.append("autoscaling restored by a later request")
+        return Next(Phase.CLEANUP)
+    described = ctx.describe(state.endpoint)
+    variants = [str(v["VariantName"]) for v in (described or {}).get("ProductionVariants", [])]
+    try:
+        skipped = autoscaling.restore(ctx.aas, ctx.clock, state.snapshot, variants, state.endpoint, ctx.cw)
+    except autoscaling.AutoscalingRestoreError as error:
+        ctx.log.error("autoscaling not restored", extra={"snapshot": json.dumps(state.snapshot)})
+        state.notes.append(f"{error}; the journal keeps the snapshot and the next request restores it")
+        if not state.failure:
+            state.failure = f"Endpoint {state.endpoint} runs {state.outcome_config}, but autoscaling failed"
+        return Next(Phase.CLEANUP)
+    if skipped:
+        ctx.log.warning("targets of removed variants not restored", extra={"skipped": skipped})
+    ctx.journal.clear_suspended(state.endpoint, ctx.record.key)
+    state.suspended = False
+    state.notes.append("autoscaling restored")
+    ctx.notify("autoscaling", f"restored autoscaling of {len(state.snapshot) - len(skipped)} variant(s)")
+    return Next(Phase.CLEANUP)
+
+
+def restore_orphan(ctx: StepContext, endpoint: str) -> str | None:
+    """Restore autoscaling a dead request left suspended on ``endpoint``; a note, or None."""
+    item = ctx.journal.endpoint(endpoint)
+    holder = item.get("suspended_by")
+    if not holder or holder == ctx.record.key:
+        return None
+    snapshot = item.get("snapshot") or []
+    described = ctx.describe(endpoint)
+    variants = [str(v["VariantName"]) for v in (described or {}).get("ProductionVariants", [])]
+    if described is not None and described.get("EndpointStatus") not in ("InService", "Failed"):
+        return None  # SageMaker is still at it; restore once it settles
+    if snapshot and described is not None:
+        autoscaling.restore(ctx.aas, ctx.clock, snapshot, variants, endpoint, ctx.cw)
+    ctx.journal.clear_suspended(endpoint, str(holder))
+    ctx.notify("autoscaling", f"restored autoscaling a previous request left suspended on {endpoint}")
+    return "autoscaling left suspended by an earlier request restored"
+
+
+def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
+    """Delete the configs this resource created for the endpoint that nothing runs or moves to.
+
+    What the endpoint runs and is moving to is read from SageMaker, never inferred; when that read
+    fails, nothing is deleted.
+    """
+    for endpoint in dict.fromkeys(filter(None, (state.endpoint,))):
+        _sweep(ctx, state, endpoint)
+    return Next(Phase.ANSWER)
+
+
+def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> None:
+    described = ctx.describe(endpoint)
+    in_use = set()
+    if described is not None and state.failure and ctx.request_type != "Delete":
+        config = str(described.get("EndpointConfigName"))
+        if config not in state.failure:
+            state.notes.insert(0, f"endpoint {endpoint} is {described.get('EndpointStatus')} on {config}")
+    if described is not None:
+        pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+        in_use = {str(c) for c in (described.get("EndpointConfigName"), pending) if c}
+        if described.get("EndpointStatus") in ("Updating", "RollingBack", "UpdateRollbackFailed"):
+            # Mid-update (or a mixed fleet): the config it moves to may not show as pending.
+            in_use.add(state.target_config)
+    owned = ctx.owned_configs(endpoint)
+    if not set(owned) - in_use:
+        return
+    try:
+        users: dict[str, str] | None = ctx.other_users(endpoint)
+    except UnknownUsersError as unknown:
+        ctx.log.warning("configs kept: other endpoints' use unknown", extra={"why": str(unknown)})
+        users = None
+    drop, kept = configs_to_drop(owned, in_use, users)
+    for line in kept:
+        ctx.log.info("keeping endpoint config", extra={"why": line})
+        ctx.notify("config", f"keeping endpoint config {line}")
+    for name in drop:
+        if ctx.delete_config(name):
+            ctx.notify("config", f"deleted endpoint config {name}")

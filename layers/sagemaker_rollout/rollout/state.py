@@ -1,0 +1,123 @@
+"""The typed, serialisable state of one request (what the journal stores between steps)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["RECOVERY_PHASES", "Phase", "RolloutState"]
+
+
+class Phase(StrEnum):
+    """Where a request stands. Each phase is one step of :mod:`sagemaker_rollout.rollout.steps`."""
+
+    START = "start"
+    """Validate the properties, settle the endpoint name, restore autoscaling a dead request left."""
+    READ = "read"
+    """Read the endpoint (Create and Update) and decide what to do."""
+    CREATE_CONFIG = "create-config"
+    CREATE_ENDPOINT = "create-endpoint"
+    WAIT_CREATE = "wait-create"
+    RETAG = "retag"
+    SNAPSHOT = "snapshot"
+    """Save the autoscaling that blocks the update (journal first, then nothing else)."""
+    DEREGISTER = "deregister"
+    UPDATE = "update"
+    WAIT_UPDATE = "wait-update"
+    VERIFY = "verify"
+    ABANDON = "abandon"
+    """A replacement endpoint whose creation failed: delete what was made of it."""
+    DELETE_ENDPOINT = "delete-endpoint"
+    WAIT_DELETE = "wait-delete"
+    RESTORE = "restore"
+    """Register the saved autoscaling again (every path goes through here after a suspension)."""
+    CLEANUP = "cleanup"
+    """Delete configs the provider created that no endpoint runs or is moving to."""
+    ANSWER = "answer"
+
+
+RECOVERY_PHASES = frozenset({Phase.RESTORE, Phase.CLEANUP, Phase.ANSWER})
+"""Phases that run after the outcome is known; the deadline does not divert them."""
+
+
+@dataclass
+class RolloutState:
+    """Everything a resumed invocation needs that cannot be read back from AWS.
+
+    Attributes
+    ----------
+    phase:
+        The step to run next.
+    endpoint:
+        The endpoint the request acts on ('' until known).
+    physical_id:
+        The physical id to report (the endpoint, or the old one during a replacement).
+    target_config, previous_config:
+        The config the request moves to, and the one the endpoint ran before.
+    suspend_variants:
+        Variants whose autoscaling blocks the update (the planner's decision).
+    snapshot:
+        Autoscaling saved before deregistration (Application Auto Scaling's own shapes).
+    suspended:
+        The snapshot's targets may be deregistered (set before DeregisterScalableTarget).
+    update_intent_at:
+        When UpdateEndpoint was about to be called (distinguishes "never issued" from "issued
+        and already rolled back" after a crash).
+    create_intent_at:
+        Same for CreateEndpoint.
+    replacement_of:
+        During an ``EndpointName`` change: the old endpoint (CloudFormation deletes it).
+    unguarded:
+        The update rolls out without its DeploymentConfig (``AllowUnguardedRollout``).
+    failure:
+        Set once the request is known to fail: the reason's head.
+    failure_physical_id:
+        Physical id to report with the failure, if not ``physical_id``.
+    notes:
+        What recovery did (appended to the reason).
+    outcome_config, outcome_arn:
+        What the endpoint runs when the request succeeds (``Fn::GetAtt`` data).
+    last_status:
+        The endpoint status last seen (for timeout reasons).
+    steps:
+        Steps taken so far (the journal's version of the request).
+    """
+
+    phase: Phase = Phase.START
+    endpoint: str = ""
+    physical_id: str = ""
+    target_config: str = ""
+    previous_config: str = ""
+    suspend_variants: list[str] = field(default_factory=list)
+    snapshot: list[dict[str, Any]] = field(default_factory=list)
+    suspended: bool = False
+    update_intent_at: float | None = None
+    create_intent_at: float | None = None
+    replacement_of: str = ""
+    unguarded: bool = False
+    failure: str = ""
+    failure_physical_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+    outcome_config: str = ""
+    outcome_arn: str = ""
+    last_status: str = ""
+    steps: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failure)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["phase"] = self.phase.value
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> RolloutState:
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known}
+        values["phase"] = Phase(values.get("phase", Phase.START.value))
+        return cls(**values)

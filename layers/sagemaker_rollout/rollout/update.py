@@ -1,0 +1,198 @@
+"""Steps of a rollout: save and suspend autoscaling, UpdateEndpoint, wait, verify.
+
+Every step is safe to run again after the invocation died inside it: intents are journaled before
+the AWS call they announce, and each step re-reads SageMaker to learn whether the call took effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sagemaker_rollout.planner import BUSY_STATUSES, settle_verdict, update_was_issued
+from sagemaker_rollout.provider import autoscaling
+from sagemaker_rollout.provider.aws import call, error_message, short
+from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.create import EVENTUAL_CONSISTENCY_WAIT, _is_unseen_config
+from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.state import Phase, RolloutState
+
+__all__ = ["abandon", "deregister", "snapshot", "update", "verify", "wait_update"]
+
+
+def snapshot(ctx: StepContext, state: RolloutState) -> Progress:
+    """Save the autoscaling that blocks the update: in the journal, before anything is removed."""
+    if not state.snapshot:
+        saved = autoscaling.snapshot(ctx.aas, ctx.clock, state.endpoint, state.suspend_variants)
+        if not saved:
+            return Next(Phase.UPDATE)
+        state.snapshot = saved
+        state.suspended = True
+        ctx.checkpoint()
+        ctx.journal.mark_suspended(state.endpoint, ctx.record.key, saved)
+        ctx.notify("autoscaling", f"saved autoscaling of {', '.join(state.suspend_variants)}")
+    return Next(Phase.DEREGISTER)
+
+
+def deregister(ctx: StepContext, state: RolloutState) -> Progress:
+    """DeregisterScalableTarget for every saved target (already gone is fine)."""
+    autoscaling.deregister(ctx.aas, ctx.clock, state.snapshot)
+    ctx.notify("autoscaling", f"deregistered {len(state.snapshot)} scalable target(s)")
+    ctx.notify("metric", "AutoscalingSuspended")
+    return Next(Phase.UPDATE)
+
+
+def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
+    arguments = ctx.spec.update_arguments()
+    if state.unguarded:
+        arguments.pop("DeploymentConfig", None)
+    return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
+
+
+def update(ctx: StepContext, state: RolloutState) -> Progress:
+    """UpdateEndpoint to the target config, unless a previous attempt already took effect."""
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is None:
+        # Deleted out of band mid-rollout: recreate it on the target config.
+        ctx.notify("recreate", f"{name} vanished during the rollout: recreating it")
+        state.previous_config = ""
+        state.create_intent_at = None
+        return Next(Phase.CREATE_ENDPOINT)
+    if update_was_issued(described, state.target_config, state.update_intent_at):
+        return Next(Phase.WAIT_UPDATE)
+    status = str(described["EndpointStatus"])
+    state.last_status = status
+    if status in BUSY_STATUSES:
+        return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}: waiting before UpdateEndpoint")
+    state.update_intent_at = ctx.clock.now()
+    ctx.checkpoint()
+    try:
+        call(ctx.clock, ctx.sm.update_endpoint, **_update_arguments(ctx, state))
+    except Exception as error:
+        if _refused(error):
+            state.update_intent_at = None  # SageMaker answered no: nothing took effect
+        message = error_message(error)
+        if "in-progress" in message or "in progress" in message:
+            state.update_intent_at = None
+            return Wait(ctx.runtime.settings.poll_interval, f"{name} is busy: waiting before UpdateEndpoint")
+        if _is_unseen_config(error):
+            state.update_intent_at = None
+            return Wait(EVENTUAL_CONSISTENCY_WAIT, f"config {state.target_config} not visible yet")
+        raise
+    strategy = "all at once, unguarded" if state.unguarded else ctx.spec.estimate.strategy
+    ctx.notify("update", f"UpdateEndpoint {name} -> {state.target_config} ({strategy})")
+    return Next(Phase.WAIT_UPDATE)
+
+
+def _refused(error: BaseException) -> bool:
+    """An error answer below 500: the request was refused, not half-done (a 5xx or a lost
+    connection may hide a change that took effect)."""
+    if not isinstance(error, ClientError):
+        return False
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return isinstance(status, int) and status < 500
+
+
+def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
+    """Poll until SageMaker settles the endpoint."""
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is None:
+        return Next(Phase.UPDATE)  # recreated there
+    status = str(described["EndpointStatus"])
+    if status != state.last_status:
+        ctx.notify("status", f"{name}: {status}")
+    state.last_status = status
+    if status in BUSY_STATUSES:
+        return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
+    return Next(Phase.VERIFY)
+
+
+def verify(ctx: StepContext, state: RolloutState) -> Progress:
+    """Success only if the endpoint is InService on the target config (rollbacks end InService too)."""
+    described = ctx.describe(state.endpoint)
+    verdict = settle_verdict(described, state.target_config)
+    if verdict.kind == "gone":
+        return Next(Phase.UPDATE)
+    assert described is not None
+    if verdict.succeeded:
+        state.outcome_config = verdict.config
+        state.outcome_arn = str(described["EndpointArn"])
+        ctx.notify("done", f"{state.endpoint} InService on {verdict.config} (verified)")
+        ctx.notify("metric", "RolloutSucceeded")
+        return Next(Phase.RESTORE if state.suspended else Phase.CLEANUP)
+    ctx.notify("metric", "RolloutRolledBack" if verdict.kind == "rolled-back" else "RolloutFailed")
+    return Fail(_failure_reason(ctx, described, state), state.endpoint)
+
+
+def _failure_reason(ctx: StepContext, described: Mapping[str, Any], state: RolloutState) -> str:
+    status = described["EndpointStatus"]
+    fired = _fired_alarms(ctx, state)
+    sagemaker_reason = described.get("FailureReason")
+    if status == "UpdateRollbackFailed":
+        head = "Update failed and SageMaker's rollback failed too (UpdateRollbackFailed)"
+    elif fired:
+        head = f"Rolled back: alarm {', '.join(fired)} fired"
+    elif status == "InService":
+        head = "Update failed, SageMaker rolled back"
+    else:
+        head = f"Update failed: endpoint is {status}"
+    detail = f": {sagemaker_reason}" if sagemaker_reason and not fired else ""
+    return short(
+        f"{head}{detail}; endpoint {described['EndpointName']} runs {described['EndpointConfigName']}"
+    )
+
+
+def _fired_alarms(ctx: StepContext, state: RolloutState) -> list[str]:
+    deployment = ctx.spec.deployment_config or {}
+    names = [
+        str(a.get("AlarmName"))
+        for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+        if isinstance(a, Mapping)
+    ]
+    if not names:
+        return []
+    fired: list[str] = []
+    try:
+        alarms = call(ctx.clock, ctx.cw.describe_alarms, AlarmNames=names[:100]).get("MetricAlarms", [])
+        fired = [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
+    except Exception as error:  # reading alarms only improves the message
+        ctx.log.warning("could not read rollback alarms", extra={"error": str(error)})
+    since = state.update_intent_at
+    for alarm in names:
+        if alarm in fired or since is None:
+            continue
+        try:
+            history = call(
+                ctx.clock,
+                ctx.cw.describe_alarm_history,
+                AlarmName=alarm,
+                HistoryItemType="StateUpdate",
+                StartDate=float(since),
+            )
+        except Exception:  # only improves the message
+            continue
+        if any("to ALARM" in str(i.get("HistorySummary", "")) for i in history.get("AlarmHistoryItems", [])):
+            fired.append(alarm)
+    return fired
+
+
+def abandon(ctx: StepContext, state: RolloutState) -> Progress:
+    """A replacement endpoint whose creation failed: delete it (CloudFormation never will)."""
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is None:
+        state.notes.append(f"replacement endpoint {name} removed")
+        return Next(Phase.CLEANUP)
+    if not ctx.owned(ctx.tags_of_arn(str(described["EndpointArn"]))):
+        return Next(Phase.CLEANUP)
+    status = str(described["EndpointStatus"])
+    if status in BUSY_STATUSES and status != "Deleting":
+        return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}: waiting before deleting it")
+    if status != "Deleting":
+        call(ctx.clock, ctx.sm.delete_endpoint, EndpointName=name)
+        ctx.notify("delete", f"DeleteEndpoint {name} (failed replacement)")
+    return Wait(ctx.runtime.settings.poll_interval, f"{name} is being deleted")
