@@ -34,6 +34,7 @@ MakeDriver = Callable[..., CloudFormationDriver]
 @pytest.fixture
 def make_driver(clock: SimulatedClock, session: Any) -> MakeDriver:
     def make(**options: Any) -> CloudFormationDriver:
+        options.setdefault("dead_letter_receives", 0)
         return CloudFormationDriver(
             toy_provider.handler, clock=clock, session=session, configure=toy_provider.configure, **options
         )
@@ -343,6 +344,22 @@ def test_driver_crashing_handler_retried_max_retries_times(
     assert not response.answered and response.timed_out
     assert response.status == "FAILED" and "ServiceTimeout of 1800 s" in response.reason
     assert clock.now() - start == pytest.approx(1800)
+
+
+def test_driver_dead_letter_queue_delivers_sqs_events_after_lambda_gives_up(
+    make_driver: MakeDriver, clock: SimulatedClock
+) -> None:
+    # GIVEN a function that consumes its own dead-letter queue (3 receives, 960 s visibility)
+    with make_driver(max_retries=2, dead_letter_receives=3) as driver:
+        # WHEN every invocation crashes
+        response = driver.create({"Mode": "crash"}, service_timeout=3600)
+    # THEN after Lambda's 3 attempts the event arrives 3 times more, SQS-shaped, its body the event
+    assert response.invocations == 6
+    letters = [r.payload for r in response.records[3:]]
+    assert all(p["Records"][0]["eventSource"] == "aws:sqs" for p in letters)
+    assert json.loads(letters[0]["Records"][0]["body"])["RequestType"] == "Create"
+    kinds = [e.kind for e in driver.timeline]
+    assert kinds.count("retry") == 4  # 2 Lambda retries, 2 SQS redeliveries
 
 
 def test_driver_crash_then_recovery_answers_after_retry_delay(driver: CloudFormationDriver) -> None:

@@ -266,6 +266,12 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "cloudwatch:PutMetricAlarm",  # re-point alarms at a restored step-scaling policy
         "lambda:InvokeFunction",
         "sqs:SendMessage",
+        "dynamodb:GetItem",  # the rollout journal (its table only)
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "sqs:ReceiveMessage",  # the provider consumes its dead-letter queue
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "xray:PutTraceSegments",

@@ -50,6 +50,9 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     described = ctx.describe(state.endpoint)
     if described is None:
         ctx.notify("done", f"{state.endpoint} deleted")
+        holder = ctx.journal.endpoint(state.endpoint).get("suspended_by")
+        if holder:  # its scalable targets went with it: nothing is left to restore
+            ctx.journal.clear_suspended(state.endpoint, str(holder))
         return Next(Phase.CLEANUP)
     state.last_status = str(described["EndpointStatus"])
     if state.last_status != "Deleting":

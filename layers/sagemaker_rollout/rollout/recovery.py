@@ -7,10 +7,14 @@ import json
 from sagemaker_rollout.planner import configs_to_drop
 from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.rollout.context import StepContext, UnknownUsersError
-from sagemaker_rollout.rollout.progress import Next, Progress
+from sagemaker_rollout.rollout.progress import Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["cleanup", "restore", "restore_orphan"]
+__all__ = ["RESTORE_ATTEMPTS", "cleanup", "restore", "restore_orphan"]
+
+RESTORE_ATTEMPTS = 4
+"""Tries of a restore that failed in part before the request says autoscaling is not restored."""
+RESTORE_RETRY_SECONDS = 10.0
 
 
 def restore(ctx: StepContext, state: RolloutState) -> Progress:
@@ -27,6 +31,12 @@ def restore(ctx: StepContext, state: RolloutState) -> Progress:
     try:
         skipped = autoscaling.restore(ctx.aas, ctx.clock, state.snapshot, variants, state.endpoint, ctx.cw)
     except autoscaling.AutoscalingRestoreError as error:
+        state.restore_attempts += 1
+        if state.restore_attempts < RESTORE_ATTEMPTS:
+            # Application Auto Scaling may not see a target registered a moment ago (its reads are
+            # eventually consistent; PutScalingPolicy then answers ObjectNotFoundException): the
+            # restore is idempotent, so it is simply run again.
+            return Wait(RESTORE_RETRY_SECONDS, f"autoscaling restore incomplete ({error}): retrying")
         ctx.log.error("autoscaling not restored", extra={"snapshot": json.dumps(state.snapshot)})
         state.notes.append(f"{error}; the journal keeps the snapshot and the next request restores it")
         if not state.failure:

@@ -103,6 +103,7 @@ class RolloutState:
     outcome_config: str = ""
     outcome_arn: str = ""
     last_status: str = ""
+    restore_attempts: int = 0
     steps: int = 0
 
     @property
