@@ -282,10 +282,13 @@ class Engine:
                 note = self._guarded(lambda: recovery.restore_orphan(ctx, state.endpoint))
                 if note:
                     state.notes.append(note)
+        lease_until = self.clock.now() + LEASE_SECONDS
         while state.phase != Phase.ANSWER:
             now = self.clock.now()
-            if self.journal.take_lease(state.endpoint, owner, now + LEASE_SECONDS) is not None:
-                return EngineResult(None, "the endpoint's lease was taken over: this invocation stops")
+            if leased and now > lease_until - LEASE_SECONDS / 2:  # renew at half-life: one write
+                if self.journal.take_lease(state.endpoint, owner, now + LEASE_SECONDS) is not None:
+                    return EngineResult(None, "the endpoint's lease was taken over: this invocation stops")
+                lease_until = now + LEASE_SECONDS
             if state.phase not in RECOVERY_PHASES and state.phase != Phase.ABANDON and now >= record.deadline:
                 self._timeout(ctx, state)
                 self.journal.save(record, endpoint=state.endpoint)
