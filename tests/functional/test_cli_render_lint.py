@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,10 +49,10 @@ def test_cli_lint_example_exits_zero(source: Path, capsys: pytest.CaptureFixture
     # GIVEN an example template or a golden input
     # WHEN linting it
     status = main(["lint", str(source)])
-    # THEN it is clean
+    # THEN it has no errors (warnings such as W9101 for an unguarded endpoint may remain)
     out = capsys.readouterr().out
     assert status == 0, out
-    assert out.strip().endswith("OK")
+    assert re.search(r": (OK|no errors, \d+ warning\(s\))$", out.strip()), out
 
 
 def test_cli_render_parameters_and_service_token_are_applied(capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,10 +132,13 @@ def test_cli_lint_reports_cfn_lint_and_provider_errors(
     # WHEN linting
     status = main(["lint", str(template)])
     out = capsys.readouterr().out
-    # THEN both cfn-lint's error and the provider's error (prefixed with the logical id) are reported
+    # THEN both cfn-lint's error and the provider's error (rule E9101, prefixed with the logical id)
     assert status == 1
     assert "E3002 Resources/Topic/Properties/Colour" in out
-    assert "sagemaker-rollout Ep: Ep.ProductionVariants[0].InitialInstanceCount" in out
+    assert (
+        "E9101 Resources/Ep/Properties/ProductionVariants/0/InitialInstanceCount: "
+        "Ep.ProductionVariants[0].InitialInstanceCount"
+    ) in out
 
 
 @pytest.mark.parametrize(
