@@ -45,8 +45,9 @@ _FN_TAGS = (
 class CfnYamlError(ValueError):
     """The text is not a valid CloudFormation YAML document.
 
-    ``str(err)`` is one line: ``<source>, line <n>, column <c>: <problem>``; ``line`` and
-    ``column`` (1-based, 0 when unknown) are attributes too.
+    ``str(err)`` is one line: ``<source>, line <n>, column <c>: <problem>`` (without a source:
+    ``line <n>, column <c>: <problem>``, for callers that prefix the file name themselves);
+    ``line`` and ``column`` (1-based, 0 when unknown) are attributes too.
 
     Parameters
     ----------
@@ -55,18 +56,18 @@ class CfnYamlError(ValueError):
     line, column:
         Where (1-based); 0 when unknown.
     source:
-        The file name (or ``<template>``).
+        The file name, or empty.
     """
 
-    def __init__(self, reason: str, line: int = 0, column: int = 0, source: str = "<template>") -> None:
+    def __init__(self, reason: str, line: int = 0, column: int = 0, source: str = "") -> None:
         self.reason = reason
         self.line = line
         self.column = column
         self.source = source
-        where = source
+        parts = [source] if source else []
         if line:
-            where += f", line {line}" + (f", column {column}" if column else "")
-        super().__init__(f"{where}: {reason}")
+            parts.append(f"line {line}" + (f", column {column}" if column else ""))
+        super().__init__(f"{', '.join(parts)}: {reason}" if parts else reason)
 
     def located(self, source: str) -> CfnYamlError:
         """The same error attributed to ``source`` (a file name)."""
@@ -131,7 +132,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
-def load(text: str, source: str = "<template>") -> Any:
+def load(text: str, source: str = "") -> Any:
     """Parse CloudFormation YAML (or JSON) text into plain Python data in the long form.
 
     Parameters
@@ -139,7 +140,7 @@ def load(text: str, source: str = "<template>") -> Any:
     text:
         The template text.
     source:
-        Name used in error messages (the file name).
+        Name used in error messages (the file name); without it messages start at the line.
 
     Returns
     -------

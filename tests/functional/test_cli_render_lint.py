@@ -433,3 +433,26 @@ def test_cli_exit_codes_are_the_same_for_the_same_kind_of_problem(
     # WHEN running render or lint THEN both exit with the documented status (0 ok, 1 refused, 2 input)
     assert main([command, path, *extra]) == status
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("environment", ["true", "[A=1, B=2]"], ids=["true", "list"])
+def test_cli_render_bad_environment_is_one_line_not_a_traceback(
+    environment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an inline model whose Environment is a boolean or a list
+    template = tmp_path / "env.yaml"
+    template.write_text(
+        "Resources:\n  Ep:\n    Type: SageMakerRollout::Endpoint\n    Properties:\n      Variants:\n"
+        "        - Name: a\n          InstanceType: ml.m5.large\n          Model:\n"
+        "            Image: img:1\n            ExecutionRoleArn: arn:aws:iam::123456789012:role/r\n"
+        f"            Environment: {environment}\n"
+    )
+    # WHEN rendering it
+    status = main(["render", str(template)])
+    err = capsys.readouterr().err
+    # THEN the macro refuses it in one located line
+    assert status == 1
+    assert err.startswith(
+        "sagemaker-rollout: Ep.Variants[0].Model.Environment: must be a mapping of variable names to strings"
+    )
+    assert len(err.strip().splitlines()) == 1

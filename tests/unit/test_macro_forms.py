@@ -375,3 +375,13 @@ def test_canary_on_a_one_instance_variant_suggests_all_at_once() -> None:
         "variant, or give it more instances"
     )
     assert "at most 0" not in message
+
+
+def test_endpoint_config_name_on_the_compact_form_says_to_remove_it() -> None:
+    # GIVEN EndpointConfigName kept from AWS::SageMaker::Endpoint on the compact resource
+    message = _refusal({"EndpointConfigName": "churn-config", "Variants": [_variant()]})
+    # THEN the refusal explains it instead of suggesting EndpointName
+    assert message == (
+        "Classifier.Properties.EndpointConfigName: not a key: the provider creates and names the endpoint "
+        "configs itself; remove it and describe the variants under Variants"
+    )

@@ -261,6 +261,12 @@ def expand_endpoint(
     values = dict(parameters or {})
     scope = Scope(logical_id, values, frozenset(declared if declared is not None else values))
     scope.mapping(resource, "", _RESOURCE_KEYS, required=("Properties",))
+    if isinstance(resource["Properties"], Mapping) and "EndpointConfigName" in resource["Properties"]:
+        raise scope.error(
+            "Properties.EndpointConfigName",
+            "not a key: the provider creates and names the endpoint configs itself; remove it and "
+            "describe the variants under Variants",
+        )
     props = scope.mapping(resource["Properties"], "Properties", _ENDPOINT_KEYS, required=("Variants",))
     expansion = _Expansion(scope, resource.get("Condition"))
 
