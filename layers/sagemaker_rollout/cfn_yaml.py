@@ -43,7 +43,35 @@ _FN_TAGS = (
 
 
 class CfnYamlError(ValueError):
-    """The text is not a valid CloudFormation YAML document."""
+    """The text is not a valid CloudFormation YAML document.
+
+    ``str(err)`` is one line: ``<source>, line <n>, column <c>: <problem>`` (without a source:
+    ``line <n>, column <c>: <problem>``, for callers that prefix the file name themselves);
+    ``line`` and ``column`` (1-based, 0 when unknown) are attributes too.
+
+    Parameters
+    ----------
+    reason:
+        What is wrong.
+    line, column:
+        Where (1-based); 0 when unknown.
+    source:
+        The file name, or empty.
+    """
+
+    def __init__(self, reason: str, line: int = 0, column: int = 0, source: str = "") -> None:
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.source = source
+        parts = [source] if source else []
+        if line:
+            parts.append(f"line {line}" + (f", column {column}" if column else ""))
+        super().__init__(f"{', '.join(parts)}: {reason}" if parts else reason)
+
+    def located(self, source: str) -> CfnYamlError:
+        """The same error attributed to ``source`` (a file name)."""
+        return CfnYamlError(self.reason, self.line, self.column, source)
 
 
 class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
@@ -63,7 +91,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise CfnYamlError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+            raise CfnYamlError(
+                f"duplicate key {key!r}", key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
         result[key] = loader.construct_object(value_node, deep=True)
     return result
 
@@ -75,7 +105,7 @@ def _construct_node(loader: _Loader, node: yaml.Node) -> Any:
         return loader.construct_sequence(node, deep=True)
     if isinstance(node, yaml.MappingNode):
         return _construct_mapping(loader, node)
-    raise CfnYamlError(f"line {node.start_mark.line + 1}: unsupported node")  # pragma: no cover
+    raise CfnYamlError("unsupported node", node.start_mark.line + 1)  # pragma: no cover
 
 
 def _construct_tag(loader: _Loader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
@@ -89,26 +119,28 @@ def _construct_tag(loader: _Loader, tag_suffix: str, node: yaml.Node) -> dict[st
             resource, sep, attribute = value.partition(".")
             if not sep:
                 raise CfnYamlError(
-                    f"line {node.start_mark.line + 1}: !GetAtt {value!r}: expected LogicalId.Attribute"
+                    f"!GetAtt {value!r}: expected LogicalId.Attribute", node.start_mark.line + 1
                 )
             return {"Fn::GetAtt": [resource, attribute]}
         return {"Fn::GetAtt": value}
     if tag_suffix in _FN_TAGS:
         return {f"Fn::{tag_suffix}": value}
-    raise CfnYamlError(f"line {node.start_mark.line + 1}: unknown tag !{tag_suffix}")
+    raise CfnYamlError(f"unknown tag !{tag_suffix}", node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
-def load(text: str) -> Any:
+def load(text: str, source: str = "") -> Any:
     """Parse CloudFormation YAML (or JSON) text into plain Python data in the long form.
 
     Parameters
     ----------
     text:
         The template text.
+    source:
+        Name used in error messages (the file name); without it messages start at the line.
 
     Returns
     -------
@@ -122,8 +154,17 @@ def load(text: str) -> Any:
     """
     try:
         return yaml.load(text, Loader=_Loader)  # nosec B506 - _Loader derives from SafeLoader
-    except yaml.YAMLError as err:
-        raise CfnYamlError(" ".join(str(err).split())) from err
+    except CfnYamlError as err:
+        raise err.located(source) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        reason = " ".join(str(err.problem or err.context or "invalid YAML").split())
+        if err.context and err.problem:
+            reason += f" ({' '.join(str(err.context).split())})"
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        raise CfnYamlError(reason, line, column, source) from err
+    except yaml.YAMLError as err:  # pragma: no cover - every PyYAML parse error is marked
+        raise CfnYamlError(" ".join(str(err).split()), source=source) from err
 
 
 class _Dumper(yaml.SafeDumper):  # type: ignore[misc,unused-ignore]

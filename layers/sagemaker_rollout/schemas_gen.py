@@ -313,12 +313,15 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                 "InstanceCount": _integer(1),
                 "Weight": _number(0),
                 "Serverless": _ref("Serverless"),
-                "AutoScaling": _ref("AutoScaling"),
-                "Alarms": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {metric: alarm for metric in VARIANT_METRICS},
-                },
+                # Fn::If [Condition, {...}, !Ref AWS::NoValue] turns the block on or off.
+                "AutoScaling": _or_intrinsic(_ref("AutoScaling")),
+                "Alarms": _or_intrinsic(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {metric: alarm for metric in VARIANT_METRICS},
+                    }
+                ),
                 "VolumeSizeInGB": _integer(1),
                 "ModelDataDownloadTimeoutInSeconds": _integer(1),
                 "ContainerStartupHealthCheckTimeoutInSeconds": _integer(1),
@@ -328,12 +331,14 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
         "Model": (
             "_MODEL_KEYS",
             {
+                "ModelName": _string(pattern=_NAME_PATTERN, max_length=63),
                 "Image": _string(),
                 "ModelDataUrl": _string(),
                 "Environment": _or_intrinsic({"type": "object", "additionalProperties": {}}),
                 "ContainerHostname": _string(),
                 "Mode": _string(),
                 "ImageConfig": _or_intrinsic({"type": "object"}),
+                "ModelDataSource": _or_intrinsic({"type": "object"}),
                 "Containers": _array(_ref("Container"), 1, 15),
                 "ExecutionRoleArn": _string(),
                 "VpcConfig": _or_intrinsic({"type": "object"}),
@@ -351,6 +356,7 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                 "ContainerHostname": _string(),
                 "Mode": _string(),
                 "ImageConfig": _or_intrinsic({"type": "object"}),
+                "ModelDataSource": _or_intrinsic({"type": "object"}),
             },
             ("Image",),
         ),
@@ -383,6 +389,10 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                 "ScaleInCooldown": _integer(0),
                 "ScaleOutCooldown": _integer(0),
                 "DisableScaleIn": _boolean(),
+                "RoleARN": _string(),
+                "SuspendedState": _or_intrinsic({"type": "object"}),
+                "PolicyName": _string(max_length=256),
+                "ScaleFromZeroPolicyName": _string(max_length=256),
             },
             ("MaxCapacity",),
         ),

@@ -434,3 +434,241 @@ def test_lint_rules_cfn_lint_command_line_reports_and_exits_nonzero(tmp_path: Pa
         in result.stdout
     )
     assert "E3006" not in result.stdout
+
+
+# ------------------------------------------------------------- E9101: EndpointConfigName kept ----
+def test_e9101_endpoint_config_name_says_to_remove_it_not_did_you_mean() -> None:
+    # GIVEN EndpointConfigName kept from an AWS::SageMaker::Endpoint being migrated
+    template = {"Resources": {"Classifier": _endpoint(EndpointConfigName="churn-config")}}
+    # WHEN linted
+    (message,) = [message for rule, message in _found(template) if rule == "E9101"]
+    # THEN the message explains that the provider names configs itself, without "did you mean EndpointName"
+    assert message.startswith(
+        "Classifier.EndpointConfigName: not a property: the provider creates and names the endpoint "
+        "configs itself"
+    )
+    assert "did you mean" not in message and "remove it" in message
+
+
+# ------------------------------------------------------------------------------------ E9102 ----
+@pytest.mark.parametrize(
+    ("reference", "location", "hint"),
+    [
+        ({"Fn::GetAtt": ["Classifier", "Arn"]}, "Outputs", "did you mean EndpointArn?"),
+        ({"Fn::Sub": "arn is ${Classifier.Arn}"}, "Outputs", "did you mean EndpointArn?"),
+        ({"Fn::GetAtt": ["Classifier", "EndpointNme"]}, "Outputs", "did you mean EndpointName?"),
+        ({"Fn::GetAtt": ["Classifier", "Status"]}, "Outputs", ""),
+        ({"Fn::GetAtt": ["Classifier", "Arn"]}, "Resources", "did you mean EndpointArn?"),
+    ],
+    ids=["getatt-arn", "sub-arn", "typo", "unknown", "in-a-resource"],
+)
+@pytest.mark.parametrize("kind", ["custom", "compact"])
+def test_e9102_unknown_endpoint_attribute_reported_with_the_right_one(
+    reference: Any, location: str, hint: str, kind: str
+) -> None:
+    # GIVEN a reference to an attribute the endpoint does not return, in an output or a resource
+    resources: dict[str, Any] = {"Classifier": _endpoint() if kind == "custom" else _compact()}
+    template: dict[str, Any] = {"Resources": resources}
+    if location == "Outputs":
+        template["Outputs"] = {"Out": {"Value": reference}}
+    else:
+        resources["Topic"] = {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": reference}}
+    # WHEN linted
+    messages = [message for rule, message in _found(template) if rule == "E9102"]
+    # THEN one error names the attribute, suggests the right one and lists the three attributes
+    assert len(messages) == 1, messages
+    attribute = messages[0].split(":")[0].split(".")[1]
+    assert messages[0].startswith(f"Classifier.{attribute}: ")
+    assert hint in messages[0]
+    assert "EndpointName, EndpointArn, EndpointConfigName" in messages[0]
+
+
+@pytest.mark.parametrize("attribute", ["EndpointName", "EndpointArn", "EndpointConfigName"])
+def test_e9102_known_attributes_pass(attribute: str) -> None:
+    # GIVEN each attribute the endpoint returns WHEN linted THEN nothing is reported
+    template = {
+        "Resources": {"Classifier": _endpoint()},
+        "Outputs": {"Out": {"Value": {"Fn::GetAtt": ["Classifier", attribute]}}},
+    }
+    assert [rule for rule, _ in _found(template) if rule == "E9102"] == []
+
+
+# ------------------------------------------------------------------------------------ E9103 ----
+_CONFIG = {
+    "Type": "AWS::SageMaker::EndpointConfig",
+    "Properties": {
+        "ProductionVariants": [
+            {"VariantName": "a", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("resource_id", "used"),
+    [
+        (
+            {"Fn::Sub": "endpoint/${Classifier.EndpointConfigName}/variant/model-a"},
+            "Classifier.EndpointConfigName",
+        ),
+        (
+            {
+                "Fn::Join": [
+                    "/",
+                    ["endpoint", {"Fn::GetAtt": ["Classifier", "EndpointConfigName"]}, "variant", "a"],
+                ]
+            },
+            "Classifier.EndpointConfigName",
+        ),
+        ({"Fn::Join": ["/", ["endpoint", {"Ref": "Config"}, "variant", "a"]]}, "Config"),
+        ({"Fn::Sub": "endpoint/${Config}/variant/a"}, "Config"),
+        ({"Fn::Sub": "endpoint/${Config.EndpointConfigName}/variant/a"}, "Config.EndpointConfigName"),
+        (
+            {
+                "Fn::Sub": [
+                    "endpoint/${Name}/variant/a",
+                    {"Name": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}},
+                ]
+            },
+            "Config.EndpointConfigName",
+        ),
+        ({"Fn::Sub": "endpoint/${Classifier.EndpointName}/variant/model-a"}, None),
+        ({"Fn::Sub": "endpoint/${Classifier}/variant/model-a"}, None),
+        ("endpoint/classifier/variant/model-a", None),
+    ],
+    ids=[
+        "sub-getatt-config-name",
+        "join-getatt-config-name",
+        "join-ref-config",
+        "sub-config",
+        "sub-config-attribute",
+        "sub-variable",
+        "endpoint-name",
+        "endpoint-ref",
+        "literal",
+    ],
+)
+def test_e9103_scalable_target_resource_id_from_config_name_reported(
+    resource_id: Any, used: str | None
+) -> None:
+    # GIVEN a scalable target (and a policy with the same ResourceId) on an endpoint
+    policy = {
+        "Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "Properties": {
+            "PolicyName": "p",
+            "PolicyType": "TargetTrackingScaling",
+            "ResourceId": resource_id,
+            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+            "ServiceNamespace": "sagemaker",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 70,
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+                },
+            },
+        },
+    }
+    template = {
+        "Resources": {
+            "Classifier": _endpoint(),
+            "Config": _CONFIG,
+            "Target": _target(resource_id),
+            "Policy": policy,
+        }
+    }
+    # WHEN linted
+    messages = [message for rule, message in _found(template) if rule == "E9103"]
+    # THEN a ResourceId built from a config name is an error on each resource, naming what it used
+    if used is None:
+        assert messages == []
+    else:
+        assert messages == [
+            f"{logical_id}.ResourceId: built from {used}, an endpoint config name; Application Auto "
+            "Scaling needs endpoint/<endpoint name>/variant/<variant name> (use the endpoint's name: "
+            "!GetAtt <Endpoint>.EndpointName or !Ref of Custom::SageMakerEndpoint)"
+            for logical_id in ("Target", "Policy")
+        ]
+
+
+# ------------------------------------------------------------------------------------ E9104 ----
+def _policy(resource: Any, element: str = "Resource") -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", element: resource}],
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("resource", "element", "reported"),
+    [
+        ({"Ref": "Classifier"}, "Resource", True),
+        ([{"Ref": "Classifier"}, "arn:aws:s3:::b"], "Resource", True),
+        ({"Fn::Sub": "${Classifier}"}, "Resource", True),
+        ({"Ref": "Classifier"}, "NotResource", True),
+        ({"Fn::GetAtt": ["Classifier", "EndpointArn"]}, "Resource", False),
+        (
+            {"Fn::Sub": "arn:aws:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/${Classifier}"},
+            "Resource",
+            False,
+        ),
+    ],
+    ids=["ref", "ref-in-list", "sub-name", "not-resource", "getatt-arn", "arn-built-from-name"],
+)
+@pytest.mark.parametrize("kind", ["custom", "compact"])
+def test_e9104_ref_of_endpoint_as_iam_resource_reported(
+    resource: Any, element: str, reported: bool, kind: str
+) -> None:
+    # GIVEN an IAM policy statement naming the endpoint
+    template = {
+        "Resources": {
+            "Classifier": _endpoint() if kind == "custom" else _compact(),
+            "Invoke": _policy(resource, element),
+        }
+    }
+    # WHEN linted
+    messages = [message for rule, message in _found(template) if rule == "E9104"]
+    # THEN a bare Ref (the endpoint's name) is an error suggesting EndpointArn; an ARN is fine
+    if reported:
+        endpoint_type = "Custom::SageMakerEndpoint" if kind == "custom" else "SageMakerRollout::Endpoint"
+        assert messages == [
+            f"{element}: Ref of Classifier ({endpoint_type}) is the endpoint name, not its ARN; "
+            "use !GetAtt Classifier.EndpointArn"
+        ]
+    else:
+        assert messages == []
+
+
+# ------------------------------------------------------------------------------------ W9103 ----
+@pytest.mark.parametrize(("count", "minimum", "warned"), [(1, 2, True), (2, 2, False), ("1", "3", True)])
+def test_w9103_compact_instance_count_below_min_capacity_warned(
+    count: Any, minimum: Any, warned: bool
+) -> None:
+    # GIVEN a compact variant with InstanceCount and AutoScaling.MinCapacity
+    resource = with_value(_compact(), "Properties.Variants.0.InstanceCount", count)
+    resource = with_value(resource, "Properties.Variants.0.AutoScaling.MinCapacity", minimum)
+    resource = with_value(resource, "Properties.Deployment", {"Strategy": "AllAtOnce"})
+    template = {"Resources": {"Classifier": resource}}
+    # WHEN linted (raw, and rendered by the macro, as `sagemaker-rollout lint` does)
+    raw = [m for m in _lint(template) if m.rule.id == "W9103"]
+    rendered = expand_template(template, service_token=TOKEN)
+    expanded = [m.message for m in _lint(rendered) if m.rule.id == "W9103"]
+    # THEN a count below the minimum is a warning (the macro accepts it) at the InstanceCount line
+    assert [rule for rule, _ in _found(template) if rule.startswith("E")] == []
+    if not warned:
+        assert raw == [] and expanded == []
+        return
+    assert [m.message.split(":")[0] for m in raw] == [
+        f"Classifier.Variants[0].InstanceCount {int(count)} is below AutoScaling.MinCapacity {int(minimum)}"
+    ]
+    assert raw[0].linenumber == _line_of(cfn_yaml.dump(template), "InstanceCount")
+    assert expanded == [
+        f"Classifier.ProductionVariants[0].InitialInstanceCount {int(count)} is below "
+        f"ClassifierModelAScalableTarget.MinCapacity {int(minimum)}: the endpoint is created with "
+        f"{int(count)} instance(s) and Application Auto Scaling scales it up to {int(minimum)} once the "
+        f"scalable target is registered; start at {int(minimum)} to serve at full capacity from the beginning"
+    ]

@@ -52,12 +52,14 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"Variants": [_variant(AutoScaling=_auto(Target=3))]},
         "Classifier.Variants[0].AutoScaling: unknown key 'Target' (allowed: MinCapacity, MaxCapacity, "
         "TargetInvocationsPerInstance, MaxRequestsPerSecond, TargetBacklogPerInstance, TargetCpuUtilization, "
-        "SafetyFactor, ScaleFromZero, ScaleInCooldown, ScaleOutCooldown, DisableScaleIn)",
+        "SafetyFactor, ScaleFromZero, ScaleInCooldown, ScaleOutCooldown, DisableScaleIn, RoleARN, "
+        "SuspendedState, PolicyName, ScaleFromZeroPolicyName)",
     ),
     (
         "unknown-alarm-metric",
         {"Variants": [_variant(Alarms={"Latency": 5})]},
-        "Classifier.Variants[0].Alarms: unknown key 'Latency' (allowed: Invocations, Invocation4XXErrors, "
+        "Classifier.Variants[0].Alarms: unknown key 'Latency' (did you mean ModelLatency? allowed: "
+        "Invocations, Invocation4XXErrors, "
         "Invocation5XXErrors, InvocationModelErrors, InvocationsPerInstance, ModelLatency, OverheadLatency, "
         "CPUUtilization, MemoryUtilization, DiskUtilization, GPUUtilization, GPUMemoryUtilization)",
     ),
@@ -72,9 +74,9 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "Classifier.Variants[0].AutoScaling: InstanceCount 5 is outside [MinCapacity 1, MaxCapacity 4]",
     ),
     (
-        "count-below-min",
-        {"Variants": [_variant(InstanceCount=1, AutoScaling=_auto(MinCapacity=2))]},
-        "Classifier.Variants[0].AutoScaling: InstanceCount 1 is outside [MinCapacity 2, MaxCapacity 4]",
+        "count-above-max",
+        {"Variants": [_variant(InstanceCount=5, AutoScaling=_auto(MinCapacity=2))]},
+        "Classifier.Variants[0].AutoScaling: InstanceCount 5 is outside [MinCapacity 2, MaxCapacity 4]",
     ),
     (
         "burstable-autoscaling",

@@ -1,17 +1,56 @@
-"""``sagemaker-rollout lint TEMPLATE``: render, then cfn-lint and the provider's own validation."""
+"""``sagemaker-rollout lint TEMPLATE``: render, then cfn-lint with the project's rules, and cycles.
+
+What runs, on the rendered template (the macro expanded with its own code):
+
+* cfn-lint with every rule of :mod:`sagemaker_rollout.lint_rules` appended (as ``cfn-lint -a``
+  would): the provider's own validation of each ``Custom::SageMakerEndpoint`` (E9101) and the
+  project's other checks;
+* a search for dependency cycles, after the AWS SAM transform when the template declares it (so
+  references that the transform rewires, such as a function's ``DeploymentPreference`` alarms that
+  watch the function, are judged as CloudFormation will see them).
+
+Errors and warnings are counted apart: errors exit 1, warnings exit 0 unless
+``--warnings-as-errors`` (they are still called warnings in the summary).
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+import copy
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli._common import CliError, add_render_arguments, fail, render_from_args
-from sagemaker_rollout.macro import ENDPOINT_TYPE, MacroError, dependency_graph, find_cycle
+from sagemaker_rollout.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    add_render_arguments,
+    fail,
+    parse_parameters,
+    read_template,
+    render_template,
+)
+from sagemaker_rollout.macro import MacroError, dependency_graph, find_cycle, parameter_defaults
 
-__all__ = ["Finding", "lint_rendered", "register", "run"]
+__all__ = ["SAM_TRANSFORM", "Finding", "lint_rendered", "register", "run", "sam_transformed"]
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+_SOURCE = "sagemaker-rollout"
+
+#: Local-path properties of SAM resources ``sam build``/``sam package`` replace with S3 locations;
+#: the transform refuses a local path, so a placeholder S3 location stands in while linting.
+_LOCAL_PATHS = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::Api": "DefinitionUri",
+    "AWS::Serverless::HttpApi": "DefinitionUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
+}
 
 
 @dataclass(frozen=True)
@@ -23,7 +62,7 @@ class Finding:
     severity:
         ``error``, ``warning`` or ``informational``.
     source:
-        Rule id (``E3002``) or ``sagemaker-rollout``.
+        Rule id (``E3002``, ``W9101``) or ``sagemaker-rollout``.
     location:
         ``Resources/X/Properties/...`` or a logical id.
     message:
@@ -43,9 +82,11 @@ def register(subparsers: Any) -> None:
     """Add the ``lint`` command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "lint",
-        help="render, then run cfn-lint and the provider's validation",
-        description="Render the template, run cfn-lint on the result and validate every "
-        "Custom::SageMakerEndpoint as the provider will; exit 1 on any error.",
+        help="render, then run cfn-lint with the project's rules",
+        description="Render the template, run cfn-lint on the result with every sagemaker-rollout "
+        "rule (the provider's validation of each Custom::SageMakerEndpoint included) and look for "
+        "dependency cycles (after the SAM transform, if declared). Exit status: 0 no errors, "
+        "1 errors (or warnings with --warnings-as-errors), 2 unusable input.",
     )
     add_render_arguments(parser)
     parser.add_argument(
@@ -58,15 +99,21 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def lint_rendered(template: Mapping[str, Any], regions: Sequence[str] = ("us-east-1",)) -> list[Finding]:
-    """Lint a rendered template: cfn-lint, provider validation of each endpoint, dependency cycles.
+def lint_rendered(
+    template: Mapping[str, Any],
+    regions: Sequence[str] = ("us-east-1",),
+    parameters: Mapping[str, Any] | None = None,
+) -> list[Finding]:
+    """Lint a rendered template: cfn-lint with the project's rules, then dependency cycles.
 
     Parameters
     ----------
     template:
         The rendered template (no SageMakerRollout transform left).
     regions:
-        Regions cfn-lint validates against.
+        Regions cfn-lint validates against (the first one also for the SAM transform).
+    parameters:
+        Parameter values for the SAM transform (default: each parameter's ``Default``).
 
     Returns
     -------
@@ -75,6 +122,9 @@ def lint_rendered(template: Mapping[str, Any], regions: Sequence[str] = ("us-eas
     """
     import cfnlint.api
 
+    from sagemaker_rollout.lint_rules import rules_directory
+
+    config = cfnlint.api.ManualArgs(regions=list(regions), append_rules=[rules_directory()])
     findings = [
         Finding(
             match.rule.severity,
@@ -82,61 +132,141 @@ def lint_rendered(template: Mapping[str, Any], regions: Sequence[str] = ("us-eas
             "/".join(str(part) for part in (match.path or [])) or f"line {match.linenumber}",
             " ".join(str(match.message).split()),
         )
-        for match in cfnlint.api.lint(cfn_yaml.dump(template), regions=list(regions))
+        for match in cfnlint.api.lint(cfn_yaml.dump(template), config=config)
     ]
-    findings.extend(_provider_findings(template))
-    cycle = find_cycle(dependency_graph(template))
-    if cycle is not None:
-        findings.append(
-            Finding("error", "sagemaker-rollout", "Resources", f"dependency cycle {' -> '.join(cycle)}")
-        )
+    findings.extend(_cycle_findings(template, regions[0] if regions else "us-east-1", parameters))
     return findings
 
 
-def _provider_findings(template: Mapping[str, Any]) -> list[Finding]:
-    try:
-        from sagemaker_rollout.spec import PropertyError, validate_endpoint_properties
-    except ImportError:  # pragma: no cover - the spec package ships with the library
-        return [
-            Finding(
-                "warning",
-                "sagemaker-rollout",
-                "Resources",
-                "provider validation unavailable (sagemaker_rollout.spec missing)",
-            )
-        ]
-    findings = []
-    resources = template.get("Resources") or {}
-    for logical_id, resource in resources.items():
-        if not isinstance(resource, Mapping) or resource.get("Type") != ENDPOINT_TYPE:
-            continue
+def _cycle_findings(
+    template: Mapping[str, Any], region: str, parameters: Mapping[str, Any] | None
+) -> list[Finding]:
+    graph_source: Mapping[str, Any] = template
+    if _declares(template, SAM_TRANSFORM):
+        values = {**parameter_defaults(template), **(parameters or {})}
         try:
-            validate_endpoint_properties(resource.get("Properties") or {})
-        except PropertyError as err:
-            findings.append(Finding("error", "sagemaker-rollout", logical_id, f"{logical_id}.{err}"))
-    return findings
+            graph_source = sam_transformed(template, region, values)
+        except ImportError:
+            return [
+                Finding(
+                    "warning",
+                    _SOURCE,
+                    "Transform",
+                    "dependency cycles not checked: the AWS SAM transform needs aws-sam-translator "
+                    "(pip install aws-sam-translator)",
+                )
+            ]
+        except ValueError as err:
+            return [
+                Finding(
+                    "warning",
+                    _SOURCE,
+                    "Transform",
+                    f"dependency cycles not checked: the AWS SAM transform refused the template: {err}",
+                )
+            ]
+    cycle = find_cycle(dependency_graph(graph_source))
+    if cycle is None:
+        return []
+    return [Finding("error", _SOURCE, "Resources", f"dependency cycle {' -> '.join(cycle)}")]
+
+
+def _declares(template: Mapping[str, Any], transform: str) -> bool:
+    declared = template.get("Transform")
+    return declared == transform or (isinstance(declared, list) and transform in declared)
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def sam_transformed(
+    template: Mapping[str, Any], region: str, parameters: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The template after the AWS SAM transform, computed offline with ``samtranslator``.
+
+    Local paths (``CodeUri: ./src``) become placeholder S3 locations and nested SAR applications
+    become placeholder nested stacks (their references kept), so no AWS call is made.
+
+    Raises
+    ------
+    ImportError
+        ``samtranslator`` is not installed.
+    ValueError
+        The transform refuses the template (one line).
+    """
+    import boto3
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    document: dict[str, Any] = copy.deepcopy(dict(template))
+    for resource in (document.get("Resources") or {}).values():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Properties"), dict):
+            continue
+        properties = resource["Properties"]
+        if resource.get("Type") == "AWS::Serverless::Application":
+            resource["Type"] = "AWS::CloudFormation::Stack"
+            resource["Properties"] = {
+                "TemplateURL": "https://s3.amazonaws.com/sagemaker-rollout-lint/application.yaml",
+                **({"Parameters": properties["Parameters"]} if "Parameters" in properties else {}),
+            }
+            continue
+        key = _LOCAL_PATHS.get(str(resource.get("Type")))
+        value = properties.get(key) if key else None
+        if key and isinstance(value, str) and not value.startswith("s3://"):
+            properties[key] = "s3://sagemaker-rollout-lint/placeholder.zip"
+    translator = Translator({}, Parser(), boto_session=boto3.Session(region_name=region))
+    try:
+        with _quiet("samtranslator"):
+            result: dict[str, Any] = translator.translate(
+                sam_template=document,
+                parameter_values=dict(parameters),
+                get_managed_policy_map=dict,
+            )
+    except InvalidDocumentException as err:
+        causes = "; ".join(" ".join(str(cause).split()) for cause in err.causes) or str(err)
+        raise ValueError(causes) from None
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
-    """Lint; 0 when clean, 1 on errors (or warnings with ``--warnings-as-errors``), 2 on bad input."""
+    """Lint; 0 without errors, 1 on errors (or warnings with ``--warnings-as-errors``), 2 bad input."""
     try:
-        rendered = render_from_args(args)
+        template = read_template(args.template)
+        parameters = parse_parameters(args.parameter)
+        rendered = render_template(
+            template, parameters, service_token=args.service_token, macro_name=args.macro_name
+        )
     except CliError as err:
-        return fail(str(err), 2)
+        return fail(str(err), EXIT_USAGE)
     except MacroError as err:
-        print(Finding("error", "sagemaker-rollout", err.resource, str(err)))
-        return 1
-    findings = lint_rendered(rendered, args.region or ["us-east-1"])
+        print(Finding("error", _SOURCE, err.resource, str(err)))
+        print(f"{args.template}: 1 error(s), 0 warning(s)")
+        return EXIT_FINDINGS
+    findings = lint_rendered(
+        rendered, args.region or ["us-east-1"], {**parameter_defaults(template), **parameters}
+    )
     for finding in findings:
         print(finding)
-    failing = {"error", "warning"} if args.warnings_as_errors else {"error"}
-    errors = sum(1 for finding in findings if finding.severity in failing)
-    if errors:
-        print(f"{args.template}: {errors} error(s)")
-        return 1
-    print(
-        f"{args.template}: OK ({len(findings)} non-blocking finding(s))"
-        if findings
-        else f"{args.template}: OK"
-    )
-    return 0
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    warnings = sum(1 for finding in findings if finding.severity == "warning")
+    failing = errors + (warnings if args.warnings_as_errors else 0)
+    if failing:
+        note = ""
+        if warnings and args.warnings_as_errors:
+            note = " (--warnings-as-errors: warnings fail the lint)"
+        print(f"{args.template}: {errors} error(s), {warnings} warning(s){note}")
+        return EXIT_FINDINGS
+    if warnings:
+        print(f"{args.template}: no errors, {warnings} warning(s)")
+    else:
+        print(f"{args.template}: OK")
+    return EXIT_OK

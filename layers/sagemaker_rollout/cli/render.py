@@ -1,4 +1,7 @@
-"""``sagemaker-rollout render TEMPLATE``: expand the macro locally and print the template as YAML."""
+"""``sagemaker-rollout render TEMPLATE``: expand the macro locally and print the template.
+
+YAML in, YAML out (long-form intrinsics); JSON in, JSON out.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,17 @@ import argparse
 import sys
 from typing import Any
 
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli._common import CliError, add_render_arguments, fail, render_from_args
+from sagemaker_rollout.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    add_render_arguments,
+    dump_like,
+    fail,
+    is_json_template,
+    render_from_args,
+)
 from sagemaker_rollout.macro import MacroError
 
 __all__ = ["register", "run"]
@@ -19,19 +31,21 @@ def register(subparsers: Any) -> None:
         "render",
         help="expand SageMakerRollout::Endpoint resources and print the template",
         description="Expand SageMakerRollout::Endpoint resources with the macro's own code and print "
-        "the resulting CloudFormation template as YAML (long-form intrinsics).",
+        "the resulting CloudFormation template: YAML (long-form intrinsics) for a YAML template, "
+        "JSON for a JSON one. Exit status: 0 rendered, 1 the macro refuses the template, "
+        "2 unreadable input or unknown --parameter.",
     )
     add_render_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Render; 0 on success, 1 when the macro refuses the template, 2 on unreadable input."""
+    """Render; 0 on success, 1 when the macro refuses the template, 2 on unusable input."""
     try:
         rendered = render_from_args(args)
     except CliError as err:
-        return fail(str(err), 2)
+        return fail(str(err), EXIT_USAGE)
     except MacroError as err:
-        return fail(str(err), 1)
-    sys.stdout.write(cfn_yaml.dump(rendered))
-    return 0
+        return fail(str(err), EXIT_FINDINGS)
+    sys.stdout.write(dump_like(rendered, as_json=is_json_template(args.template)))
+    return EXIT_OK

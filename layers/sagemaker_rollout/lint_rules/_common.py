@@ -13,13 +13,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "ENDPOINT_TYPES",
     "RESOURCE_ATTRIBUTES",
     "compact_errors",
+    "depends_on",
     "expanded_endpoint",
     "locate",
+    "mentions",
     "plain",
     "resources_of_type",
     "split_path",
+    "sub_references",
+    "walk",
 ]
 
 #: Keys of a resource outside ``Properties``: a macro error path starting with one is resource-level.
@@ -27,6 +32,42 @@ RESOURCE_ATTRIBUTES = frozenset(
     {"Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"}
 )
 _TOKEN_RE = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+#: ``${Name}`` / ``${Name.Attribute}`` of ``Fn::Sub`` (``${!Literal}`` is no reference).
+_SUB_REFERENCE_RE = re.compile(r"\$\{([^!}][^}]*)\}")
+#: Resource types whose ``Ref`` and ``Fn::GetAtt`` behave as ``Custom::SageMakerEndpoint``'s (the
+#: compact resource keeps its logical id on the generated custom resource).
+ENDPOINT_TYPES = ("Custom::SageMakerEndpoint", "SageMakerRollout::Endpoint")
+
+
+def walk(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every node of a template (depth first) with its path from the root."""
+    yield path, node
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from walk(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, (*path, index))
+
+
+def sub_references(value: Any) -> list[tuple[str, str | None]]:
+    """``(logical id, attribute or None)`` of each ``${...}`` of an ``Fn::Sub`` value.
+
+    Variables that the ``Fn::Sub`` binds itself (its second argument) are left out.
+    """
+    text: str | None = value if isinstance(value, str) else None
+    variables: Mapping[str, Any] = {}
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        text = value[0]
+        variables = value[1] if len(value) > 1 and isinstance(value[1], Mapping) else {}
+    if text is None:
+        return []
+    found: list[tuple[str, str | None]] = []
+    for match in _SUB_REFERENCE_RE.finditer(text):
+        name, _, attribute = match.group(1).partition(".")
+        if name not in variables:
+            found.append((name, attribute or None))
+    return found
 
 
 def plain(value: Any) -> Any:
@@ -72,6 +113,36 @@ def locate(
         node = node[part]
         located.append(part)
     return located
+
+
+def mentions(value: Any, logical_id: str, endpoint_name: Any) -> bool:
+    """Whether ``value`` (a ResourceId) refers to the endpoint ``logical_id``."""
+    if endpoint_name is not None and value == endpoint_name:
+        return True
+    if isinstance(endpoint_name, str) and isinstance(value, str) and f"endpoint/{endpoint_name}/" in value:
+        return True
+    if isinstance(value, Mapping):
+        if value.get("Ref") == logical_id:
+            return True
+        get_att = value.get("Fn::GetAtt")
+        if (isinstance(get_att, list) and get_att[:1] == [logical_id]) or (
+            isinstance(get_att, str) and get_att.split(".")[0] == logical_id
+        ):
+            return True
+        sub = value.get("Fn::Sub")
+        text = sub[0] if isinstance(sub, list) and sub else sub
+        if isinstance(text, str) and (f"${{{logical_id}}}" in text or f"${{{logical_id}." in text):
+            return True
+        return any(mentions(item, logical_id, endpoint_name) for item in value.values())
+    if isinstance(value, list):
+        return any(mentions(item, logical_id, endpoint_name) for item in value)
+    return False
+
+
+def depends_on(resource: Mapping[str, Any], logical_id: str) -> bool:
+    """Whether the resource's ``DependsOn`` names ``logical_id``."""
+    depends = resource.get("DependsOn")
+    return depends == logical_id or (isinstance(depends, list) and logical_id in depends)
 
 
 def compact_errors(template: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -139,12 +210,15 @@ def expanded_endpoint(template: Mapping[str, Any], logical_id: str, resource: Ma
         parameter_defaults,
     )
 
+    document = plain(template)
+    declared = document.get("Parameters")
     try:
         generated = expand_endpoint(
             logical_id,
             plain(resource),
             service_token=DEFAULT_SERVICE_TOKEN,
-            parameters=parameter_defaults(plain(template)),
+            parameters=parameter_defaults(document),
+            declared=frozenset(declared) if isinstance(declared, dict) else frozenset(),
         )
     except MacroError:
         return None

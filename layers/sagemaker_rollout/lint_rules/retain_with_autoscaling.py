@@ -14,38 +14,9 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from sagemaker_rollout.lint_rules._common import locate, resources_of_type
+from sagemaker_rollout.lint_rules._common import depends_on, locate, mentions, resources_of_type
 
 __all__ = ["RetainWithAutoscaling"]
-
-
-def _mentions(value: Any, logical_id: str, endpoint_name: Any) -> bool:
-    """Whether ``value`` (a ResourceId) refers to the endpoint ``logical_id``."""
-    if endpoint_name is not None and value == endpoint_name:
-        return True
-    if isinstance(endpoint_name, str) and isinstance(value, str) and f"endpoint/{endpoint_name}/" in value:
-        return True
-    if isinstance(value, Mapping):
-        if value.get("Ref") == logical_id:
-            return True
-        get_att = value.get("Fn::GetAtt")
-        if (isinstance(get_att, list) and get_att[:1] == [logical_id]) or (
-            isinstance(get_att, str) and get_att.split(".")[0] == logical_id
-        ):
-            return True
-        sub = value.get("Fn::Sub")
-        text = sub[0] if isinstance(sub, list) and sub else sub
-        if isinstance(text, str) and (f"${{{logical_id}}}" in text or f"${{{logical_id}." in text):
-            return True
-        return any(_mentions(item, logical_id, endpoint_name) for item in value.values())
-    if isinstance(value, list):
-        return any(_mentions(item, logical_id, endpoint_name) for item in value)
-    return False
-
-
-def _depends_on(resource: Mapping[str, Any], logical_id: str) -> bool:
-    depends = resource.get("DependsOn")
-    return depends == logical_id or (isinstance(depends, list) and logical_id in depends)
 
 
 class RetainWithAutoscaling(CloudFormationLintRule):  # type: ignore[misc]
@@ -80,8 +51,8 @@ class RetainWithAutoscaling(CloudFormationLintRule):  # type: ignore[misc]
             scaled = [
                 target
                 for target in targets
-                if _depends_on(target, logical_id)
-                or _mentions(target["Properties"].get("ResourceId"), logical_id, name)
+                if depends_on(target, logical_id)
+                or mentions(target["Properties"].get("ResourceId"), logical_id, name)
             ]
             if scaled:
                 path = locate(logical_id, resource, ["RetainAllVariantProperties"], in_properties=True)

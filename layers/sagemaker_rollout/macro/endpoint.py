@@ -36,7 +36,7 @@ from sagemaker_rollout.macro.naming import (
     default_endpoint_name,
     pascal,
 )
-from sagemaker_rollout.macro.values import Scope, is_intrinsic
+from sagemaker_rollout.macro.values import Scope, is_intrinsic, show
 
 __all__ = ["COMPACT_TYPE", "ENDPOINT_TYPE", "expand_endpoint"]
 
@@ -78,8 +78,17 @@ _VARIANT_KEYS = (
     "ModelDataDownloadTimeoutInSeconds",
     "ContainerStartupHealthCheckTimeoutInSeconds",
 )
-_CONTAINER_KEYS = ("Image", "ModelDataUrl", "Environment", "ContainerHostname", "Mode", "ImageConfig")
+_CONTAINER_KEYS = (
+    "Image",
+    "ModelDataUrl",
+    "Environment",
+    "ContainerHostname",
+    "Mode",
+    "ImageConfig",
+    "ModelDataSource",
+)
 _MODEL_KEYS = (
+    "ModelName",
     *_CONTAINER_KEYS,
     "Containers",
     "ExecutionRoleArn",
@@ -103,7 +112,15 @@ _AUTOSCALING_KEYS = (
     "ScaleInCooldown",
     "ScaleOutCooldown",
     "DisableScaleIn",
+    "RoleARN",
+    "SuspendedState",
+    "PolicyName",
+    "ScaleFromZeroPolicyName",
 )
+_SUSPENDED_KEYS = ("DynamicScalingInSuspended", "DynamicScalingOutSuspended", "ScheduledScalingSuspended")
+#: AWS::SageMaker::Model ModelDataSource.S3DataSource (the CloudFormation resource schema's members).
+_S3_MODEL_DATA_KEYS = ("S3Uri", "S3DataType", "CompressionType", "ModelAccessConfig", "HubAccessConfig")
+_NO_VALUE = {"Ref": "AWS::NoValue"}
 _ALARM_KEYS = (
     "Threshold",
     "Statistic",
@@ -161,13 +178,16 @@ class _Variant:
     """What later steps need to know about one variant."""
 
     index: int
-    name: str
+    name: Any  # a literal string, or an intrinsic CloudFormation resolves (``!Sub ...``)
+    key: str  # the part of generated logical ids: PascalCase name, or ``Variant<index>``
     path: str
     serverless: bool
     instance_count: int | None
     properties: dict[str, Any]
     autoscaling: Mapping[str, Any] | None
     alarms: Mapping[str, Any] | None
+    autoscaling_condition: str | None = None
+    alarms_condition: str | None = None
 
 
 @dataclass
@@ -179,8 +199,17 @@ class _Expansion:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     rollback_alarm_ids: list[str] = field(default_factory=list)
     rollback_alarm_names: list[Any] = field(default_factory=list)
+    #: Condition of each rollback alarm (None: unconditional), parallel to the two lists above.
+    rollback_alarm_conditions: list[str | None] = field(default_factory=list)
 
-    def add(self, logical_id: str, resource_type: str, properties: dict[str, Any], **attributes: Any) -> None:
+    def add(
+        self,
+        logical_id: str,
+        resource_type: str,
+        properties: dict[str, Any],
+        condition: str | None = None,
+        **attributes: Any,
+    ) -> None:
         if logical_id in self.resources:
             raise self.scope.error(
                 "",
@@ -188,8 +217,8 @@ class _Expansion:
                 "variant names must differ in more than punctuation or case",
             )
         resource: dict[str, Any] = {"Type": resource_type}
-        if self.condition is not None:
-            resource["Condition"] = self.condition
+        if condition is not None or self.condition is not None:
+            resource["Condition"] = condition if condition is not None else self.condition
         resource.update({key: value for key, value in attributes.items() if value is not None})
         resource["Properties"] = properties
         self.resources[logical_id] = resource
@@ -201,6 +230,7 @@ def expand_endpoint(
     *,
     service_token: Any,
     parameters: Mapping[str, Any] | None = None,
+    declared: frozenset[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Expand one compact resource into CloudFormation resources (pure: the input is not modified).
 
@@ -214,6 +244,9 @@ def expand_endpoint(
         ``ServiceToken`` of the generated ``Custom::SageMakerEndpoint`` (a string or an intrinsic).
     parameters:
         Template parameter values, to resolve ``Ref``s where a value must be known.
+    declared:
+        Names of the template's parameters (default: those with a value), so that a ``Ref`` to a
+        parameter without a value is reported as such.
 
     Returns
     -------
@@ -225,8 +258,15 @@ def expand_endpoint(
     MacroError
         When the compact resource is invalid (the message names resource, path and what is allowed).
     """
-    scope = Scope(logical_id, dict(parameters or {}))
+    values = dict(parameters or {})
+    scope = Scope(logical_id, values, frozenset(declared if declared is not None else values))
     scope.mapping(resource, "", _RESOURCE_KEYS, required=("Properties",))
+    if isinstance(resource["Properties"], Mapping) and "EndpointConfigName" in resource["Properties"]:
+        raise scope.error(
+            "Properties.EndpointConfigName",
+            "not a key: the provider creates and names the endpoint configs itself; remove it and "
+            "describe the variants under Variants",
+        )
     props = scope.mapping(resource["Properties"], "Properties", _ENDPOINT_KEYS, required=("Variants",))
     expansion = _Expansion(scope, resource.get("Condition"))
 
@@ -248,7 +288,7 @@ def expand_endpoint(
     for variant in variants:
         _alarms(expansion, logical_id, variant, endpoint_name, alarm_actions)
 
-    deployment = _deployment(scope, props.get("Deployment"), variants, expansion.rollback_alarm_names)
+    deployment = _deployment(scope, props.get("Deployment"), variants, expansion)
 
     endpoint_props: dict[str, Any] = {
         "ServiceToken": service_token,
@@ -272,7 +312,13 @@ def expand_endpoint(
 
     depends_on = _depends_on(scope, resource.get("DependsOn"))
     rollback_ids = (
-        expansion.rollback_alarm_ids
+        [
+            alarm
+            for alarm, condition in zip(
+                expansion.rollback_alarm_ids, expansion.rollback_alarm_conditions, strict=True
+            )
+            if condition is None  # a conditional alarm is named by Ref inside Fn::If instead
+        ]
         if deployment is not None and "AutoRollbackConfiguration" in deployment
         else []
     )
@@ -426,6 +472,37 @@ def _provider_validation(scope: Scope, properties: Mapping[str, Any]) -> None:
 # -- variants ------------------------------------------------------------------------------------
 
 
+def _conditional(scope: Scope, value: Any, path: str, owner_condition: Any) -> tuple[Any, str | None]:
+    """``!If [Cond, X, !Ref AWS::NoValue]`` -> ``(X, "Cond")``; anything else -> ``(value, None)``.
+
+    The generated resources then carry ``Condition: Cond`` (CloudFormation's ``Condition``
+    attribute takes one condition name, so the other forms are refused with what to write instead).
+    """
+    if not (isinstance(value, Mapping) and is_intrinsic(value) and "Fn::If" in value):
+        return value, None
+    arguments = value["Fn::If"]
+    if not (isinstance(arguments, list) and len(arguments) == 3 and isinstance(arguments[0], str)):
+        raise scope.error(path, "Fn::If takes [ConditionName, value if true, value if false]")
+    condition, when_true, when_false = arguments
+    if when_false != _NO_VALUE:
+        hint = (
+            "swap the branches and negate the condition (define a !Not condition)"
+            if when_true == _NO_VALUE
+            else "write !If [Condition, {...}, !Ref AWS::NoValue]"
+        )
+        raise scope.error(
+            path,
+            f"Fn::If must turn the whole block on or off: the false branch must be !Ref AWS::NoValue; {hint}",
+        )
+    if owner_condition is not None:
+        raise scope.error(
+            path,
+            f"Fn::If on condition {condition} inside a resource with Condition {owner_condition}: a "
+            "generated resource takes a single condition; define one with Fn::And of both and use it here",
+        )
+    return when_true, condition
+
+
 def _variant(
     expansion: _Expansion,
     logical_id: str,
@@ -438,19 +515,26 @@ def _variant(
     scope = expansion.scope
     path = f"Variants[{index}]"
     raw = scope.mapping(value, path, _VARIANT_KEYS, required=("Name",))
-    name = scope.string(raw["Name"], f"{path}.Name", literal=True)
-    if name is None:  # pragma: no cover - literal=True never returns None
-        raise scope.error(f"{path}.Name", "must be a string")
-    if not ENDPOINT_NAME_RE.match(name):
-        raise scope.error(
-            f"{path}.Name",
-            f"{name!r} is not a valid variant name (1-63 letters, digits and "
-            "hyphens, starting and ending with a letter or digit)",
-        )
+    resolved_name = scope.resolve(raw["Name"])
+    name: Any
+    if is_intrinsic(resolved_name):
+        # e.g. !Sub ${ModelVariant}-${ModelName}: CloudFormation resolves it; ids use the index.
+        name, key = raw["Name"], f"Variant{index}"
+    else:
+        literal = scope.string(raw["Name"], f"{path}.Name", literal=True)
+        if literal is None:  # pragma: no cover - literal=True never returns None
+            raise scope.error(f"{path}.Name", "must be a string")
+        if not ENDPOINT_NAME_RE.match(literal):
+            raise scope.error(
+                f"{path}.Name",
+                f"{show(literal)} is not a valid variant name (1-63 letters, digits and "
+                "hyphens, starting and ending with a letter or digit)",
+            )
+        name, key = literal, pascal(literal)
     if ("Model" in raw) == ("ModelName" in raw):
         raise scope.error(path, "give exactly one of Model (an inline model) or ModelName")
     if "Model" in raw:
-        model_id = f"{logical_id}{pascal(name)}Model"
+        model_id = f"{logical_id}{key}Model"
         expansion.add(model_id, "AWS::SageMaker::Model", _model(scope, raw["Model"], f"{path}.Model", tags))
         model_name: Any = {"Fn::GetAtt": [model_id, "ModelName"]}
     else:
@@ -459,12 +543,14 @@ def _variant(
     properties: dict[str, Any] = {"VariantName": name, "ModelName": model_name}
     serverless = "Serverless" in raw
     instance_count: int | None = None
-    autoscaling = raw.get("AutoScaling")
+    autoscaling, autoscaling_condition = _conditional(
+        scope, raw.get("AutoScaling"), f"{path}.AutoScaling", expansion.condition
+    )
     if serverless:
-        for key in ("InstanceType", "InstanceCount"):
-            if key in raw:
+        for item in ("InstanceType", "InstanceCount"):
+            if item in raw:
                 raise scope.error(
-                    path, f"{key} cannot be combined with Serverless (a serverless variant has no instances)"
+                    path, f"{item} cannot be combined with Serverless (a serverless variant has no instances)"
                 )
         if autoscaling is not None:
             raise scope.error(
@@ -479,7 +565,7 @@ def _variant(
         instance_type = scope.string(raw["InstanceType"], f"{path}.InstanceType")
         if instance_type is not None and not instance_type.startswith("ml."):
             raise scope.error(
-                f"{path}.InstanceType", f"{instance_type!r} is not a SageMaker instance type (ml.*)"
+                f"{path}.InstanceType", f"{show(instance_type)} is not a SageMaker instance type (ml.*)"
             )
         count_value: Any = raw.get("InstanceCount")
         if count_value is None:
@@ -497,24 +583,48 @@ def _variant(
     weight: Any = raw.get("Weight", 1)
     scope.number(weight, f"{path}.Weight", 0)
     properties["InitialVariantWeight"] = weight
-    for key in (
+    for item in (
         "VolumeSizeInGB",
         "ModelDataDownloadTimeoutInSeconds",
         "ContainerStartupHealthCheckTimeoutInSeconds",
     ):
-        if key in raw:
-            scope.integer(raw[key], f"{path}.{key}", 1)
-            properties[key] = raw[key]
-    alarms = raw.get("Alarms")
+        if item in raw:
+            scope.integer(raw[item], f"{path}.{item}", 1)
+            properties[item] = raw[item]
+    alarms, alarms_condition = _conditional(scope, raw.get("Alarms"), f"{path}.Alarms", expansion.condition)
     if alarms is not None:
         alarms = scope.mapping(alarms, f"{path}.Alarms", tuple(VARIANT_METRICS))
-    return _Variant(index, name, path, serverless, instance_count, properties, autoscaling, alarms)
+    return _Variant(
+        index,
+        name,
+        key,
+        path,
+        serverless,
+        instance_count,
+        properties,
+        autoscaling,
+        alarms,
+        autoscaling_condition,
+        alarms_condition,
+    )
 
 
 def _model(scope: Scope, value: Any, path: str, tags: list[dict[str, Any]] | None) -> dict[str, Any]:
     model = scope.mapping(value, path, _MODEL_KEYS, required=("ExecutionRoleArn",))
     single = [key for key in _CONTAINER_KEYS if key in model]
-    result: dict[str, Any] = {"ExecutionRoleArn": model["ExecutionRoleArn"]}
+    result: dict[str, Any] = {}
+    if "ModelName" in model:
+        # A fixed name: CloudFormation then cannot replace the model (every AWS::SageMaker::Model
+        # property change requires replacement), so a changed model needs a new name as well.
+        fixed = scope.string(model["ModelName"], f"{path}.ModelName")
+        if fixed is not None and not ENDPOINT_NAME_RE.match(fixed):
+            raise scope.error(
+                f"{path}.ModelName",
+                f"{show(fixed)} is not a valid SageMaker model name (1-63 letters, digits and hyphens, "
+                "starting and ending with a letter or digit)",
+            )
+        result["ModelName"] = model["ModelName"]
+    result["ExecutionRoleArn"] = model["ExecutionRoleArn"]
     if "Containers" in model:
         if single:
             raise scope.error(path, f"{single[0]} cannot be combined with Containers (put it in a container)")
@@ -539,9 +649,53 @@ def _model(scope: Scope, value: Any, path: str, tags: list[dict[str, Any]] | Non
 
 def _container(scope: Scope, value: Any, path: str) -> dict[str, Any]:
     container = scope.mapping(value, path, _CONTAINER_KEYS, required=("Image",))
-    if "Environment" in container and not is_intrinsic(container["Environment"]):
-        scope.mapping(container["Environment"], f"{path}.Environment", tuple(container["Environment"]))
+    if "Environment" in container:
+        _environment(scope, container["Environment"], f"{path}.Environment")
+    if "ModelDataSource" in container:
+        _model_data_source(scope, container["ModelDataSource"], f"{path}.ModelDataSource")
     return {key: container[key] for key in _CONTAINER_KEYS if key in container}
+
+
+def _environment(scope: Scope, value: Any, path: str) -> None:
+    """Environment variables: names to strings; numbers and booleans pass through.
+
+    CloudFormation declares ``AWS::SageMaker::Model`` ``ContainerDefinition.Environment`` as JSON
+    (resource schema: ``"type": ["object", "string"], "format": "json"``, no constraint on the
+    values) and accepts scalar values such as ``LOG_LEVEL: 20`` or ``ENABLED: true``, which reach
+    CreateModel as strings. Lists and mappings cannot be environment values.
+    """
+    if is_intrinsic(value):
+        return
+    if not isinstance(value, Mapping):
+        raise scope.error(path, f"must be a mapping of variable names to strings, got {show(value)}")
+    for name, item in value.items():
+        if item is None or isinstance(item, list) or (isinstance(item, Mapping) and not is_intrinsic(item)):
+            raise scope.error(
+                f"{path}.{name}",
+                f"must be a string (numbers and booleans are accepted as CloudFormation converts them), "
+                f"got {'null' if item is None else show(item)}",
+            )
+
+
+def _model_data_source(scope: Scope, value: Any, path: str) -> None:
+    """``ModelDataSource: {S3DataSource: {S3Uri, S3DataType, CompressionType, ...}}`` (uncompressed models).
+
+    Members as in the ``AWS::SageMaker::Model`` resource schema (S3DataSource requires S3Uri,
+    S3DataType and CompressionType); see SageMaker's "Deploy uncompressed models" guide.
+    """
+    if is_intrinsic(value):
+        return
+    source = scope.mapping(value, path, ("S3DataSource",), required=("S3DataSource",))
+    if is_intrinsic(source["S3DataSource"]):
+        return
+    s3 = scope.mapping(
+        source["S3DataSource"],
+        f"{path}.S3DataSource",
+        _S3_MODEL_DATA_KEYS,
+        required=("S3Uri", "S3DataType", "CompressionType"),
+    )
+    scope.choice(s3["S3DataType"], f"{path}.S3DataSource.S3DataType", ("S3Prefix", "S3Object"))
+    scope.choice(s3["CompressionType"], f"{path}.S3DataSource.CompressionType", ("None", "Gzip"))
 
 
 def _serverless(scope: Scope, value: Any, path: str) -> dict[str, Any]:
@@ -588,17 +742,14 @@ def _check_autoscaling(
         raise scope.error(path, f"MinCapacity {minimum} is greater than MaxCapacity {maximum}")
     if minimum == 0 and not is_async:
         raise scope.error(path, "MinCapacity 0 is only allowed for asynchronous endpoints (AsyncInference)")
-    if instance_count is not None:
-        if minimum is not None and instance_count < minimum:
-            raise scope.error(
-                path,
-                f"InstanceCount {instance_count} is outside [MinCapacity {minimum}, MaxCapacity {maximum}]",
-            )
-        if maximum is not None and instance_count > maximum:
-            raise scope.error(
-                path,
-                f"InstanceCount {instance_count} is outside [MinCapacity {minimum}, MaxCapacity {maximum}]",
-            )
+    # InstanceCount below MinCapacity is allowed: registering the scalable target "changes the
+    # resource's current capacity to a value that is inside of this range" (Application Auto Scaling
+    # API reference, RegisterScalableTarget); `lint` warns (W9103).
+    if instance_count is not None and maximum is not None and instance_count > maximum:
+        raise scope.error(
+            path,
+            f"InstanceCount {instance_count} is outside [MinCapacity {minimum}, MaxCapacity {maximum}]",
+        )
     targets = [key for key in _TARGETS if key in config]
     if len(targets) != 1:
         raise scope.error(
@@ -635,6 +786,22 @@ def _check_autoscaling(
             scope.integer(config[key], f"{path}.{key}", 0)
     if "DisableScaleIn" in config:
         scope.boolean(config["DisableScaleIn"], f"{path}.DisableScaleIn")
+    if "RoleARN" in config:
+        role = scope.string(config["RoleARN"], f"{path}.RoleARN")
+        if role is not None and not role.startswith("arn:"):
+            raise scope.error(f"{path}.RoleARN", f"must be an IAM role ARN, got {show(role)}")
+    if "SuspendedState" in config and not is_intrinsic(config["SuspendedState"]):
+        state = scope.mapping(config["SuspendedState"], f"{path}.SuspendedState", _SUSPENDED_KEYS)
+        for key in state:
+            scope.boolean(state[key], f"{path}.SuspendedState.{key}")
+    for key in ("PolicyName", "ScaleFromZeroPolicyName"):
+        if key in config:
+            # PutScalingPolicy PolicyName: 1-256 printable characters (API reference).
+            policy = scope.string(config[key], f"{path}.{key}")
+            if policy is not None and not (1 <= len(policy) <= 256 and policy.isprintable()):
+                raise scope.error(f"{path}.{key}", f"must be 1-256 printable characters, got {show(policy)}")
+    if "ScaleFromZeroPolicyName" in config and "ScaleFromZero" not in config:
+        raise scope.error(path, "ScaleFromZeroPolicyName only applies with ScaleFromZero: true")
     return config
 
 
@@ -669,22 +836,24 @@ def _autoscaling(expansion: _Expansion, logical_id: str, variant: _Variant, endp
     if config is None:
         return
     scope = expansion.scope
-    prefix = f"{logical_id}{pascal(variant.name)}"
+    prefix = f"{logical_id}{variant.key}"
     target_id = f"{prefix}ScalableTarget"
-    if isinstance(endpoint_name, str):
-        resource_id: Any = f"endpoint/{endpoint_name}/variant/{variant.name}"
-    else:
-        resource_id = {"Fn::Join": ["", ["endpoint/", endpoint_name, f"/variant/{variant.name}"]]}
+    condition = variant.autoscaling_condition
+    target: dict[str, Any] = {
+        "MaxCapacity": config["MaxCapacity"],
+        "MinCapacity": config.get("MinCapacity", 1),
+        "ResourceId": _text("endpoint/", endpoint_name, "/variant/", variant.name),
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+        "ServiceNamespace": "sagemaker",
+    }
+    for key in ("RoleARN", "SuspendedState"):
+        if key in config:
+            target[key] = config[key]
     expansion.add(
         target_id,
         "AWS::ApplicationAutoScaling::ScalableTarget",
-        {
-            "MaxCapacity": config["MaxCapacity"],
-            "MinCapacity": config.get("MinCapacity", 1),
-            "ResourceId": resource_id,
-            "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-            "ServiceNamespace": "sagemaker",
-        },
+        target,
+        condition,
         DependsOn=[logical_id],
     )
     tracking: dict[str, Any] = {}
@@ -729,11 +898,12 @@ def _autoscaling(expansion: _Expansion, logical_id: str, variant: _Variant, endp
         f"{prefix}ScalingPolicy",
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {
-            "PolicyName": f"{logical_id}-{variant.name}-target-tracking",
+            "PolicyName": config.get("PolicyName", _text(f"{logical_id}-", variant.name, "-target-tracking")),
             "PolicyType": "TargetTrackingScaling",
             "ScalingTargetId": {"Ref": target_id},
             "TargetTrackingScalingPolicyConfiguration": tracking,
         },
+        condition,
     )
     if "ScaleFromZero" in config and scope.boolean(config["ScaleFromZero"], f"{path}.ScaleFromZero"):
         step_id = f"{prefix}ScaleFromZeroPolicy"
@@ -741,7 +911,9 @@ def _autoscaling(expansion: _Expansion, logical_id: str, variant: _Variant, endp
             step_id,
             "AWS::ApplicationAutoScaling::ScalingPolicy",
             {
-                "PolicyName": f"{logical_id}-{variant.name}-scale-from-zero",
+                "PolicyName": config.get(
+                    "ScaleFromZeroPolicyName", _text(f"{logical_id}-", variant.name, "-scale-from-zero")
+                ),
                 "PolicyType": "StepScaling",
                 "ScalingTargetId": {"Ref": target_id},
                 "StepScalingPolicyConfiguration": {
@@ -751,14 +923,18 @@ def _autoscaling(expansion: _Expansion, logical_id: str, variant: _Variant, endp
                     "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
                 },
             },
+            condition,
         )
         expansion.add(
             f"{prefix}HasBacklogWithoutCapacityAlarm",
             "AWS::CloudWatch::Alarm",
             {
                 "AlarmName": alarm_name(logical_id, variant.name, "HasBacklogWithoutCapacity"),
-                "AlarmDescription": f"Wakes variant {variant.name} of {logical_id} from zero instances "
-                "when requests are queued",
+                "AlarmDescription": _text(
+                    "Wakes variant ",
+                    variant.name,
+                    f" of {logical_id} from zero instances when requests are queued",
+                ),
                 "Namespace": INVOCATION_NAMESPACE,
                 "MetricName": "HasBacklogWithoutCapacity",
                 "Dimensions": [{"Name": "EndpointName", "Value": endpoint_name}],
@@ -771,7 +947,21 @@ def _autoscaling(expansion: _Expansion, logical_id: str, variant: _Variant, endp
                 "TreatMissingData": "missing",
                 "AlarmActions": [{"Ref": step_id}],
             },
+            condition,
         )
+
+
+def _text(*parts: Any) -> Any:
+    """Concatenate strings and intrinsics: a string if every part is one, else ``Fn::Join``."""
+    merged: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if len(merged) == 1 and isinstance(merged[0], str):
+        return merged[0]
+    return {"Fn::Join": ["", merged]}
 
 
 def _clean_number(value: float) -> int | float:
@@ -796,7 +986,7 @@ def _alarms(
         else:
             config = {"Threshold": spec}
         scope.number(config["Threshold"], f"{path}.Threshold" if config is spec else path)
-        suffix = alarm_suffix(logical_id, variant.name, metric)
+        suffix = alarm_suffix(logical_id, variant.name, metric) if isinstance(variant.name, str) else ""
         if len(suffix) > MAX_ALARM_NAME_SUFFIX:
             raise scope.error(
                 path,
@@ -806,7 +996,7 @@ def _alarms(
             )
         properties: dict[str, Any] = {
             "AlarmName": alarm_name(logical_id, variant.name, metric),
-            "AlarmDescription": f"{metric} of variant {variant.name} of {logical_id}",
+            "AlarmDescription": _text(f"{metric} of variant ", variant.name, f" of {logical_id}"),
             "Namespace": namespace,
             "MetricName": metric,
             "Dimensions": [
@@ -854,10 +1044,11 @@ def _alarms(
         )
         if alarm_actions is not None:
             properties["AlarmActions"] = alarm_actions
-        alarm_id = f"{logical_id}{pascal(variant.name)}{metric}Alarm"
-        expansion.add(alarm_id, "AWS::CloudWatch::Alarm", properties)
+        alarm_id = f"{logical_id}{variant.key}{metric}Alarm"
+        expansion.add(alarm_id, "AWS::CloudWatch::Alarm", properties, variant.alarms_condition)
         expansion.rollback_alarm_ids.append(alarm_id)
         expansion.rollback_alarm_names.append(properties["AlarmName"])
+        expansion.rollback_alarm_conditions.append(variant.alarms_condition)
 
 
 # -- deployment ----------------------------------------------------------------------------------
@@ -887,8 +1078,9 @@ def _size(scope: Scope, value: Any, path: str) -> tuple[dict[str, Any], str, int
 
 
 def _deployment(
-    scope: Scope, value: Any, variants: list[_Variant], alarm_names: list[Any]
+    scope: Scope, value: Any, variants: list[_Variant], expansion: _Expansion
 ) -> dict[str, Any] | None:
+    alarm_names = expansion.rollback_alarm_names
     config = scope.mapping(value, "Deployment", _DEPLOYMENT_KEYS) if value is not None else {}
     strategy = scope.choice(config.get("Strategy", "AllAtOnce"), "Deployment.Strategy", _STRATEGIES)
     rollback = bool(alarm_names)
@@ -973,8 +1165,49 @@ def _deployment(
             policy["MaximumExecutionTimeoutInSeconds"] = config["MaximumExecutionTimeoutSeconds"]
         result["BlueGreenUpdatePolicy"] = policy
     if rollback:
-        result["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": name} for name in alarm_names]}
+        result["AutoRollbackConfiguration"] = _rollback_config(scope, expansion)
     return result
+
+
+def _rollback_config(scope: Scope, expansion: _Expansion) -> dict[str, Any]:
+    """``AutoRollbackConfiguration`` naming every generated alarm; conditional ones only when created.
+
+    Unconditional alarms are named by their computed name (the endpoint ``DependsOn`` them); an
+    alarm with a ``Condition`` is named with ``!If [Cond, {AlarmName: !Ref Alarm}, !Ref
+    AWS::NoValue]`` (``Ref`` of an ``AWS::CloudWatch::Alarm`` is its name), so the endpoint never
+    names an alarm CloudFormation did not create. SageMaker needs 1-10 alarms in the list
+    (``AutoRollbackConfig.Alarms``): when every alarm has the same condition the whole
+    configuration is conditional.
+    """
+    rows = list(
+        zip(
+            expansion.rollback_alarm_ids,
+            expansion.rollback_alarm_names,
+            expansion.rollback_alarm_conditions,
+            strict=True,
+        )
+    )
+    conditions = {condition for _, _, condition in rows}
+    if None in conditions:
+        return {
+            "Alarms": [
+                {"AlarmName": name}
+                if condition is None
+                else {"Fn::If": [condition, {"AlarmName": {"Ref": alarm_id}}, _NO_VALUE]}
+                for alarm_id, name, condition in rows
+            ]
+        }
+    if len(conditions) == 1:
+        (condition,) = conditions
+        alarms = [{"AlarmName": {"Ref": alarm_id}} for alarm_id, _, _ in rows]
+        return {"Fn::If": [condition, {"Alarms": alarms}, _NO_VALUE]}
+    raise scope.error(
+        "Deployment.RollbackOnAlarms",
+        "every rollback alarm is conditional, on different conditions "
+        f"({', '.join(sorted(map(str, conditions)))}); "
+        "SageMaker needs at least one: give one variant unconditional Alarms, or set "
+        "RollbackOnAlarms: false",
+    )
 
 
 def _check_canary(scope: Scope, kind: str, amount: int, smallest: int | None) -> None:
@@ -984,6 +1217,13 @@ def _check_canary(scope: Scope, kind: str, amount: int, smallest: int | None) ->
                 "Deployment.CanarySize", f"{amount}% is larger than half the fleet (at most 50%)"
             )
         return
+    if smallest is not None and smallest < 2:
+        raise scope.error(
+            "Deployment.CanarySize",
+            f"a canary of {amount} instance(s) needs at least {amount * 2} instances in every variant "
+            f"(the smallest has {smallest}); use Strategy AllAtOnce with rollback alarms for a "
+            "1-instance variant, or give it more instances",
+        )
     if smallest is not None and amount * 2 > smallest:
         raise scope.error(
             "Deployment.CanarySize",
@@ -999,8 +1239,13 @@ def _check_canary(scope: Scope, kind: str, amount: int, smallest: int | None) ->
 def _dashboard_body(variants: list[_Variant], endpoint_name: Any) -> dict[str, Any]:
     """CloudWatch dashboard JSON: per variant, invocations, latency, errors and instance count."""
     widgets: list[dict[str, Any]] = []
+    variables: dict[str, Any] = {"EndpointName": endpoint_name}
     for row, variant in enumerate(variants):
-        dims = ["EndpointName", "${EndpointName}", "VariantName", variant.name]
+        shown_name = variant.name
+        if not isinstance(shown_name, str):  # resolved by Fn::Sub, like the endpoint name
+            variables[f"{variant.key}Name"] = variant.name
+            shown_name = f"${{{variant.key}Name}}"
+        dims = ["EndpointName", "${EndpointName}", "VariantName", shown_name]
         panels: list[tuple[str, list[list[Any]]]] = [
             ("Invocations", [[INVOCATION_NAMESPACE, "Invocations", *dims, {"stat": "Sum"}]]),
             (
@@ -1041,7 +1286,7 @@ def _dashboard_body(variants: list[_Variant], endpoint_name: Any) -> dict[str, A
                     "width": 6,
                     "height": 6,
                     "properties": {
-                        "title": f"{variant.name}: {title}",
+                        "title": f"{shown_name}: {title}",
                         "region": "${AWS::Region}",
                         "metrics": metrics,
                         "period": 60,
@@ -1050,4 +1295,4 @@ def _dashboard_body(variants: list[_Variant], endpoint_name: Any) -> dict[str, A
                 }
             )
     body = json.dumps({"widgets": widgets}, sort_keys=True, separators=(",", ":"))
-    return {"Fn::Sub": [body, {"EndpointName": endpoint_name}]}
+    return {"Fn::Sub": [body, variables]}

@@ -45,6 +45,11 @@ def handle_event(event: Mapping[str, Any], service_token: Any) -> dict[str, Any]
     except MacroError as err:
         logger.warning("macro refused the template", extra={"reason": str(err)})
         return {"requestId": request_id, "status": "failure", "errorMessage": str(err)}
+    except Exception as err:  # never raise into Lambda: CloudFormation would only see "internal failure"
+        logger.exception("macro failed unexpectedly")
+        reason = " ".join(f"{type(err).__name__}: {err}".split())
+        message = f"the SageMakerRollout macro failed unexpectedly ({reason[:200]}); please report it"
+        return {"requestId": request_id, "status": "failure", "errorMessage": message}
     return {"requestId": request_id, "status": "success", "fragment": fragment}
 
 

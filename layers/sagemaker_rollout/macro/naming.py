@@ -69,8 +69,13 @@ def default_endpoint_name(logical_id: str) -> dict[str, Any]:
     }
 
 
-def alarm_name(logical_id: str, variant: str, metric: str) -> dict[str, Any]:
-    """``${AWS::StackName}-<logical id>-<variant>-<metric>``: known before the alarm exists."""
+def alarm_name(logical_id: str, variant: Any, metric: str) -> dict[str, Any]:
+    """``${AWS::StackName}-<logical id>-<variant>-<metric>``: known before the alarm exists.
+
+    ``variant`` may be an intrinsic (a name built with ``!Sub``): the name is then an ``Fn::Join``.
+    """
+    if not isinstance(variant, str):
+        return {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, logical_id, variant, metric]]}
     return {"Fn::Sub": f"${{AWS::StackName}}-{alarm_suffix(logical_id, variant, metric)}"}
 
 

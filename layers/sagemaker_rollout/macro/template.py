@@ -63,6 +63,10 @@ def expand_template(
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         raise MacroError("Resources", "", "must be a mapping of logical ids to resources")
+    declared_parameters = template.get("Parameters")
+    declared = frozenset(
+        str(name) for name in (declared_parameters if isinstance(declared_parameters, Mapping) else {})
+    ) | frozenset(parameters or {})
     result: dict[str, Any] = {}
     for key, value in template.items():
         if key != "Resources":
@@ -80,6 +84,7 @@ def expand_template(
                 copy.deepcopy(resource),
                 service_token=copy.deepcopy(service_token),
                 parameters=parameters,
+                declared=declared,
             )
             for generated_id, generated_resource in generated.items():
                 _put(expanded, generated_id, generated_resource, resources, owner=logical_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,10 +10,22 @@ from typing import Any
 
 from sagemaker_rollout.macro.errors import MacroError
 
-__all__ = ["Scope", "is_intrinsic", "join_path"]
+__all__ = ["Scope", "is_intrinsic", "join_path", "show"]
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: Longest value representation an error message repeats.
+MAX_SHOWN = 60
+
+
+def show(value: Any) -> str:
+    """``repr`` of a value for a one-line message, cut to :data:`MAX_SHOWN` characters."""
+    if isinstance(value, Mapping) and not is_intrinsic(value):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[: MAX_SHOWN - 5]}...{text[-1]} ({len(text)} chars)"
 
 
 def is_intrinsic(value: Any) -> bool:
@@ -41,10 +54,13 @@ class Scope:
     parameters:
         Template parameter values (``templateParameterValues``); used to resolve ``Ref``s where the
         macro must know a value.
+    declared:
+        Names of the template's parameters, so that a ``Ref`` to one without a value says so.
     """
 
     resource: str
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    declared: frozenset[str] = frozenset()
 
     def error(self, path: str, reason: str) -> MacroError:
         """Build a :class:`MacroError` located at ``path``."""
@@ -57,6 +73,16 @@ class Scope:
             if isinstance(name, str) and name in self.parameters:
                 return self.parameters[name]
         return value
+
+    def unknown_reason(self, value: Any, what: str) -> str:
+        """Why ``value`` cannot be used where ``what`` must be known (one line)."""
+        name = value.get("Ref") if isinstance(value, Mapping) else None
+        if isinstance(name, str) and name in self.declared:
+            return (
+                f"must be {what}; it is a Ref to parameter {name}, which has no value here "
+                f"(give the parameter a Default, or pass --parameter {name}=VALUE)"
+            )
+        return f"must be {what} (a literal or a Ref to a template parameter)"
 
     def known(self, value: Any) -> bool:
         """Whether the value is known at expansion time (literal or resolvable ``Ref``)."""
@@ -76,7 +102,9 @@ class Scope:
             raise self.error(path, f"must be a mapping with keys {', '.join(allowed)}")
         for key in value:
             if key not in allowed:
-                raise self.error(path, f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+                close = difflib.get_close_matches(str(key), [str(name) for name in allowed], n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise self.error(path, f"unknown key {show(key)} ({hint}allowed: {', '.join(allowed)})")
         for key in required:
             if key not in value:
                 raise self.error(path, f"{key} is required")
@@ -96,7 +124,7 @@ class Scope:
     def _literal(self, value: Any, path: str, what: str) -> Any:
         resolved = self.resolve(value)
         if is_intrinsic(resolved):
-            raise self.error(path, f"must be {what} (a literal or a Ref to a template parameter)")
+            raise self.error(path, self.unknown_reason(value, what))
         return resolved
 
     def integer(
@@ -116,7 +144,7 @@ class Scope:
         bounds = _bounds(minimum, maximum)
         if is_intrinsic(resolved):
             if literal:
-                raise self.error(path, f"must be a whole number{bounds} (a literal or a Ref to a parameter)")
+                raise self.error(path, self.unknown_reason(value, f"a whole number{bounds}"))
             return None
         number: int | None = None
         if isinstance(resolved, bool):
@@ -128,7 +156,7 @@ class Scope:
         elif isinstance(resolved, str) and _INT_RE.match(resolved.strip()):
             number = int(resolved.strip())
         if number is None:
-            raise self.error(path, f"must be a whole number{bounds}, got {resolved!r}")
+            raise self.error(path, f"must be a whole number{bounds}, got {show(resolved)}")
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             raise self.error(path, f"must be a whole number{bounds}, got {number}")
         return number
@@ -153,7 +181,7 @@ class Scope:
             bounds += f"{' and' if bounds else ''} at most {_fmt(maximum)}"
         if is_intrinsic(resolved):
             if literal:
-                raise self.error(path, f"must be a number{bounds} (a literal or a Ref to a parameter)")
+                raise self.error(path, self.unknown_reason(value, f"a number{bounds}"))
             return None
         result: float | None = None
         if isinstance(resolved, bool):
@@ -163,7 +191,7 @@ class Scope:
         elif isinstance(resolved, str) and _NUMBER_RE.match(resolved.strip()):
             result = float(resolved.strip())
         if result is None:
-            raise self.error(path, f"must be a number{bounds}, got {resolved!r}")
+            raise self.error(path, f"must be a number{bounds}, got {show(resolved)}")
         too_low = minimum is not None and (result <= minimum if exclusive_minimum else result < minimum)
         if too_low or (maximum is not None and result > maximum):
             raise self.error(path, f"must be a number{bounds}, got {_fmt(result)}")
@@ -176,24 +204,30 @@ class Scope:
             return resolved
         if isinstance(resolved, str) and resolved.strip().lower() in ("true", "false"):
             return resolved.strip().lower() == "true"
-        raise self.error(path, f"must be true or false, got {resolved!r}")
+        raise self.error(path, f"must be true or false, got {show(resolved)}")
 
     def string(self, value: Any, path: str, *, literal: bool = False) -> str | None:
         """Read a string; ``None`` if it is an unresolvable intrinsic (an error with ``literal``)."""
         resolved = self.resolve(value)
         if is_intrinsic(resolved):
             if literal:
-                raise self.error(path, "must be a string (a literal or a Ref to a template parameter)")
+                raise self.error(path, self.unknown_reason(value, "a string"))
             return None
         if isinstance(resolved, bool) or not isinstance(resolved, str | int | float):
-            raise self.error(path, f"must be a string, got {_describe(resolved)}")
+            raise self.error(path, f"must be a string, got {show(resolved)}")
         return str(resolved)
 
     def choice(self, value: Any, path: str, allowed: Sequence[str]) -> str:
         """Read a string that must be one of ``allowed`` (and known)."""
         resolved = self._literal(value, path, f"one of {', '.join(allowed)}")
         if resolved not in allowed:
-            raise self.error(path, f"must be one of {', '.join(allowed)}, got {resolved!r}")
+            close = (
+                difflib.get_close_matches(resolved, list(allowed), n=1, cutoff=0.6)
+                if isinstance(resolved, str)
+                else []
+            )
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise self.error(path, f"must be one of {', '.join(allowed)}, got {show(resolved)}{hint}")
         return str(resolved)
 
 
@@ -209,11 +243,3 @@ def _bounds(minimum: int | None, maximum: int | None) -> str:
 
 def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)

@@ -143,6 +143,13 @@ def parse_endpoint_properties(
     update_input = operation_input("UpdateEndpoint")
     allowed = allowed_keys()
     unknown = sorted(str(k) for k in properties if k not in allowed)
+    if "EndpointConfigName" in unknown:  # kept from AWS::SageMaker::Endpoint: not a typo to correct
+        raise PropertyError(
+            "EndpointConfigName",
+            "not a property: the provider creates and names the endpoint configs itself (from the "
+            "endpoint name and a hash of their content); remove it and put the config's properties "
+            "(ProductionVariants, DataCaptureConfig, ...) on this resource",
+        )
     if unknown:
         raise PropertyError(unknown[0], unknown_reason(unknown[0], allowed, "the resource"))
     if "ProductionVariants" not in properties:
