@@ -55,10 +55,12 @@ def read_endpoint(
     tags = tags_of(call(clock, sm.list_tags, ResourceArn=described["EndpointArn"]))
     variants: tuple[Mapping[str, Any], ...] = ()
     config_arn = ""
+    async_inference = "AsyncInferenceConfig" in described
     try:
         config = call(clock, sm.describe_endpoint_config, EndpointConfigName=described["EndpointConfigName"])
         variants = tuple(config.get("ProductionVariants", []))
         config_arn = str(config.get("EndpointConfigArn", ""))
+        async_inference = async_inference or "AsyncInferenceConfig" in config
     except Exception as error:
         if not is_not_found(error):
             raise
@@ -78,4 +80,5 @@ def read_endpoint(
         failure_reason=described.get("FailureReason"),
         arn=str(described["EndpointArn"]),
         config_arn=config_arn,
+        async_inference=async_inference,
     )
