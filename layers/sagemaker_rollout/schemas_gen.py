@@ -238,7 +238,8 @@ def endpoint_schema() -> dict[str, Any]:
             **_boolean(),
         },
         "AllowIrreversibleChanges": {
-            "description": "Permit a change SageMaker cannot undo, serverless to instance-based (default false).",
+            "description": "Permit a change SageMaker cannot undo, serverless to instance-based "
+            "(default false).",
             **_boolean(),
         },
         "AdoptExistingEndpoint": {

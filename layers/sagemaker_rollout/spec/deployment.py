@@ -232,8 +232,7 @@ def check_deployment_config(
         raise PropertyError(
             path or ("DeploymentConfig" if config else "ServiceTimeout"),
             f"worst-case rollout {estimate.worst_case_seconds} s ({strategy}) exceeds the "
-            f"{service_timeout} s time limit of the request; largest part: {label} ({seconds} s); "
-            "lower it, or shorten wait intervals or batches",
+            f"{service_timeout} s time limit of the request; largest part: {label} ({seconds} s): lower it",
         )
     return estimate
 
