@@ -282,9 +282,7 @@ def _serverless(variant: Mapping[str, Any]) -> bool:
     return "ServerlessConfig" in variant or "CurrentServerlessConfig" in variant
 
 
-def _update_rules(
-    current: CurrentEndpoint, desired: EndpointSpec, changes: Sequence[VariantChange]
-) -> _Rules:
+def _update_rules(current: CurrentEndpoint, desired: EndpointSpec) -> _Rules:
     """SageMaker's rules that need what runs now; the first refusal found wins.
 
     * Instance-based to serverless is refused by SageMaker ("You cannot convert your
@@ -336,8 +334,11 @@ def _update_rules(
         )
     arguments = desired.update_arguments()
     guarded = "DeploymentConfig" in arguments or arguments.get("RetainDeploymentConfig") is True
-    added = [c.name for c in changes if c.kind == "added"]
-    removed = [c.name for c in changes if c.kind == "removed"]
+    # From what runs (the live variants when the config is gone), not from the config diff.
+    before = [str(v.get("VariantName")) for v in running]
+    after = [str(v.get("VariantName")) for v in wanted]
+    added = [name for name in after if name not in before]
+    removed = [name for name in before if name not in after]
     unguarded = False
     if guarded and (added or removed) and running:
         what = "; ".join(
@@ -435,7 +436,7 @@ def plan_update(
         tags_to_add=tags_to_add,
         tag_keys_to_remove=tags_to_remove,
     )
-    rules = _update_rules(current, desired, changes)
+    rules = _update_rules(current, desired)
     if rules.unguarded:
         common["estimate"] = estimate_rollout(None, desired.variants)
     checked = dict(

@@ -280,3 +280,18 @@ def test_plan_create_lists_no_update_steps() -> None:
     assert not any("bake" in step or "shift" in step for step in plan.estimate.steps)
     assert plan.update_arguments == {} and plan.refusal is None
     assert plan.to_dict()["worstCaseParts"][0] == ["launch instances (allowance)", 300]
+
+
+def test_plan_variant_set_read_from_live_variants_when_the_config_is_gone() -> None:
+    # GIVEN an endpoint whose config was deleted out of band: only DescribeEndpoint's variants are known
+    current = CurrentEndpoint(
+        name="ep",
+        status="InService",
+        config_name="ep-old",
+        live_variants=({"VariantName": "a", "CurrentInstanceCount": 2},),
+    )
+    # WHEN the same variant set is planned THEN nothing counts as added: no refusal
+    assert plan_update(current, _spec(_variant("a", "m2")), "ep-new").refusal is None
+    # AND a renamed variant is still refused
+    refusal = plan_update(current, _spec(_variant("b", "m2")), "ep-new").refusal
+    assert refusal is not None and "(added b; removed a)" in refusal
