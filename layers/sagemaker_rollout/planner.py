@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sagemaker_rollout.spec import EndpointSpec, RolloutEstimate
+from sagemaker_rollout.spec import EndpointSpec, RolloutEstimate, estimate_create, estimate_rollout
 
 __all__ = [
     "BUSY_STATUSES",
@@ -79,6 +79,8 @@ class CurrentEndpoint:
         ``FailureReason`` if SageMaker reports one.
     arn, config_arn:
         ARNs of the endpoint and of its config ("" if the config is gone).
+    async_inference:
+        Whether the running config has an ``AsyncInferenceConfig`` (an update cannot remove it).
     """
 
     name: str
@@ -91,6 +93,7 @@ class CurrentEndpoint:
     failure_reason: str | None = None
     arn: str = ""
     config_arn: str = ""
+    async_inference: bool = False
     config: Mapping[str, Any] = field(default_factory=dict)
     """The running config as ``DescribeEndpointConfig`` returns it (empty if it is gone)."""
 
@@ -135,7 +138,22 @@ class Plan:
     tags_to_add, tag_keys_to_remove:
         Tag changes on the endpoint.
     warnings:
-        Things the user should know (capacity retained, exclusions).
+        Things the user should know (capacity retained, exclusions, guardrails not applied).
+    refusal:
+        None, or one line naming the property and what is allowed: the provider must fail the
+        request before touching anything. ``action`` keeps the value computed without the
+        refusal (so ``plan`` still shows the diff); check ``refusal`` (or :attr:`refused`) first.
+    update_arguments:
+        The UpdateEndpoint arguments besides ``EndpointName`` and ``EndpointConfigName``
+        (``RetainAllVariantProperties``, ``ExcludeRetainedVariantProperties``,
+        ``DeploymentConfig``, ``RetainDeploymentConfig``); without ``DeploymentConfig`` and
+        ``RetainDeploymentConfig`` when ``unguarded``. Empty unless a rollout follows.
+    unguarded:
+        This update rolls out without its ``DeploymentConfig`` (``AllowUnguardedRollout`` and a
+        change of the variant set, which deployment guardrails cannot do).
+    irreversible:
+        Human-readable changes SageMaker accepts but cannot roll back (serverless to
+        instance-based); only planned with ``AllowIrreversibleChanges: true``.
     """
 
     action: str
@@ -149,13 +167,24 @@ class Plan:
     tags_to_add: tuple[Mapping[str, str], ...] = ()
     tag_keys_to_remove: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    refusal: str | None = None
+    update_arguments: Mapping[str, Any] = field(default_factory=dict)
+    unguarded: bool = False
+    irreversible: tuple[str, ...] = ()
 
     @property
     def needs_rollout(self) -> bool:
         return self.action in ("create", "rollout")
 
+    @property
+    def refused(self) -> bool:
+        """Whether the provider must fail the request before any change (see ``refusal``)."""
+        return self.refusal is not None
+
     def summary(self) -> str:
         """One line, for logs and the CLI."""
+        if self.refusal is not None:
+            return f"{self.endpoint_name}: refused: {self.refusal}"
         if self.action == "none":
             return f"{self.endpoint_name}: no rollout needed, endpoint already runs {self.config_name}"
         if self.action == "retag":
@@ -169,9 +198,12 @@ class Plan:
             if self.suspend_autoscaling
             else ""
         )
+        unguarded = ", WITHOUT its DeploymentConfig (AllowUnguardedRollout)" if self.unguarded else ""
+        irreversible = f", irreversible: {'; '.join(self.irreversible)}" if self.irreversible else ""
         return (
             f"{self.endpoint_name}: roll out {self.config_name} ({self.estimate.strategy}, worst case "
-            f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s){suspended}"
+            f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s){unguarded}{suspended}"
+            f"{irreversible}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,6 +217,7 @@ class Plan:
             "strategy": self.estimate.strategy,
             "steps": list(self.estimate.steps),
             "worstCaseSeconds": self.estimate.worst_case_seconds,
+            "worstCaseParts": [[label, seconds] for label, seconds in self.estimate.parts],
             "timeLimitSeconds": self.service_timeout,
             "rollbackAlarms": list(self.estimate.alarms),
             "variants": [
@@ -195,6 +228,10 @@ class Plan:
             "tagsToAdd": [dict(t) for t in self.tags_to_add],
             "tagKeysToRemove": list(self.tag_keys_to_remove),
             "warnings": list(self.warnings),
+            "refusal": self.refusal,
+            "unguarded": self.unguarded,
+            "irreversible": list(self.irreversible),
+            "updateArguments": dict(self.update_arguments),
         }
 
 
@@ -239,17 +276,139 @@ def _tag_changes(
     return to_add, to_remove
 
 
+@dataclass(frozen=True)
+class _Rules:
+    refusal: str | None
+    update_arguments: Mapping[str, Any]
+    unguarded: bool
+    irreversible: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _serverless(variant: Mapping[str, Any]) -> bool:
+    """A serverless variant, from DescribeEndpointConfig (or DescribeEndpoint when the config is gone)."""
+    return "ServerlessConfig" in variant or "CurrentServerlessConfig" in variant
+
+
+def _update_rules(current: CurrentEndpoint, desired: EndpointSpec) -> _Rules:
+    """SageMaker's rules that need what runs now; the first refusal found wins.
+
+    * Instance-based to serverless is refused by SageMaker ("You cannot convert your
+      instance-based, real-time endpoint to a serverless endpoint ... you receive a
+      ValidationError"; serverless to instance-based is possible "but once you make the update,
+      you cannot roll it back to serverless"): SageMaker developer guide, Serverless Inference,
+      Feature exclusions (serverless-endpoints.html). The way back is refused, so it is allowed
+      only with ``AllowIrreversibleChanges`` (contract section 8) and listed as irreversible.
+    * ``AsyncInferenceConfig`` cannot be removed by an update: UpdateEndpoint answers
+      "The AsyncInferenceConfig parameter cannot be removed from this endpoint" (ValidationException
+      quoted in aws/sagemaker-python-sdk#3124).
+    * "When doing a blue/green or rolling deployment, your new endpoint configuration must have the
+      same variant name as the old endpoint configuration" (developer guide, deployment guardrails,
+      Exclusions): a change of the variant set with a ``DeploymentConfig`` (or
+      ``RetainDeploymentConfig: true``) is refused unless ``AllowUnguardedRollout``; then the update
+      goes without them.
+    * Inf1 instances (old or new config) make SageMaker ignore the guardrails (same page): warned.
+    """
+    running = list(current.variants or current.live_variants)
+    wanted = desired.variants
+    refusals: list[str] = []
+    irreversible: list[str] = []
+    warnings = list(desired.warnings)
+    instance_based = [str(v.get("VariantName")) for v in running if not _serverless(v)]
+    was_serverless = bool(running) and not instance_based
+    for index, variant in enumerate(wanted):
+        name = variant.get("VariantName")
+        if "ServerlessConfig" in variant and instance_based:
+            refusals.append(
+                f"ProductionVariants[{index}].ServerlessConfig: endpoint {current.name} runs instance-based "
+                f"variant(s) {', '.join(instance_based)} and SageMaker cannot convert it to serverless; "
+                "use a new EndpointName"
+            )
+        if "ServerlessConfig" not in variant and was_serverless:
+            irreversible.append(
+                f"{name}: serverless -> instance-based ({variant.get('InstanceType')}); SageMaker cannot "
+                "convert it back to serverless"
+            )
+            if not desired.allow_irreversible_changes:
+                refusals.append(
+                    f"ProductionVariants[{index}].InstanceType: changing serverless endpoint {current.name} "
+                    "to instance-based cannot be rolled back by SageMaker; set AllowIrreversibleChanges: "
+                    "true to accept that"
+                )
+    if current.async_inference and "AsyncInferenceConfig" not in desired.config:
+        refusals.append(
+            f"AsyncInferenceConfig: endpoint {current.name} runs asynchronous inference and SageMaker "
+            "refuses an update that removes AsyncInferenceConfig; keep it, or use a new EndpointName"
+        )
+    arguments = desired.update_arguments()
+    guarded = "DeploymentConfig" in arguments or arguments.get("RetainDeploymentConfig") is True
+    # From what runs (the live variants when the config is gone), not from the config diff.
+    before = [str(v.get("VariantName")) for v in running]
+    after = [str(v.get("VariantName")) for v in wanted]
+    added = [name for name in after if name not in before]
+    removed = [name for name in before if name not in after]
+    unguarded = False
+    if guarded and (added or removed) and running:
+        what = "; ".join(
+            part
+            for part in (
+                f"added {', '.join(added)}" if added else "",
+                f"removed {', '.join(removed)}" if removed else "",
+            )
+            if part
+        )
+        if desired.allow_unguarded_rollout:
+            unguarded = True
+            arguments.pop("DeploymentConfig", None)
+            arguments.pop("RetainDeploymentConfig", None)
+            warnings.append(
+                f"AllowUnguardedRollout: the variant set changes ({what}), which deployment guardrails "
+                "cannot do: this update rolls out WITHOUT its DeploymentConfig (SageMaker's default "
+                "blue/green, all traffic at once, no baking, no alarm rollback)"
+            )
+        else:
+            key = "DeploymentConfig" if "DeploymentConfig" in arguments else "RetainDeploymentConfig"
+            refusals.append(
+                f"{key}: deployment guardrails need the same variant names in the old and new config "
+                f"({what}); set AllowUnguardedRollout: true to roll this one update out without them"
+            )
+    if guarded and not unguarded:
+        old_inf1 = [
+            str(v.get("VariantName"))
+            for v in running
+            if str(v.get("InstanceType", "")).startswith("ml.inf1.")
+        ]
+        if old_inf1 and not desired.warnings:
+            warnings.append(
+                f"the running config uses Inf1 instances ({', '.join(old_inf1)}): SageMaker does not apply "
+                "deployment guardrails to this update; it falls back to all at once with no final baking"
+            )
+    return _Rules(
+        refusal=refusals[0] if refusals else None,
+        update_arguments=arguments,
+        unguarded=unguarded,
+        irreversible=tuple(irreversible),
+        warnings=tuple(warnings),
+    )
+
+
 def plan_create(spec: EndpointSpec, endpoint_name: str, config_name: str) -> Plan:
-    """Plan for an endpoint that does not exist yet."""
+    """Plan for an endpoint that does not exist yet: CreateEndpoint, no update steps.
+
+    The estimate is :func:`~sagemaker_rollout.spec.estimate_create`'s (launch, download, health
+    check); ``update_arguments`` is empty. The spec's warnings (Inf1: later updates will not be
+    guarded) are kept.
+    """
     return Plan(
         action="create",
         endpoint_name=endpoint_name,
         config_name=config_name,
         previous_config_name=None,
-        estimate=spec.estimate,
+        estimate=estimate_create(spec.variants),
         service_timeout=spec.service_timeout,
         variant_changes=tuple(VariantChange(str(v.get("VariantName")), "added") for v in spec.variants),
         tags_to_add=tuple(spec.tags),
+        warnings=spec.warnings,
     )
 
 
@@ -285,8 +444,17 @@ def plan_update(
         tags_to_add=tags_to_add,
         tag_keys_to_remove=tags_to_remove,
     )
+    rules = _update_rules(current, desired)
+    if rules.unguarded:
+        common["estimate"] = estimate_rollout(None, desired.variants)
+    checked = dict(
+        refusal=rules.refusal,
+        update_arguments=rules.update_arguments,
+        unguarded=rules.unguarded,
+        irreversible=rules.irreversible,
+    )
     if current.busy:
-        return Plan(action="wait", **common)  # type: ignore[arg-type]
+        return Plan(action="wait", warnings=rules.warnings, **checked, **common)  # type: ignore[arg-type]
     if needs_rollout(current, config_name, config_matches(current.config, desired.config)) is False:
         action = "retag" if tags_to_add or tags_to_remove else "none"
         return Plan(action=action, **common)  # type: ignore[arg-type]
@@ -296,7 +464,7 @@ def plan_update(
         if change.name in current.autoscaled
         and (change.kind == "removed" or any(key in change.fields for key in _SCALING_BLOCKERS))
     )
-    warnings = []
+    warnings = list(rules.warnings)
     if desired.retain_all_variant_properties:
         kept = [c.name for c in changes if c.kind in ("changed", "unchanged")]
         if kept:
@@ -313,11 +481,17 @@ def plan_update(
         warnings.append(
             f"autoscaling on {', '.join(suspend)} is suspended during the rollout and restored afterwards"
         )
-    if not desired.estimate.alarms and desired.deployment_config:
+    if not desired.estimate.alarms and desired.deployment_config and not rules.unguarded:
         warnings.append("no AutoRollbackConfiguration alarms: only SageMaker's own health checks roll back")
     if not desired.deployment_config:
         warnings.append("no DeploymentConfig: SageMaker shifts all traffic at once without baking or alarms")
-    return Plan(action="rollout", suspend_autoscaling=suspend, warnings=tuple(warnings), **common)  # type: ignore[arg-type]
+    return Plan(
+        action="rollout",
+        suspend_autoscaling=suspend,
+        warnings=tuple(warnings),
+        **checked,  # type: ignore[arg-type]
+        **common,  # type: ignore[arg-type]
+    )
 
 
 # ---------------------------------------------------------------------------------------------

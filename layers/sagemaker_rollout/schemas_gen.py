@@ -232,6 +232,21 @@ def endpoint_schema() -> dict[str, Any]:
             "description": "Keep autoscaled instance counts and weights across updates (default true).",
             **_boolean(),
         },
+        "AllowUnguardedRollout": {
+            "description": "Let an update that changes the variant set roll out without its DeploymentConfig "
+            "(default false: refused, guardrails need the same variant names).",
+            **_boolean(),
+        },
+        "AllowIrreversibleChanges": {
+            "description": "Permit a change SageMaker cannot undo, serverless to instance-based "
+            "(default false).",
+            **_boolean(),
+        },
+        "AdoptExistingEndpoint": {
+            "description": "Create takes over an existing endpoint its owner tagged "
+            "sagemaker-rollout:adoptable=true (default false).",
+            **_boolean(),
+        },
     }
     properties: dict[str, Any] = {}
     for key in allowed_keys():

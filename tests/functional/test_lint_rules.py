@@ -672,3 +672,48 @@ def test_w9103_compact_instance_count_below_min_capacity_warned(
         f"{int(count)} instance(s) and Application Auto Scaling scales it up to {int(minimum)} once the "
         f"scalable target is registered; start at {int(minimum)} to serve at full capacity from the beginning"
     ]
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "package", "expected"),
+    [
+        (
+            "ml.inf1.xlarge",
+            None,
+            "ProductionVariants[0].InstanceType ml.inf1.xlarge: SageMaker does not apply",
+        ),
+        (
+            "ml.c5.xlarge",
+            "arn:aws:sagemaker:us-east-1:123456789012:model-package/vendor-model",
+            "Marketplace",
+        ),
+        ("ml.c5.xlarge", None, None),
+    ],
+    ids=["inf1", "model-package", "neither"],
+)
+def test_w9101_guardrails_sagemaker_silently_ignores_warned(
+    instance_type: str, package: str | None, expected: str | None
+) -> None:
+    # GIVEN a guarded endpoint on Inf1 instances, or whose model comes from a model package
+    resource = _endpoint()
+    variant = resource["Properties"]["ProductionVariants"][0]
+    variant["InstanceType"] = instance_type
+    template: dict[str, Any] = {"Resources": {"Classifier": resource}}
+    if package is not None:
+        variant["ModelName"] = {"Fn::GetAtt": ["Vendor", "ModelName"]}
+        template["Resources"]["Vendor"] = {
+            "Type": "AWS::SageMaker::Model",
+            "Properties": {
+                "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
+                "PrimaryContainer": {"ModelPackageName": package},
+                "EnableNetworkIsolation": True,
+            },
+        }
+    # WHEN linted
+    warnings = [message for rule, message in _found(template) if rule == "W9101"]
+    # THEN the fallback to all at once without baking is warned about (SageMaker's exclusions)
+    if expected is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1, warnings
+        assert warnings[0].startswith("Classifier: ") and expected in warnings[0]

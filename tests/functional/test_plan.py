@@ -275,3 +275,169 @@ def test_parameter_values_without_default_names_the_parameter() -> None:
     message = r"Parameters\.Env: has no Default; pass --parameter Env=VALUE"
     with pytest.raises(UnresolvableError, match=message):
         parameter_values({"Parameters": {"Env": {"Type": "String"}}}, {})
+
+
+# ---- issue 10.6: templates as they are written, and the provider's refusals -----------------------
+
+
+def _variant_template(live: Path, old: str, new: str, name: str = "variant.yaml") -> Path:
+    text = live.read_text(encoding="utf-8")
+    assert old in text
+    path = live.parent / name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+STACK_NAMED = ("EndpointName: classifier", 'EndpointName: !Sub "${AWS::StackName}"')
+
+
+def test_plan_endpoint_defaults_to_the_template_endpoint_name(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a template that names its endpoint WHEN planned without --endpoint
+    document = _plan_json(capsys, str(live))
+    # THEN the named endpoint is read and planned
+    assert document["endpointName"] == "classifier" and document["exists"] is True
+    assert document["action"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "note"),
+    [(["--stack-name", "classifier"], None), (["--endpoint", "classifier"], "only known at deploy time")],
+    ids=["stack-name", "endpoint"],
+)
+def test_plan_endpoint_name_from_stack_name(
+    live: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], note: str | None
+) -> None:
+    # GIVEN EndpointName: !Sub ${AWS::StackName} WHEN planned with --stack-name (or --endpoint)
+    template = _variant_template(live, *STACK_NAMED)
+    document = _plan_json(capsys, *arguments, str(template))
+    # THEN the endpoint is the stack's, and it already runs what the template asks for
+    assert document["endpointName"] == "classifier"
+    assert document["action"] == "none"
+    if note is not None:
+        assert any(note in n for n in document["notes"]), document["notes"]
+
+
+def test_plan_endpoint_name_unknown_without_stack_name_says_what_to_pass(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = _variant_template(live, *STACK_NAMED)
+    assert main(["plan", str(template)]) == 2
+    assert "pass --stack-name NAME or --endpoint NAME" in capsys.readouterr().err
+
+
+MODELS = """\
+  ModelA:
+    Type: AWS::SageMaker::Model
+    Properties:
+      ModelName: model-a-v1
+      ExecutionRoleArn: arn:aws:iam::123456789012:role/SageMakerRole
+      PrimaryContainer: {Image: img}
+  ModelB:
+    Type: AWS::SageMaker::Model
+    Properties:
+      ModelName: !Sub "model-b-v1"
+      ExecutionRoleArn: arn:aws:iam::123456789012:role/SageMakerRole
+      PrimaryContainer: {Image: img}
+"""
+
+
+def test_plan_fixed_model_names_are_no_change(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN models with fixed ModelNames, referenced with !GetAtt
+    template = _variant_template(live, "Resources:\n", "Resources:\n" + MODELS)
+    text = template.read_text(encoding="utf-8")
+    text = text.replace(
+        "ModelName: model-a-v1\n          Instance", "ModelName: !GetAtt ModelA.ModelName\n          Instance"
+    )
+    text = text.replace(
+        "ModelName: model-b-v1\n          Instance", "ModelName: !GetAtt ModelB.ModelName\n          Instance"
+    )
+    template.write_text(text, encoding="utf-8")
+    assert text.count("!GetAtt Model") == 2
+    # WHEN planned THEN CloudFormation keeps those names: nothing to roll out
+    document = _plan_json(capsys, str(template))
+    assert document["action"] == "none", document["variants"]
+
+
+NEW_VARIANT = """\
+        - VariantName: model-c
+          ModelName: model-b-v1
+          InstanceType: ml.c5.xlarge
+          InitialInstanceCount: 2
+          InitialVariantWeight: 1
+      DeploymentConfig:"""
+
+
+def test_plan_refused_update_exits_1_with_the_reason(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a new variant while the template keeps its canary DeploymentConfig
+    template = _variant_template(live, "      DeploymentConfig:", NEW_VARIANT)
+    # WHEN planned
+    status = main(["plan", str(template)])
+    captured = capsys.readouterr()
+    # THEN the provider's refusal, not "roll out", and a non-zero exit
+    assert status == 1
+    assert "deployment guardrails need the same variant names" in captured.err
+    assert "AllowUnguardedRollout" in captured.err
+    assert "REFUSED" in captured.out and "roll out" not in captured.out
+
+
+def test_plan_unguarded_rollout_says_so(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the same change with AllowUnguardedRollout: true
+    unguarded = NEW_VARIANT.replace(
+        "      DeploymentConfig:", "      AllowUnguardedRollout: true\n      DeploymentConfig:"
+    )
+    template = _variant_template(live, "      DeploymentConfig:", unguarded)
+    status = main(["plan", str(template)])
+    out = capsys.readouterr().out
+    document = _plan_json(capsys, str(template))
+    # THEN it rolls out, flagged unguarded, without the DeploymentConfig
+    assert status == 0
+    assert "Unguarded: this update rolls out WITHOUT its DeploymentConfig" in out
+    assert document["unguarded"] is True and "DeploymentConfig" not in document["updateArguments"]
+
+
+def test_plan_create_lists_no_update_steps_but_the_estimate_parts(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["plan", "--endpoint", "ghost", str(live)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "Rollout: create the endpoint" in out
+    assert "Strategy:" not in out and "bake" not in out and "shift all" not in out and "  1. " not in out
+    assert "s  launch instances (allowance)" in out
+    assert "pass the container health check, not set: SageMaker's 8-minute default" in out
+
+
+def test_plan_rollout_prints_the_worst_case_parts(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["plan", str(live), "-p", "InstanceType=ml.c5.2xlarge"])
+    out = capsys.readouterr().out
+    document = _plan_json(capsys, str(live), "-p", "InstanceType=ml.c5.2xlarge")
+    assert status == 0
+    assert "s  download the model, not set, SageMaker documents no default: allowance" in out
+    assert "s  final bake" in out
+    assert sum(seconds for _, seconds in document["worstCaseParts"]) == document["worstCaseSeconds"]
+
+
+def test_plan_endpoint_not_managed_is_refused(
+    live: Path, session: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an endpoint someone else created
+    sm = session.client("sagemaker")
+    sm.create_endpoint_config(
+        EndpointConfigName="foreign-config",
+        ProductionVariants=[
+            {
+                "VariantName": "model-a",
+                "ModelName": "model-a-v1",
+                "InstanceType": "ml.c5.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="foreign", EndpointConfigName="foreign-config")
+    # WHEN planned THEN the provider's refusal, with what to do
+    status = main(["plan", "--endpoint", "foreign", str(live)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "not managed by sagemaker-rollout" in err and "AdoptExistingEndpoint: true" in err

@@ -164,21 +164,21 @@ def _run_all_scenarios(account: World) -> None:
         logical_id="Classifier",
     )
     assert again.status == "FAILED", again.reason
-    # a bake longer than one Lambda invocation: the provider invokes itself to continue
+    # a bake longer than one Lambda invocation (950 s; within the 3600 s worst case): the provider continues
     account.alarm_at(0, "OK")
     account.clock.sleep(1)
-    long = driver.update("classifier", account.props("model-a-v3", wait=1200), new, logical_id="Classifier")
+    long = driver.update("classifier", account.props("model-a-v3", wait=950), new, logical_id="Classifier")
     assert long.status == "SUCCESS" and long.invocations >= 2, long.reason
     # tags only: one tag changed, one removed, no rollout
     retagged = driver.update(
         "classifier",
-        account.props("model-a-v3", wait=1200, tags={"team": "platform"}),
-        account.props("model-a-v3", wait=1200),
+        account.props("model-a-v3", wait=950, tags={"team": "platform"}),
+        account.props("model-a-v3", wait=950),
         logical_id="Classifier",
     )
     assert retagged.status == "SUCCESS", retagged.reason
     # delete: the endpoint and the configs the provider created
-    deleted = driver.delete("classifier", account.props("model-a-v3", wait=1200), logical_id="Classifier")
+    deleted = driver.delete("classifier", account.props("model-a-v3", wait=950), logical_id="Classifier")
     assert deleted.status == "SUCCESS", deleted.reason
     assert account.sm.list_endpoint_configs()["EndpointConfigs"] == []
 

@@ -364,10 +364,10 @@ def test_update_lambda_killed_mid_rollout_resumes_and_restores_autoscaling(world
 
 
 def test_update_long_rollout_spans_invocations_without_eventbridge(world: World) -> None:
-    # GIVEN a canary whose bake alone outlasts one Lambda invocation
+    # GIVEN a canary whose bake alone (950 s) outlasts one Lambda invocation
     world.create()
     response = world.driver.update(
-        "classifier", world.props("model-a-v2", wait=1200), world.props(), logical_id="Classifier"
+        "classifier", world.props("model-a-v2", wait=950), world.props(), logical_id="Classifier"
     )
     assert response.status == "SUCCESS", response.reason
     assert response.invocations >= 2
@@ -383,7 +383,7 @@ def test_update_throttled_handoff_retried(world: World) -> None:
     world.driver.throttle_handoffs(2)
     # WHEN a rollout outlives one invocation
     response = world.driver.update(
-        "classifier", world.props("model-a-v2", wait=1200), world.props(), logical_id="Classifier"
+        "classifier", world.props("model-a-v2", wait=950), world.props(), logical_id="Classifier"
     )
     # THEN the hand-off is retried and the request completes
     assert response.status == "SUCCESS", response.reason
@@ -497,7 +497,7 @@ def test_update_slower_than_time_limit_fails_clearly_and_restores_autoscaling(wo
 def test_update_event_larger_than_8kb_continues_across_invocations(world: World) -> None:
     world.create()
     tags = {f"tag-{i:02d}": "v" * 200 for i in range(44)}
-    props = world.props("model-a-v2", wait=1200, tags=tags)
+    props = world.props("model-a-v2", wait=950, tags=tags)
     event = world.driver.event(
         "Update", props, physical_resource_id="classifier", old_properties=world.props()
     )

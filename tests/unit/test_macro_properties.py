@@ -56,7 +56,10 @@ def _alarms(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
     serverless = draw(st.booleans())
-    names = draw(st.lists(NAMES, min_size=1, max_size=3, unique_by=lambda n: n.replace("-", "")))
+    # A serverless endpoint has one variant (SageMaker's serverless feature exclusions).
+    names = draw(
+        st.lists(NAMES, min_size=1, max_size=1 if serverless else 3, unique_by=lambda n: n.replace("-", ""))
+    )
     variants = []
     counts = []
     for index, name in enumerate(names):
@@ -98,7 +101,7 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
     strategies = ["AllAtOnce"]
     if not serverless and min(counts) >= 2:
         strategies += ["Canary", "Linear"]
-        if len(variants) == 1:
+        if len(variants) == 1 and counts[0] % 2 == 0:  # 50% batches: 2 batches, each provisioned, fit 3600 s
             strategies.append("Rolling")
     strategy = draw(st.sampled_from(strategies))
     deployment: dict[str, Any] = {"Strategy": strategy, "WaitIntervalSeconds": draw(st.integers(0, 600))}
@@ -106,9 +109,10 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
         deployment["CanarySize"] = draw(st.sampled_from(["10%", "50%", 1]))
     elif strategy == "Linear":
         deployment["LinearStepSize"] = draw(st.sampled_from(["50%", 1]))
+        deployment["WaitIntervalSeconds"] = draw(st.integers(0, 400))  # up to 4 steps fit in 3600 s
     elif strategy == "Rolling":
         deployment["BatchSize"] = "50%"
-        deployment["WaitIntervalSeconds"] = draw(st.integers(0, 300))
+        deployment["WaitIntervalSeconds"] = draw(st.integers(0, 100))  # 2 batches, each provisioned
     total_alarms = sum(len(v["Alarms"]) for v in variants)
     if total_alarms > 10:
         deployment["RollbackOnAlarms"] = False
@@ -117,7 +121,7 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
         properties["Dashboard"] = True
     if draw(st.booleans()):
         properties["Tags"] = {"team": "ml", "env": draw(st.sampled_from(["dev", "prod"]))}
-    if draw(st.booleans()):
+    if not serverless and draw(st.booleans()):  # no data capture on serverless endpoints
         properties["DataCapture"] = {
             "DestinationS3Uri": "s3://bucket/capture",
             "SamplingPercentage": draw(st.integers(1, 100)),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
-from sagemaker_rollout.planner import CurrentEndpoint, plan_update
+from sagemaker_rollout.planner import CurrentEndpoint, plan_create, plan_update
 from sagemaker_rollout.spec import EndpointSpec, parse_endpoint_properties
 
 CANARY = {
@@ -131,3 +132,166 @@ def test_plan_busy_endpoint_waits() -> None:
 def test_plan_retained_capacity_is_warned() -> None:
     plan = plan_update(_current(_variant("a", "m1")), _spec(_variant("a", "m2")), "ep-new")
     assert any("RetainAllVariantProperties" in w for w in plan.warnings)
+
+
+# ---- SageMaker's rules that need the running endpoint --------------------------------------------
+
+SERVERLESS = {
+    "VariantName": "a",
+    "ModelName": "m1",
+    "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+}
+ASYNC = {"OutputConfig": {"S3OutputPath": "s3://bucket/out"}}
+
+
+def _props(*variants: dict[str, Any], deployment: Any = CANARY, **extra: Any) -> EndpointSpec:
+    props: dict[str, Any] = {"ProductionVariants": list(variants), **extra}
+    if deployment is not None:
+        props["DeploymentConfig"] = deployment
+    return parse_endpoint_properties(props)
+
+
+REFUSALS = [
+    (
+        "variant added with a DeploymentConfig",
+        (_variant("a", "m1"),),
+        _props(_variant("a", "m1"), _variant("b", "m2")),
+        "DeploymentConfig: deployment guardrails need the same variant names",
+    ),
+    (
+        "variant renamed with a DeploymentConfig",
+        (_variant("a", "m1"),),
+        _props(_variant("a2", "m1")),
+        "(added a2; removed a); set AllowUnguardedRollout: true",
+    ),
+    (
+        "variant removed with the retained DeploymentConfig",
+        (_variant("a", "m1"), _variant("b", "m2")),
+        _props(_variant("a", "m1"), deployment=None, RetainDeploymentConfig="true"),
+        "RetainDeploymentConfig: deployment guardrails need the same variant names",
+    ),
+    (
+        "instance-based to serverless",
+        (_variant("a", "m1"),),
+        _props(SERVERLESS, deployment=None),
+        "ProductionVariants[0].ServerlessConfig: endpoint ep runs instance-based variant(s) a",
+    ),
+    (
+        "serverless to instance-based without AllowIrreversibleChanges",
+        (SERVERLESS,),
+        _props(_variant("a", "m1"), deployment=None),
+        "ProductionVariants[0].InstanceType: changing serverless endpoint ep to instance-based",
+    ),
+    (
+        "AsyncInferenceConfig removed",
+        (_variant("a", "m1"),),
+        _props(_variant("a", "m2")),
+        "AsyncInferenceConfig: endpoint ep runs asynchronous inference",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "running", "desired", "reason"), REFUSALS, ids=[c[0] for c in REFUSALS])
+def test_plan_refuses_what_sagemaker_refuses_or_cannot_undo(
+    case: str, running: tuple[dict[str, Any], ...], desired: EndpointSpec, reason: str
+) -> None:
+    # GIVEN what runs now (async inference for the async case) and an update SageMaker refuses
+    current = dataclasses.replace(_current(*running), async_inference=case.startswith("AsyncInference"))
+    # WHEN planned
+    plan = plan_update(current, desired, "ep-new")
+    # THEN the plan carries a one-line refusal naming the property; the diff is still computed
+    assert plan.refused and plan.refusal is not None
+    assert reason in plan.refusal, plan.refusal
+    assert "\n" not in plan.refusal
+    assert plan.action == "rollout"
+    assert plan.summary().startswith("ep: refused: ")
+    assert plan.to_dict()["refusal"] == plan.refusal
+
+
+@pytest.mark.parametrize(
+    ("running", "desired", "async_inference"),
+    [
+        ((_variant("a", "m1"),), _props(_variant("a", "m1"), _variant("b", "m2"), deployment=None), False),
+        ((_variant("a", "m1"),), _props(_variant("a", "m2"), AsyncInferenceConfig=ASYNC), True),
+        ((SERVERLESS,), _props({**SERVERLESS, "ModelName": "m2"}, deployment=None), False),
+    ],
+    ids=["variant-added-without-guardrails", "async-kept", "serverless-stays-serverless"],
+)
+def test_plan_allows_what_sagemaker_allows(
+    running: tuple[dict[str, Any], ...], desired: EndpointSpec, async_inference: bool
+) -> None:
+    current = dataclasses.replace(_current(*running), async_inference=async_inference)
+    plan = plan_update(current, desired, "ep-new")
+    assert plan.refusal is None and not plan.unguarded and plan.irreversible == ()
+    assert plan.update_arguments == desired.update_arguments()
+
+
+def test_plan_unguarded_rollout_drops_the_deployment_config_and_says_so() -> None:
+    # GIVEN a new variant, a DeploymentConfig and AllowUnguardedRollout
+    desired = _props(
+        _variant("a", "m1"), _variant("b", "m2"), AllowUnguardedRollout="true", RetainDeploymentConfig="true"
+    )
+    # WHEN planned
+    plan = plan_update(_current(_variant("a", "m1")), desired, "ep-new")
+    # THEN this one update goes without DeploymentConfig (and without the retained one), all at once
+    assert plan.refusal is None and plan.unguarded
+    assert "DeploymentConfig" not in plan.update_arguments
+    assert "RetainDeploymentConfig" not in plan.update_arguments
+    assert plan.update_arguments["RetainAllVariantProperties"] is True
+    assert plan.estimate.strategy == "AllAtOnce (no guardrails)"
+    assert any("WITHOUT its DeploymentConfig" in w and "added b" in w for w in plan.warnings)
+    assert "WITHOUT its DeploymentConfig (AllowUnguardedRollout)" in plan.summary()
+    assert plan.to_dict()["unguarded"] is True
+    # AND the spec's own arguments (today's executor) are unchanged
+    assert "DeploymentConfig" in desired.update_arguments()
+
+
+def test_plan_serverless_to_instances_with_allow_irreversible_lists_the_change() -> None:
+    desired = _props(_variant("a", "m1"), deployment=None, AllowIrreversibleChanges="true")
+    plan = plan_update(_current(SERVERLESS), desired, "ep-new")
+    assert plan.refusal is None
+    assert plan.irreversible == (
+        "a: serverless -> instance-based (ml.c5.xlarge); SageMaker cannot convert it back to serverless",
+    )
+    assert "irreversible: a: serverless -> instance-based" in plan.summary()
+    assert plan.to_dict()["irreversible"] == list(plan.irreversible)
+
+
+@pytest.mark.parametrize(
+    ("running_type", "desired_type"),
+    [("ml.c5.xlarge", "ml.inf1.xlarge"), ("ml.inf1.xlarge", "ml.c5.xlarge")],
+    ids=["to-inf1", "from-inf1"],
+)
+def test_plan_inf1_warns_guardrails_fall_back(running_type: str, desired_type: str) -> None:
+    # GIVEN Inf1 instances in the running or the desired config, and a DeploymentConfig
+    plan = plan_update(
+        _current(_variant("a", "m1", running_type)), _spec(_variant("a", "m2", desired_type)), "ep-new"
+    )
+    # THEN the plan warns that SageMaker silently rolls out all at once without baking
+    assert plan.refusal is None
+    assert any("Inf1" in w and "no final baking" in w for w in plan.warnings), plan.warnings
+
+
+def test_plan_create_lists_no_update_steps() -> None:
+    # GIVEN a spec with a canary DeploymentConfig WHEN a create is planned
+    plan = plan_create(_spec(_variant("a", "m1")), "ep", "ep-cfg")
+    # THEN only provisioning counts: no traffic shifting, bakes or UpdateEndpoint arguments
+    assert plan.estimate.strategy == "Create"
+    assert not any("bake" in step or "shift" in step for step in plan.estimate.steps)
+    assert plan.update_arguments == {} and plan.refusal is None
+    assert plan.to_dict()["worstCaseParts"][0] == ["launch instances (allowance)", 300]
+
+
+def test_plan_variant_set_read_from_live_variants_when_the_config_is_gone() -> None:
+    # GIVEN an endpoint whose config was deleted out of band: only DescribeEndpoint's variants are known
+    current = CurrentEndpoint(
+        name="ep",
+        status="InService",
+        config_name="ep-old",
+        live_variants=({"VariantName": "a", "CurrentInstanceCount": 2},),
+    )
+    # WHEN the same variant set is planned THEN nothing counts as added: no refusal
+    assert plan_update(current, _spec(_variant("a", "m2")), "ep-new").refusal is None
+    # AND a renamed variant is still refused
+    refusal = plan_update(current, _spec(_variant("b", "m2")), "ep-new").refusal
+    assert refusal is not None and "(added b; removed a)" in refusal

@@ -46,7 +46,7 @@ def _props(**overrides: Any) -> dict[str, Any]:
 
 def test_parse_strings_from_cloudformation_converted_to_api_types() -> None:
     # GIVEN properties as CloudFormation delivers them (every scalar a string)
-    props = _props(RetainAllVariantProperties="false", ServiceTimeout="1800", EnableNetworkIsolation="true")
+    props = _props(RetainAllVariantProperties="false", ServiceTimeout="3000", EnableNetworkIsolation="true")
     # WHEN they are parsed
     spec = parse_endpoint_properties(props)
     # THEN numbers and booleans have SageMaker's types
@@ -54,7 +54,7 @@ def test_parse_strings_from_cloudformation_converted_to_api_types() -> None:
     assert variant["InitialInstanceCount"] == 4 and isinstance(variant["InitialInstanceCount"], int)
     assert variant["InitialVariantWeight"] == 2.0
     assert spec.retain_all_variant_properties is False
-    assert spec.service_timeout == 1800
+    assert spec.service_timeout == 3000
     assert spec.config["EnableNetworkIsolation"] is True
     routing = spec.deployment_config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]  # type: ignore[index]
     assert routing["CanarySize"]["Value"] == 1
@@ -219,10 +219,22 @@ BAD_INPUTS = [
     ),
     ("service timeout over 3600", _mutate("ServiceTimeout", "7200"), "ServiceTimeout", "outside 1-3600"),
     (
-        "worst case over a shorter service timeout",
+        "worst case over a shorter service timeout names the largest part",
         _mutate("ServiceTimeout", "900"),
-        "DeploymentConfig",
-        "exceeds the 900 s",
+        "ProductionVariants[0].ModelDataDownloadTimeoutInSeconds",
+        "exceeds the 900 s time limit of the request; largest part: download the model",
+    ),
+    (
+        "download timeout makes the worst case too long",
+        _mutate("ProductionVariants.1.ModelDataDownloadTimeoutInSeconds", "3600"),
+        "ProductionVariants[1].ModelDataDownloadTimeoutInSeconds",
+        "largest part: download the model, ModelDataDownloadTimeoutInSeconds 3600 s (3600 s)",
+    ),
+    (
+        "health-check timeout makes the worst case too long",
+        _mutate("ProductionVariants.0.ContainerStartupHealthCheckTimeoutInSeconds", "2400"),
+        "ProductionVariants[0].ContainerStartupHealthCheckTimeoutInSeconds",
+        "exceeds the 3600 s time limit",
     ),
     (
         "rolling with two variants",
@@ -333,6 +345,169 @@ BAD_INPUTS = [
         "not supported for serverless",
     ),
 ]
+
+
+SERVERLESS = {
+    "VariantName": "s",
+    "ModelName": "m",
+    "ServerlessConfig": {"MemorySizeInMB": "2048", "MaxConcurrency": "5"},
+}
+INSTANCE = {"VariantName": "i", "ModelName": "m", "InstanceType": "ml.c5.large", "InitialInstanceCount": "2"}
+DATA_CAPTURE = {
+    "InitialSamplingPercentage": "10",
+    "DestinationS3Uri": "s3://bucket/capture",
+    "CaptureOptions": [{"CaptureMode": "Input"}],
+}
+
+
+def _serverless(**overrides: Any) -> dict[str, Any]:
+    return {**_props(DeploymentConfig={}), "ProductionVariants": [dict(SERVERLESS)], **overrides}
+
+
+def _shadowed(
+    production: list[dict[str, Any]], shadows: list[dict[str, Any]], **overrides: Any
+) -> dict[str, Any]:
+    return {
+        **_props(DeploymentConfig={}),
+        "ProductionVariants": production,
+        "ShadowProductionVariants": shadows,
+        **overrides,
+    }
+
+
+SAGEMAKER_RULES = [
+    (
+        "serverless with a second production variant",
+        _serverless(ProductionVariants=[dict(SERVERLESS), dict(INSTANCE)]),
+        "ProductionVariants",
+        "serverless variant s must be the only production variant, got 2",
+    ),
+    (
+        "serverless with VpcConfig",
+        _serverless(VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]}),
+        "VpcConfig",
+        "is not supported with serverless variant s",
+    ),
+    (
+        "serverless with network isolation",
+        _serverless(EnableNetworkIsolation="true"),
+        "EnableNetworkIsolation",
+        "is not supported with serverless variant s",
+    ),
+    (
+        "serverless with data capture",
+        _serverless(DataCaptureConfig=DATA_CAPTURE),
+        "DataCaptureConfig",
+        "is not supported with serverless variant s",
+    ),
+    (
+        "shadow variant with two production variants",
+        _shadowed([dict(INSTANCE), {**INSTANCE, "VariantName": "j"}], [{**INSTANCE, "VariantName": "sh"}]),
+        "ProductionVariants",
+        "exactly one production variant is allowed, got 2",
+    ),
+    (
+        "two shadow variants",
+        _shadowed([dict(INSTANCE)], [{**INSTANCE, "VariantName": "sh"}, {**INSTANCE, "VariantName": "sh2"}]),
+        "ShadowProductionVariants",
+        "allows one shadow variant, got 2",
+    ),
+    (
+        "serverless shadow variant",
+        _shadowed([dict(INSTANCE)], [{**SERVERLESS, "VariantName": "sh"}]),
+        "ShadowProductionVariants[0].ServerlessConfig",
+        "serverless variants are not supported with shadow variants",
+    ),
+    (
+        "shadow variant with async inference",
+        _shadowed(
+            [dict(INSTANCE)],
+            [{**INSTANCE, "VariantName": "sh"}],
+            AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://b/o"}},
+        ),
+        "AsyncInferenceConfig",
+        "not supported with ShadowProductionVariants",
+    ),
+    (
+        "shadow variant on Inf1",
+        _shadowed([dict(INSTANCE)], [{**INSTANCE, "VariantName": "sh", "InstanceType": "ml.inf1.xlarge"}]),
+        "ShadowProductionVariants[0].InstanceType",
+        "Inf1 instances are not supported with shadow variants",
+    ),
+    (
+        "switch not a boolean",
+        _mutate("AllowUnguardedRollout", "yes"),
+        "AllowUnguardedRollout",
+        "must be true or false",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "props", "path", "reason"), SAGEMAKER_RULES, ids=[c[0] for c in SAGEMAKER_RULES]
+)
+def test_parse_sagemaker_rule_refused_before_any_change(
+    case: str, props: dict[str, Any], path: str, reason: str
+) -> None:
+    # GIVEN properties SageMaker refuses (serverless and shadow-variant exclusions) WHEN parsed
+    with pytest.raises(PropertyError) as caught:
+        parse_endpoint_properties(copy.deepcopy(props))
+    # THEN one line names the property and what is allowed
+    assert caught.value.path == path, str(caught.value)
+    assert reason in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        _serverless(EnableNetworkIsolation="false"),
+        _serverless(DataCaptureConfig={**DATA_CAPTURE, "EnableCapture": "false"}),
+        _shadowed([dict(INSTANCE)], [{**INSTANCE, "VariantName": "sh"}]),
+    ],
+    ids=["serverless-isolation-off", "serverless-capture-disabled", "one-production-one-shadow"],
+)
+def test_parse_sagemaker_rules_accept_what_the_docs_allow(props: dict[str, Any]) -> None:
+    # GIVEN properties within SageMaker's rules WHEN parsed THEN accepted
+    parse_endpoint_properties(copy.deepcopy(props))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, False), ("true", True), ("False", False), (True, True), ({"Ref": "Allow"}, False)],
+    ids=["default", "string-true", "string-false", "boolean", "intrinsic-when-linting"],
+)
+def test_parse_provider_switches(value: Any, expected: bool) -> None:
+    # GIVEN the provider's switches as CloudFormation sends them
+    props = _props()
+    if value is not None:
+        props.update(AllowUnguardedRollout=value, AllowIrreversibleChanges=value, AdoptExistingEndpoint=value)
+    # WHEN parsed (intrinsics only tolerated when linting)
+    spec = parse_endpoint_properties(props, allow_intrinsics=True)
+    # THEN they are booleans on the spec and never reach SageMaker's arguments
+    assert spec.allow_unguarded_rollout is expected
+    assert spec.allow_irreversible_changes is expected
+    assert spec.adopt_existing_endpoint is expected
+    sent = {**spec.config, **spec.update_arguments()}
+    assert not {"AllowUnguardedRollout", "AllowIrreversibleChanges", "AdoptExistingEndpoint"} & set(sent)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "warned"),
+    [(_props()["DeploymentConfig"], True), ({}, False)],
+    ids=["guarded", "no-deployment-config"],
+)
+def test_parse_inf1_with_guardrails_warns_they_are_not_applied(deployment: Any, warned: bool) -> None:
+    # GIVEN an Inf1 variant
+    props = _props(DeploymentConfig=deployment)
+    props["ProductionVariants"][0]["InstanceType"] = "ml.inf1.xlarge"
+    # WHEN parsed
+    spec = parse_endpoint_properties(props)
+    # THEN a DeploymentConfig gets a warning: SageMaker falls back to all at once, no final baking
+    assert bool(spec.warnings) is warned
+    if warned:
+        assert spec.warnings[0].startswith("ProductionVariants[0].InstanceType ml.inf1.xlarge")
+        assert "no final baking" in spec.warnings[0]
 
 
 @pytest.mark.parametrize(("case", "props", "path", "reason"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])

@@ -56,11 +56,13 @@ def read_endpoint(
     variants: tuple[Mapping[str, Any], ...] = ()
     config_arn = ""
     config: dict[str, Any] = {}
+    async_inference = "AsyncInferenceConfig" in described
     try:
         config = call(clock, sm.describe_endpoint_config, EndpointConfigName=described["EndpointConfigName"])
         variants = tuple(config.get("ProductionVariants", []))
         config_arn = str(config.get("EndpointConfigArn", ""))
         config = dict(config)
+        async_inference = async_inference or "AsyncInferenceConfig" in config
     except Exception as error:
         if not is_not_found(error):
             raise
@@ -81,4 +83,5 @@ def read_endpoint(
         arn=str(described["EndpointArn"]),
         config_arn=config_arn,
         config=config,
+        async_inference=async_inference,
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 from sagemaker_rollout.spec.deployment import (
     RolloutEstimate,
     check_deployment_config,
+    estimate_create,
     estimate_rollout,
     strategy_of,
 )
 from sagemaker_rollout.spec.endpoint import (
+    FLAG_KEYS,
     OWNER_TAG_PREFIX,
     EndpointSpec,
+    guardrail_warnings,
     parse_endpoint_properties,
     validate_endpoint_properties,
 )
@@ -18,12 +21,15 @@ from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.shapes import is_intrinsic
 
 __all__ = [
+    "FLAG_KEYS",
     "OWNER_TAG_PREFIX",
     "EndpointSpec",
     "PropertyError",
     "RolloutEstimate",
     "check_deployment_config",
+    "estimate_create",
     "estimate_rollout",
+    "guardrail_warnings",
     "is_intrinsic",
     "parse_endpoint_properties",
     "strategy_of",

@@ -20,6 +20,7 @@ from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
 
 __all__ = [
+    "FLAG_KEYS",
     "OWNER_TAG_PREFIX",
     "EndpointSpec",
     "allowed_keys",
@@ -41,6 +42,8 @@ _UPDATE_KEYS = (
     "RetainDeploymentConfig",
 )
 _OWN_KEYS = ("ServiceToken", "EndpointName", "Tags", "ServiceTimeout")
+#: The provider's switches (contract section 8): parsed here, never sent to SageMaker.
+FLAG_KEYS = ("AdoptExistingEndpoint", "AllowIrreversibleChanges", "AllowUnguardedRollout")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ class EndpointSpec:
         The request's time limit in seconds (CloudFormation's ``ServiceTimeout``).
     estimate:
         Worst-case rollout estimate the spec was checked against.
+    allow_unguarded_rollout:
+        ``AllowUnguardedRollout`` (default False): a change of the variant set may roll out without
+        its ``DeploymentConfig`` (see :func:`sagemaker_rollout.planner.plan_update`).
+    allow_irreversible_changes:
+        ``AllowIrreversibleChanges`` (default False): permit a change SageMaker cannot undo
+        (serverless to instance-based).
+    adopt_existing_endpoint:
+        ``AdoptExistingEndpoint`` (default False): Create may take over an existing endpoint.
+    warnings:
+        What the properties alone show SageMaker will do differently from what they ask (Inf1
+        instances: deployment guardrails silently not applied).
     """
 
     endpoint_name: str | None
@@ -78,6 +92,10 @@ class EndpointSpec:
     tags: tuple[Mapping[str, str], ...]
     service_timeout: int
     estimate: RolloutEstimate
+    allow_unguarded_rollout: bool = False
+    allow_irreversible_changes: bool = False
+    adopt_existing_endpoint: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def variants(self) -> list[Mapping[str, Any]]:
@@ -117,7 +135,7 @@ def allowed_keys() -> list[str]:
     config_keys = [
         k for k in operation_input("CreateEndpointConfig").members if k not in ("EndpointConfigName", "Tags")
     ]
-    return sorted({*config_keys, *_UPDATE_KEYS, *_OWN_KEYS})
+    return sorted({*config_keys, *_UPDATE_KEYS, *_OWN_KEYS, *FLAG_KEYS})
 
 
 def parse_endpoint_properties(
@@ -185,6 +203,8 @@ def parse_endpoint_properties(
     _check_variants(config.get("ProductionVariants", []), "ProductionVariants")
     _check_variants(config.get("ShadowProductionVariants", []), "ShadowProductionVariants")
     _check_unique_names(config)
+    _check_serverless(config)
+    _check_shadow(config)
     serverless = [
         v for v in config["ProductionVariants"] if isinstance(v, Mapping) and "ServerlessConfig" in v
     ]
@@ -210,6 +230,14 @@ def parse_endpoint_properties(
         tags=tags,
         service_timeout=timeout,
         estimate=estimate,
+        allow_unguarded_rollout=_flag(properties, "AllowUnguardedRollout", allow_intrinsics),
+        allow_irreversible_changes=_flag(properties, "AllowIrreversibleChanges", allow_intrinsics),
+        adopt_existing_endpoint=_flag(properties, "AdoptExistingEndpoint", allow_intrinsics),
+        warnings=guardrail_warnings(
+            config,
+            guarded=(isinstance(deployment, Mapping) and bool(deployment))
+            or update.get("RetainDeploymentConfig") is True,
+        ),
     )
 
 
@@ -303,3 +331,143 @@ def _check_unique_names(config: Mapping[str, Any]) -> None:
                     f"{path}[{index}].VariantName", f"duplicate variant name {name!r} (also {seen[name]})"
                 )
             seen[name] = f"{path}[{index}]"
+
+
+def _flag(properties: Mapping[str, Any], key: str, allow_intrinsics: bool) -> bool:
+    """A provider switch: true/false, or the strings CloudFormation sends; default False.
+
+    An unresolved intrinsic (linting) counts as False: the switch only ever permits something.
+    """
+    raw = properties.get(key, False)
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    if allow_intrinsics and is_intrinsic(raw):
+        return False
+    raise PropertyError(key, f"{raw!r} must be true or false (default false)")
+
+
+def _mappings(config: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
+    items = config.get(key)
+    if not isinstance(items, list):
+        return []
+    return [(f"{key}[{i}]", v) for i, v in enumerate(items) if isinstance(v, Mapping)]
+
+
+def _instance_type(variant: Mapping[str, Any]) -> str:
+    kind = variant.get("InstanceType")
+    return kind if isinstance(kind, str) else ""
+
+
+def _check_serverless(config: Mapping[str, Any]) -> None:
+    """Serverless Inference's feature exclusions that the endpoint config alone shows.
+
+    SageMaker developer guide, "Deploy models with Amazon SageMaker Serverless Inference", Feature
+    exclusions (serverless-endpoints.html): GPUs, AWS Marketplace model packages, private Docker
+    registries, multi-model endpoints, VPC configuration, network isolation, data capture, multiple
+    production variants, Model Monitor and inference pipelines are not supported. Checked here:
+    multiple production variants, ``VpcConfig``, ``EnableNetworkIsolation``, ``DataCaptureConfig``
+    (a serverless variant has no instance type, so no GPU). The others are properties of the model
+    (``CreateModel``), which the endpoint's properties do not show.
+    """
+    variants = _mappings(config, "ProductionVariants")
+    serverless = [(path, v) for path, v in variants if "ServerlessConfig" in v]
+    if not serverless:
+        return
+    path, variant = serverless[0]
+    name = variant.get("VariantName", path)
+    count = len(config.get("ProductionVariants") or [])
+    if count > 1:
+        raise PropertyError(
+            "ProductionVariants",
+            f"serverless variant {name} must be the only production variant, got {count}; "
+            "serverless endpoints take one variant",
+        )
+    data_capture = config.get("DataCaptureConfig")
+    excluded = {
+        "VpcConfig": "VpcConfig" in config,
+        "EnableNetworkIsolation": config.get("EnableNetworkIsolation") is True,
+        "DataCaptureConfig": isinstance(data_capture, Mapping)
+        and data_capture.get("EnableCapture", True) is not False,
+    }
+    for key, present in excluded.items():
+        if present:
+            raise PropertyError(
+                key,
+                f"is not supported with serverless variant {name}; remove it or use InstanceType",
+            )
+
+
+def _check_shadow(config: Mapping[str, Any]) -> None:
+    """Shadow variants: one production and one shadow variant, and the shadow-test exclusions.
+
+    API reference, CreateEndpointConfig ``ShadowProductionVariants``: "If you use this field, you
+    can only specify one variant for ProductionVariants and one variant for
+    ShadowProductionVariants." SageMaker developer guide, shadow tests, Exclusions
+    (shadow-tests-exclusions.html): serverless inference, asynchronous inference, Marketplace
+    containers, multi-container and multi-model endpoints, Inf1 instances and Elastic Inference
+    lead to validation errors; the ones the endpoint config shows are checked.
+    """
+    shadows = config.get("ShadowProductionVariants")
+    if not isinstance(shadows, list) or not shadows:
+        return
+    production = config.get("ProductionVariants") or []
+    if len(production) != 1:
+        raise PropertyError(
+            "ProductionVariants",
+            f"with ShadowProductionVariants exactly one production variant is allowed, got {len(production)}",
+        )
+    if len(shadows) != 1:
+        raise PropertyError("ShadowProductionVariants", f"allows one shadow variant, got {len(shadows)}")
+    if "AsyncInferenceConfig" in config:
+        raise PropertyError(
+            "AsyncInferenceConfig",
+            "asynchronous inference is not supported with ShadowProductionVariants",
+        )
+    for path, variant in [
+        *_mappings(config, "ProductionVariants"),
+        *_mappings(config, "ShadowProductionVariants"),
+    ]:
+        if "ServerlessConfig" in variant:
+            reason = "serverless variants are not supported with shadow variants"
+            raise PropertyError(f"{path}.ServerlessConfig", f"{reason}; use InstanceType")
+        if _instance_type(variant).startswith("ml.inf1."):
+            raise PropertyError(
+                f"{path}.InstanceType",
+                "Inf1 instances are not supported with shadow variants; use another type",
+            )
+        if "AcceleratorType" in variant:
+            raise PropertyError(
+                f"{path}.AcceleratorType",
+                "Elastic Inference is not supported with shadow variants; remove it",
+            )
+
+
+def guardrail_warnings(config: Mapping[str, Any], *, guarded: bool) -> tuple[str, ...]:
+    """Where SageMaker silently does not apply the requested deployment guardrails.
+
+    SageMaker developer guide, deployment guardrails, Exclusions
+    (deployment-guardrails-exclusions.html): endpoints that use Marketplace containers or Inf1
+    (Inferentia-based) instances "fall back to using a blue/green deployment with all at once
+    traffic shifting and no final baking period". Inf1 shows in the instance type; a Marketplace
+    container is a property of the model, not of the endpoint (``lint`` warns where the template
+    shows a model package).
+
+    Parameters
+    ----------
+    config:
+        CreateEndpointConfig arguments.
+    guarded:
+        Whether the update asks for guardrails (a ``DeploymentConfig``, or the retained one).
+    """
+    if not guarded:
+        return ()
+    return tuple(
+        f"{path}.InstanceType {_instance_type(variant)}: SageMaker does not apply deployment guardrails "
+        "to endpoints with Inf1 instances; updates fall back to all at once with no final baking, so "
+        "rollback alarms cannot act"
+        for key in ("ProductionVariants", "ShadowProductionVariants")
+        for path, variant in _mappings(config, key)
+        if _instance_type(variant).startswith("ml.inf1.")
+    )
