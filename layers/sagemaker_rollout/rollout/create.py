@@ -89,6 +89,11 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
         )
     plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.previous_tag_keys())
+    for warning in plan.warnings:
+        ctx.log.warning("plan warning", extra={"warning": warning})
+    if plan.refusal is not None:
+        # SageMaker's rules that need what runs now: refused before anything is touched.
+        return Fail(short(plan.refusal), name)
     if plan.action in ("none", "retag"):
         state.outcome_config, state.outcome_arn = current.config_name, current.arn
         if plan.tags_to_add or plan.tag_keys_to_remove:
@@ -100,6 +105,8 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     state.target_config = target
     state.previous_config = current.config_name
     state.suspend_variants = list(plan.suspend_autoscaling)
+    state.update_arguments = dict(plan.update_arguments)
+    state.unguarded = plan.unguarded
     state.update_intent_at = None
     if plan.tags_to_add or plan.tag_keys_to_remove:
         _retag(ctx, state)

@@ -71,6 +71,8 @@ class RolloutState:
         During an ``EndpointName`` change: the old endpoint (CloudFormation deletes it).
     unguarded:
         The update rolls out without its DeploymentConfig (``AllowUnguardedRollout``).
+    update_arguments:
+        The planner's UpdateEndpoint arguments besides the names (DeploymentConfig, retain flags).
     failure:
         Set once the request is known to fail: the reason's head.
     failure_physical_id:
@@ -97,6 +99,7 @@ class RolloutState:
     create_intent_at: float | None = None
     replacement_of: str = ""
     unguarded: bool = False
+    update_arguments: dict[str, Any] = field(default_factory=dict)
     failure: str = ""
     failure_physical_id: str | None = None
     notes: list[str] = field(default_factory=list)

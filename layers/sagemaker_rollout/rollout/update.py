@@ -45,9 +45,9 @@ def deregister(ctx: StepContext, state: RolloutState) -> Progress:
 
 
 def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
-    arguments = ctx.spec.update_arguments()
-    if state.unguarded:
-        arguments.pop("DeploymentConfig", None)
+    # The planner's arguments (without the DeploymentConfig when the update is unguarded); a
+    # request resumed from the previous provider version has none recorded: the spec's own.
+    arguments = dict(state.update_arguments) or ctx.spec.update_arguments()
     return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
 
 
