@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from crhelper import CfnResource
 
+from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call, reason_of
 from sagemaker_rollout.provider.executor import STATE_KEY, Executor, HandOffError, RequestFailedError
 from sagemaker_rollout.provider.runtime import ProviderRuntime
@@ -132,6 +133,10 @@ def _get_resource() -> _ProviderResource:
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point (``handlers/endpoint_provider/app.py`` re-exports it)."""
     resource = _get_resource()
+    dropped = origin.screen(event, context, resource.runtime.origin_policy)
+    if dropped is not None:  # not CloudFormation's request for this account and region: no AWS call, no PUT
+        resource.telemetry.logger.error("REQUEST DROPPED (origin check): %s", dropped)
+        return
     resource.telemetry.start(event, context)
     try:
         with subsegment(

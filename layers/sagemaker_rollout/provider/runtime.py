@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.clock import Clock, SystemClock
+from sagemaker_rollout.provider.origin import OriginPolicy
 
 __all__ = ["ProviderRuntime", "ProviderSettings"]
 
@@ -54,6 +55,10 @@ class ProviderRuntime:
         Passed to crhelper for the HTTPS PUT of the response (CA bundle path, ``False`` or ``None``).
     listener:
         Called with (kind, text) at every step of a request (the demo prints them).
+    origin_policy:
+        Which requests are CloudFormation's (:mod:`sagemaker_rollout.provider.origin`). None in
+        Lambda: the function's own account, region and partition. Only the test kit sets it, in
+        code, to accept its local response server.
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -61,6 +66,7 @@ class ProviderRuntime:
     settings: ProviderSettings = field(default_factory=ProviderSettings)
     ssl_verify: str | bool | None = None
     listener: Callable[[str, str], None] | None = None
+    origin_policy: OriginPolicy | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
