@@ -9,6 +9,7 @@ That makes a retried, duplicated or resumed invocation safe.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ from sagemaker_rollout.provider.aws import (
 )
 from sagemaker_rollout.provider.reading import describe_endpoint, read_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
-from sagemaker_rollout.spec import EndpointSpec, PropertyError, parse_endpoint_properties
+from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
 __all__ = ["STATE_KEY", "Executor", "HandOffError", "Outcome", "RequestFailedError"]
 
@@ -139,7 +140,7 @@ class Executor:
     def _spec(self, key: str = "ResourceProperties") -> EndpointSpec:
         properties = dict(self.event.get(key) or {})
         try:
-            return parse_endpoint_properties(properties)
+            return parse_endpoint_properties(properties, passable_roles=os.environ.get(PASSABLE_ROLES_ENV))
         except PropertyError as error:
             raise RequestFailedError(short(str(error)), self.event.get("PhysicalResourceId")) from None
 

@@ -10,6 +10,7 @@ from sagemaker_rollout.spec.deployment import (
 )
 from sagemaker_rollout.spec.endpoint import (
     OWNER_TAG_PREFIX,
+    PASSABLE_ROLES_ENV,
     EndpointSpec,
     parse_endpoint_properties,
     validate_endpoint_properties,
@@ -19,6 +20,7 @@ from sagemaker_rollout.spec.shapes import is_intrinsic
 
 __all__ = [
     "OWNER_TAG_PREFIX",
+    "PASSABLE_ROLES_ENV",
     "EndpointSpec",
     "PropertyError",
     "RolloutEstimate",

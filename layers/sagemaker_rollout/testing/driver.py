@@ -345,7 +345,12 @@ class CloudFormationDriver:
         ``Handler``, ``CodeUri``, ``Timeout``, ``MemorySize`` and literal environment variables
         (``Globals.Function`` applied) come from the template; ``options`` go to the constructor.
         """
-        spec = load_function_spec(repo_root, logical_id, template)
+        pseudo = {
+            "AWS::Region": str(options.get("region", "us-east-1")),
+            "AWS::AccountId": str(options.get("account_id", "123456789012")),
+            "AWS::Partition": "aws",
+        }
+        spec = load_function_spec(repo_root, logical_id, template, pseudo)
         options.setdefault("timeout_seconds", min(spec.timeout_seconds, MAX_LAMBDA_TIMEOUT_SECONDS))
         options.setdefault("memory_mb", spec.memory_mb)
         options.setdefault("environment", spec.environment)
