@@ -14,8 +14,12 @@ What a genuine request looks like (AWS CloudFormation user guide):
   names don't contain dashes",
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-vpce-bucketnames.html). The
   bucket is reached through S3's virtual-hosted names: ``<bucket>.s3.amazonaws.com`` (legacy global
-  endpoint, ``aws`` partition), ``<bucket>.s3-<region>.amazonaws.com`` (legacy dash form, as in the
-  CloudFormation walkthroughs' sample events) and ``<bucket>.s3.<region>.amazonaws.com`` (S3 user
+  endpoint, ``aws`` partition), ``<bucket>.s3-<region>.amazonaws.com`` (legacy dash form: the sample
+  event of "Using AWS Lambda with CloudFormation",
+  https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html, shows
+  ``cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com`` with a
+  ``Signature`` query; its China edition ``...-cnnorth1.s3.cn-north-1.amazonaws.com.cn``) and
+  ``<bucket>.s3.<region>.amazonaws.com`` (S3 user
   guide, "Virtual hosting of buckets" / "Regional and zonal endpoints",
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html); China regions end in
   ``.amazonaws.com.cn`` (https://docs.amazonaws.cn/en_us/aws/latest/userguide/endpoints-arns.html).
