@@ -22,125 +22,22 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
-from sagemaker_rollout.provider import ProviderRuntime
-from sagemaker_rollout.testing.iam_eval import AuthRequest, action_matches, evaluate, role_statements
-from sagemaker_rollout.testing.iam_requests import Account, authorization_requests
+from iam_audit import (
+    ACCOUNT_ID,
+    MANAGED_BY,
+    REGION,
+    Recorder,
+    denied,
+    statements_for,
+    unused,
+)
+from sagemaker_rollout.testing.iam_eval import AuthRequest, evaluate
+from sagemaker_rollout.testing.iam_requests import Account
 from world import ALARM, ROLE, World
-
-REPO = Path(__file__).resolve().parents[2]
-ROLE_ID = "EndpointProviderRole"
-ACCOUNT_ID, REGION = "123456789012", "us-east-1"
-MANAGED_BY = "sagemaker-rollout:managed-by"
-#: Namespaces in which a granted action nothing needs is a finding.
-CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:")
-#: Granted, checked actions that the scenarios below do not reach, each with the reason it stays.
-RARE_PATHS: dict[str, str] = {
-    "application-autoscaling:DescribeScheduledActions": "snapshot of scheduled actions (issue 9.3)",
-    "application-autoscaling:PutScheduledAction": "restore of scheduled actions (issue 9.3)",
-    "application-autoscaling:DeleteScheduledAction": "restore of scheduled actions (issue 9.3)",
-}
-
-
-# ------------------------------------------------------------------------------------- helpers --
-def _template() -> dict[str, Any]:
-    return json.loads(json.dumps(cfn_yaml.load(str(REPO / "template.yaml")), default=str))
-
-
-def statements_for(function_arn: str, **parameters: str) -> list[dict[str, Any]]:
-    """The provider role's statements, resolved for the test account with ``parameters``."""
-    return role_statements(
-        _template(),
-        ROLE_ID,
-        account_id=ACCOUNT_ID,
-        region=REGION,
-        parameters=parameters,
-        attributes={"EndpointProviderFunction.Arn": function_arn},
-    )
-
-
-@dataclass(frozen=True)
-class Call:
-    """One recorded API call and the authorizations AWS made for it (computed at call time)."""
-
-    service: str
-    operation: str
-    params: dict[str, Any]
-    requests: tuple[AuthRequest, ...]
-
-
-def denied(calls: list[Call], statements: list[dict[str, Any]]) -> list[str]:
-    """One line per authorization the statements do not allow."""
-    return [
-        f"{request.why}: {request.action} on {request.resource} ({dict(request.context)})"
-        for call in calls
-        for request in call.requests
-        if not evaluate(statements, request).allowed
-    ]
-
-
-def _granted(statements: list[dict[str, Any]]) -> set[str]:
-    actions: set[str] = set()
-    for statement in statements:
-        if statement["Effect"] == "Allow":
-            value = statement["Action"]
-            actions.update(value if isinstance(value, list) else [value])
-    return actions
-
-
-def unused(calls: list[Call], statements: list[dict[str, Any]]) -> set[str]:
-    """Granted actions of the checked services that no authorization needed and that are not allow-listed."""
-    needed = {request.action for call in calls for request in call.requests}
-    return {
-        action
-        for action in _granted(statements)
-        if action.startswith(CHECKED_PREFIXES)
-        and not any(action_matches(action, n) for n in needed)
-        and action not in RARE_PATHS
-    }
-
-
-class Recorder:
-    """Records every call made by a client the provider builds, with its authorizations."""
-
-    def __init__(self, account: Account) -> None:
-        self.account = account
-        self.calls: list[Call] = []
-        self._hooked: set[int] = set()
-
-    @property
-    def actions(self) -> set[str]:
-        return {request.action for call in self.calls for request in call.requests}
-
-    @property
-    def operations(self) -> set[str]:
-        return {f"{call.service}.{call.operation}" for call in self.calls}
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Wrap ``ProviderRuntime.client`` (before the provider builds any client)."""
-        original = ProviderRuntime.client
-        recorder = self
-
-        def client(runtime: ProviderRuntime, service: str) -> Any:
-            built = original(runtime, service)
-            if id(built) not in recorder._hooked:
-                recorder._hooked.add(id(built))
-                built.meta.events.register("before-parameter-build", recorder._handler(service))
-            return built
-
-        monkeypatch.setattr(ProviderRuntime, "client", client)
-
-    def _handler(self, service: str) -> Any:
-        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-            requests = authorization_requests(service, model.name, params, self.account)
-            self.calls.append(Call(service, model.name, copy.deepcopy(params), tuple(requests)))
-
-        return record
 
 
 @pytest.fixture
