@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 __all__ = [
     "ENDPOINT_TAG",
     "LOGICAL_ID_TAG",
     "MANAGED_BY_TAG",
+    "NAME_PREFIX_ENV",
     "STACK_ID_TAG",
     "config_name",
     "default_endpoint_name",
+    "name_prefix",
     "owner_tags",
     "stack_name_of",
 ]
@@ -20,6 +23,8 @@ STACK_ID_TAG = "sagemaker-rollout:stack-id"
 LOGICAL_ID_TAG = "sagemaker-rollout:logical-id"
 ENDPOINT_TAG = "sagemaker-rollout:endpoint-name"
 MANAGED_BY_TAG = "sagemaker-rollout:managed-by"
+NAME_PREFIX_ENV = "SAGEMAKER_ROLLOUT_NAME_PREFIX"
+"""Environment variable holding the stack parameter ``ResourceNamePrefix`` (provider and macro)."""
 _MAX = 63
 
 
@@ -41,11 +46,24 @@ def _fit(base: str, seed: str, limit: int = _MAX) -> str:
     return f"{base[: limit - 9].rstrip('-')}-{digest}"
 
 
-def default_endpoint_name(stack_id: str, logical_id: str) -> str:
-    """Deterministic, SageMaker-valid (<= 63 chars) endpoint name from stack name and logical id."""
+def name_prefix() -> str:
+    """``ResourceNamePrefix`` as the template hands it to the functions ('' when unset)."""
+    return os.environ.get(NAME_PREFIX_ENV, "")
+
+
+def default_endpoint_name(stack_id: str, logical_id: str, prefix: str | None = None) -> str:
+    """Deterministic, SageMaker-valid (<= 63 chars) endpoint name: ``<prefix><stack>-<logical id>``.
+
+    ``prefix`` (default: :func:`name_prefix`) is kept whole, so the name stays inside the IAM
+    resource pattern ``endpoint/<prefix>*``; a name too long is cut after the prefix and ends with
+    8 hex digits of a hash of stack name and logical id (still deterministic).
+    """
+    prefix = name_prefix() if prefix is None else prefix
     stack = stack_name_of(stack_id)
-    base = _clean(f"{stack}-{logical_id}") or "endpoint"
-    return _fit(base, f"{stack}/{logical_id}")
+    rest = _clean(f"{stack}-{logical_id}") or "endpoint"
+    if prefix:
+        rest = rest.lstrip("-") or "endpoint"
+    return prefix + _fit(rest, f"{stack}/{logical_id}", _MAX - len(prefix))
 
 
 def config_name(endpoint_name: str, digest: str) -> str:

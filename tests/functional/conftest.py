@@ -11,7 +11,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import iam_audit
 from world import World
+
+
+@pytest.fixture(autouse=True)
+def provider_iam_audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Every AWS call any functional test makes the provider do must be allowed by its IAM role.
+
+    Action, resource and conditions are decided (``iam_audit``), not only the action (issue 9).
+    """
+    yield from iam_audit.audit(request, monkeypatch)
 
 
 @pytest.fixture

@@ -252,6 +252,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sagemaker:AddTags",
         "sagemaker:DeleteTags",
         "sagemaker:ListTags",
+        "sagemaker:UpdateEndpointWeightsAndCapacities",  # Application Auto Scaling's permission validation
         "iam:PassRole",
         "kms:CreateGrant",  # SageMaker creates grants for KmsKeyId, only via SageMaker (kms:ViaService)
         "kms:DescribeKey",
@@ -260,10 +261,14 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:DescribeScheduledActions",  # scheduled actions in the snapshot
+        "application-autoscaling:PutScheduledAction",
+        "application-autoscaling:DeleteScheduledAction",
         "iam:CreateServiceLinkedRole",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
         "cloudwatch:PutMetricAlarm",  # re-point alarms at a restored step-scaling policy
+        "cloudwatch:DeleteAlarms",  # Application Auto Scaling's validation for target tracking
         "lambda:InvokeFunction",
         "sqs:SendMessage",
         "dynamodb:GetItem",  # the rollout journal (its table only)
@@ -288,6 +293,7 @@ def test_template_star_resource_only_for_actions_without_resource_level_permissi
         *SAGEMAKER_LIST_ONLY,
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
         "xray:PutTraceSegments",
@@ -306,6 +312,8 @@ def test_template_autoscaling_writes_limited_to_sagemaker_variants(template: dic
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:PutScheduledAction",
+        "application-autoscaling:DeleteScheduledAction",
     }
     statements = [s for _, s in _role_statements(template) if writes & set(_actions(s))]
     # WHEN its scope is read
@@ -316,7 +324,10 @@ def test_template_autoscaling_writes_limited_to_sagemaker_variants(template: dic
     assert ":scalable-target/*" in statement["Resource"]["Fn::Sub"]
     condition = statement["Condition"]
     assert condition["StringEquals"]["application-autoscaling:service-namespace"] == "sagemaker"
-    assert condition["StringLike"]["application-autoscaling:scalable-dimension"] == "sagemaker:variant:*"
+    assert condition["StringEquals"]["application-autoscaling:scalable-dimension"] == [
+        "sagemaker:variant:DesiredInstanceCount",
+        "sagemaker:variant:DesiredProvisionedConcurrency",
+    ]
 
 
 def test_template_service_linked_role_creation_only_for_sagemaker_autoscaling(

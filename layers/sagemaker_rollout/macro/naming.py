@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sagemaker_rollout.naming import name_prefix
+
 __all__ = [
     "ENDPOINT_NAME_RE",
     "INSTANCE_NAMESPACE",
@@ -52,21 +54,27 @@ def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
-def default_endpoint_name(logical_id: str) -> dict[str, Any]:
-    """The endpoint name when the user gives none: ``<logical id, lowercased>-<stack uuid>``.
+def default_endpoint_name(logical_id: str, prefix: str | None = None) -> dict[str, Any]:
+    """The endpoint name when the user gives none: ``<prefix><logical id, lowercased>-<stack uuid>``.
 
     CloudFormation cannot truncate strings and stack names may be 128 characters long, while
     SageMaker endpoint names are at most 63; the stack id's UUID (36 characters) is unique per
     stack and stable across updates, so ``classifier-1c2fa620-982a-11e3-aff7-50e2416294e0`` is
     valid, unique and computable without referring to the endpoint resource.
+
+    ``prefix`` (default: the provider stack's ``ResourceNamePrefix``, from the macro function's
+    environment) comes first, whole, so the name stays inside the provider's IAM resource pattern.
+    When a long prefix leaves no room for the whole UUID, its last group (12 hex digits, 48 bits of
+    the stack's UUID) is used instead: ``<prefix><logical id>-50e2416294e0``.
     """
-    prefix = logical_id.lower()[:_DEFAULT_NAME_PREFIX]
-    return {
-        "Fn::Join": [
-            "-",
-            [prefix, {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}],
-        ]
-    }
+    prefix = name_prefix() if prefix is None else prefix
+    stack_uuid: Any = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    room = _DEFAULT_NAME_PREFIX - len(prefix)
+    if room < 1:
+        stack_uuid = {"Fn::Select": [4, {"Fn::Split": ["-", stack_uuid]}]}
+        room = 63 - 12 - 1 - len(prefix)
+    head = prefix + logical_id.lower()[:room]
+    return {"Fn::Join": ["-", [head, stack_uuid]]}
 
 
 def alarm_name(logical_id: str, variant: Any, metric: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from crhelper import CfnResource
 
+from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
@@ -185,9 +186,12 @@ def _one(resource: _ProviderResource, payload: dict[str, Any], context: Any, dea
         event = dict(record.event)
         resource.continuation_token = str(continuation.get("token"))
     else:
+        # Only CloudFormation's requests for this account and region are acted on (a continuation
+        # is authenticated by its journal token instead, above): no AWS call, no PUT otherwise.
         event = payload
-        if not {"RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId"} <= set(event):
-            resource.telemetry.logger.error("not a CloudFormation custom resource request: dropped")
+        dropped = origin.screen(event, context, resource.runtime.origin_policy)
+        if dropped is not None:
+            resource.telemetry.logger.error("REQUEST DROPPED (origin check): %s", dropped)
             return
     resource.telemetry.start(event, context)
     if dead_letter:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.clock import Clock, SystemClock
+from sagemaker_rollout.provider.origin import OriginPolicy
 
 if TYPE_CHECKING:
     from sagemaker_rollout.journal import Journal
@@ -60,6 +61,10 @@ class ProviderRuntime:
     journal_table:
         The rollout journal's DynamoDB table; default: environment variable ``JOURNAL_TABLE_NAME``
         (set by ``template.yaml``).
+    origin_policy:
+        Which requests are CloudFormation's (:mod:`sagemaker_rollout.provider.origin`). None in
+        Lambda: the function's own account, region and partition. Only the test kit sets it, in
+        code, to accept its local response server.
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -68,6 +73,7 @@ class ProviderRuntime:
     ssl_verify: str | bool | None = None
     listener: Callable[[str, str], None] | None = None
     journal_table: str | None = None
+    origin_policy: OriginPolicy | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

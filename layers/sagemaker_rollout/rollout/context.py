@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from sagemaker_rollout.naming import ENDPOINT_TAG, LOGICAL_ID_TAG, STACK_ID_TAG,
 from sagemaker_rollout.provider.aws import call, error_code, is_not_found, tags_of
 from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
-from sagemaker_rollout.spec import EndpointSpec, PropertyError, parse_endpoint_properties
+from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
 __all__ = ["StepContext", "UnknownUsersError"]
 
@@ -74,7 +75,10 @@ class StepContext:
     def spec(self) -> EndpointSpec:
         """The validated properties (raises PropertyError)."""
         if self._spec is None:
-            self._spec = parse_endpoint_properties(dict(self.event.get("ResourceProperties") or {}))
+            self._spec = parse_endpoint_properties(
+                dict(self.event.get("ResourceProperties") or {}),
+                passable_roles=os.environ.get(PASSABLE_ROLES_ENV),
+            )
         return self._spec
 
     def spec_error(self) -> str | None:

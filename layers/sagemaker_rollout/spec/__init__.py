@@ -12,6 +12,7 @@ from sagemaker_rollout.spec.deployment import (
 from sagemaker_rollout.spec.endpoint import (
     FLAG_KEYS,
     OWNER_TAG_PREFIX,
+    PASSABLE_ROLES_ENV,
     EndpointSpec,
     guardrail_warnings,
     parse_endpoint_properties,
@@ -23,6 +24,7 @@ from sagemaker_rollout.spec.shapes import is_intrinsic
 __all__ = [
     "FLAG_KEYS",
     "OWNER_TAG_PREFIX",
+    "PASSABLE_ROLES_ENV",
     "EndpointSpec",
     "PropertyError",
     "RolloutEstimate",

@@ -22,6 +22,7 @@ from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input,
 __all__ = [
     "FLAG_KEYS",
     "OWNER_TAG_PREFIX",
+    "PASSABLE_ROLES_ENV",
     "EndpointSpec",
     "allowed_keys",
     "parse_endpoint_properties",
@@ -30,6 +31,9 @@ __all__ = [
 
 OWNER_TAG_PREFIX = "sagemaker-rollout:"
 """Tags under this prefix are the provider's own (ownership); users may not set them."""
+
+PASSABLE_ROLES_ENV = "SAGEMAKER_ROLLOUT_PASSABLE_ROLES"
+"""Role ARN pattern the provider may pass (template: ``role/${PassableRoleNamePattern}``)."""
 
 MAX_SERVICE_TIMEOUT = 3600
 _NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -139,7 +143,7 @@ def allowed_keys() -> list[str]:
 
 
 def parse_endpoint_properties(
-    properties: Mapping[str, Any], *, allow_intrinsics: bool = False
+    properties: Mapping[str, Any], *, allow_intrinsics: bool = False, passable_roles: str | None = None
 ) -> EndpointSpec:
     """Coerce and validate the ``ResourceProperties`` of a ``Custom::SageMakerEndpoint``.
 
@@ -149,6 +153,9 @@ def parse_endpoint_properties(
         As CloudFormation delivers them (scalars as strings).
     allow_intrinsics:
         Accept unresolved ``Ref`` / ``Fn::`` values (linting a template); False in the provider.
+    passable_roles:
+        The role ARN pattern the provider's IAM policy lets it pass to SageMaker (IAM wildcards
+        ``*`` and ``?``; the provider gives :data:`PASSABLE_ROLES_ENV`); None: not checked.
 
     Raises
     ------
@@ -200,6 +207,8 @@ def parse_endpoint_properties(
         if not (allow_intrinsics and is_intrinsic(raw)):
             timeout = _timeout(raw)
 
+    if passable_roles:
+        _check_execution_role(config.get("ExecutionRoleArn"), passable_roles)
     _check_variants(config.get("ProductionVariants", []), "ProductionVariants")
     _check_variants(config.get("ShadowProductionVariants", []), "ShadowProductionVariants")
     _check_unique_names(config)
@@ -239,6 +248,25 @@ def parse_endpoint_properties(
             or update.get("RetainDeploymentConfig") is True,
         ),
     )
+
+
+def _check_execution_role(role: Any, pattern: str) -> None:
+    """Refuse an ExecutionRoleArn the provider's role may not pass (its ``iam:PassRole`` resource).
+
+    Matched like an IAM policy's Resource element: case-sensitive, ``*`` any characters, ``?`` one
+    (IAM user guide, "IAM JSON policy elements: Resource",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
+    Without this check SageMaker would refuse the config with an AccessDenied on ``iam:PassRole``.
+    """
+    if not isinstance(role, str) or is_intrinsic(role):
+        return
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    if re.fullmatch(regex, role, re.DOTALL) is None:
+        raise PropertyError(
+            "ExecutionRoleArn",
+            f"{role!r} is not a role this provider may pass to SageMaker (allowed: {pattern}; "
+            "stack parameter PassableRoleNamePattern)",
+        )
 
 
 def _timeout(raw: Any) -> int:

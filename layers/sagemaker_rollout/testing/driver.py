@@ -21,8 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
+from urllib.parse import urlsplit
 
 from sagemaker_rollout.clock import Clock
+from sagemaker_rollout.provider.origin import OriginPolicy
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.testing._crhelper_timer import patch_crhelper_timer
 from sagemaker_rollout.testing.context import (
@@ -267,7 +269,8 @@ class CloudFormationDriver:
         The boto3 session the provider builds its clients from. The driver registers its
         ``lambda:Invoke`` interceptor on it when entered, before ``configure`` runs.
     configure:
-        Called on enter with ``ProviderRuntime(clock, session, ssl_verify=<CA path>)``.
+        Called on enter with ``ProviderRuntime(clock, session, ssl_verify=<CA path>,
+        origin_policy=<this driver's stack and response server>)``.
     stack_name, region, account_id:
         The consumer stack the events come from.
     max_retries:
@@ -379,7 +382,12 @@ class CloudFormationDriver:
         ``Handler``, ``CodeUri``, ``Timeout``, ``MemorySize`` and literal environment variables
         (``Globals.Function`` applied) come from the template; ``options`` go to the constructor.
         """
-        spec = load_function_spec(repo_root, logical_id, template)
+        pseudo = {
+            "AWS::Region": str(options.get("region", "us-east-1")),
+            "AWS::AccountId": str(options.get("account_id", "123456789012")),
+            "AWS::Partition": "aws",
+        }
+        spec = load_function_spec(repo_root, logical_id, template, pseudo)
         options.setdefault("timeout_seconds", min(spec.timeout_seconds, MAX_LAMBDA_TIMEOUT_SECONDS))
         options.setdefault("memory_mb", spec.memory_mb)
         options.setdefault("environment", spec.environment)
@@ -420,7 +428,10 @@ class CloudFormationDriver:
                 self._undo.append(patch_crhelper_timer(self.clock))
             self._active = True
             self.runtime = ProviderRuntime(
-                clock=self.clock, session=self.session, ssl_verify=self._server.ca_path
+                clock=self.clock,
+                session=self.session,
+                ssl_verify=self._server.ca_path,
+                origin_policy=self.origin_policy(),
             )
             if self.journal_table:
                 self._create_journal(self.journal_table)
@@ -440,6 +451,20 @@ class CloudFormationDriver:
         client = self.session.client("dynamodb", region_name=self.region)
         with contextlib.suppress(client.exceptions.ResourceInUseException):
             client.create_table(**table_definition(name))
+
+    def origin_policy(self) -> OriginPolicy:
+        """The requests the provider accepts under this driver: its stack's, answered to its local server.
+
+        Set in code on the provider's runtime (the only seam; see ``provider.origin``). The local
+        server's URLs are not pre-signed, so that one check is off; host, scheme and StackId are not.
+        """
+        host = urlsplit(self._server.base_url).netloc
+        return OriginPolicy(
+            account_id=self.account_id,
+            region=self.region,
+            allowed_response_hosts=(host,),
+            require_presigned=False,
+        )
 
     def __exit__(self, *exc: object) -> None:
         self._active = False

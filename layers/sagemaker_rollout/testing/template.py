@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import uuid
 from collections.abc import Callable, Mapping
@@ -61,22 +62,46 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
 
 
-def _resolve(value: Any, parameters: Mapping[str, Any]) -> str | None:
+def _resolve(
+    value: Any, parameters: Mapping[str, Any], pseudo: Mapping[str, str] | None = None
+) -> str | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping) and set(value) == {"Ref"}:
-        parameter = parameters.get(str(value["Ref"]))
+        name = str(value["Ref"])
+        if pseudo and name in pseudo:
+            return pseudo[name]
+        parameter = parameters.get(name)
         if isinstance(parameter, Mapping) and "Default" in parameter:
             return _resolve(parameter["Default"], parameters)
+    if isinstance(value, Mapping) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        # ${Parameter} and ${AWS::Pseudo} only (what the provider's environment uses)
+        unresolved: list[str] = []
+
+        def substitute(match: re.Match[str]) -> str:
+            resolved = _resolve({"Ref": match.group(1)}, parameters, pseudo)
+            if resolved is None:
+                unresolved.append(match.group(1))
+            return resolved or ""
+
+        text = re.sub(r"\$\{([A-Za-z0-9:]+)\}", substitute, value["Fn::Sub"])
+        return None if unresolved else text
     return None
 
 
 def load_function_spec(
-    repo_root: str | Path, logical_id: str, template: str = "template.yaml"
+    repo_root: str | Path,
+    logical_id: str,
+    template: str = "template.yaml",
+    pseudo: Mapping[str, str] | None = None,
 ) -> FunctionSpec:
-    """Read ``logical_id`` (``AWS::Serverless::Function``) from ``repo_root/template``."""
+    """Read ``logical_id`` (``AWS::Serverless::Function``) from ``repo_root/template``.
+
+    ``pseudo`` gives pseudo parameters (``AWS::Region``, ``AWS::AccountId``, ``AWS::Partition``) for
+    environment values written with ``Fn::Sub``.
+    """
     root = Path(repo_root).resolve()
     document = load_template(root / template)
     resources = document.get("Resources") or {}
@@ -102,7 +127,7 @@ def load_function_spec(
     for source in (globals_, resource.get("Properties") or {}):
         variables = ((source.get("Environment") or {}).get("Variables")) or {}
         for name, value in variables.items():
-            resolved = _resolve(value, parameters)
+            resolved = _resolve(value, parameters, pseudo)
             if resolved is not None:
                 environment[str(name)] = resolved
     return FunctionSpec(

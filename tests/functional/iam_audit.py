@@ -1,0 +1,185 @@
+"""Record the provider's AWS calls with what AWS authorizes for each, and decide them against its role.
+
+Shared by ``test_policy_coverage.py`` (scenarios written for it) and the functional suites' autouse
+audit (``conftest.py``: every call any functional test makes the provider do is decided too).
+See :mod:`sagemaker_rollout.testing.iam_requests` and :mod:`sagemaker_rollout.testing.iam_eval`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+from sagemaker_rollout.provider import ProviderRuntime
+from sagemaker_rollout.testing.iam_eval import AuthRequest, action_matches, evaluate, role_statements
+from sagemaker_rollout.testing.iam_requests import Account, NotModelledError, authorization_requests
+
+REPO = Path(__file__).resolve().parents[2]
+ROLE_ID = "EndpointProviderRole"
+ACCOUNT_ID, REGION = "123456789012", "us-east-1"
+MANAGED_BY = "sagemaker-rollout:managed-by"
+#: Namespaces in which a granted action nothing needs is a finding.
+CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:", "dynamodb:")
+#: Granted, checked actions that the scenarios below do not reach, each with the reason it stays.
+RARE_PATHS: dict[str, str] = {
+    "application-autoscaling:DescribeScheduledActions": "snapshot of scheduled actions (issue 9.3)",
+    "application-autoscaling:PutScheduledAction": "restore of scheduled actions (issue 9.3)",
+    "application-autoscaling:DeleteScheduledAction": "restore of scheduled actions (issue 9.3)",
+}
+
+
+# ------------------------------------------------------------------------------------- helpers --
+@lru_cache(maxsize=1)
+def _template_text() -> str:
+    return json.dumps(cfn_yaml.load(str(REPO / "template.yaml")), default=str)
+
+
+def _template() -> dict[str, Any]:
+    return json.loads(_template_text())  # type: ignore[no-any-return]
+
+
+def statements_for(function_arn: str, **parameters: str) -> list[dict[str, Any]]:
+    """The provider role's statements, resolved for the test account with ``parameters``."""
+    return role_statements(
+        _template(),
+        ROLE_ID,
+        account_id=ACCOUNT_ID,
+        region=REGION,
+        parameters=parameters,
+        attributes={
+            "EndpointProviderFunction.Arn": function_arn,
+            # the table the test kit creates for the stack's RolloutJournalTable
+            "RolloutJournalTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/sagemaker-rollout-journal",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded API call and the authorizations AWS made for it (computed at call time)."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    requests: tuple[AuthRequest, ...]
+
+
+def denied(calls: list[Call], statements: list[dict[str, Any]]) -> list[str]:
+    """One line per authorization the statements do not allow."""
+    return [
+        f"{request.why}: {request.action} on {request.resource} ({dict(request.context)})"
+        for call in calls
+        for request in call.requests
+        if not evaluate(statements, request).allowed
+    ]
+
+
+def _granted(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            value = statement["Action"]
+            actions.update(value if isinstance(value, list) else [value])
+    return actions
+
+
+def unused(calls: list[Call], statements: list[dict[str, Any]]) -> set[str]:
+    """Granted actions of the checked services that no authorization needed and that are not allow-listed."""
+    needed = {request.action for call in calls for request in call.requests}
+    return {
+        action
+        for action in _granted(statements)
+        if action.startswith(CHECKED_PREFIXES)
+        and not any(action_matches(action, n) for n in needed)
+        and action not in RARE_PATHS
+    }
+
+
+class Recorder:
+    """Records every call made by a client the provider builds, with its authorizations.
+
+    ``strict`` (the default) lets :class:`~sagemaker_rollout.testing.iam_requests.NotModelledError`
+    escape into the call; otherwise such operations are collected in :attr:`unmodelled`.
+    """
+
+    def __init__(self, account: Account, *, strict: bool = True) -> None:
+        self.account = account
+        self.strict = strict
+        self.calls: list[Call] = []
+        self.unmodelled: list[str] = []
+        self._hooked: set[int] = set()
+
+    @property
+    def actions(self) -> set[str]:
+        return {request.action for call in self.calls for request in call.requests}
+
+    @property
+    def operations(self) -> set[str]:
+        return {f"{call.service}.{call.operation}" for call in self.calls}
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Wrap ``ProviderRuntime.client`` (before the provider builds any client)."""
+        original = ProviderRuntime.client
+        recorder = self
+
+        def client(runtime: ProviderRuntime, service: str) -> Any:
+            built = original(runtime, service)
+            if id(built) not in recorder._hooked:
+                recorder._hooked.add(id(built))
+                built.meta.events.register("before-parameter-build", recorder._handler(service))
+            return built
+
+        monkeypatch.setattr(ProviderRuntime, "client", client)
+
+    def _handler(self, service: str) -> Any:
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            try:
+                requests = authorization_requests(service, model.name, params, self.account)
+            except NotModelledError as error:
+                if self.strict:
+                    raise
+                self.unmodelled.append(str(error))
+                return
+            self.calls.append(Call(service, model.name, copy.deepcopy(params), tuple(requests)))
+
+        return record
+
+
+def audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Generator behind the functional suites' autouse fixture: record, then decide every call.
+
+    The resources' tags are read from moto (the mock is process-wide) with a client of a fresh
+    session, so the test's own clients and counters are untouched.
+    """
+    clients: dict[str, Any] = {}
+
+    def tags(arn: str) -> dict[str, str]:
+        if "sm" not in clients:
+            import boto3
+
+            clients["sm"] = boto3.session.Session(region_name=REGION).client("sagemaker")
+        try:
+            response = clients["sm"].list_tags(ResourceArn=arn)
+        except Exception:  # not there (yet, or any more): no resource tags
+            return {}
+        return {t["Key"]: t["Value"] for t in response.get("Tags", [])}
+
+    recorder = Recorder(Account(ACCOUNT_ID, REGION, tags), strict=False)
+    recorder.install(monkeypatch)
+    yield recorder
+    if not recorder.calls and not recorder.unmodelled:
+        return
+    # The provider only ever invokes the function it runs in (EndpointProviderFunction.Arn).
+    invoked = [r.resource for c in recorder.calls for r in c.requests if r.action == "lambda:InvokeFunction"]
+    function_arn = invoked[0] if invoked else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:provider"
+    findings = denied(recorder.calls, statements_for(function_arn)) + [
+        f"{name}: authorization not modelled in sagemaker_rollout.testing.iam_requests"
+        for name in recorder.unmodelled
+    ]
+    assert not findings, "the provider's IAM role would refuse:\n" + "\n".join(findings[:20])
