@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 ROLE_ID = "EndpointProviderRole"
 ACCOUNT_ID, REGION = "123456789012", "us-east-1"
 MANAGED_BY = "sagemaker-rollout:managed-by"
+JOURNAL_TABLE = "sagemaker-rollout-journal"  # the table the test kit creates for RolloutJournalTable
 #: Namespaces in which a granted action nothing needs is a finding.
 CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:", "dynamodb:")
 #: Granted, checked actions that the scenarios below do not reach, each with the reason it stays.
@@ -55,7 +56,7 @@ def statements_for(function_arn: str, **parameters: str) -> list[dict[str, Any]]
         attributes={
             "EndpointProviderFunction.Arn": function_arn,
             # the table the test kit creates for the stack's RolloutJournalTable
-            "RolloutJournalTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/sagemaker-rollout-journal",
+            "RolloutJournalTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{JOURNAL_TABLE}",
         },
     )
 

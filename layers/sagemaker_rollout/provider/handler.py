@@ -16,7 +16,7 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from crhelper import CfnResource
 
@@ -24,7 +24,13 @@ from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
-from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine, EngineResult
+
+if TYPE_CHECKING:
+    from sagemaker_rollout.rollout.engine import EngineResult
+
+# The engine is imported when the provider is first used (not at import): the engine's modules
+# import this package's helpers, and this package's __init__ imports this module.
+_CONTINUATION_KEY = "SageMakerRolloutContinuation"
 from sagemaker_rollout.tracing import subsegment
 
 __all__ = ["configure", "handler", "request_deadline"]
@@ -50,6 +56,9 @@ class _ProviderResource(CfnResource):
         )
         self.runtime = runtime
         self.telemetry = telemetry
+        from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine
+
+        assert CONTINUATION_KEY == _CONTINUATION_KEY
         self.engine = Engine(runtime, runtime.journal(), telemetry.logger, telemetry.notify)
         self.silent = False
         self.continuation_token: str | None = None
@@ -176,7 +185,7 @@ def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
 
 
 def _one(resource: _ProviderResource, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
-    continuation = payload.get(CONTINUATION_KEY)
+    continuation = payload.get(_CONTINUATION_KEY)
     resource.continuation_token = None
     if isinstance(continuation, Mapping):
         record = resource.engine.journal.load(str(continuation.get("key", "")))
