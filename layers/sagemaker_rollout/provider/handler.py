@@ -24,6 +24,7 @@ from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
+from sagemaker_rollout.tracing import subsegment
 
 if TYPE_CHECKING:
     from sagemaker_rollout.rollout.engine import EngineResult
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 # The engine is imported when the provider is first used (not at import): the engine's modules
 # import this package's helpers, and this package's __init__ imports this module.
 _CONTINUATION_KEY = "SageMakerRolloutContinuation"
-from sagemaker_rollout.tracing import subsegment
 
 __all__ = ["configure", "handler", "request_deadline"]
 
