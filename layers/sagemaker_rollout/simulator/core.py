@@ -605,8 +605,7 @@ class SageMakerSimulator:
         try:
             plan = plan_update(
                 deployment,
-                fleet=sum(v["Count"] or 0 for v in new_variants) or 1,
-                variant_count=len(new_variants),
+                variant_counts={v["VariantName"]: v["Count"] or 1 for v in new_variants},
                 serverless=serverless,
                 timings=self.timings,
             )
