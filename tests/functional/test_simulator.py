@@ -1412,3 +1412,26 @@ def test_serverless_provisioned_concurrency_is_a_scalable_dimension(
     assert [(t["ScalableDimension"], t["MaxCapacity"]) for t in targets] == [
         ("sagemaker:variant:DesiredProvisionedConcurrency", 5)
     ]
+
+
+def test_scalable_target_always_shows_its_three_suspended_flags(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """DescribeScalableTargets shows SuspendedState with its three flags even when registration
+    sent none (API reference examples); a later registration changes only the flags it sends.
+    Fails on 9389afc: moto answered no SuspendedState."""
+    in_service(sm, clock)
+    register_target(aas, policy=False)
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        SuspendedState={"ScheduledScalingSuspended": True},
+    )
+    [target] = aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert target["SuspendedState"] == {
+        "DynamicScalingInSuspended": False,
+        "DynamicScalingOutSuspended": False,
+        "ScheduledScalingSuspended": True,
+    }
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)

@@ -69,6 +69,11 @@ _AUTOSCALING_OPERATIONS = (
     "DeleteScheduledAction",
 )
 _PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
+_NOT_SUSPENDED = {
+    "DynamicScalingInSuspended": False,
+    "DynamicScalingOutSuspended": False,
+    "ScheduledScalingSuspended": False,
+}
 
 
 @functools.cache
@@ -233,11 +238,33 @@ class MotoBridge:
 
     def _patch_autoscaling(self) -> None:
         """Make moto's Application Auto Scaling behave as the API reference documents."""
+        register = ApplicationAutoscalingBackend.register_scalable_target
         deregister = ApplicationAutoscalingBackend.deregister_scalable_target
         put_policy = ApplicationAutoscalingBackend.put_scaling_policy
         put_action = ApplicationAutoscalingBackend.put_scheduled_action
         target_params_are_valid = aas_models._target_params_are_valid
         validate_params = ApplicationAutoScalingResponse._validate_params
+
+        def patched_register(
+            backend: ApplicationAutoscalingBackend,
+            namespace: str,
+            r_id: str,
+            dimension: str,
+            min_capacity: int | None,
+            max_capacity: int | None,
+            role_arn: str,
+            suspended_state: Any,
+        ) -> Any:
+            """A target always has its three SuspendedState flags, as DescribeScalableTargets shows
+            them (API reference, examples): a flag not given keeps its value, ``false`` at first
+            (moto stores ``None`` when the request has no SuspendedState)."""
+            previous: Any = backend.targets.get(dimension, {}).get(r_id)
+            before: dict[str, bool] = dict(previous.suspended_state or {}) if previous is not None else {}
+            target: Any = register(
+                backend, namespace, r_id, dimension, min_capacity, max_capacity, role_arn, suspended_state
+            )
+            target.suspended_state = {**_NOT_SUSPENDED, **before, **dict(suspended_state or {})}
+            return target
 
         def patched_deregister(
             backend: ApplicationAutoscalingBackend, namespace: str, r_id: str, dimension: str
@@ -350,6 +377,7 @@ class MotoBridge:
                 return
             validate_params(response)
 
+        self._patch(ApplicationAutoscalingBackend, "register_scalable_target", patched_register)
         self._patch(ApplicationAutoscalingBackend, "deregister_scalable_target", patched_deregister)
         self._patch(ApplicationAutoscalingBackend, "put_scaling_policy", patched_put_policy)
         self._patch(ApplicationAutoscalingBackend, "put_scheduled_action", patched_put_action)

@@ -481,6 +481,9 @@ class SageMakerSimulator:
     def _create_endpoint_config(
         self, account: str, region: str, p: Mapping[str, Any]
     ) -> dict[str, Any] | None:
+        """CreateEndpointConfig: an existing name is refused with SageMaker's text ("Cannot create
+        already existing endpoint configuration", as users report it, e.g.
+        awslabs/spot-tagging-bot-for-digital-assets#2); moto stores the config."""
         name = p["EndpointConfigName"]
         if name in self._backend(account, region).endpoint_configs:
             arn = self._bridge.config_arn(name, account, region)
@@ -514,6 +517,12 @@ class SageMakerSimulator:
         return {}
 
     def _create_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """CreateEndpoint: ``Creating``, then ``InService`` or ``Failed`` (CreateEndpoint API reference).
+
+        Missing endpoint or config texts are SageMaker's ("Could not find endpoint configuration",
+        "Cannot create already existing endpoint"; the prefixes AWS's own SageMaker operator for
+        Kubernetes matches on).
+        """
         name, config_name = p["EndpointName"], p["EndpointConfigName"]
         backend = self._backend(account, region)
         if name in backend.endpoints:
@@ -552,6 +561,8 @@ class SageMakerSimulator:
         return config
 
     def _describe_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """DescribeEndpoint: ``FailureReason`` only when set, ``PendingDeploymentSummary`` while an
+        update runs, ``LastDeploymentConfig`` once one was used (DescribeEndpoint API reference)."""
         rec = self._require_service(account, region, p["EndpointName"])
         response: dict[str, Any] = {
             k: v for k, v in rec.fake.response_object.items() if k not in ("Tags", "FailureReason")
@@ -566,6 +577,11 @@ class SageMakerSimulator:
         return response
 
     def _update_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """UpdateEndpoint: status ``Updating``, then ``InService`` on the new config, or back on the
+        old one after a rollback (UpdateEndpoint API reference; deployment guardrails pages of the
+        developer guide for the timeline, see :func:`plan_update`). ``RetainAllVariantProperties``
+        keeps the live instance counts and weights unless excluded; ``RetainDeploymentConfig``
+        reuses the last deployment config (same reference)."""
         rec = self._require_service(account, region, p["EndpointName"])
         self._check_updatable(rec)
         config_name = p["EndpointConfigName"]
@@ -688,6 +704,10 @@ class SageMakerSimulator:
     # ------------------------------------------------------------------ checks
 
     def _check_updatable(self, rec: _Endpoint) -> None:
+        """Only ``InService`` endpoints can be updated. "Cannot update in-progress endpoint" is
+        SageMaker's text (users report it verbatim; AWS's SageMaker operator for Kubernetes matches
+        its prefix); the failed-endpoint text follows the same reports ("Cannot update failed
+        endpoint")."""
         if rec.status == "Failed":
             raise validation_error(
                 f'Cannot update failed endpoint "{rec.arn}". '
@@ -698,6 +718,10 @@ class SageMakerSimulator:
             raise validation_error(f'Cannot update in-progress endpoint "{rec.arn}".')
 
     def _check_autoscaling(self, rec: _Endpoint, new_variants: list[dict[str, Any]]) -> None:
+        """ "If the update would change the instance type for any model that is a target for auto
+        scaling, the update fails", and so does removing such a variant (developer guide, "Update
+        endpoints that use auto scaling"; both dimensions count). SageMaker's exact wording is not
+        published: the messages state the guide's rule and its remedy."""
         new = {v["VariantName"]: v for v in new_variants}
         aas = self._bridge.autoscaling(rec.account, rec.region)
         for old in rec.variants:

@@ -260,6 +260,11 @@ def plan_update(
 def _plan_rolling(
     rolling: Mapping[str, Any], fleet: int, variant_count: int, serverless: bool, timings: Timings
 ) -> UpdatePlan:
+    """Rolling deployment: batches of ``MaximumBatchSize`` provisioned then baked for
+    ``WaitIntervalInSeconds`` each (developer guide, "Use rolling deployments"; RollingUpdatePolicy
+    API reference). Not for serverless or multi-variant endpoints (developer guide, deployment
+    guardrails "Exclusions"). Refusal texts are the simulator's: SageMaker's are not published.
+    """
     path = "DeploymentConfig.RollingUpdatePolicy"
     if serverless:
         raise DeploymentConfigError(f"{path}: rolling deployments are not supported for serverless endpoints")
