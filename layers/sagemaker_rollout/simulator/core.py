@@ -32,6 +32,7 @@ _SCALING_DIMENSIONS = (
 )
 _RETAINABLE = frozenset({"DesiredInstanceCount", "DesiredWeight", "DataCaptureConfig"})
 
+# SageMaker's own text for a container failing its health check (as users report it verbatim).
 DEFAULT_CREATE_FAILURE = (
     "The primary container for production variant {variant} did not pass the ping health check. "
     "Please check CloudWatch logs for this endpoint."
@@ -48,6 +49,9 @@ _DEFAULT_ERROR_TEXT = {
     "ObjectNotFoundException": "The specified object could not be found.",
     "InternalFailure": "We encountered an internal error. Please try again.",
 }
+# The texts SageMaker writes after a failed rollback or an alarm/timeout rollback are not published:
+# the simulator's below say what happened, and nothing in the provider may parse them (it reads the
+# alarms' history instead); AWS may also leave FailureReason empty (see fail_next_update).
 DEFAULT_ROLLBACK_FAILURE = (
     "Rollback of the endpoint update failed: the old fleet could not be restored to full capacity. "
     "The endpoint is serving with a mix of the old and new endpoint configurations."
