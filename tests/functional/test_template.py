@@ -257,9 +257,11 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "kms:DescribeKey",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",  # the snapshot saves scheduled actions
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:PutScheduledAction",  # restore puts them back
         "iam:CreateServiceLinkedRole",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
@@ -282,6 +284,7 @@ def test_template_star_resource_only_for_actions_without_resource_level_permissi
         *SAGEMAKER_LIST_ONLY,
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
         "xray:PutTraceSegments",
@@ -300,6 +303,7 @@ def test_template_autoscaling_writes_limited_to_sagemaker_variants(template: dic
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
+        "application-autoscaling:PutScheduledAction",
     }
     statements = [s for _, s in _role_statements(template) if writes & set(_actions(s))]
     # WHEN its scope is read
