@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from typing import Any
@@ -246,7 +247,8 @@ def test_update_endpoint_canary_success_ends_in_service_on_new_config(
     # GIVEN an InService endpoint and a new config
     in_service(sm, clock)
     make_config(sm, "c2")
-    # WHEN it is updated with a canary deployment (provision 300 + canary 600 + termination 300)
+    # WHEN it is updated with a canary deployment
+    # (provision 300 + canary bake 600 + final bake 600 + termination 300)
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=CANARY)
     # THEN it is Updating with a pending deployment through every phase
     pending = sm.describe_endpoint(EndpointName="ep")["PendingDeploymentSummary"]
@@ -258,7 +260,10 @@ def test_update_endpoint_canary_success_ends_in_service_on_new_config(
     canary = described["PendingDeploymentSummary"]["ProductionVariants"][0]
     assert canary["VariantStatus"][0]["Status"] == "Baking"
     assert canary["CurrentWeight"] == pytest.approx(0.25)
-    clock.sleep(T.provision + 600 + 300 - (T.provision + 10) - 1)
+    clock.sleep(600)
+    final = sm.describe_endpoint(EndpointName="ep")["PendingDeploymentSummary"]["ProductionVariants"][0]
+    assert (final["VariantStatus"][0]["Status"], final["CurrentWeight"]) == ("Baking", 1.0)
+    clock.sleep(T.provision + 600 + 600 + 300 - (T.provision + 10 + 600) - 1)
     assert status(sm) == "Updating"
     clock.sleep(1)
     # AND ends InService on the new config without FailureReason, remembering the deployment config
@@ -293,7 +298,7 @@ def test_update_endpoint_canary_success_ends_in_service_on_new_config(
                     }
                 }
             },
-            T.provision + 3 * 100,
+            T.provision + 4 * 100,
         ),
         (
             {
@@ -429,8 +434,8 @@ def test_update_endpoint_alarm_only_after_baking_succeeds(sm: Any, clock: Simula
     in_service(sm, clock)
     make_config(sm, "c2")
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=CANARY)
-    # WHEN the alarm fires only after the termination wait has ended (nobody described in between)
-    clock.sleep(T.provision + 600 + 300 + 5)
+    # WHEN the alarm fires only after the final bake and termination wait (nobody described in between)
+    clock.sleep(T.provision + 600 + 600 + 300 + 5)
     cw.set_alarm_state(AlarmName="latency", StateValue="ALARM", StateReason="late")
     # THEN the update succeeded
     described = sm.describe_endpoint(EndpointName="ep")
@@ -520,11 +525,11 @@ def test_update_endpoint_retain_deployment_config_reuses_last_one(sm: Any, clock
     make_config(sm, "c3")
     deployment = {k: v for k, v in CANARY.items() if k != "AutoRollbackConfiguration"}
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=deployment)
-    clock.sleep(T.provision + 900)
+    clock.sleep(T.provision + 1500)
     # WHEN it is updated again with RetainDeploymentConfig and no DeploymentConfig
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="c3", RetainDeploymentConfig=True)
     # THEN the canary timeline applies again
-    clock.sleep(T.provision + 899)
+    clock.sleep(T.provision + 1499)
     assert status(sm) == "Updating"
     clock.sleep(1)
     assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "c3"
@@ -944,10 +949,10 @@ def test_plan_update_linear_instance_steps_are_monitored_windows() -> None:
     }
     # WHEN it is planned
     plan: UpdatePlan = plan_update(deployment, fleet=3, variant_count=1, serverless=False, timings=T)
-    # THEN two step windows and the termination wait are monitored, in order
-    assert plan.monitored_windows() == [(300.0, 360.0), (360.0, 420.0), (420.0, 450.0)]
-    assert [round(p.new_traffic, 2) for p in plan.phases] == [0.0, 0.33, 0.67, 1.0]
-    assert plan.duration == 450.0
+    # THEN three step windows (the last is the final bake) and the termination wait are monitored
+    assert plan.monitored_windows() == [(300.0, 360.0), (360.0, 420.0), (420.0, 480.0), (480.0, 510.0)]
+    assert [round(p.new_traffic, 2) for p in plan.phases] == [0.0, 0.33, 0.67, 1.0, 1.0]
+    assert plan.duration == 510.0
 
 
 def test_plan_update_rolling_rollback_time_scales_with_converted_batches() -> None:
@@ -964,3 +969,469 @@ def test_plan_update_rolling_rollback_time_scales_with_converted_batches() -> No
     # THEN rolling back takes one or three batch rollbacks
     assert plan.rollback_seconds(T.rolling_batch + 1, T) == T.rolling_rollback_batch
     assert plan.rollback_seconds(3 * T.rolling_batch + 2 * 60 + 1, T) == 3 * T.rolling_rollback_batch
+
+
+# ------------------------------------------------------- documented behaviours (issue 9, point 8)
+# Each test below fails on 9389afc (the branch's starting commit) unless its docstring says otherwise.
+
+ALL_AT_ONCE_BAKE: dict[str, Any] = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600},
+        "TerminationWaitInSeconds": 0,
+    },
+    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "errors"}]},
+}
+
+
+@pytest.fixture
+def aas_no_retry(sim: SageMakerSimulator, session: Any) -> Any:
+    return session.client("application-autoscaling", config=NO_RETRY)
+
+
+def test_all_at_once_bakes_wait_interval_and_an_alarm_during_it_rolls_back(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, cw: Any
+) -> None:
+    """All at once: "Once the green fleet starts receiving traffic, the baking period begins ... If
+    any alarms trip during the baking period, then an auto-rollback initiates" (developer guide,
+    "Use all at once traffic shifting"). Fails on 9389afc: all at once did not bake."""
+    # GIVEN an all-at-once update with a 600 s bake
+    in_service(sm, clock)
+    make_config(sm, "c2")
+    start = clock.now()
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=ALL_AT_ONCE_BAKE)
+    # WHEN the alarm trips during the bake, after the full traffic shift
+    clock.sleep(T.provision + 300)
+    pending = sm.describe_endpoint(EndpointName="ep")["PendingDeploymentSummary"]["ProductionVariants"][0]
+    assert (pending["VariantStatus"][0]["Status"], pending["CurrentWeight"]) == ("Baking", 1.0)
+    cw.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="5xx")
+    clock.sleep(T.rollback + 1)
+    # THEN the endpoint rolled back to the old config
+    described = sm.describe_endpoint(EndpointName="ep")
+    assert (described["EndpointStatus"], described["EndpointConfigName"]) == ("InService", "c1")
+    assert [t for t, s, _ in sim.history("ep") if s == "RollingBack"] == [start + T.provision + 300]
+
+
+def test_canary_final_bake_after_full_shift_rolls_back_on_alarm(
+    sm: Any, clock: SimulatedClock, cw: Any
+) -> None:
+    """Canary: "all of the traffic shifts to the green fleet and there is a final baking period"
+    (developer guide, "Use canary traffic shifting"). Fails on 9389afc: no final bake (with no
+    termination wait the update ended right after the canary bake)."""
+    # GIVEN a canary update without termination wait
+    in_service(sm, clock)
+    make_config(sm, "c2")
+    deployment = copy.deepcopy(CANARY)
+    deployment["BlueGreenUpdatePolicy"]["TerminationWaitInSeconds"] = 0
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=deployment)
+    # WHEN the alarm trips after the canary bake, while the whole green fleet bakes
+    clock.sleep(T.provision + 600 + 100)
+    assert status(sm) == "Updating"
+    cw.set_alarm_state(AlarmName="latency", StateValue="ALARM", StateReason="slow")
+    clock.sleep(T.rollback + 1)
+    # THEN the update was rolled back
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "c1"
+
+
+def test_canary_size_is_checked_per_variant_not_over_the_fleet(sm: Any, clock: SimulatedClock) -> None:
+    """CanarySize "must be less than or equal to 50% of the variant's total instance count"
+    (TrafficRoutingConfig API reference). Fails on 9389afc: checked over the whole fleet (2 <= 4/2)."""
+    # GIVEN a two-variant endpoint of 2 instances per variant
+    in_service(sm, clock, count=2, variants=("a", "b"))
+    make_config(sm, "c2", count=2, variants=("a", "b"))
+    deployment = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 2},
+                "WaitIntervalInSeconds": 60,
+            }
+        }
+    }
+    # WHEN a canary of 2 instances is requested
+    code, message = error_of(
+        sm.update_endpoint, EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=deployment
+    )
+    # THEN it is refused: 2 is more than half of a variant's 2 instances
+    assert code == "ValidationException"
+    assert "more than 50% of the variant's total instance count 2" in message
+
+
+def test_linear_steps_are_counted_per_variant(sm: Any, clock: SimulatedClock) -> None:
+    """LinearStepSize is per variant (TrafficRoutingConfig API reference); variants shift side by
+    side, so the longest variant sets the number of steps. Fails on 9389afc: 12/2 = 6 steps over
+    the whole fleet instead of max(4/2, 8/2) = 4."""
+    # GIVEN variants of 4 and 8 instances, linear steps of 2 instances baking 100 s
+    make_config(sm, "c1", variants=("a",))
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName="c1")
+    clock.sleep(T.create)
+    sm.create_endpoint_config(
+        EndpointConfigName="c2",
+        ProductionVariants=[
+            {"VariantName": v, "ModelName": "model", "InstanceType": "ml.m5.large", "InitialInstanceCount": n}
+            for v, n in (("a", 4), ("b", 8))
+        ],
+    )
+    deployment = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "LINEAR",
+                "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 2},
+                "WaitIntervalInSeconds": 100,
+            }
+        }
+    }
+    # WHEN the update runs
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=deployment)
+    # THEN it takes provisioning plus four baked steps
+    clock.sleep(T.provision + 4 * 100 - 1)
+    assert status(sm) == "Updating"
+    clock.sleep(1)
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "c2"
+
+
+def test_plan_update_linear_share_counts_each_variant() -> None:
+    """Traffic share per step sums each variant's active part. Fails on 9389afc (no per-variant plan)."""
+    deployment = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "LINEAR",
+                "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+                "WaitIntervalInSeconds": 10,
+            }
+        }
+    }
+    plan = plan_update(deployment, variant_counts={"a": 2, "b": 6}, serverless=False, timings=T)
+    assert [p.new_traffic for p in plan.phases] == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("how", ["failed-update", "alarm-rollback"])
+def test_failure_reason_can_be_left_empty_after_returning_to_the_old_config(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, cw: Any, how: str
+) -> None:
+    """AWS may leave FailureReason empty after a rollback (hashicorp/terraform-provider-aws#48997).
+    Fails on 9389afc: FailureReason was always set."""
+    # GIVEN an update that returns to the old config, with an empty reason injected
+    in_service(sm, clock)
+    make_config(sm, "c2")
+    if how == "failed-update":
+        sim.fail_next_update("ep", leave_failure_reason_empty=True)
+    else:
+        sim.leave_next_failure_reason_empty("ep")
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=CANARY)
+    if how == "alarm-rollback":
+        clock.sleep(T.provision + 10)
+        cw.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="bad")
+    # WHEN it is over
+    clock.sleep(T.provision + T.rollback + 20)
+    # THEN it is InService on the old config with no FailureReason
+    described = sm.describe_endpoint(EndpointName="ep")
+    assert (described["EndpointStatus"], described["EndpointConfigName"]) == ("InService", "c1")
+    assert "FailureReason" not in described
+
+
+@pytest.mark.parametrize(
+    "instance_type",
+    [
+        "ml.g5.xlarge",
+        "ml.g6.xlarge",
+        "ml.g6e.xlarge",
+        "ml.inf2.xlarge",
+        "ml.p5.48xlarge",
+        "ml.trn1.2xlarge",
+        "ml.m6i.large",
+        "ml.m7i.large",
+        "ml.c6i.large",
+        "ml.c7i.large",
+        "ml.r6i.large",
+        "ml.r7i.large",
+    ],
+)
+def test_current_instance_families_are_accepted(sm: Any, instance_type: str) -> None:
+    """Every type of botocore's ProductionVariantInstanceType is accepted. Fails on 9389afc: moto's
+    list stops at older families."""
+    make_config(sm, "c1", instance_type=instance_type)
+    variant = sm.describe_endpoint_config(EndpointConfigName="c1")["ProductionVariants"][0]
+    assert variant["InstanceType"] == instance_type
+
+
+def test_unknown_instance_type_is_refused_with_the_enum_message(sm: Any) -> None:
+    """An instance type outside the API's enum is a ValidationException (AWS's enum-constraint text)."""
+    code, message = error_of(
+        sm.create_endpoint_config,
+        EndpointConfigName="c1",
+        ProductionVariants=[
+            {
+                "VariantName": "v",
+                "ModelName": "model",
+                "InstanceType": "ml.bogus.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    assert code == "ValidationException"
+    assert "Value 'ml.bogus.large' at 'instanceType' failed to satisfy constraint" in message
+    assert "ml.g6.xlarge" in message
+
+
+# ------------------------------------------------------------ consistency windows (issue 9, point 4)
+
+
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_new_config_is_invisible_during_the_consistency_window(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, operation: str
+) -> None:
+    """Right after CreateEndpointConfig, CreateEndpoint / UpdateEndpoint may not see the config
+    (CreateEndpoint API reference recommends retrying). Fails on 9389afc: no such fault."""
+    # GIVEN configs that become visible 30 s after they are created
+    if operation == "update":
+        in_service(sm, clock)
+    sim.delay_config_visibility(30)
+    make_config(sm, "c2")
+
+    def attempt() -> Any:
+        if operation == "create":
+            return sm.create_endpoint(EndpointName="ep", EndpointConfigName="c2")
+        return sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2")
+
+    # WHEN the endpoint call comes at once, then after the window
+    code, message = error_of(attempt)
+    clock.sleep(30)
+    attempt()
+    # THEN the first answered SageMaker's not-found text, the second went through
+    assert (code, message) == (
+        "ValidationException",
+        f'Could not find endpoint configuration "{ARN}:endpoint-config/c2".',
+    )
+    assert status(sm) in ("Creating", "Updating")
+
+
+def test_put_scaling_policy_right_after_registration_is_object_not_found(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, aas_no_retry: Any
+) -> None:
+    """PutScalingPolicy / PutScheduledAction right after RegisterScalableTarget can answer
+    ObjectNotFoundException. Fails on 9389afc: no such fault."""
+    # GIVEN targets that become visible 10 s after registration
+    in_service(sm, clock)
+    sim.delay_target_visibility(10)
+    register_target(aas_no_retry, policy=False)
+    policy = {
+        "PolicyName": "p",
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/ep/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+            },
+        },
+    }
+    # WHEN a policy and a scheduled action are put at once, then after the window
+    code, message = error_of(aas_no_retry.put_scaling_policy, **policy)
+    action_code, _ = error_of(
+        aas_no_retry.put_scheduled_action,
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        ScheduledActionName="nightly",
+        Schedule="cron(0 22 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 2},
+    )
+    clock.sleep(10)
+    # THEN the first answers were ObjectNotFoundException with the service's text; later ones work
+    assert code == action_code == "ObjectNotFoundException"
+    assert message.startswith("No scalable target registered for service namespace: sagemaker, resource ID:")
+    assert aas_no_retry.put_scaling_policy(**policy)["PolicyARN"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [
+        ("PutScalingPolicy", "InternalServiceException"),
+        ("RegisterScalableTarget", "ConcurrentUpdateException"),
+        ("DescribeScalableTargets", "ThrottlingException"),
+    ],
+)
+def test_autoscaling_faults_are_injectable(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, aas_no_retry: Any, operation: str, code: str
+) -> None:
+    """Application Auto Scaling errors can be injected for the next call only. Fails on 9389afc."""
+    # GIVEN a registered target and one injected error
+    in_service(sm, clock)
+    register_target(aas_no_retry, policy=False)
+    sim.fail_next(operation, code)
+    calls = {
+        "PutScalingPolicy": lambda: aas_no_retry.put_scaling_policy(
+            PolicyName="p",
+            ServiceNamespace="sagemaker",
+            ResourceId="endpoint/ep/variant/AllTraffic",
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            PolicyType="StepScaling",
+            StepScalingPolicyConfiguration={
+                "AdjustmentType": "ChangeInCapacity",
+                "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}],
+            },
+        ),
+        "RegisterScalableTarget": lambda: register_target(aas_no_retry, policy=False),
+        "DescribeScalableTargets": lambda: aas_no_retry.describe_scalable_targets(
+            ServiceNamespace="sagemaker"
+        ),
+    }
+    # WHEN the operation is called twice
+    first = error_of(calls[operation])
+    calls[operation]()
+    # THEN the first call failed with the code, the second worked
+    assert first[0] == code
+    assert sim.calls[operation] >= 2
+
+
+# ----------------------------------------------------------------- moto gaps the simulator patches
+
+
+def _step_policy(aas: Any, resource_id: str = "endpoint/ep/variant/AllTraffic", adjustment: int = 1) -> str:
+    return str(
+        aas.put_scaling_policy(
+            PolicyName="step",
+            ServiceNamespace="sagemaker",
+            ResourceId=resource_id,
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            PolicyType="StepScaling",
+            StepScalingPolicyConfiguration={
+                "AdjustmentType": "ChangeInCapacity",
+                "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": adjustment}],
+            },
+        )["PolicyARN"]
+    )
+
+
+def test_put_scaling_policy_on_an_existing_policy_keeps_its_arn(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """PutScalingPolicy "creates or updates" a policy (API reference): an update is the same policy
+    and keeps its ARN, on which alarms act. Fails on 9389afc: moto minted a new ARN."""
+    in_service(sm, clock)
+    register_target(aas, policy=False)
+    first = _step_policy(aas, adjustment=1)
+    second = _step_policy(aas, adjustment=2)
+    assert first == second
+    policies = aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert [
+        p["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] for p in policies
+    ] == [2]
+
+
+def test_deregister_scalable_target_removes_its_scheduled_actions(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """DeregisterScalableTarget "deletes the scaling policies and the scheduled actions that are
+    associated with it" (API reference). moto keeps them; already patched on 9389afc, kept as a guard."""
+    in_service(sm, clock, variants=("AllTraffic", "b"))
+    for variant in ("AllTraffic", "b"):
+        resource_id = register_target(aas, variant=variant, policy=False)
+        aas.put_scheduled_action(
+            ServiceNamespace="sagemaker",
+            ResourceId=resource_id,
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+            ScheduledActionName="nightly",
+            Schedule="cron(0 22 * * ? *)",
+            ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 2},
+        )
+    aas.deregister_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+    )
+    actions = aas.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    assert [a["ResourceId"] for a in actions] == ["endpoint/ep/variant/b"]
+
+
+@pytest.mark.parametrize("operation", ["deregister", "put-policy"])
+def test_missing_target_is_object_not_found(
+    sm: Any, clock: SimulatedClock, aas_no_retry: Any, operation: str
+) -> None:
+    """DeregisterScalableTarget and PutScalingPolicy on a target that does not exist answer
+    ObjectNotFoundException (API reference, Errors). Fails on 9389afc: moto answered
+    ValidationException, or accepted the policy."""
+    in_service(sm, clock)
+    if operation == "deregister":
+        code, _ = error_of(
+            aas_no_retry.deregister_scalable_target,
+            ServiceNamespace="sagemaker",
+            ResourceId="endpoint/ep/variant/AllTraffic",
+            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        )
+    else:
+        code, _ = error_of(lambda: _step_policy(aas_no_retry))
+    assert code == "ObjectNotFoundException"
+
+
+def test_describe_scaling_policies_matches_resource_ids_exactly(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """DescribeScalingPolicies filters by ResourceId. Fails on 9389afc: moto matched substrings, so
+    variant "ab" saw the policies of variant "a"."""
+    in_service(sm, clock, variants=("a", "ab"))
+    register_target(aas, variant="a")
+    register_target(aas, variant="ab", policy=False)
+    policies = aas.describe_scaling_policies(
+        ServiceNamespace="sagemaker", ResourceId="endpoint/ep/variant/ab"
+    )["ScalingPolicies"]
+    assert policies == []
+
+
+def test_serverless_provisioned_concurrency_is_a_scalable_dimension(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """sagemaker:variant:DesiredProvisionedConcurrency (RegisterScalableTarget API reference). Fails
+    on 9389afc: moto refused the dimension."""
+    sm.create_endpoint_config(
+        EndpointConfigName="c1",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "model",
+                "ServerlessConfig": {
+                    "MemorySizeInMB": 2048,
+                    "MaxConcurrency": 10,
+                    "ProvisionedConcurrency": 2,
+                },
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName="c1")
+    clock.sleep(T.serverless_create)
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredProvisionedConcurrency",
+        MinCapacity=1,
+        MaxCapacity=5,
+    )
+    targets = aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [(t["ScalableDimension"], t["MaxCapacity"]) for t in targets] == [
+        ("sagemaker:variant:DesiredProvisionedConcurrency", 5)
+    ]
+
+
+def test_scalable_target_always_shows_its_three_suspended_flags(
+    sm: Any, clock: SimulatedClock, aas: Any
+) -> None:
+    """DescribeScalableTargets shows SuspendedState with its three flags even when registration
+    sent none (API reference examples); a later registration changes only the flags it sends.
+    Fails on 9389afc: moto answered no SuspendedState."""
+    in_service(sm, clock)
+    register_target(aas, policy=False)
+    aas.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/ep/variant/AllTraffic",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        SuspendedState={"ScheduledScalingSuspended": True},
+    )
+    [target] = aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert target["SuspendedState"] == {
+        "DynamicScalingInSuspended": False,
+        "DynamicScalingOutSuspended": False,
+        "ScheduledScalingSuspended": True,
+    }
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)

@@ -258,6 +258,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "kms:DescribeKey",
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",  # the snapshot saves scheduled actions
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",

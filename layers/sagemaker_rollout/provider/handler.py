@@ -27,7 +27,7 @@ from sagemaker_rollout.provider.telemetry import Telemetry
 from sagemaker_rollout.tracing import subsegment
 
 if TYPE_CHECKING:
-    from sagemaker_rollout.rollout.engine import EngineResult
+    from sagemaker_rollout.rollout.engine import Engine, EngineResult
 
 # The engine is imported when the provider is first used (not at import): the engine's modules
 # import this package's helpers, and this package's __init__ imports this module.
@@ -56,13 +56,21 @@ class _ProviderResource(CfnResource):
         )
         self.runtime = runtime
         self.telemetry = telemetry
-        from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine
-
-        assert CONTINUATION_KEY == _CONTINUATION_KEY
-        self.engine = Engine(runtime, runtime.journal(), telemetry.logger, telemetry.notify)
+        self._engine: Engine | None = None
         self.silent = False
         self.continuation_token: str | None = None
         self._create_func = self._update_func = self._delete_func = self._run
+
+    @property
+    def engine(self) -> Engine:
+        """The engine and its journal, built on first use (a dropped request needs neither)."""
+        if self._engine is None:
+            from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine
+
+            assert CONTINUATION_KEY == _CONTINUATION_KEY
+            self._engine = Engine(self.runtime, self.runtime.journal(), self.telemetry.logger,
+                                  self.telemetry.notify)
+        return self._engine
 
     # crhelper hooks (the only places crhelper's internals are relied on) ------------------------
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:

@@ -32,10 +32,26 @@ _SCALING_DIMENSIONS = (
 )
 _RETAINABLE = frozenset({"DesiredInstanceCount", "DesiredWeight", "DataCaptureConfig"})
 
+# SageMaker's own text for a container failing its health check (as users report it verbatim).
 DEFAULT_CREATE_FAILURE = (
     "The primary container for production variant {variant} did not pass the ping health check. "
     "Please check CloudWatch logs for this endpoint."
 )
+# Default texts of injected errors: the "Errors" descriptions of the API references (Application
+# Auto Scaling: every operation's Errors section) where the service's own wording is not published.
+_DEFAULT_ERROR_TEXT = {
+    "ThrottlingException": "Rate exceeded",
+    "InternalServiceException": "The service encountered an internal error.",
+    "ConcurrentUpdateException": (
+        "Concurrent updates caused an exception, for example, if you request an update to an "
+        "Application Auto Scaling resource that already has a pending update."
+    ),
+    "ObjectNotFoundException": "The specified object could not be found.",
+    "InternalFailure": "We encountered an internal error. Please try again.",
+}
+# The texts SageMaker writes after a failed rollback or an alarm/timeout rollback are not published:
+# the simulator's below say what happened, and nothing in the provider may parse them (it reads the
+# alarms' history instead); AWS may also leave FailureReason empty (see fail_next_update).
 DEFAULT_ROLLBACK_FAILURE = (
     "Rollback of the endpoint update failed: the old fleet could not be restored to full capacity. "
     "The endpoint is serving with a mix of the old and new endpoint configurations."
@@ -77,6 +93,7 @@ class _Operation:
     rollback_fail_reason: str | None = None
     rollback_at: float | None = None
     rollback_reason: str | None = None
+    silent: bool = False  # back on the old config with no FailureReason
 
 
 @dataclass
@@ -184,6 +201,12 @@ class SageMakerSimulator:
         self._update_faults: dict[str, str | None] = {}
         self._rollback_faults: dict[str, str | None] = {}
         self._throttles: Counter[str] = Counter()
+        self._faults: dict[str, list[tuple[str, str | None]]] = {}
+        self._silent_failures: set[str] = set()
+        self._config_visibility_delay = 0.0
+        self._target_visibility_delay = 0.0
+        self._config_visible_at: dict[tuple[str, str, str], float] = {}
+        self._target_visible_at: dict[tuple[str, str, str, str], float] = {}
         self._hangs: dict[str, list[float]] = {}
         self._bridge: Any = None
 
@@ -228,9 +251,25 @@ class SageMakerSimulator:
         """Make the next CreateEndpoint of ``endpoint_name`` end ``Failed`` with ``reason``."""
         self._create_faults[endpoint_name] = reason
 
-    def fail_next_update(self, endpoint_name: str, reason: str | None = None) -> None:
-        """Make the next update fail its health checks: back ``InService`` on the old config."""
+    def fail_next_update(
+        self, endpoint_name: str, reason: str | None = None, *, leave_failure_reason_empty: bool = False
+    ) -> None:
+        """Make the next update fail its health checks: back ``InService`` on the old config.
+
+        With ``leave_failure_reason_empty`` the endpoint is back ``InService`` with no
+        ``FailureReason`` at all, as AWS sometimes leaves it (hashicorp/terraform-provider-aws#48997:
+        "the endpoint returns to InService with its previous configuration, and the FailureReason
+        may become empty"). By default the reason is set, as users usually see it
+        (hashicorp/terraform-provider-aws#39099: "a failure reason populated").
+        """
         self._update_faults[endpoint_name] = reason
+        if leave_failure_reason_empty:
+            self._silent_failures.add(endpoint_name)
+
+    def leave_next_failure_reason_empty(self, endpoint_name: str) -> None:
+        """The next update of ``endpoint_name`` that ends back on its old config (alarm rollback,
+        timeout or failed health check) leaves ``FailureReason`` empty (see :meth:`fail_next_update`)."""
+        self._silent_failures.add(endpoint_name)
 
     def fail_next_rollback(self, endpoint_name: str, reason: str | None = None) -> None:
         """Make the next rollback of ``endpoint_name`` end in ``UpdateRollbackFailed``."""
@@ -239,6 +278,37 @@ class SageMakerSimulator:
     def throttle(self, operation_name: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``operation_name`` with ``ThrottlingException``."""
         self._throttles[operation_name] += times
+
+    def fail_next(
+        self, operation_name: str, code: str, message: str | None = None, *, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation_name`` with the AWS error ``code``.
+
+        Works for SageMaker operations (``UpdateEndpoint``) and Application Auto Scaling ones
+        (``PutScalingPolicy``, ``RegisterScalableTarget``, ...), e.g. the retryable
+        ``InternalServiceException`` and ``ConcurrentUpdateException`` every Application Auto
+        Scaling operation documents in its Errors section. ``message`` defaults to the API
+        reference's description of the error.
+        """
+        self._faults.setdefault(operation_name, []).extend([(code, message)] * times)
+
+    def delay_config_visibility(self, seconds: float) -> None:
+        """Model the eventual consistency of endpoint configs: for ``seconds`` after its
+        CreateEndpointConfig, CreateEndpoint and UpdateEndpoint naming the config answer
+        ``ValidationException: Could not find endpoint configuration "<arn>".`` (the CreateEndpoint
+        API reference tells callers to retry, as the new config may not be visible at once).
+        Applies to configs created from now on; ``0`` turns it off.
+        """
+        self._config_visibility_delay = max(0.0, float(seconds))
+
+    def delay_target_visibility(self, seconds: float) -> None:
+        """Model the eventual consistency of Application Auto Scaling: for ``seconds`` after a new
+        RegisterScalableTarget, PutScalingPolicy and PutScheduledAction on that target answer
+        ``ObjectNotFoundException: No scalable target registered for service namespace: ...``
+        (reported right after registration, e.g. cloudposse/terraform-aws-ecs-cloudwatch-autoscaling#36).
+        Applies to targets registered from now on; ``0`` turns it off.
+        """
+        self._target_visibility_delay = max(0.0, float(seconds))
 
     def hang(self, operation_name: str, seconds: float) -> None:
         """Advance the clock by ``seconds`` during the next call of ``operation_name`` (a slow call)."""
@@ -336,16 +406,48 @@ class SageMakerSimulator:
     def before_call(self, action: str, account: str, region: str) -> None:
         """Count, throttle, hang and bring state up to date; called for every SageMaker request."""
         with self._lock:
-            self.calls[action] += 1
-            if self._throttles[action] > 0:
-                self._throttles[action] -= 1
-                raise SimulatedServiceError("ThrottlingException", "Rate exceeded")
-            hangs = self._hangs.get(action)
-            if hangs:
-                seconds = hangs.pop(0)
-                advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
-                (advance or self.clock.sleep)(seconds)
+            self._count_and_inject(action)
             self._sync(account, region)
+
+    def _count_and_inject(self, action: str) -> None:
+        self.calls[action] += 1
+        if self._throttles[action] > 0:
+            self._throttles[action] -= 1
+            raise SimulatedServiceError("ThrottlingException", "Rate exceeded")
+        faults = self._faults.get(action)
+        if faults:
+            code, message = faults.pop(0)
+            raise SimulatedServiceError(code, message or _DEFAULT_ERROR_TEXT.get(code, code))
+        hangs = self._hangs.get(action)
+        if hangs:
+            seconds = hangs.pop(0)
+            advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
+            (advance or self.clock.sleep)(seconds)
+
+    def before_autoscaling_call(
+        self, action: str, account: str, region: str, params: Mapping[str, Any]
+    ) -> None:
+        """Count, inject faults and model the consistency window; every Application Auto Scaling call."""
+        with self._lock:
+            self._count_and_inject(action)
+            if action not in ("PutScalingPolicy", "PutScheduledAction"):
+                return
+            namespace = str(params.get("ServiceNamespace"))
+            resource_id, dimension = str(params.get("ResourceId")), str(params.get("ScalableDimension"))
+            visible_at = self._target_visible_at.get((account, region, resource_id, dimension))
+            if visible_at is not None and self.clock.now() < visible_at:
+                raise SimulatedServiceError(
+                    "ObjectNotFoundException",
+                    f"No scalable target registered for service namespace: {namespace}, "
+                    f"resource ID: {resource_id}, scalable dimension: {dimension}",
+                )
+
+    def record_target_registered(self, account: str, region: str, params: Mapping[str, Any]) -> None:
+        """A new scalable target: it becomes visible to policies after the visibility delay."""
+        with self._lock:
+            if self._target_visibility_delay > 0:
+                key = (account, region, str(params.get("ResourceId")), str(params.get("ScalableDimension")))
+                self._target_visible_at[key] = self.clock.now() + self._target_visibility_delay
 
     def handle(
         self, action: str, account: str, region: str, params: Mapping[str, Any]
@@ -383,10 +485,17 @@ class SageMakerSimulator:
     def _create_endpoint_config(
         self, account: str, region: str, p: Mapping[str, Any]
     ) -> dict[str, Any] | None:
+        """CreateEndpointConfig: an existing name is refused with SageMaker's text ("Cannot create
+        already existing endpoint configuration", as users report it, e.g.
+        awslabs/spot-tagging-bot-for-digital-assets#2); moto stores the config."""
         name = p["EndpointConfigName"]
         if name in self._backend(account, region).endpoint_configs:
             arn = self._bridge.config_arn(name, account, region)
             raise validation_error(f'Cannot create already existing endpoint configuration "{arn}".')
+        if self._config_visibility_delay > 0:
+            self._config_visible_at[(account, region, name)] = (
+                self.clock.now() + self._config_visibility_delay
+            )
         return None
 
     def _delete_endpoint_config(
@@ -412,15 +521,18 @@ class SageMakerSimulator:
         return {}
 
     def _create_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """CreateEndpoint: ``Creating``, then ``InService`` or ``Failed`` (CreateEndpoint API reference).
+
+        Missing endpoint or config texts are SageMaker's ("Could not find endpoint configuration",
+        "Cannot create already existing endpoint"; the prefixes AWS's own SageMaker operator for
+        Kubernetes matches on).
+        """
         name, config_name = p["EndpointName"], p["EndpointConfigName"]
         backend = self._backend(account, region)
         if name in backend.endpoints:
             arn = self._bridge.endpoint_arn(name, account, region)
             raise validation_error(f'Cannot create already existing endpoint "{arn}".')
-        config = backend.endpoint_configs.get(config_name)
-        if config is None:
-            arn = self._bridge.config_arn(config_name, account, region)
-            raise validation_error(f'Could not find endpoint configuration "{arn}".')
+        config = self._visible_config(account, region, config_name)
         fake = backend.create_endpoint(
             endpoint_name=name, endpoint_config_name=config_name, tags=p.get("Tags") or []
         )
@@ -440,7 +552,21 @@ class SageMakerSimulator:
         self._apply(rec)
         return {"EndpointArn": fake.arn}
 
+    def _visible_config(self, account: str, region: str, config_name: str) -> Any:
+        """The endpoint config, or SageMaker's ``Could not find endpoint configuration "<arn>".``
+
+        Also while a new config is not yet visible (:meth:`delay_config_visibility`).
+        """
+        config = self._backend(account, region).endpoint_configs.get(config_name)
+        visible_at = self._config_visible_at.get((account, region, config_name))
+        if config is None or (visible_at is not None and self.clock.now() < visible_at):
+            arn = self._bridge.config_arn(config_name, account, region)
+            raise validation_error(f'Could not find endpoint configuration "{arn}".')
+        return config
+
     def _describe_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """DescribeEndpoint: ``FailureReason`` only when set, ``PendingDeploymentSummary`` while an
+        update runs, ``LastDeploymentConfig`` once one was used (DescribeEndpoint API reference)."""
         rec = self._require_service(account, region, p["EndpointName"])
         response: dict[str, Any] = {
             k: v for k, v in rec.fake.response_object.items() if k not in ("Tags", "FailureReason")
@@ -455,14 +581,15 @@ class SageMakerSimulator:
         return response
 
     def _update_endpoint(self, account: str, region: str, p: Mapping[str, Any]) -> dict[str, Any]:
+        """UpdateEndpoint: status ``Updating``, then ``InService`` on the new config, or back on the
+        old one after a rollback (UpdateEndpoint API reference; deployment guardrails pages of the
+        developer guide for the timeline, see :func:`plan_update`). ``RetainAllVariantProperties``
+        keeps the live instance counts and weights unless excluded; ``RetainDeploymentConfig``
+        reuses the last deployment config (same reference)."""
         rec = self._require_service(account, region, p["EndpointName"])
         self._check_updatable(rec)
         config_name = p["EndpointConfigName"]
-        backend = self._backend(account, region)
-        config = backend.endpoint_configs.get(config_name)
-        if config is None:
-            arn = self._bridge.config_arn(config_name, account, region)
-            raise validation_error(f'Could not find endpoint configuration "{arn}".')
+        config = self._visible_config(account, region, config_name)
         new_variants = _variants_from_config(config.production_variants)
         self._check_autoscaling(rec, new_variants)
         excluded = {e.get("VariantPropertyType") for e in p.get("ExcludeRetainedVariantProperties") or []}
@@ -498,8 +625,7 @@ class SageMakerSimulator:
         try:
             plan = plan_update(
                 deployment,
-                fleet=sum(v["Count"] or 0 for v in new_variants) or 1,
-                variant_count=len(new_variants),
+                variant_counts={v["VariantName"]: v["Count"] or 1 for v in new_variants},
                 serverless=serverless,
                 timings=self.timings,
             )
@@ -526,6 +652,9 @@ class SageMakerSimulator:
             op.fail_reason = reason or DEFAULT_CREATE_FAILURE.format(variant=new_variants[0]["VariantName"])
         if rec.name in self._rollback_faults:
             op.rollback_fail_reason = self._rollback_faults.pop(rec.name) or DEFAULT_ROLLBACK_FAILURE
+        if rec.name in self._silent_failures:
+            self._silent_failures.discard(rec.name)
+            op.silent = True
         if deployment:
             rec.last_deployment_config = copy.deepcopy(dict(deployment))
         rec.op = op
@@ -579,6 +708,10 @@ class SageMakerSimulator:
     # ------------------------------------------------------------------ checks
 
     def _check_updatable(self, rec: _Endpoint) -> None:
+        """Only ``InService`` endpoints can be updated. "Cannot update in-progress endpoint" is
+        SageMaker's text (users report it verbatim; AWS's SageMaker operator for Kubernetes matches
+        its prefix); the failed-endpoint text follows the same reports ("Cannot update failed
+        endpoint")."""
         if rec.status == "Failed":
             raise validation_error(
                 f'Cannot update failed endpoint "{rec.arn}". '
@@ -589,6 +722,10 @@ class SageMakerSimulator:
             raise validation_error(f'Cannot update in-progress endpoint "{rec.arn}".')
 
     def _check_autoscaling(self, rec: _Endpoint, new_variants: list[dict[str, Any]]) -> None:
+        """ "If the update would change the instance type for any model that is a target for auto
+        scaling, the update fails", and so does removing such a variant (developer guide, "Update
+        endpoints that use auto scaling"; both dimensions count). SageMaker's exact wording is not
+        published: the messages state the guide's rule and its remedy."""
         new = {v["VariantName"]: v for v in new_variants}
         aas = self._bridge.autoscaling(rec.account, rec.region)
         for old in rec.variants:
@@ -688,7 +825,7 @@ class SageMakerSimulator:
             failed_at = op.start + plan.provisioning_end
             if now >= failed_at:
                 rec.op = None
-                rec.failure_reason = op.fail_reason
+                rec.failure_reason = None if op.silent else op.fail_reason
                 self._transition(rec, failed_at, "InService", rec.config_name)
             return
         if op.rollback_at is None:
@@ -704,7 +841,7 @@ class SageMakerSimulator:
                     rec.failure_reason = op.rollback_fail_reason
                     self._transition(rec, done_at, "UpdateRollbackFailed", rec.config_name)
                 else:
-                    rec.failure_reason = op.rollback_reason
+                    rec.failure_reason = None if op.silent else op.rollback_reason
                     self._transition(rec, done_at, "InService", rec.config_name)
             return
         if now >= op.end:

@@ -104,6 +104,12 @@ class UpdatePlan:
 
 
 def _size_in_instances(size: Mapping[str, Any], fleet: int, path: str, low: float, high: float) -> int:
+    """Instances of one variant's fleet of ``fleet`` that a CapacitySize stands for.
+
+    The limits are per variant (TrafficRoutingConfig API reference: CanarySize "must be less than
+    or equal to 50% of the variant's total instance count", LinearStepSize "must be 10-50% of the
+    variant's total instance count"; RollingUpdatePolicy: MaximumBatchSize 5-50%).
+    """
     kind = size.get("Type")
     value = size.get("Value")
     if not isinstance(value, int) or value < 1:
@@ -124,28 +130,70 @@ def _size_in_instances(size: Mapping[str, Any], fleet: int, path: str, low: floa
     raise DeploymentConfigError(f"{path}.Type: {kind!r} is not one of INSTANCE_COUNT, CAPACITY_PERCENT")
 
 
+def _per_variant(
+    size: Mapping[str, Any], counts: Mapping[str, int], path: str, low: float, high: float
+) -> dict[str, int]:
+    """:func:`_size_in_instances` for every variant; the message names the variant that breaks it."""
+    out = {}
+    for name, count in counts.items():
+        try:
+            out[name] = _size_in_instances(size, count, path, low, high)
+        except DeploymentConfigError as error:
+            raise DeploymentConfigError(
+                f"{error} (variant {name})" if len(counts) > 1 else str(error)
+            ) from None
+    return out
+
+
+def _share(steps: Mapping[str, int], counts: Mapping[str, int], done: int) -> float:
+    """Share of the new fleets (all variants) carrying traffic after ``done`` steps of each variant."""
+    total = sum(counts.values())
+    return sum(min(done * steps[n], counts[n]) for n in counts) / total
+
+
 def plan_update(
     deployment_config: Mapping[str, Any] | None,
     *,
-    fleet: int,
-    variant_count: int,
+    fleet: int = 1,
+    variant_count: int = 1,
     serverless: bool,
     timings: Timings,
+    variant_counts: Mapping[str, int] | None = None,
 ) -> UpdatePlan:
     """Plan the timeline of an ``UpdateEndpoint``.
+
+    Blue/green phases, each following the SageMaker developer guide:
+
+    - provisioning of the new (green) fleet, not monitored;
+    - ``ALL_AT_ONCE`` ("Use all at once traffic shifting"): 100% of the traffic shifts, then "the
+      baking period begins" for ``WaitIntervalInSeconds``, monitored by the alarms;
+    - ``CANARY`` ("Use canary traffic shifting"): the canary bakes ``WaitIntervalInSeconds``;
+      then "all of the traffic shifts to the green fleet and there is a final baking period",
+      modelled as another ``WaitIntervalInSeconds`` (the only baking length the API takes;
+      TrafficRoutingConfig: "the waiting time between incremental steps");
+    - ``LINEAR`` ("Use linear traffic shifting"): one baking period of ``WaitIntervalInSeconds``
+      per step, the last one (whole green fleet active) being the final baking period;
+    - ``TerminationWaitInSeconds``: waiting "after your green fleet is fully active before
+      terminating the instances in the blue fleet" (same pages), still monitored: the blue fleet
+      exists, so a rollback is still possible.
+
+    Without a ``DeploymentConfig`` SageMaker uses blue/green all at once (BlueGreenUpdatePolicy API
+    reference) with no alarms and no baking.
 
     Parameters
     ----------
     deployment_config:
         SageMaker ``DeploymentConfig`` (``None``: blue/green, all at once, no baking).
-    fleet:
-        Total instance count of the new endpoint config (1 for serverless).
-    variant_count:
-        Number of production variants in the new config.
+    fleet, variant_count:
+        Total instance count and number of variants of the new config, used when
+        ``variant_counts`` is not given (one variant of ``fleet`` instances).
     serverless:
         Whether the new config is serverless.
     timings:
         Durations to use.
+    variant_counts:
+        Instance count of every production variant of the new config (serverless: 1). Canary,
+        linear and rolling sizes are computed, and checked, per variant.
 
     Returns
     -------
@@ -156,17 +204,19 @@ def plan_update(
     DeploymentConfigError
         For a deployment configuration SageMaker refuses.
     """
+    counts = {k: max(int(v), 1) for k, v in (variant_counts or {"": max(fleet, 1)}).items()}
+    variant_count = len(counts) if variant_counts else variant_count
+    total = sum(counts.values())
     config = dict(deployment_config or {})
     blue_green = config.get("BlueGreenUpdatePolicy")
     rolling = config.get("RollingUpdatePolicy")
-    fleet = max(fleet, 1)
     provision = timings.serverless_update if serverless else timings.provision
     if blue_green and rolling:
         raise DeploymentConfigError(
             "DeploymentConfig: BlueGreenUpdatePolicy and RollingUpdatePolicy are mutually exclusive"
         )
     if rolling:
-        return _plan_rolling(rolling, fleet, variant_count, serverless, timings)
+        return _plan_rolling(rolling, total, variant_count, serverless, timings)
     policy: Mapping[str, Any] = blue_green or {}
     routing: Mapping[str, Any] = policy.get("TrafficRoutingConfiguration") or {"Type": "ALL_AT_ONCE"}
     kind = routing.get("Type", "ALL_AT_ONCE")
@@ -176,27 +226,33 @@ def plan_update(
     phases = [Phase(0.0, provision, "provisioning new fleet", "Creating", False, 0.0, 0)]
     t = provision
     path = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
-    if kind == "CANARY":
+    if kind == "ALL_AT_ONCE":
+        if wait > 0:
+            phases.append(Phase(t, t + wait, "baking", "Baking", True, 1.0, total))
+            t += wait
+    elif kind == "CANARY":
         canary = routing.get("CanarySize")
         if not canary:
             raise DeploymentConfigError(f"{path}.CanarySize: required when Type is CANARY")
-        size = _size_in_instances(canary, fleet, f"{path}.CanarySize", 1, 50)
-        phases.append(Phase(t, t + wait, "canary baking", "Baking", True, size / fleet, fleet))
+        sizes = _per_variant(canary, counts, f"{path}.CanarySize", 1, 50)
+        phases.append(Phase(t, t + wait, "canary baking", "Baking", True, _share(sizes, counts, 1), total))
+        t += wait
+        phases.append(Phase(t, t + wait, "final baking", "Baking", True, 1.0, total))
         t += wait
     elif kind == "LINEAR":
         step_size = routing.get("LinearStepSize")
         if not step_size:
             raise DeploymentConfigError(f"{path}.LinearStepSize: required when Type is LINEAR")
-        step = _size_in_instances(step_size, fleet, f"{path}.LinearStepSize", 10, 50)
-        steps = math.ceil(fleet / step)
-        for i in range(1, steps):
-            share = min(i * step / fleet, 1.0)
-            phases.append(Phase(t, t + wait, f"linear step {i}/{steps} baking", "Baking", True, share, fleet))
+        steps = _per_variant(step_size, counts, f"{path}.LinearStepSize", 10, 50)
+        n = max(math.ceil(counts[name] / steps[name]) for name in counts)
+        for i in range(1, n + 1):
+            label = f"linear step {i}/{n} baking" + (" (final)" if i == n else "")
+            phases.append(Phase(t, t + wait, label, "Baking", True, _share(steps, counts, i), total))
             t += wait
-    elif kind != "ALL_AT_ONCE":
+    else:
         raise DeploymentConfigError(f"{path}.Type: {kind!r} is not one of ALL_AT_ONCE, CANARY, LINEAR")
     if termination_wait > 0:
-        phases.append(Phase(t, t + termination_wait, "termination wait", "Baking", True, 1.0, fleet))
+        phases.append(Phase(t, t + termination_wait, "termination wait", "Baking", True, 1.0, total))
         t += termination_wait
     return UpdatePlan(kind, tuple(phases), float(timeout) if timeout else None)
 
@@ -204,6 +260,11 @@ def plan_update(
 def _plan_rolling(
     rolling: Mapping[str, Any], fleet: int, variant_count: int, serverless: bool, timings: Timings
 ) -> UpdatePlan:
+    """Rolling deployment: batches of ``MaximumBatchSize`` provisioned then baked for
+    ``WaitIntervalInSeconds`` each (developer guide, "Use rolling deployments"; RollingUpdatePolicy
+    API reference). Not for serverless or multi-variant endpoints (developer guide, deployment
+    guardrails "Exclusions"). Refusal texts are the simulator's: SageMaker's are not published.
+    """
     path = "DeploymentConfig.RollingUpdatePolicy"
     if serverless:
         raise DeploymentConfigError(f"{path}: rolling deployments are not supported for serverless endpoints")
