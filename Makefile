@@ -80,7 +80,7 @@ check: venv tools
 	$(BIN)/python -m sagemaker_rollout.schemas_gen --check
 	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) PIP_LOCK=$(PIP_LOCK) bash .ci/scan.sh
 
-bench: venv
+bench: venv tools
 	$(BIN)/python benchmarks/run_all.py
 
 build: venv tools
