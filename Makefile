@@ -11,15 +11,15 @@
 #   make upgrade  newest releases within the ranges: locks, environments and schemas in one change
 #
 # Environments and their locks (pyproject.toml and requirements/*.in are the abstract spec; the
-# locks are what is installed, `pip install --require-hashes`):
+# locks are what is installed, every file checked against its hash):
 #   .venv          runtime + development  requirements/dev.txt  (compiled against the runtime lock,
 #                                                                so the tests use the layer's botocore)
 #                  runtime alone           layers/requirements.txt (what `sam build` puts in the layer)
 #   .venv-tools    aws-sam-cli, cloudformation-cli    requirements/tools.txt
 #   .venv-checkov  checkov (.ci/scan.sh installs it)  requirements/checkov.txt
 # The tools pin their own boto3; their environments keep those pins away from the runtime.
-# Each environment first gets the locked pip (requirements/pip.txt): the pip that `python -m venv`
-# brings may be too old for some locks (a locked package that another requests with extras).
+# .venv first gets pip and uv from requirements/bootstrap.txt (pip --require-hashes); uv then
+# installs each lock (--require-hashes: exact pins, every file's hash checked) in seconds.
 
 SHELL := /bin/bash
 VENV  := .venv
@@ -30,14 +30,16 @@ RUNTIME_LOCK := layers/requirements.txt
 DEV_LOCK     := requirements/dev.txt
 TOOLS_LOCK   := requirements/tools.txt
 CHECKOV_LOCK := requirements/checkov.txt
-PIP_LOCK     := requirements/pip.txt
+BOOTSTRAP_LOCK := requirements/bootstrap.txt
 # The Lambda runtime is python3.12: find a 3.12 interpreter (PATH, then pyenv).
 PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
             if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
-PIP_INSTALL := -m pip install --quiet --disable-pip-version-check --require-hashes
+UV := $(BIN)/uv
+# Installs exactly a lock into a fresh environment (uv's cache: ~/.cache/uv).
+UV_INSTALL = $(UV) pip install --quiet --require-hashes --index-url https://pypi.org/simple --python
 # Every lock is resolved for CPython 3.12 on Linux with the hashes of all of a release's files (the
 # layer is built for arm64 from the same lock). UPGRADE=--upgrade takes the newest releases.
-UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.12 --python-platform linux \
+UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --python-version 3.12 --python-platform linux \
              --index-url https://pypi.org/simple --custom-compile-command "make lock" $(UPGRADE)
 
 export SAM_CLI_TELEMETRY := 0
@@ -50,21 +52,20 @@ venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
 
 # A changed lock rebuilds the environment from scratch, so it holds exactly the lock.
-$(VENV)/.installed: $(DEV_LOCK) $(RUNTIME_LOCK) $(PIP_LOCK) pyproject.toml
+$(VENV)/.installed: $(DEV_LOCK) $(RUNTIME_LOCK) $(BOOTSTRAP_LOCK) pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (the Lambda runtime's version); install it or set PYTHON=" >&2; exit 1; }
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python $(PIP_INSTALL) -r $(PIP_LOCK)
-	$(BIN)/python $(PIP_INSTALL) -r $(DEV_LOCK)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(BOOTSTRAP_LOCK)
+	$(UV_INSTALL) $(BIN)/python -r $(DEV_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(TOOLS)/.installed: $(TOOLS_LOCK) $(PIP_LOCK)
+$(TOOLS)/.installed: $(TOOLS_LOCK) | $(VENV)/.installed
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (the Lambda runtime's version); install it or set PYTHON=" >&2; exit 1; }
 	rm -rf $(TOOLS)
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS_BIN)/python $(PIP_INSTALL) -r $(PIP_LOCK)
-	$(TOOLS_BIN)/python $(PIP_INSTALL) -r $(TOOLS_LOCK)
+	$(UV_INSTALL) $(TOOLS_BIN)/python -r $(TOOLS_LOCK)
 	@touch $@
 
 demo: venv
@@ -78,7 +79,7 @@ check: venv tools
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m sagemaker_rollout.schemas_gen --check
-	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) PIP_LOCK=$(PIP_LOCK) bash .ci/scan.sh
+	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) UV=$(UV) bash .ci/scan.sh
 
 bench: venv tools
 	$(BIN)/python benchmarks/run_all.py
@@ -91,7 +92,7 @@ build: venv tools
 lock: venv
 	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
 	$(UV_COMPILE) pyproject.toml --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
-	$(UV_COMPILE) requirements/pip.in -c $(DEV_LOCK) -o $(PIP_LOCK)
+	$(UV_COMPILE) requirements/bootstrap.in -c $(DEV_LOCK) -o $(BOOTSTRAP_LOCK)
 	$(UV_COMPILE) requirements/tools.in -o $(TOOLS_LOCK)
 	$(UV_COMPILE) requirements/checkov.in -o $(CHECKOV_LOCK)
 

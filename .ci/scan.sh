@@ -6,7 +6,7 @@
 #
 # Scans (each prints one result line; the script runs them all and exits non-zero if any failed):
 #   checkov    template.yaml, no failed checks (every skip is written in the template with a reason);
-#              installed from its lock (requirements/checkov.txt, hashes) in its own venv
+#              installed from its lock (requirements/checkov.txt, hashes; by .venv's uv) in its own venv
 #              .venv-checkov because it pins its own boto3
 #   bandit     layers/sagemaker_rollout (all of it: the simulator and test driver too), no issue of medium+ severity
 #   pip-audit  the runtime lock (layers/requirements.txt: exactly what `sam build` puts in the layer), against PyPI
@@ -19,7 +19,7 @@ BIN="$(dirname "$PY")"
 TOOLS_BIN="${TOOLS_BIN:-.venv-tools/bin}"
 RUNTIME_LOCK="${RUNTIME_LOCK:-layers/requirements.txt}"
 CHECKOV_LOCK="${CHECKOV_LOCK:-requirements/checkov.txt}"
-PIP_LOCK="${PIP_LOCK:-requirements/pip.txt}"
+UV="${UV:-$BIN/uv}"
 CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
 CHECKOV_PYTHON="${CHECKOV_PYTHON:-$(command -v python3.12 || echo "$PY")}"
 PIP_AUDIT_TIMEOUT="${PIP_AUDIT_TIMEOUT:-300}"
@@ -51,11 +51,9 @@ scan_checkov() {
     # The venv is rebuilt whenever the lock changes (its copy of the lock is the marker).
     if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]] || ! cmp -s "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; then
         rm -rf "$CHECKOV_VENV"
-        if ! { "$CHECKOV_PYTHON" -m venv "$CHECKOV_VENV" \
-            && "$CHECKOV_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-                --require-hashes -r "$PIP_LOCK" \
-            && "$CHECKOV_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-                --require-hashes -r "$CHECKOV_LOCK" \
+        if ! { "$CHECKOV_PYTHON" -m venv --without-pip "$CHECKOV_VENV" \
+            && "$UV" pip install --quiet --require-hashes --index-url https://pypi.org/simple \
+                --python "$CHECKOV_VENV/bin/python" -r "$CHECKOV_LOCK" \
             && cp "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; } >"$log" 2>&1; then
             report checkov FAIL "could not install $CHECKOV_LOCK into $CHECKOV_VENV" "$log"
             return

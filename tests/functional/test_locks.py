@@ -8,7 +8,8 @@ Four locks (``make lock`` writes them with uv; README "Dependencies and upgrades
   property schema: a different botocore means different schemas, see ``schemas/``).
 - ``requirements/tools.txt`` (aws-sam-cli, the CloudFormation CLI) and ``requirements/checkov.txt``:
   tools that pin their own boto3, each in its own environment so their pins never reach the runtime.
-- ``requirements/pip.txt``: pip itself, installed first into each environment (the dev lock's pip).
+- ``requirements/bootstrap.txt``: pip and uv, installed first into ``.venv`` (the dev lock's releases);
+  uv then installs the locks.
 
 These tests fail when a lock drifts from pyproject.toml, from another lock or from ``.venv``.
 """
@@ -30,8 +31,8 @@ RUNTIME_LOCK = REPO / "layers" / "requirements.txt"
 DEV_LOCK = REPO / "requirements" / "dev.txt"
 TOOLS_LOCK = REPO / "requirements" / "tools.txt"
 CHECKOV_LOCK = REPO / "requirements" / "checkov.txt"
-PIP_LOCK = REPO / "requirements" / "pip.txt"
-ALL_LOCKS = (RUNTIME_LOCK, DEV_LOCK, TOOLS_LOCK, CHECKOV_LOCK, PIP_LOCK)
+BOOTSTRAP_LOCK = REPO / "requirements" / "bootstrap.txt"
+ALL_LOCKS = (RUNTIME_LOCK, DEV_LOCK, TOOLS_LOCK, CHECKOV_LOCK, BOOTSTRAP_LOCK)
 #: Tools that pin their own boto3: never in the runtime or development locks.
 SEPARATE_TOOLS = {"aws-sam-cli", "checkov", "cloudformation-cli", "cloudformation-cli-python-plugin"}
 
@@ -156,7 +157,7 @@ def test_dev_lock_pins_the_runtime_lock_releases() -> None:
     }
     assert not different, f"runtime lock vs dev lock (runtime, dev): {different}"
     assert dev["botocore"] == runtime["botocore"]
-    assert lock_pins(PIP_LOCK) == {"pip": dev["pip"]}
+    assert lock_pins(BOOTSTRAP_LOCK) == {"pip": dev["pip"], "uv": dev["uv"]}
 
 
 def test_dev_lock_pins_every_development_dependency_within_its_range() -> None:
