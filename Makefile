@@ -1,49 +1,109 @@
-# sagemaker-rollout: one venv (.venv, Python 3.12 like the Lambda runtime), everything installs itself.
+# sagemaker-rollout: everything installs itself, from lock files with hashes (Python 3.12 like the
+# Lambda runtime).
 #
-#   make demo    the simulated end-to-end story (no AWS account, no Docker)
-#   make test    the whole test suite
-#   make check   ruff, mypy (strict on the library), checkov, bandit, pip-audit, sam validate, cfn-lint
-#   make bench   benchmarks (prints figures, writes benchmarks/results.md)
-#   make build   sam build (offline, no container)
+#   make demo     the simulated end-to-end story (no AWS account, no Docker)
+#   make test     the whole test suite
+#   make check    ruff, mypy (strict on the library), schema freshness, checkov, bandit, pip-audit,
+#                 sam validate, cfn-lint
+#   make bench    benchmarks (prints figures, writes benchmarks/results.md)
+#   make build    sam build (offline, no container); the layer installs the runtime lock
+#   make lock     re-lock after editing pyproject.toml or requirements/*.in (keeps every pin it can)
+#   make upgrade  newest releases within the ranges: locks, environments and schemas in one change
+#
+# Environments and their locks (pyproject.toml and requirements/*.in are the abstract spec; the
+# locks are what is installed, every file checked against its hash):
+#   .venv          runtime + development  requirements/dev.txt  (compiled against the runtime lock,
+#                                                                so the tests use the layer's botocore)
+#                  runtime alone           layers/requirements.txt (what `sam build` puts in the layer)
+#   .venv-tools    aws-sam-cli, cloudformation-cli    requirements/tools.txt
+#   .venv-checkov  checkov (.ci/scan.sh installs it)  requirements/checkov.txt
+# The tools pin their own boto3; their environments keep those pins away from the runtime.
+# .venv first gets pip and uv from requirements/bootstrap.txt (pip --require-hashes); uv then
+# installs each lock (--require-hashes: exact pins, every file's hash checked) in seconds.
 
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
+TOOLS := .venv-tools
+TOOLS_BIN := $(TOOLS)/bin
+RUNTIME_LOCK := layers/requirements.txt
+DEV_LOCK     := requirements/dev.txt
+TOOLS_LOCK   := requirements/tools.txt
+CHECKOV_LOCK := requirements/checkov.txt
+BOOTSTRAP_LOCK := requirements/bootstrap.txt
 # The Lambda runtime is python3.12: find a 3.12 interpreter (PATH, then pyenv).
 PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
             if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
+UV := $(BIN)/uv
+# Installs exactly a lock into a fresh environment (uv's cache: ~/.cache/uv).
+UV_INSTALL = $(UV) pip install --quiet --require-hashes --index-url https://pypi.org/simple --python
+# Every lock is resolved for CPython 3.12 on Linux with the hashes of all of a release's files (the
+# layer is built for arm64 from the same lock). UPGRADE=--upgrade takes the newest releases.
+UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --python-version 3.12 --python-platform linux \
+             --index-url https://pypi.org/simple --custom-compile-command "make lock" $(UPGRADE)
 
 export SAM_CLI_TELEMETRY := 0
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+# .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv demo test check bench build clean
+.PHONY: venv tools demo test check bench build lock upgrade clean
 
 venv: $(VENV)/.installed
+tools: $(TOOLS)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# A changed lock rebuilds the environment from scratch, so it holds exactly the lock.
+$(VENV)/.installed: $(DEV_LOCK) $(RUNTIME_LOCK) $(BOOTSTRAP_LOCK) pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (the Lambda runtime's version); install it or set PYTHON=" >&2; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(BOOTSTRAP_LOCK)
+	$(UV_INSTALL) $(BIN)/python -r $(DEV_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(TOOLS)/.installed: $(TOOLS_LOCK) | $(VENV)/.installed
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found (the Lambda runtime's version); install it or set PYTHON=" >&2; exit 1; }
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(UV_INSTALL) $(TOOLS_BIN)/python -r $(TOOLS_LOCK)
 	@touch $@
 
 demo: venv
 	$(BIN)/sagemaker-rollout demo
 
-test: venv
+# The slow tests run `sam build` and `sam validate` from .venv-tools.
+test: venv tools
 	$(BIN)/python -m pytest -q
 
-check: venv
+check: venv tools
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m sagemaker_rollout.schemas_gen --check
-	PY=$(BIN)/python bash .ci/scan.sh
+	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) UV=$(UV) bash .ci/scan.sh
 
-bench: venv
+bench: venv tools
 	$(BIN)/python benchmarks/run_all.py
 
-build: venv
-	$(BIN)/sam build --build-dir .aws-sam/build
+build: venv tools
+	$(TOOLS_BIN)/sam build --build-dir .aws-sam/build
+
+# Re-lock without upgrading: uv keeps every pin of the existing lock that still fits the spec. The
+# development lock is constrained on the runtime lock (same boto3/botocore as the layer).
+lock: venv
+	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+	$(UV_COMPILE) requirements/bootstrap.in -c $(DEV_LOCK) -o $(BOOTSTRAP_LOCK)
+	$(UV_COMPILE) requirements/tools.in -o $(TOOLS_LOCK)
+	$(UV_COMPILE) requirements/checkov.in -o $(CHECKOV_LOCK)
+
+# One reviewed change: newest releases in the locks, environments rebuilt from them, schemas
+# regenerated from the new botocore, then the tests. Commit the locks and schemas together.
+upgrade: venv
+	$(MAKE) lock UPGRADE=--upgrade
+	$(MAKE) venv tools
+	$(BIN)/python -m sagemaker_rollout.schemas_gen --write
+	$(BIN)/python -m pytest -q -x tests/functional/test_locks.py
+	git diff --stat -- $(RUNTIME_LOCK) requirements schemas
 
 clean:
-	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

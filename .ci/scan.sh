@@ -6,18 +6,22 @@
 #
 # Scans (each prints one result line; the script runs them all and exits non-zero if any failed):
 #   checkov    template.yaml, no failed checks (every skip is written in the template with a reason);
-#              installed in its own venv .venv-checkov because its pins conflict with the project's
+#              installed from its lock (requirements/checkov.txt, hashes; by .venv's uv) in its own venv
+#              .venv-checkov because it pins its own boto3
 #   bandit     layers/sagemaker_rollout (all of it: the simulator and test driver too), no issue of medium+ severity
-#   pip-audit  the Lambda layer's runtime dependencies (layers/requirements.txt), against PyPI
-#   sam        sam validate --lint
+#   pip-audit  the runtime lock (layers/requirements.txt: exactly what `sam build` puts in the layer), against PyPI
+#   sam        sam validate --lint (sam from .venv-tools, requirements/tools.txt)
 #   cfn-lint   cfn-lint template.yaml
 set -euo pipefail
 
 PY="${PY:-.venv/bin/python}"
 BIN="$(dirname "$PY")"
-CHECKOV_VERSION="3.3.30"
+TOOLS_BIN="${TOOLS_BIN:-.venv-tools/bin}"
+RUNTIME_LOCK="${RUNTIME_LOCK:-layers/requirements.txt}"
+CHECKOV_LOCK="${CHECKOV_LOCK:-requirements/checkov.txt}"
+UV="${UV:-$BIN/uv}"
 CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
-CHECKOV_PYTHON="${CHECKOV_PYTHON:-/root/.pyenv/versions/3.12.1/bin/python}"
+CHECKOV_PYTHON="${CHECKOV_PYTHON:-$(command -v python3.12 || echo "$PY")}"
 PIP_AUDIT_TIMEOUT="${PIP_AUDIT_TIMEOUT:-300}"
 export SAM_CLI_TELEMETRY=0
 
@@ -44,25 +48,25 @@ report() {
 # ---------------------------------------------------------------- checkov ---------------------
 scan_checkov() {
     local log="$log_dir/checkov.log" t0=$SECONDS
-    if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]] \
-        || [[ "$("$CHECKOV_VENV/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]]; then
-        if [[ ! -x "$CHECKOV_PYTHON" ]]; then
-            CHECKOV_PYTHON="$(command -v python3.12 || true)"
-        fi
+    # The venv is rebuilt whenever the lock changes (its copy of the lock is the marker).
+    if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]] || ! cmp -s "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; then
         rm -rf "$CHECKOV_VENV"
-        if ! { "$CHECKOV_PYTHON" -m venv "$CHECKOV_VENV" \
-            && "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check \
-                "checkov==$CHECKOV_VERSION"; } >"$log" 2>&1; then
-            report checkov FAIL "could not install checkov $CHECKOV_VERSION into $CHECKOV_VENV" "$log"
+        if ! { "$CHECKOV_PYTHON" -m venv --without-pip "$CHECKOV_VENV" \
+            && "$UV" pip install --quiet --require-hashes --index-url https://pypi.org/simple \
+                --python "$CHECKOV_VENV/bin/python" -r "$CHECKOV_LOCK" \
+            && cp "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; } >"$log" 2>&1; then
+            report checkov FAIL "could not install $CHECKOV_LOCK into $CHECKOV_VENV" "$log"
             return
         fi
     fi
+    local version
+    version="$("$CHECKOV_VENV/bin/checkov" --version 2>/dev/null || echo '?')"
     # --skip-download: no call to the Prisma Cloud API (guidelines, policy metadata).
     if "$CHECKOV_VENV/bin/checkov" --file template.yaml --framework cloudformation \
         --skip-download --compact --quiet >"$log" 2>&1; then
         local summary
         summary="$(grep -m1 -o 'Passed checks: .*' "$log" || echo 'no findings')"
-        report checkov ok "$summary ($((SECONDS - t0)) s, checkov $CHECKOV_VERSION)" "$log"
+        report checkov ok "$summary ($((SECONDS - t0)) s, checkov $version)" "$log"
     else
         report checkov FAIL "$(grep -m1 -o 'Passed checks: .*' "$log" || echo 'checkov failed')" "$log"
     fi
@@ -80,16 +84,17 @@ scan_bandit() {
 }
 
 # -------------------------------------------------------------- pip-audit ---------------------
-# pip-audit resolves layers/requirements.txt (the versions `sam build` puts in the layer) and asks
-# PyPI's per-version JSON API for known vulnerabilities. Where that endpoint is not served (some
-# PyPI mirrors/proxies answer 404) pip-audit skips the dependency; the fallback below then reads
-# the project-level JSON, whose "vulnerabilities" list describes the latest release, and uses it
-# when the resolved version IS the latest. Anything still unaudited is reported as WARN
-# (PIP_AUDIT_REQUIRE_ALL=1 turns that into a failure).
+# pip-audit reads the runtime lock (every release pinned with its hashes: no resolution, no pip,
+# exactly what `sam build` puts in the layer) and asks PyPI's per-version JSON API for known
+# vulnerabilities. Where that endpoint is not served (some PyPI mirrors/proxies answer 404)
+# pip-audit skips the dependency; the fallback below then reads the project-level JSON, whose
+# "vulnerabilities" list describes the latest release, and uses it when the locked version IS the
+# latest. Anything still unaudited is reported as WARN (PIP_AUDIT_REQUIRE_ALL=1 turns that into a
+# failure).
 scan_pip_audit() {
     local log="$log_dir/pip-audit.log" json="$log_dir/pip-audit.json" t0=$SECONDS rc=0
-    timeout "$PIP_AUDIT_TIMEOUT" "$PY" -m pip_audit --requirement layers/requirements.txt \
-        --progress-spinner off --format json --output "$json" >"$log" 2>&1 || rc=$?
+    timeout "$PIP_AUDIT_TIMEOUT" "$PY" -m pip_audit --requirement "$RUNTIME_LOCK" --require-hashes \
+        --disable-pip --progress-spinner off --format json --output "$json" >"$log" 2>&1 || rc=$?
     if [[ $rc -eq 124 ]]; then
         report pip-audit FAIL "timed out after ${PIP_AUDIT_TIMEOUT} s" "$log"
         return
@@ -140,16 +145,16 @@ PYEOF
 )" || verdict="FAIL could not evaluate the pip-audit report"
     local status=${verdict%% *} detail=${verdict#* }
     if [[ $status == WARN ]]; then
-        printf '%-9s %-4s %s\n' pip-audit WARN "layers/requirements.txt: $detail ($((SECONDS - t0)) s)"
+        printf '%-9s %-4s %s\n' pip-audit WARN "$RUNTIME_LOCK: $detail ($((SECONDS - t0)) s)"
     else
-        report pip-audit "$status" "layers/requirements.txt: $detail ($((SECONDS - t0)) s)" "$log"
+        report pip-audit "$status" "$RUNTIME_LOCK: $detail ($((SECONDS - t0)) s)" "$log"
     fi
 }
 
 # -------------------------------------------------------------- sam / cfn-lint ----------------
 scan_sam() {
     local log="$log_dir/sam.log" t0=$SECONDS
-    if "$BIN/sam" validate --lint --region us-east-1 --template-file template.yaml >"$log" 2>&1; then
+    if "$TOOLS_BIN/sam" validate --lint --region us-east-1 --template-file template.yaml >"$log" 2>&1; then
         report sam ok "sam validate --lint: valid ($((SECONDS - t0)) s)" "$log"
     else
         report sam FAIL "sam validate --lint reported problems" "$log"

@@ -3,8 +3,9 @@
 Import time: ``python -X importtime -c "import app"`` in a fresh interpreter with ``PYTHONPATH`` set
 to the handler's directory and ``layers/`` (what Lambda puts on the path), best of 5, cumulative
 microseconds of ``app``; goal 300 ms. Layer size: ``sam build`` into a temporary directory (when
-``sam`` is available: the venv's ``bin`` on ``PATH`` for ``python3.12``, telemetry off), size of
-the built layer directory; Lambda's limit for a function and its layers unzipped is 250 MB. Run::
+``sam`` is available, from ``.venv-tools``: the venv's ``bin`` on ``PATH`` for ``python3.12``,
+telemetry off), size of the built layer directory; Lambda's limit for a function and its layers
+unzipped is 250 MB. Run::
 
     .venv/bin/python benchmarks/bench_package.py [--no-sam]
 """
@@ -61,7 +62,8 @@ def import_time(handler: str, repeat: int = 5) -> ImportTime:
 def layer_size_mb() -> tuple[float | None, str]:
     """Unzipped size of the built layer (MB) and how it was measured, or None and why not."""
     venv_bin = Path(sys.executable).parent
-    sam = shutil.which("sam", path=os.pathsep.join([str(venv_bin), os.environ.get("PATH", "")]))
+    tools_bin = ROOT / ".venv-tools" / "bin"  # sam's own environment (`make tools`)
+    sam = shutil.which("sam", path=os.pathsep.join([str(tools_bin), os.environ.get("PATH", "")]))
     if sam is None:
         return None, "skipped: sam not found"
     with tempfile.TemporaryDirectory() as build:

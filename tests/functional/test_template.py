@@ -8,6 +8,7 @@ CloudFormation use. The ``slow`` tests run the real ``sam build`` and ``sam vali
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import json
 import os
 import re
@@ -20,10 +21,13 @@ from typing import Any
 
 import pytest
 from cfnlint.decode import cfn_yaml
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
 VENV_BIN = Path(sys.executable).parent
+#: sam lives in its own environment (it pins its own boto3): `make tools`, requirements/tools.txt.
+TOOLS_BIN = REPO / ".venv-tools" / "bin"
 
 Statement = dict[str, Any]
 #: SageMaker List* actions have no resource-level permissions (only ListTags has): granted on "*".
@@ -505,7 +509,7 @@ def _sam_env() -> dict[str, str]:
 
 
 def _sam() -> str:
-    sam = shutil.which("sam", path=str(VENV_BIN)) or shutil.which("sam")
+    sam = shutil.which("sam", path=str(TOOLS_BIN)) or shutil.which("sam")
     if sam is None:
         pytest.skip("sam CLI not installed")
     return sam
@@ -542,6 +546,14 @@ def test_template_sam_build_packages_layer_with_library_and_dependencies(tmp_pat
     assert (python_dir / "sagemaker_rollout" / "__init__.py").is_file()
     assert (python_dir / "crhelper").is_dir()
     assert (python_dir / "aws_lambda_powertools").is_dir()
+    # AND its distributions are exactly the runtime lock's releases (the botocore the tests use)
+    from test_locks import RUNTIME_LOCK, lock_pins
+
+    shipped = {
+        canonicalize_name(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions(path=[str(python_dir)])
+    }
+    assert shipped == lock_pins(RUNTIME_LOCK)
     for function in ("EndpointProviderFunction", "RolloutMacroFunction"):
         assert (build_dir / function / "app.py").is_file()
 
