@@ -9,6 +9,7 @@
 #   make build    sam build (offline, no container); the layer installs the runtime lock
 #   make lock     re-lock after editing pyproject.toml or requirements/*.in (keeps every pin it can)
 #   make upgrade  newest releases within the ranges: locks, environments and schemas in one change
+#   make soak     thousands of random request-and-fault sequences (SOAK_SEQUENCES, SEED); benchmarks/soak.md
 #
 # Environments and their locks (pyproject.toml and requirements/*.in are the abstract spec; the
 # locks are what is installed, every file checked against its hash):
@@ -36,17 +37,17 @@ PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.1
             if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
 UV := $(BIN)/uv
 # Installs exactly a lock into a fresh environment (uv's cache: ~/.cache/uv).
-UV_INSTALL = $(UV) pip install --quiet --require-hashes --index-url https://pypi.org/simple --python
+UV_INSTALL = $(UV) pip install --quiet --require-hashes --python
 # Every lock is resolved for CPython 3.12 on Linux with the hashes of all of a release's files (the
 # layer is built for arm64 from the same lock). UPGRADE=--upgrade takes the newest releases.
 UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --python-version 3.12 --python-platform linux \
-             --index-url https://pypi.org/simple --custom-compile-command "make lock" $(UPGRADE)
+             --custom-compile-command "make lock" $(UPGRADE)
 
 export SAM_CLI_TELEMETRY := 0
 # .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv tools demo test check bench build lock upgrade clean
+.PHONY: venv tools demo test check bench build lock upgrade clean soak
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -107,3 +108,13 @@ upgrade: venv
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Random request-and-fault sequences (tests/stateful) on a random seed, many more than `make test`
+# runs: the seed is printed first (replay a failure with `make soak SEED=<seed>`); the figures go
+# to benchmarks/soak.md.
+SOAK_SEQUENCES ?= 2000
+SEED ?= $(shell date +%s)
+soak: venv
+	@echo "soak seed: $(SEED) (replay: make soak SEED=$(SEED))"
+	SOAK_SEQUENCES=$(SOAK_SEQUENCES) SOAK_RANDOM=1 SOAK_SEED=$(SEED) SOAK_RESULTS=benchmarks/soak.md \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x --hypothesis-seed=$(SEED)

@@ -52,7 +52,7 @@ scan_checkov() {
     if [[ ! -x "$CHECKOV_VENV/bin/checkov" ]] || ! cmp -s "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; then
         rm -rf "$CHECKOV_VENV"
         if ! { "$CHECKOV_PYTHON" -m venv --without-pip "$CHECKOV_VENV" \
-            && "$UV" pip install --quiet --require-hashes --index-url https://pypi.org/simple \
+            && "$UV" pip install --quiet --require-hashes \
                 --python "$CHECKOV_VENV/bin/python" -r "$CHECKOV_LOCK" \
             && cp "$CHECKOV_LOCK" "$CHECKOV_VENV/installed.lock"; } >"$log" 2>&1; then
             report checkov FAIL "could not install $CHECKOV_LOCK into $CHECKOV_VENV" "$log"

@@ -149,19 +149,25 @@ def test_5_duplicate_continuation_after_answer_is_a_noop(world: World) -> None:
 
 
 def test_6_killed_first_invocation_keeps_the_request_deadline(world: World) -> None:
-    # GIVEN ServiceTimeout 2400 and the first invocation killed right after UpdateEndpoint
+    # GIVEN ServiceTimeout 2400, an endpoint busy for longer, and a first invocation that hangs in
+    # DescribeEndpoint until Lambda kills it at 900 s
     world.create()
-    world.faults.kill_after("sagemaker", "UpdateEndpoint")
+    world.sim.set_system_updating("classifier", 3000)
+    world.sim.hang("DescribeEndpoint", 1000)
     response = world.driver.update(
         "classifier",
-        world.props("model-a-v2", wait=900),
+        world.props("model-a-v2", wait=120),
         world.props(),
         logical_id="Classifier",
         service_timeout=2400,
     )
-    # THEN the answer comes before CloudFormation's deadline (the clock did not restart)
+    # THEN Lambda's retry keeps the request's first deadline: FAILED before CloudFormation gives up
+    # (a clock restarted by the retry would answer at about 3240 s)
+    assert any(r.outcome == "killed" for r in response.records)
     assert response.answered and not response.timed_out
     assert response.elapsed < 2400
+    assert response.status == "FAILED"
+    assert response.reason.startswith("Timed out after"), response.reason
 
 
 def test_7_delete_honours_service_timeout(world: World) -> None:
@@ -250,7 +256,7 @@ def test_11_timeout_reason_has_no_internal_class_name(world: World) -> None:
     world.create()
     world.sim.set_system_updating("classifier", 3000)
     response = world.driver.update(
-        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier", service_timeout=1800
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier", service_timeout=2400
     )
     # THEN the reason is a sentence, not a class name
     assert response.status == "FAILED"

@@ -266,7 +266,6 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "application-autoscaling:RegisterScalableTarget",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
-        "application-autoscaling:DescribeScheduledActions",  # scheduled actions in the snapshot
         "application-autoscaling:PutScheduledAction",
         "application-autoscaling:DeleteScheduledAction",
         "iam:CreateServiceLinkedRole",
