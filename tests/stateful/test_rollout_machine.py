@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests" / "functional"))
 from world import ALARM, World  # noqa: E402
 
 SEQUENCES = int(os.environ.get("SOAK_SEQUENCES", "50"))
-STEPS = int(os.environ.get("SOAK_STEPS", "4"))
+STEPS = int(os.environ.get("SOAK_STEPS", "3"))
 FIGURES: Counter[str] = Counter()
 
 MODELS = ("model-a-v1", "model-a-v2", "model-a-v3")
