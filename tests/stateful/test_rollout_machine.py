@@ -61,6 +61,8 @@ FAULTS = st.one_of(
     st.just(("silent-rollback",)),
     st.just(("rollback-failed",)),
     st.just(("duplicate",)),
+    st.tuples(st.just("denied"), st.sampled_from(("DescribeEndpoint", "UpdateEndpoint", "ListTags"))),
+    st.just(("oob-delete",)),
 )
 
 
@@ -93,10 +95,27 @@ class RolloutMachine(RuleBasedStateMachine):
             account_id="123456789012",
         ).__enter__()
         self.world = World(self.driver, self.sim, self.session, self.clock, self.faults)
+        self._foreign()
         self.physical: str | None = None
         self.props: dict[str, Any] | None = None
         self.autoscaled = False
         FIGURES["sequences"] += 1
+
+    def _foreign(self) -> None:
+        """An endpoint someone else owns, whose config the provider must never touch."""
+        sm = self.world.sm
+        sm.create_endpoint_config(
+            EndpointConfigName="foreign-config",
+            ProductionVariants=[
+                {
+                    "VariantName": "v",
+                    "ModelName": "model-b-v1",
+                    "InstanceType": "ml.c5.xlarge",
+                    "InitialInstanceCount": 1,
+                }
+            ],
+        )
+        sm.create_endpoint(EndpointName="foreign", EndpointConfigName="foreign-config")
 
     def teardown(self) -> None:
         from sagemaker_rollout import provider
@@ -130,6 +149,11 @@ class RolloutMachine(RuleBasedStateMachine):
             self.world.alarm_at(400)
         elif kind == "duplicate":
             deliveries = 2
+        elif kind == "denied":
+            self.faults.error("sagemaker", fault[1], "AccessDeniedException", "injected denial")
+        elif kind == "oob-delete" and self.sim.endpoint_status("classifier") == "InService":
+            self.sim.delete_out_of_band("classifier")
+            self.autoscaled = False  # its scalable targets went with it
         return deliveries
 
     def _quiet(self) -> None:
@@ -160,7 +184,23 @@ class RolloutMachine(RuleBasedStateMachine):
         self._quiet()
         FIGURES["requests"] += 1
         self._check_answer(response, event)
+        self._late_continuations(response, event)
         return response
+
+    def _late_continuations(self, response: Any, event: dict[str, Any]) -> None:
+        """Every continuation of the request, delivered again after the answer: a no-op."""
+        from sagemaker_rollout.testing import FakeLambdaContext
+
+        before = (self.sim.endpoint_config_name("classifier"), self.world.scaling(), self.world.configs())
+        answers = len(self.driver.responses_for(event["RequestId"]))
+        for record in response.records:
+            for payload in record.handoffs:
+                context = FakeLambdaContext(self.clock, invoked_function_arn=self.driver.function_arn)
+                self.driver.handler(json.loads(json.dumps(payload)), context)
+                FIGURES["late-continuations"] += 1
+        after = (self.sim.endpoint_config_name("classifier"), self.world.scaling(), self.world.configs())
+        assert after == before, "a late continuation changed something"
+        assert len(self.driver.responses_for(event["RequestId"])) == answers, "a late continuation answered"
 
     def _check_answer(self, response: Any, event: dict[str, Any]) -> None:
         # exactly one answer (duplicates identical), before the deadline, within limits, naming the cause
@@ -226,10 +266,14 @@ class RolloutMachine(RuleBasedStateMachine):
             status = self.sim.endpoint_status("classifier")
             if status == "InService" and self.world.endpoint()["EndpointConfigName"] == old_config:
                 FIGURES["failed-old-config-serving"] += 1
-            # CloudFormation's rollback Update: back to the old properties
+            # CloudFormation's rollback Update: back to the old properties, which serve again
             self._settle()
             rollback = self._send("Update", old, new, ("none",))
             assert rollback.status == "SUCCESS", rollback.reason
+            running = self.world.sm.describe_endpoint_config(
+                EndpointConfigName=self.world.endpoint()["EndpointConfigName"]
+            )
+            assert running["ProductionVariants"][0]["ModelName"] == old["ProductionVariants"][0]["ModelName"]
         self._settle()
         if self.autoscaled:
             assert self.world.scaling() == scaling_before, "autoscaling changed"
@@ -259,11 +303,17 @@ class RolloutMachine(RuleBasedStateMachine):
         assert self.sim.deleted_configs_in_use == []
 
     @invariant()
+    def nothing_foreign_touched(self) -> None:
+        assert self.sim.endpoint_config_name("foreign") == "foreign-config"
+        assert "foreign-config" in self.world.configs()
+
+    @invariant()
     def no_unused_config_left(self) -> None:
         status = self.sim.endpoint_status("classifier")
         if status in ("InService", None):
             running = {self.world.endpoint()["EndpointConfigName"]} if status else set()
-            assert set(self.world.configs()) == running, (self.world.configs(), running)
+            ours = set(self.world.configs()) - {"foreign-config"}
+            assert ours == running, (ours, running)
 
     @invariant()
     def journal_holds_no_suspension(self) -> None:
