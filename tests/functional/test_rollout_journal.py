@@ -186,3 +186,54 @@ def test_request_deadline_from_signed_url(url: str, expected: float | None) -> N
     from sagemaker_rollout.provider.handler import request_deadline
 
     assert request_deadline({"ResponseURL": url, "ResourceProperties": {}}) == expected
+
+
+def test_rollout_with_an_unreadable_endpoint_outside_the_prefix_succeeds_and_keeps_the_old_config(
+    world: World,
+) -> None:
+    # GIVEN another endpoint the role may not describe (outside ResourceNamePrefix: AccessDenied)
+    world.create()
+    old = world.endpoint()["EndpointConfigName"]
+    world.sm.create_endpoint_config(
+        EndpointConfigName="theirs",
+        ProductionVariants=[
+            {
+                "VariantName": "v",
+                "ModelName": "model-b-v1",
+                "InstanceType": "ml.c5.xlarge",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    world.sm.create_endpoint(EndpointName="other-team", EndpointConfigName="theirs")
+    world.faults.error(
+        "sagemaker",
+        "DescribeEndpoint",
+        "AccessDeniedException",
+        "not authorized",
+        times=99,
+        where=lambda p: p.get("EndpointName") == "other-team",
+    )
+    # WHEN a verified rollout finishes
+    response = world.driver.update(
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN it is a success; the old config is kept (its use by the unreadable endpoint is unknown)
+    assert response.status == "SUCCESS", response.reason
+    assert old in world.configs()
+    assert world.endpoint()["EndpointConfigName"] == response.data["EndpointConfigName"]
+
+
+def test_configs_not_yet_visible_are_waited_for_not_failed(world: World) -> None:
+    # GIVEN SageMaker not seeing a new config for 40 s (eventual consistency; CreateEndpoint API
+    # reference: retry "Could not find endpoint configuration")
+    world.sim.delay_config_visibility(40)
+    # WHEN the endpoint is created and then updated
+    created = world.driver.create(world.props(), logical_id="Classifier")
+    updated = world.driver.update(
+        "classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier"
+    )
+    # THEN both succeed and no config is lost
+    assert created.status == "SUCCESS", created.reason
+    assert updated.status == "SUCCESS", updated.reason
+    assert world.configs() == [world.endpoint()["EndpointConfigName"]]

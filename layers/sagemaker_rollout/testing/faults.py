@@ -14,6 +14,7 @@ Outages last a span of simulated time, as a burst of 503s does.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -40,8 +41,11 @@ class _Rule:
     until: float | None = None
     skip: int = 0
     action: Callable[[], None] | None = None
+    where: Callable[[dict[str, Any]], bool] | None = None
 
-    def matches(self, service: str, operation: str) -> bool:
+    def matches(self, service: str, operation: str, body: dict[str, Any] | None = None) -> bool:
+        if self.where is not None and not self.where(body or {}):
+            return False
         return self.service in (service, "*") and self.operation in (operation, "*")
 
 
@@ -77,21 +81,17 @@ class FaultInjector:
         status: int = 400,
         after: bool = False,
         skip: int = 0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """Answer the next ``times`` matching calls with ``code`` (``after``: once it took effect)."""
+        """Answer the next ``times`` matching calls with ``code`` (``after``: once it took effect).
+
+        ``where`` narrows the calls by their parameters (JSON protocols), e.g.
+        ``where=lambda p: p.get("EndpointName") == "other"``.
+        """
+        kind = "after" if after else "before"
+        rule = _Rule(service, operation, kind, code, message, status, times, skip=skip, where=where)
         with self._lock:
-            self._rules.append(
-                _Rule(
-                    service,
-                    operation,
-                    "after" if after else "before",
-                    code,
-                    message,
-                    status,
-                    times,
-                    skip=skip,
-                )
-            )
+            self._rules.append(rule)
 
     def outage(
         self,
@@ -144,14 +144,16 @@ class FaultInjector:
         events.unregister("after-call", unique_id=f"{self._id}-after")
 
     # ---- hooks ---------------------------------------------------------------------------------
-    def _take(self, when: tuple[str, ...], service: str, operation: str) -> _Rule | None:
+    def _take(
+        self, when: tuple[str, ...], service: str, operation: str, body: dict[str, Any] | None = None
+    ) -> _Rule | None:
         now = self.clock.now()
         with self._lock:
             for rule in list(self._rules):
                 if rule.until is not None and now >= rule.until:
                     self._rules.remove(rule)
                     continue
-                if rule.when not in when or not rule.matches(service, operation):
+                if rule.when not in when or not rule.matches(service, operation, body):
                     continue
                 if rule.skip > 0:
                     rule.skip -= 1
@@ -162,11 +164,11 @@ class FaultInjector:
                 return rule
         return None
 
-    def _before(self, event_name: str, model: Any, **kwargs: Any) -> None:
+    def _before(self, event_name: str, model: Any, params: Any = None, **kwargs: Any) -> None:
         service = str(model.service_model.service_name)
         operation = str(model.name)
         self.calls.append((service, operation))
-        rule = self._take(("before",), service, operation)
+        rule = self._take(("before",), service, operation, _body(params))
         if rule is not None:
             self.injected[f"error:{rule.code}"] += 1
             raise _client_error(rule, operation)
@@ -189,6 +191,18 @@ class FaultInjector:
             raise InvocationTimeoutError(f"killed-after-{operation}", self.clock.now())
         self.injected[f"lost-response:{rule.code}"] += 1
         raise _client_error(rule, operation)
+
+
+def _body(params: Any) -> dict[str, Any]:
+    """The request's parameters, for JSON protocols (SageMaker, Application Auto Scaling, DynamoDB)."""
+    raw = params.get("body") if isinstance(params, dict) else None
+    if isinstance(raw, bytes | str) and raw:
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return {}
+        return decoded if isinstance(decoded, dict) else {}
+    return {}
 
 
 def _client_error(rule: _Rule, operation: str) -> ClientError:
