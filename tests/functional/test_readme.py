@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +49,36 @@ def test_readme_cli_command_runs(
 ) -> None:
     # GIVEN a command the README shows WHEN it runs from the repository root THEN it succeeds
     monkeypatch.chdir(README.parent)
-    assert main(argv) == 0, capsys.readouterr()
+    if argv[0] == "history":  # reads a deployed provider stack's journal: a simulated account
+        with _provider_stack(monkeypatch):
+            assert main(argv) == 0, capsys.readouterr()
+    else:
+        assert main(argv) == 0, capsys.readouterr()
     assert capsys.readouterr().out.strip()
+
+
+@contextmanager
+def _provider_stack(monkeypatch: Any) -> Iterator[None]:
+    """moto with a stack "sagemaker-rollout" whose journal table is "sagemaker-rollout-journal"."""
+    import boto3
+    from moto import mock_aws
+    from sagemaker_rollout.journal import table_definition
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        definition = table_definition("sagemaker-rollout-journal")
+        properties = {k: v for k, v in definition.items() if k != "BillingMode"}
+        properties["BillingMode"] = "PAY_PER_REQUEST"
+        template = {
+            "Resources": {"RolloutJournalTable": {"Type": "AWS::DynamoDB::Table", "Properties": properties}},
+            "Outputs": {"RolloutJournalTableName": {"Value": {"Ref": "RolloutJournalTable"}}},
+        }
+        boto3.client("cloudformation").create_stack(
+            StackName="sagemaker-rollout", TemplateBody=json.dumps(template)
+        )
+        yield
 
 
 def test_readme_custom_resource_snippet_is_valid() -> None:
