@@ -72,9 +72,10 @@ $(TOOLS)/.installed: $(TOOLS_LOCK) | $(VENV)/.installed
 demo: venv
 	$(BIN)/sagemaker-rollout demo
 
-# The slow tests run `sam build` and `sam validate` from .venv-tools.
+# The slow tests run `sam build` and `sam validate` from .venv-tools; pytest-xdist spreads the
+# suite over the cores (-n auto).
 test: venv tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 check: venv tools
 	$(BIN)/python -m ruff check .

@@ -34,9 +34,12 @@ def test_default_endpoint_name_long_names_stay_distinct() -> None:
     assert a != b
 
 
-def test_config_name_fits_and_carries_digest() -> None:
+def test_config_name_fits_and_depends_on_endpoint_and_content() -> None:
     name = config_name("e" * 63, "abcdef0123456789")
-    assert len(name) <= 63 and name.endswith("-abcdef012345") and NAME.fullmatch(name)
+    assert len(name) <= 63 and NAME.fullmatch(name)
+    assert name == config_name("e" * 63, "abcdef0123456789")  # same content, same name
+    assert name != config_name("e" * 63, "abcdef0123456780")  # other content
+    assert name != config_name("e" * 62, "abcdef0123456789")  # other endpoint, same first 50 chars
 
 
 def test_stack_name_of_arn() -> None:

@@ -297,8 +297,11 @@ class Engine:
                 state.notes.append(f"{state.phase.value} skipped: out of time")
                 state.phase = Phase.ANSWER
                 break
+            before = _progress_key(state)
             progress = self._step(ctx, state)
-            self.journal.save(record, endpoint=state.endpoint)
+            if not (isinstance(progress, Wait) and _progress_key(state) == before):
+                # A poll that learnt nothing new changes nothing worth a write (most of a wait).
+                self.journal.save(record, endpoint=state.endpoint)
             if isinstance(progress, Wait):
                 seconds = (
                     min(progress.seconds, max(record.deadline - now, 0.0))
@@ -466,6 +469,15 @@ class _HandOffUnavailableError(RuntimeError):
 
 def _raise_handoff() -> None:
     raise _HandOffUnavailableError("no further hand-off after a failed one")
+
+
+def _progress_key(state: RolloutState) -> str:
+    """The state as the journal needs it: everything but the step counter."""
+    steps, state.steps = state.steps, 0
+    try:
+        return state.to_json()
+    finally:
+        state.steps = steps
 
 
 def _operation(error: BaseException) -> str:
