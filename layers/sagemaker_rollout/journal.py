@@ -44,6 +44,8 @@ ENDPOINT_INDEX = "by-endpoint"
 """Global secondary index: the requests of one endpoint, by start time (``history``)."""
 
 _CONFLICT = "ConditionalCheckFailedException"
+_LEASE = {"#o": "lease_owner", "#u": "lease_until"}
+_SUSPENDED = {"#b": "suspended_by", "#n": "snapshot"}
 
 
 class JournalConflictError(RuntimeError):
@@ -221,21 +223,8 @@ class Journal:
             names["#i"] = "inflight"
             values[":i"] = {"N": str(inflight)}
             sets.append("#i = :i")
-        try:
-            call(
-                self.clock,
-                self.client.update_item,
-                TableName=self.table,
-                Key={"pk": _s(f"request#{record.key}")},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="#v = :v",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except Exception as error:
-            if error_code(error) == _CONFLICT:
-                raise JournalConflictError(f"request {record.key} moved on in another invocation") from None
-            raise
+        if not self._update(f"request#{record.key}", "SET " + ", ".join(sets), names, values, "#v = :v"):
+            raise JournalConflictError(f"request {record.key} moved on in another invocation")
         record.version += 1
         if endpoint:
             record.endpoint = endpoint
@@ -247,14 +236,10 @@ class Journal:
     def finish(self, record: RequestRecord, answer: Mapping[str, Any]) -> None:
         """Record the answer (before it is sent) and let the record expire later."""
         now = self.clock.now()
-        call(
-            self.clock,
-            self.client.update_item,
-            TableName=self.table,
-            Key={"pk": _s(f"request#{record.key}")},
-            UpdateExpression="SET #a = :a, #f = :f, #x = :x, #s = :s, #v = :w, #i = :z",
-            ConditionExpression="#v = :v",
-            ExpressionAttributeNames={
+        written = self._update(
+            f"request#{record.key}",
+            "SET #a = :a, #f = :f, #x = :x, #s = :s, #v = :w, #i = :z",
+            {
                 "#s": "state",
                 "#v": "version",
                 "#a": "answer",
@@ -262,7 +247,7 @@ class Journal:
                 "#x": "expires",
                 "#i": "inflight",
             },
-            ExpressionAttributeValues={
+            {
                 ":a": _s(json.dumps(dict(answer), sort_keys=True)),
                 ":f": _n(now),
                 ":x": {"N": str(int(now + self.retention_days * 86400))},
@@ -271,7 +256,10 @@ class Journal:
                 ":w": {"N": str(record.version + 1)},
                 ":z": {"N": "0"},
             },
+            "#v = :v",
         )
+        if not written:
+            raise JournalConflictError(f"request {record.key} was answered in another invocation")
         record.version += 1
         record.answer = dict(answer)
 
@@ -280,43 +268,47 @@ class Journal:
         return secrets.token_hex(16)
 
     # ---- endpoints: lease and orphaned autoscaling --------------------------------------------
-    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
-        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
-        now = self.clock.now()
+    def _update(
+        self,
+        pk: str,
+        expression: str,
+        names: Mapping[str, str],
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+    ) -> bool:
+        """One UpdateItem; False when its condition did not hold (nothing was written)."""
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": _s(pk)},
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": dict(names),
+        }
+        if values:
+            arguments["ExpressionAttributeValues"] = dict(values)
+        if condition:
+            arguments["ConditionExpression"] = condition
         try:
-            call(
-                self.clock,
-                self.client.update_item,
-                TableName=self.table,
-                Key={"pk": _s(f"endpoint#{endpoint}")},
-                UpdateExpression="SET #o = :o, #u = :u",
-                ConditionExpression="attribute_not_exists(#o) OR #u < :now OR #o = :o",
-                ExpressionAttributeNames={"#o": "lease_owner", "#u": "lease_until"},
-                ExpressionAttributeValues={":o": _s(owner), ":u": _n(until), ":now": _n(now)},
-            )
-            return None
+            call(self.clock, self.client.update_item, **arguments)
         except Exception as error:
             if error_code(error) != _CONFLICT:
                 raise
-        item = self.endpoint(endpoint)
-        return str(item.get("lease_owner", "?"))
+            return False
+        return True
+
+    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
+        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
+        taken = self._update(
+            f"endpoint#{endpoint}",
+            "SET #o = :o, #u = :u",
+            _LEASE,
+            {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
+            "attribute_not_exists(#o) OR #u < :now OR #o = :o",
+        )
+        return None if taken else str(self.endpoint(endpoint).get("lease_owner", "?"))
 
     def release_lease(self, endpoint: str, owner: str) -> None:
         """Give the lease up (only if still ours)."""
-        try:
-            call(
-                self.clock,
-                self.client.update_item,
-                TableName=self.table,
-                Key={"pk": _s(f"endpoint#{endpoint}")},
-                UpdateExpression="REMOVE #o, #u",
-                ConditionExpression="#o = :o",
-                ExpressionAttributeNames={"#o": "lease_owner", "#u": "lease_until"},
-                ExpressionAttributeValues={":o": _s(owner)},
-            )
-        except Exception as error:
-            if error_code(error) != _CONFLICT:
-                raise
+        self._update(f"endpoint#{endpoint}", "REMOVE #o, #u", _LEASE, {":o": _s(owner)}, "#o = :o")
 
     def endpoint(self, endpoint: str) -> dict[str, Any]:
         """The endpoint item as plain values: lease_owner, lease_until, suspended_by, snapshot."""
@@ -342,32 +334,14 @@ class Journal:
 
     def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
         """Before deregistering: the endpoint's autoscaling lives in the journal until restored."""
-        call(
-            self.clock,
-            self.client.update_item,
-            TableName=self.table,
-            Key={"pk": _s(f"endpoint#{endpoint}")},
-            UpdateExpression="SET #b = :r, #n = :s",
-            ExpressionAttributeNames={"#b": "suspended_by", "#n": "snapshot"},
-            ExpressionAttributeValues={":r": _s(request), ":s": _s(json.dumps(snapshot, sort_keys=True))},
+        document = _s(json.dumps(snapshot, sort_keys=True))
+        self._update(
+            f"endpoint#{endpoint}", "SET #b = :r, #n = :s", _SUSPENDED, {":r": _s(request), ":s": document}
         )
 
     def clear_suspended(self, endpoint: str, request: str) -> None:
         """After a restore: forget the snapshot (only if ``request`` still holds it)."""
-        try:
-            call(
-                self.clock,
-                self.client.update_item,
-                TableName=self.table,
-                Key={"pk": _s(f"endpoint#{endpoint}")},
-                UpdateExpression="REMOVE #b, #n",
-                ConditionExpression="#b = :r",
-                ExpressionAttributeNames={"#b": "suspended_by", "#n": "snapshot"},
-                ExpressionAttributeValues={":r": _s(request)},
-            )
-        except Exception as error:
-            if error_code(error) != _CONFLICT:
-                raise
+        self._update(f"endpoint#{endpoint}", "REMOVE #b, #n", _SUSPENDED, {":r": _s(request)}, "#b = :r")
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:
