@@ -17,6 +17,7 @@ __all__ = [
     "RESOURCE_ATTRIBUTES",
     "compact_errors",
     "depends_on",
+    "endpoint_ids",
     "expanded_endpoint",
     "locate",
     "mentions",
@@ -85,6 +86,18 @@ def resources_of_type(
     for logical_id, resource in resources.items():
         if isinstance(resource, Mapping) and resource.get("Type") == resource_type:
             yield str(logical_id), plain(resource)
+
+
+def endpoint_ids(template: Mapping[str, Any]) -> set[str]:
+    """Logical ids of the template's endpoints of either of the project's types."""
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return set()
+    return {
+        str(logical_id)
+        for logical_id, resource in resources.items()
+        if isinstance(resource, Mapping) and resource.get("Type") in ENDPOINT_TYPES
+    }
 
 
 def split_path(path: str) -> list[str | int]:

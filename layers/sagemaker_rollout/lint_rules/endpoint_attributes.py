@@ -14,7 +14,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from sagemaker_rollout.lint_rules._common import ENDPOINT_TYPES, sub_references, walk
+from sagemaker_rollout.lint_rules._common import endpoint_ids, sub_references, walk
 
 __all__ = ["ATTRIBUTES", "EndpointAttributes"]
 
@@ -47,11 +47,7 @@ class EndpointAttributes(CloudFormationLintRule):  # type: ignore[misc]
     def match(self, cfn: Any) -> list[Any]:
         """One match per reference to an unknown attribute."""
         resources = cfn.template.get("Resources") or {}
-        endpoints = {
-            str(logical_id)
-            for logical_id, resource in resources.items()
-            if isinstance(resource, dict) and resource.get("Type") in ENDPOINT_TYPES
-        }
+        endpoints = endpoint_ids(cfn.template)
         if not endpoints:
             return []
         matches = []

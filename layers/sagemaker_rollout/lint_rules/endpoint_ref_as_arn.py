@@ -13,7 +13,7 @@ from typing import Any
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from sagemaker_rollout.lint_rules._common import ENDPOINT_TYPES, walk
+from sagemaker_rollout.lint_rules._common import endpoint_ids, walk
 
 __all__ = ["EndpointRefAsArn"]
 
@@ -46,11 +46,7 @@ class EndpointRefAsArn(CloudFormationLintRule):  # type: ignore[misc]
     def match(self, cfn: Any) -> list[Any]:
         """One match per statement Resource entry that is an endpoint's bare name."""
         resources = cfn.template.get("Resources") or {}
-        endpoints = {
-            str(logical_id)
-            for logical_id, resource in resources.items()
-            if isinstance(resource, dict) and resource.get("Type") in ENDPOINT_TYPES
-        }
+        endpoints = endpoint_ids(cfn.template)
         if not endpoints:
             return []
         matches = []

@@ -104,6 +104,18 @@ class EngineResult:
     state: RolloutState | None = None
     started: float = 0.0
 
+    @classmethod
+    def resend(cls, record: RequestRecord) -> EngineResult:
+        """The recorded answer of a request already answered, to send again."""
+        assert record.answer is not None
+        return cls(
+            Answer.from_dict(record.answer),
+            "already answered",
+            resent=True,
+            state=record.state,
+            started=record.started,
+        )
+
 
 def legacy_state(event: Mapping[str, Any]) -> RolloutState | None:
     """The state a pre-journal continuation carried, mapped onto the state machine (upgrades)."""
@@ -188,13 +200,7 @@ class Engine:
         else:
             record = self._open(key, event, deadline_hint)
             if record.answer is not None:
-                return EngineResult(
-                    Answer.from_dict(record.answer),
-                    "already answered",
-                    resent=True,
-                    state=record.state,
-                    started=record.started,
-                )
+                return EngineResult.resend(record)
         owner = f"{key}/{continuation_token or invocation_id}"
         ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, continuation_token)
         try:
@@ -240,13 +246,7 @@ class Engine:
                         return EngineResult(None, "stale continuation: ignored")
                     if fresh.answer is not None:
                         self.journal.release_lease(state.endpoint, owner)
-                        return EngineResult(
-                            Answer.from_dict(fresh.answer),
-                            "already answered",
-                            resent=True,
-                            state=fresh.state,
-                            started=fresh.started,
-                        )
+                        return EngineResult.resend(fresh)
                     ctx.record = record = fresh
                     state = record.state
                     break
