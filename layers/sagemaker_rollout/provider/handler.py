@@ -134,10 +134,12 @@ class _ProviderResource(CfnResource):
 def request_deadline(event: Mapping[str, Any]) -> float | None:
     """When CloudFormation gives up on the request: the ResponseURL's signing time + ServiceTimeout.
 
-    CloudFormation signs the ResponseURL when it sends the request (a SigV4 pre-signed S3 URL
-    whose ``X-Amz-Date`` is the signing time; CloudFormation user guide, "Custom resources:
-    request objects", ResponseURL). A Lambda retry or a late duplicate thus still knows the
-    request's real deadline, whatever the journal saw first. None when the URL carries no date.
+    CloudFormation pre-signs the ResponseURL when it sends the request (CloudFormation user guide,
+    "Custom resource request objects": ResponseURL is a pre-signed S3 URL). When it is signed with
+    SigV4, ``X-Amz-Date`` is the signing time (Amazon S3 API reference, "Authenticating requests:
+    using query parameters"), so a Lambda retry or a late duplicate still knows the request's real
+    deadline. None when the URL carries no such date (a SigV2 URL carries only ``Expires``): the
+    journal's first record then fixes the deadline.
     """
     from datetime import UTC, datetime
     from urllib.parse import parse_qs, urlsplit
