@@ -72,6 +72,25 @@ def _message(where: str, count: int, minimum: int, source: str) -> str:
     )
 
 
+def _below(
+    logical_id: str,
+    resource: Mapping[str, Any],
+    path: list[str | int],
+    count: int | None,
+    minimum: int | None,
+    source: str,
+) -> list[Any]:
+    """A warning at ``path`` when the known ``count`` is below the known ``minimum``."""
+    if count is None or minimum is None or count >= minimum:
+        return []
+    where = f"{logical_id}." + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return [
+        RuleMatch(
+            locate(logical_id, resource, path, in_properties=True), _message(where, count, minimum, source)
+        )
+    ]
+
+
 class InstanceCountBelowMinCapacity(CloudFormationLintRule):  # type: ignore[misc]
     """Warn when a variant's initial instance count is below its autoscaling minimum."""
 
@@ -81,7 +100,9 @@ class InstanceCountBelowMinCapacity(CloudFormationLintRule):  # type: ignore[mis
         "A variant whose InstanceCount (InitialInstanceCount) is below its scalable target's "
         "MinCapacity starts small and is scaled up by Application Auto Scaling after deployment."
     )
-    source_url = "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html"
+    source_url = (
+        "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html"
+    )
     tags = ["resources", "sagemaker", "sagemaker-rollout", "autoscaling"]
 
     def match(self, cfn: Any) -> list[Any]:
@@ -99,21 +120,14 @@ class InstanceCountBelowMinCapacity(CloudFormationLintRule):  # type: ignore[mis
                     scaling = branches[1] if len(branches) == 3 else None
                 if not isinstance(scaling, Mapping):
                     continue
-                count = _number(variant.get("InstanceCount"), parameters)
-                minimum = _number(scaling.get("MinCapacity"), parameters)
-                if count is not None and minimum is not None and count < minimum:
-                    path: list[str | int] = ["Variants", index, "InstanceCount"]
-                    matches.append(
-                        RuleMatch(
-                            locate(logical_id, resource, path, in_properties=True),
-                            _message(
-                                f"{logical_id}.Variants[{index}].InstanceCount",
-                                count,
-                                minimum,
-                                "AutoScaling.MinCapacity",
-                            ),
-                        )
-                    )
+                matches += _below(
+                    logical_id,
+                    resource,
+                    ["Variants", index, "InstanceCount"],
+                    _number(variant.get("InstanceCount"), parameters),
+                    _number(scaling.get("MinCapacity"), parameters),
+                    "AutoScaling.MinCapacity",
+                )
         targets = list(resources_of_type(cfn.template, "AWS::ApplicationAutoScaling::ScalableTarget"))
         for logical_id, resource in resources_of_type(cfn.template, "Custom::SageMakerEndpoint"):
             properties = resource.get("Properties")
@@ -132,19 +146,12 @@ class InstanceCountBelowMinCapacity(CloudFormationLintRule):  # type: ignore[mis
                 for index, variant in enumerate(variants if isinstance(variants, list) else []):
                     if not isinstance(variant, Mapping) or variant.get("VariantName") != variant_name:
                         continue
-                    count = _number(variant.get("InitialInstanceCount"), parameters)
-                    minimum = _number(target_properties.get("MinCapacity"), parameters)
-                    if count is not None and minimum is not None and count < minimum:
-                        where: list[str | int] = ["ProductionVariants", index, "InitialInstanceCount"]
-                        matches.append(
-                            RuleMatch(
-                                locate(logical_id, resource, where, in_properties=True),
-                                _message(
-                                    f"{logical_id}.ProductionVariants[{index}].InitialInstanceCount",
-                                    count,
-                                    minimum,
-                                    f"{target_id}.MinCapacity",
-                                ),
-                            )
-                        )
+                    matches += _below(
+                        logical_id,
+                        resource,
+                        ["ProductionVariants", index, "InitialInstanceCount"],
+                        _number(variant.get("InitialInstanceCount"), parameters),
+                        _number(target_properties.get("MinCapacity"), parameters),
+                        f"{target_id}.MinCapacity",
+                    )
         return matches

@@ -24,6 +24,7 @@ from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
+from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.tracing import subsegment
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 # The engine is imported when the provider is first used (not at import): the engine's modules
 # import this package's helpers, and this package's __init__ imports this module.
-_CONTINUATION_KEY = "SageMakerRolloutContinuation"
 
 __all__ = ["configure", "handler", "request_deadline"]
 
@@ -65,9 +65,8 @@ class _ProviderResource(CfnResource):
     def engine(self) -> Engine:
         """The engine and its journal, built on first use (a dropped request needs neither)."""
         if self._engine is None:
-            from sagemaker_rollout.rollout.engine import CONTINUATION_KEY, Engine
+            from sagemaker_rollout.rollout.engine import Engine
 
-            assert CONTINUATION_KEY == _CONTINUATION_KEY
             self._engine = Engine(self.runtime, self.runtime.journal(), self.telemetry.logger,
                                   self.telemetry.notify)
         return self._engine
@@ -195,7 +194,7 @@ def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
 
 
 def _one(resource: _ProviderResource, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
-    continuation = payload.get(_CONTINUATION_KEY)
+    continuation = payload.get(CONTINUATION_KEY)
     resource.continuation_token = None
     if isinstance(continuation, Mapping):
         record = resource.engine.journal.load(str(continuation.get("key", "")))

@@ -14,7 +14,16 @@ from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["create_config", "create_endpoint", "read", "start", "wait_create"]
+__all__ = [
+    "create_config",
+    "create_endpoint",
+    "done",
+    "is_unseen_config",
+    "read",
+    "retag",
+    "start",
+    "wait_create",
+]
 
 EVENTUAL_CONSISTENCY_WAIT = 5.0
 """Seconds before retrying a call that does not see a config created a moment ago.
@@ -25,7 +34,7 @@ eventually consistent.
 """
 
 
-def _is_unseen_config(error: BaseException) -> bool:
+def is_unseen_config(error: BaseException) -> bool:
     return "could not find endpoint configuration" in error_message(error).lower()
 
 
@@ -169,7 +178,7 @@ def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     except Exception as error:
         if "already exist" in error_message(error).lower():
             return Next(Phase.READ)  # ours from before a crash, or a duplicate's: READ tells
-        if _is_unseen_config(error):
+        if is_unseen_config(error):
             return Wait(EVENTUAL_CONSISTENCY_WAIT, f"config {state.target_config} not visible yet")
         raise
     ctx.notify("create", f"CreateEndpoint {name} with {state.target_config}")

@@ -28,13 +28,11 @@ from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.rollout import create, delete, recovery, update
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
-from sagemaker_rollout.rollout.state import RECOVERY_PHASES, Phase, RolloutState
+from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
 from sagemaker_rollout.spec import PropertyError
 
 __all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult", "legacy_state"]
 
-CONTINUATION_KEY = "SageMakerRolloutContinuation"
-"""Key of a continuation payload: ``{"key": <request key>, "token": <journal token>}`` only."""
 
 LEGACY_STATE_KEY = "SageMakerRolloutState"
 """Continuation state of provider versions before the journal (the whole event plus this key)."""

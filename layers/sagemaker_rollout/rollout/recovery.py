@@ -75,8 +75,8 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
     What the endpoint runs and is moving to is read from SageMaker, never inferred; when that read
     fails, nothing is deleted.
     """
-    for endpoint in dict.fromkeys(filter(None, (state.endpoint,))):
-        _sweep(ctx, state, endpoint)
+    if state.endpoint:
+        _sweep(ctx, state, state.endpoint)
     return Next(Phase.ANSWER)
 
 

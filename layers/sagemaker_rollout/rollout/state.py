@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["RECOVERY_PHASES", "Phase", "RolloutState"]
+__all__ = ["CONTINUATION_KEY", "RECOVERY_PHASES", "Phase", "RolloutState"]
+
+CONTINUATION_KEY = "SageMakerRolloutContinuation"
+"""Key of a continuation payload: ``{"key": <request key>, "token": <journal token>}`` only."""
 
 
 class Phase(StrEnum):

@@ -15,7 +15,7 @@ from sagemaker_rollout.planner import BUSY_STATUSES, settle_verdict, update_was_
 from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.provider.aws import call, error_message, short
 from sagemaker_rollout.rollout.context import StepContext
-from sagemaker_rollout.rollout.create import EVENTUAL_CONSISTENCY_WAIT, _is_unseen_config
+from sagemaker_rollout.rollout.create import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
@@ -78,7 +78,7 @@ def update(ctx: StepContext, state: RolloutState) -> Progress:
         if "in-progress" in message or "in progress" in message:
             state.update_intent_at = None
             return Wait(ctx.runtime.settings.poll_interval, f"{name} is busy: waiting before UpdateEndpoint")
-        if _is_unseen_config(error):
+        if is_unseen_config(error):
             state.update_intent_at = None
             return Wait(EVENTUAL_CONSISTENCY_WAIT, f"config {state.target_config} not visible yet")
         raise

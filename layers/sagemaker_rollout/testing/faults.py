@@ -212,5 +212,3 @@ def _client_error(rule: _Rule, operation: str) -> ClientError:
     }
     return ClientError(response, operation)
 
-
-FaultHook = Callable[..., None]
