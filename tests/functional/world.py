@@ -34,7 +34,7 @@ class World:
         self.aas = session.client("application-autoscaling")
         self.cw = session.client("cloudwatch")
         self.events = session.client("events")
-        for model in ("model-a-v1", "model-a-v2", "model-a-v3", "model-b-v1"):
+        for model in ("model-a-v1", "model-a-v2", "model-a-v3", "model-b-v1", "model-c-v1"):
             self.sm.create_model(ModelName=model, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"})
         self.cw.put_metric_alarm(
             AlarmName=ALARM,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -33,6 +33,12 @@ FIGURES: Counter[str] = Counter()
 
 MODELS = ("model-a-v1", "model-a-v2", "model-a-v3")
 TYPES = ("ml.c5.xlarge", "ml.c5.2xlarge")
+# The variant set beside the autoscaled ``model-a``: as created, ``model-b`` removed, ``model-c``
+# added, or both. A change of the set cannot be guarded (SageMaker's deployment guardrails need the
+# same variant names, developer guide "Exclusions"); it is refused unless ``AllowUnguardedRollout``.
+VARIANT_SETS = (("model-b",), (), ("model-b", "model-c"), ("model-c",))
+DEPLOYMENTS = ("canary", "linear", "all-at-once", "none")
+TAG_SETS = ({}, {"team": "search"}, {"team": "ranking", "cost-centre": "42"})
 KILL_POINTS = (
     ("sagemaker", "CreateEndpointConfig"),
     ("sagemaker", "CreateEndpoint"),
@@ -125,6 +131,7 @@ class RolloutMachine(RuleBasedStateMachine):
         self.sim.__exit__(None, None, None)
         self._mock.stop()
         provider.configure(None)
+        _write_figures(finished=False)
 
     # ---- faults ----------------------------------------------------------------------------------
     def _arm(self, fault: tuple[Any, ...]) -> int:
@@ -248,20 +255,49 @@ class RolloutMachine(RuleBasedStateMachine):
         instance_type=st.sampled_from(TYPES),
         fault=FAULTS,
         wait=st.sampled_from((120, 300, 900)),
+        shape=st.tuples(
+            st.sampled_from(VARIANT_SETS),
+            st.sampled_from(DEPLOYMENTS),
+            st.sampled_from(TAG_SETS),
+            st.booleans(),
+        ),
     )
-    def update(self, model: str, instance_type: str, fault: tuple[Any, ...], wait: int) -> None:
+    def update(
+        self,
+        model: str,
+        instance_type: str,
+        fault: tuple[Any, ...],
+        wait: int,
+        shape: tuple[tuple[str, ...], str, dict[str, str], bool],
+    ) -> None:
         assert self.props is not None
         old = self.props
-        new = self.world.props(model, instance_type, wait=wait)
+        new = self._shaped(self.world.props(model, instance_type, wait=wait), *shape)
         scaling_before = self.world.scaling()
         old_config = self.sim.endpoint_config_name("classifier")
+        variants_before = self._variant_names()
         response = self._send("Update", new, old, fault)
+        variants_changed = variants_before != {v["VariantName"] for v in new["ProductionVariants"]}
+        guarded = "DeploymentConfig" in new and not new.get("AllowUnguardedRollout")
+        # (an endpoint deleted out of band is created anew: no rollout, nothing to guard)
+        if variants_changed and guarded and fault[0] != "oob-delete":
+            # refused before anything was touched, naming the property that would allow it
+            FIGURES["refused-variant-set-change"] += 1
+            assert response.status == "FAILED" and "AllowUnguardedRollout" in response.reason, response.reason
+            assert self.sim.endpoint_config_name("classifier") == old_config
         # no Update deletes its endpoint
         assert self.sim.endpoint_status("classifier") is not None
         self.clock.advance(1)
         if response.status == "SUCCESS":
             self.props = new
-            assert self.world.endpoint()["EndpointConfigName"] == response.data["EndpointConfigName"]
+            endpoint = self.world.endpoint()
+            assert endpoint["EndpointConfigName"] == response.data["EndpointConfigName"]
+            assert self._variant_names() == {v["VariantName"] for v in new["ProductionVariants"]}
+            user_tags = {
+                k: v for k, v in self.world.tags(endpoint["EndpointArn"]).items()
+                if not k.startswith(("sagemaker-rollout:", "aws:"))
+            }
+            assert user_tags == {t["Key"]: t["Value"] for t in new.get("Tags", [])}, user_tags
         else:
             status = self.sim.endpoint_status("classifier")
             if status == "InService" and self.world.endpoint()["EndpointConfigName"] == old_config:
@@ -289,6 +325,43 @@ class RolloutMachine(RuleBasedStateMachine):
         assert response.status == "SUCCESS", response.reason
         assert self.sim.endpoint_status("classifier") is None
         self.physical, self.props, self.autoscaled = None, None, False
+
+    def _variant_names(self) -> set[str]:
+        config = self.world.sm.describe_endpoint_config(
+            EndpointConfigName=self.world.endpoint()["EndpointConfigName"]
+        )
+        return {v["VariantName"] for v in config["ProductionVariants"]}
+
+    @staticmethod
+    def _shaped(
+        props: dict[str, Any],
+        others: tuple[str, ...],
+        deployment: str,
+        tags: dict[str, str],
+        unguarded: bool,
+    ) -> dict[str, Any]:
+        """``props`` with another variant set, deployment config, tags and ``AllowUnguardedRollout``."""
+        autoscaled, second = props["ProductionVariants"]
+        variants = [autoscaled]
+        for name in others:
+            variants.append(
+                {**second, "VariantName": name, "ModelName": f"{name}-v1"} if name != "model-b" else second
+            )
+        props["ProductionVariants"] = variants
+        routing = props["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+        if deployment == "none":
+            del props["DeploymentConfig"]
+        elif deployment == "linear":
+            routing.pop("CanarySize")
+            routing.update(Type="LINEAR", LinearStepSize={"Type": "INSTANCE_COUNT", "Value": 1})
+        elif deployment == "all-at-once":
+            routing.pop("CanarySize")
+            routing["Type"] = "ALL_AT_ONCE"
+        if tags:
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        if unguarded:
+            props["AllowUnguardedRollout"] = True
+        return props
 
     def _settle(self) -> None:
         for _ in range(100):
@@ -321,26 +394,40 @@ class RolloutMachine(RuleBasedStateMachine):
         assert not item.get("suspended_by"), item
 
 
-RolloutMachine.TestCase.settings = settings(
-    max_examples=SEQUENCES,
-    stateful_step_count=STEPS,
-    deadline=None,
-    derandomize=os.environ.get("SOAK_RANDOM") != "1",
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
+# ``make test``: SEQUENCES split over SHARDS test classes, each on its own fixed seed, so that
+# pytest-xdist spreads them over the cores and a failure replays exactly. ``make soak``
+# (``SOAK_RANDOM=1``): one class on the seed pytest is given (``--hypothesis-seed``).
+RANDOM = os.environ.get("SOAK_RANDOM") == "1"
+SHARDS = 1 if RANDOM else max(1, int(os.environ.get("SOAK_SHARDS", "5")))
 
 
-@pytest.mark.stateful
-class TestRolloutMachine(RolloutMachine.TestCase):  # type: ignore[name-defined,misc]
-    """The state machine as a pytest test (fixed seeds unless ``SOAK_RANDOM=1``)."""
+def _shard(index: int) -> type:
+    machine: Any = type(f"RolloutMachine{index}", (RolloutMachine,), {})
+    if not RANDOM:
+        machine = seed(20261201 + index)(machine)
+    machine.TestCase.settings = settings(
+        max_examples=-(-SEQUENCES // SHARDS),
+        stateful_step_count=STEPS,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    case = type(
+        f"TestRolloutMachine{index}",
+        (machine.TestCase,),
+        {"__doc__": f"Shard {index} of the state machine (fixed seed unless ``SOAK_RANDOM=1``)."},
+    )
+    return pytest.mark.stateful(case)  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _figures(request: Any) -> Any:
-    """Write the run's figures (sequences, requests, faults, violations) where ``SOAK_RESULTS`` says."""
-    yield
-    FIGURES["violations"] = request.session.testsfailed
+for _index in range(SHARDS):
+    globals()[f"TestRolloutMachine{_index}"] = _shard(_index)
+
+
+def _write_figures(*, finished: bool) -> None:
+    """Write the figures so far where ``SOAK_RESULTS`` says (after every sequence, so a soak cut
+    short by a time limit still leaves what it did)."""
     target = os.environ.get("SOAK_RESULTS")
     if not target:
         return
@@ -349,10 +436,12 @@ def _figures(request: Any) -> Any:
         "# Soak results (tests/stateful, `make soak`)",
         "",
         f"- seed: {os.environ.get('SOAK_SEED', 'fixed (derandomized)')}",
-        f"- sequences: {FIGURES['sequences']} (hypothesis runs; `SOAK_SEQUENCES={SEQUENCES}`)",
+        f"- sequences: {FIGURES['sequences']} of `SOAK_SEQUENCES={SEQUENCES}` (hypothesis runs)"
+        + ("" if finished else "; the run was still going or was stopped when this was written"),
         f"- requests: {FIGURES['requests']}",
         f"- faults injected: {faults}",
         f"- failed answers (expected under faults): {FIGURES['failed']}",
+        f"- variant-set changes refused (no AllowUnguardedRollout): {FIGURES['refused-variant-set-change']}",
         f"- late continuations re-delivered: {FIGURES['late-continuations']}",
         f"- violations: {FIGURES['violations']}",
         "",
@@ -361,3 +450,11 @@ def _figures(request: Any) -> Any:
         *(f"| {k.split(':', 1)[1]} | {v} |" for k, v in sorted(FIGURES.items()) if k.startswith("fault:")),
     ]
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures(request: Any) -> Any:
+    """Write the run's figures (sequences, requests, faults, violations) where ``SOAK_RESULTS`` says."""
+    yield
+    FIGURES["violations"] = request.session.testsfailed
+    _write_figures(finished=True)
