@@ -47,9 +47,13 @@ def register(subparsers: Any) -> None:
         "what could not be converted go to stderr. Exit status: 0 written, 1 the template cannot "
         "be migrated as asked, 2 unusable input or a missing option. See docs/migrating.md.",
     )
-    parser.add_argument("template", type=Path, metavar="TEMPLATE", help="CloudFormation template (YAML or JSON)")
+    parser.add_argument(
+        "template", type=Path, metavar="TEMPLATE", help="CloudFormation template (YAML or JSON)"
+    )
     parser.add_argument("--stage", required=True, metavar="retain|adopt", help="which deployment to write")
-    parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT", help="write here (default: stdout)")
+    parser.add_argument(
+        "-o", "--output", type=Path, default=None, metavar="OUT", help="write here (default: stdout)"
+    )
     parser.add_argument(
         "--compact",
         action="store_true",
@@ -160,7 +164,9 @@ def _print_steps(args: argparse.Namespace, report: MigrationReport) -> None:
         new = ", ".join(f"{old} -> {new}" for old, new in report.new_ids.items())
         print(f"migrate: stage 2 of 2 (adopt): {new}; written to {written}", file=out)
         print("Steps:", file=out)
-        print("  1. (done before) deploy the retain stage: the old pairs must be Retain in the stack.", file=out)
+        print(
+            "  1. (done before) deploy the retain stage: the old pairs must be Retain in the stack.", file=out
+        )
         print("  2. tag each endpoint adoptable, if not done yet:", file=out)
         for pair in report.pairs:
             print(f"     {_tag_command(report, pair.endpoint)}", file=out)

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,7 @@ def _ruamel() -> Any:
     try:
         from ruamel.yaml import YAML
     except ModuleNotFoundError as err:  # pragma: no cover - the dev lock installs it
-        raise MissingExtraError(
-            "migrate needs ruamel.yaml: pip install 'sagemaker-rollout[cli]'"
-        ) from err
+        raise MissingExtraError("migrate needs ruamel.yaml: pip install 'sagemaker-rollout[cli]'") from err
     return YAML
 
 
@@ -201,7 +200,7 @@ def _guess_indents(text: str) -> tuple[int, int]:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     mappings: Counter[int] = Counter()
     offsets: Counter[int] = Counter()
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in pairwise(lines):
         match = _KEY_LINE.match(line)
         if not match or line.rstrip().endswith(("|", ">", "|-", ">-")):
             continue

@@ -138,7 +138,10 @@ def _config_of(value: Any, resources: Mapping[str, Any]) -> str | None:
             target = argument
     elif isinstance(value, str):
         for config_id, resource in resources.items():
-            if _type(resource) == AWS_CONFIG_TYPE and _properties(resource).get("EndpointConfigName") == value:
+            if (
+                _type(resource) == AWS_CONFIG_TYPE
+                and _properties(resource).get("EndpointConfigName") == value
+            ):
                 return str(config_id)
     if target is not None and _type(resources.get(target)) == AWS_CONFIG_TYPE:
         return target
@@ -329,9 +332,7 @@ def custom_resource(
     props["AdoptExistingEndpoint"] = True
     for key in endpoint_props:
         if key not in (*_ENDPOINT_PROPERTIES, "EndpointName", "EndpointConfigName", "Tags"):
-            report.notes.append(
-                f"{pair.endpoint}.Properties.{key}: not a property of {CUSTOM_TYPE}; dropped"
-            )
+            report.notes.append(f"{pair.endpoint}.Properties.{key}: not a property of {CUSTOM_TYPE}; dropped")
     if "EndpointConfigName" in config_props:
         report.notes.append(
             f"{pair.config}.Properties.EndpointConfigName: dropped (the provider names the configs "
@@ -440,13 +441,17 @@ def adopt(
     for logical_id, name in endpoint_names.items():
         if logical_id not in {pair.endpoint for pair in pairs}:
             known = ", ".join(pair.endpoint for pair in pairs)
-            raise UsageError(f"--endpoint-name {logical_id}: no such endpoint to migrate (endpoints: {known})")
+            raise UsageError(
+                f"--endpoint-name {logical_id}: no such endpoint to migrate (endpoints: {known})"
+            )
         if not _ENDPOINT_NAME_RE.match(name):
             raise UsageError(
                 f"--endpoint-name {logical_id}={name}: not a SageMaker endpoint name "
                 "(1-63 letters, digits and hyphens; the name, not the ARN)"
             )
-    unsafe = check_retained(document, [logical_id for pair in pairs for logical_id in (pair.endpoint, pair.config)])
+    unsafe = check_retained(
+        document, [logical_id for pair in pairs for logical_id in (pair.endpoint, pair.config)]
+    )
     if unsafe and not force:
         raise MigrationError(
             f"{unsafe[0]}; deploy `sagemaker-rollout migrate TEMPLATE --stage retain` first, then "
@@ -483,9 +488,7 @@ def adopt(
         node = None
         absorbed: list[str] = []
         if compact:
-            converted = compact_form.compact_resource(
-                document, pair, endpoint_name=name, report=report
-            )
+            converted = compact_form.compact_resource(document, pair, endpoint_name=name, report=report)
             if converted is not None:
                 node, absorbed = converted
         if node is None:
@@ -502,7 +505,7 @@ def adopt(
     for key in list(document.data.keys()):
         if key == "Resources":
             for logical_id, resource in document.data["Resources"].items():
-                if isinstance(resource, Mapping):
+                if isinstance(resource, dict):
                     if "DependsOn" in resource:
                         resource["DependsOn"] = rewriter.depends_on(resource["DependsOn"])
                     rewriter.rewrite(resource, f"Resources.{logical_id}")
