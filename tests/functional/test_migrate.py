@@ -367,28 +367,30 @@ def test_items_not_converted_are_listed_one_line_each(
 # -- --compact -----------------------------------------------------------------------------------------
 
 
-def test_compact_retain_stage_also_retains_the_autoscaling_it_will_take_over(
+def test_compact_retain_stage_is_the_plain_retain_stage(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """GIVEN an autoscaled endpoint WHEN the retain stage runs with --compact
-    THEN the pair, the scalable target and its policy are Retain, and nothing else changed."""
-    out = tmp_path / "retain.yaml"
-    status, _, _ = _migrate(
-        capsys, str(FIXTURES / "autoscaled-endpoint.yaml"), "--stage", "retain", "--compact", "-o", str(out)
-    )
-    assert status == 0
-    assert out.read_text() == (FIXTURES / "autoscaled-endpoint.retain.yaml").read_text()
+    """GIVEN an autoscaled endpoint WHEN the retain stage runs with and without --compact
+    THEN both write the reviewed output: only the pair is Retain (the autoscaling stays in the stack)."""
+    for flags in ([], ["--compact"]):
+        out = tmp_path / f"retain{len(flags)}.yaml"
+        status, _, _ = _migrate(
+            capsys, str(FIXTURES / "autoscaled-endpoint.yaml"), "--stage", "retain", *flags, "-o", str(out)
+        )
+        assert status == 0
+        assert out.read_text() == (FIXTURES / "autoscaled-endpoint.retain.yaml").read_text()
     resources = cfn_yaml.load(out.read_text())["Resources"]
     retained = sorted(key for key, value in resources.items() if value.get("DeletionPolicy") == "Retain")
-    assert retained == ["Config", "Endpoint", "ScalableTarget", "ScalingPolicy"]
+    assert retained == ["Config", "Endpoint"]
 
 
-def test_compact_adopt_stage_absorbs_model_autoscaling_and_alarm(
+def test_compact_adopt_stage_absorbs_model_and_alarm_and_keeps_autoscaling(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """GIVEN the compact retain stage's output WHEN adopted with --compact
-    THEN one SageMakerRollout::Endpoint absorbs the model, target, policy and rollback alarm, the
-    alarm it cannot express stays and is listed, and the output renders and lints clean of errors."""
+    """GIVEN the retain stage's output WHEN adopted with --compact
+    THEN one SageMakerRollout::Endpoint absorbs the model and the rollback alarm; the scalable
+    target and policy (CloudFormation cannot create a registered target again) and the alarm it
+    cannot express stay and are listed; the output renders and lints clean of errors."""
     out = tmp_path / "adopt.yaml"
     status, _, err = _migrate(
         capsys,
@@ -405,12 +407,18 @@ def test_compact_adopt_stage_absorbs_model_autoscaling_and_alarm(
         "not converted: LatencyAlarm: kept as a plain resource: the compact Alarms cannot express OKActions"
         in err
     )
+    assert "not converted: ScalableTarget: kept as a plain resource (with ScalingPolicy)" in err
     data = cfn_yaml.load(out.read_text())
     assert data["Transform"] == "SageMakerRollout"
-    assert list(data["Resources"]) == ["EndpointRollout", "LatencyAlarm"]
+    assert list(data["Resources"]) == ["EndpointRollout", "ScalableTarget", "ScalingPolicy", "LatencyAlarm"]
     assert data["Resources"]["LatencyAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
         "Ref": "EndpointRollout"
     }
+    target = data["Resources"]["ScalableTarget"]
+    assert target["Properties"]["ResourceId"] == {"Fn::Sub": "endpoint/${EndpointRollout}/variant/AllTraffic"}
+    assert target["DependsOn"] == "EndpointRollout"
+    variant = data["Resources"]["EndpointRollout"]["Properties"]["Variants"][0]
+    assert "AutoScaling" not in variant and set(variant["Alarms"]) == {"Invocation5XXErrors"}
     status = main(["render", str(out)])
     rendered = cfn_yaml.load(capsys.readouterr().out)
     assert status == 0
@@ -419,58 +427,14 @@ def test_compact_adopt_stage_absorbs_model_autoscaling_and_alarm(
         by_type.setdefault(resource["Type"], []).append(resource["Properties"])
     (endpoint,) = by_type["Custom::SageMakerEndpoint"]
     assert endpoint["AdoptExistingEndpoint"] is True and endpoint["EndpointName"] == "fraud-detector"
-    assert endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"][
-        "CanarySize"
-    ] == {
-        "Type": "INSTANCE_COUNT",
-        "Value": 1,
-    }
+    routing = endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["CanarySize"] == {"Type": "INSTANCE_COUNT", "Value": 1}
     assert endpoint["DataCaptureConfig"]["InitialSamplingPercentage"] == 20
-    # the same scalable target and policy name: Application Auto Scaling updates them in place
-    (target,) = by_type["AWS::ApplicationAutoScaling::ScalableTarget"]
-    assert (target["ResourceId"], target["MinCapacity"], target["MaxCapacity"]) == (
-        "endpoint/fraud-detector/variant/AllTraffic",
-        2,
-        6,
-    )
-    (policy,) = by_type["AWS::ApplicationAutoScaling::ScalingPolicy"]
-    assert policy["PolicyName"] == "fraud-detector-invocations"
-    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70
+    assert len(by_type["AWS::SageMaker::Model"]) == 1
     alarms = {alarm["MetricName"]: alarm for alarm in by_type["AWS::CloudWatch::Alarm"]}
     assert alarms["Invocation5XXErrors"]["TreatMissingData"] == "missing"  # CloudWatch's default kept
     assert "ModelLatency" in alarms  # the plain one
     status, report = _lint(out, capsys)
-    assert status == 0, report
-
-
-def test_compact_adopt_without_compact_retain_keeps_the_autoscaling_plain(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    """GIVEN a retain stage written without --compact (target and policy not Retain)
-    WHEN adopted with --compact THEN the target stays (its removal would deregister the variant),
-    is listed, references the new endpoint, and the output still renders and lints."""
-    retained, adopted = tmp_path / "retain.yaml", tmp_path / "adopt.yaml"
-    assert (
-        main(
-            ["migrate", str(FIXTURES / "autoscaled-endpoint.yaml"), "--stage", "retain", "-o", str(retained)]
-        )
-        == 0
-    )
-    status, _, err = _migrate(capsys, str(retained), "--stage", "adopt", "--compact", "-o", str(adopted))
-    assert status == 0, err
-    assert (
-        "not converted: ScalableTarget: kept as a plain resource (with its policies): without DeletionPolicy "
-        "Retain on the target and its policy, removing them would deregister"
-    ) in err
-    resources = cfn_yaml.load(adopted.read_text())["Resources"]
-    assert resources["ScalableTarget"]["Properties"]["ResourceId"] == {
-        "Fn::Sub": "endpoint/${EndpointRollout}/variant/AllTraffic"
-    }
-    assert resources["ScalableTarget"]["DependsOn"] == "EndpointRollout"
-    assert "AutoScaling" not in resources["EndpointRollout"]["Properties"]["Variants"][0]
-    assert main(["render", str(adopted)]) == 0
-    capsys.readouterr()
-    status, report = _lint(adopted, capsys)
     assert status == 0, report
 
 

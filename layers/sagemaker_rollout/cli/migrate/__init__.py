@@ -57,9 +57,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--compact",
         action="store_true",
-        help="adopt: write SageMakerRollout::Endpoint (absorbing models, autoscaling, alarms) and add "
-        "Transform: SageMakerRollout; retain: also retain the scalable targets and scaling "
-        "policies the compact form takes over",
+        help="adopt: write SageMakerRollout::Endpoint (absorbing the models and alarms it can express) "
+        "and add Transform: SageMakerRollout; retain: the same template as without it",
     )
     parser.add_argument(
         "--endpoint-name",
@@ -101,12 +100,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         document = load_document(args.template)
         if args.stage == "retain":
-            extra: dict[str, str] = {}
-            if args.compact:
-                from sagemaker_rollout.cli.migrate import compact
-
-                extra = compact.retain_candidates(document)
-            report = retain(document, extra=extra)
+            report = retain(document)
         else:
             token: Any = document.function("Fn::ImportValue", f"{args.provider_stack}-EndpointProviderArn")
             report = adopt(

@@ -8,14 +8,12 @@ say the same thing (otherwise it stays a plain resource, its references rewritte
   while the old one exists) or ``Tags`` (the macro tags models with the endpoint's tags). The
   macro creates it under a new logical id and name, so the adoption rolls the endpoint out onto it
   (a guarded rollout; the plain form avoids that);
-* an ``AWS::ApplicationAutoScaling::ScalableTarget`` whose ``ResourceId`` is
-  ``endpoint/<E's name>/variant/<variant>``, with its one target-tracking policy on
-  ``SageMakerVariantInvocationsPerInstance``, both ``DeletionPolicy: Retain`` (``migrate --stage
-  retain --compact``): the macro registers the same target and puts the same policy name, which
-  Application Auto Scaling treats as an update of the existing ones (RegisterScalableTarget,
-  PutScalingPolicy: "If the policy exists, it is updated", application-autoscaling APIReference);
-  removing the old resources without Retain would deregister them (DeregisterScalableTarget
-  deletes the target's policies);
+* not the variant's scalable target and scaling policies: the macro would create a new
+  ``AWS::ApplicationAutoScaling::ScalableTarget`` for a target that is still registered, and
+  CloudFormation refuses to create a scalable target that exists ("... already exists", e.g.
+  medikoo/serverless-plugin-dynamodb-autoscaling#11, aws/aws-cdk#12253), while the old one is
+  only removed in the clean-up phase. They stay plain resources (listed), their ``ResourceId``
+  rewritten to the new resource, so they resolve to the same values;
 * an ``AWS::CloudWatch::Alarm`` on a SageMaker variant metric of ``E`` (dimensions EndpointName and
   VariantName), with the same ``AlarmActions`` as the others; the macro names alarms itself, so
   the alarm is re-created under a new name. ``DeploymentConfig.AutoRollbackConfiguration`` must
@@ -36,7 +34,7 @@ from typing import Any
 from sagemaker_rollout.cli.migrate.document import Document, intrinsic, plain
 from sagemaker_rollout.macro.naming import VARIANT_METRICS
 
-__all__ = ["COMPACT_TYPE", "MACRO_NAME", "add_transform", "compact_resource", "retain_candidates"]
+__all__ = ["COMPACT_TYPE", "MACRO_NAME", "add_transform", "compact_resource"]
 
 COMPACT_TYPE = "SageMakerRollout::Endpoint"
 MACRO_NAME = "SageMakerRollout"
@@ -65,22 +63,6 @@ _VARIANT_MAP = {
     "ModelDataDownloadTimeoutInSeconds": "ModelDataDownloadTimeoutInSeconds",
     "ContainerStartupHealthCheckTimeoutInSeconds": "ContainerStartupHealthCheckTimeoutInSeconds",
 }
-_TARGET_KEYS = (
-    "MaxCapacity",
-    "MinCapacity",
-    "ResourceId",
-    "ScalableDimension",
-    "ServiceNamespace",
-    "RoleARN",
-    "SuspendedState",
-)
-_TRACKING_KEYS = (
-    "TargetValue",
-    "PredefinedMetricSpecification",
-    "ScaleInCooldown",
-    "ScaleOutCooldown",
-    "DisableScaleIn",
-)
 _ALARM_KEYS = (
     "AlarmName",
     "AlarmDescription",
@@ -259,22 +241,6 @@ def _autoscaling_groups(context: _Context) -> list[tuple[str, str, list[str]]]:
     return groups
 
 
-def retain_candidates(document: Document) -> dict[str, str]:
-    """Scalable targets and policies that ``--compact`` may take over: the retain stage keeps them."""
-    from sagemaker_rollout.cli.migrate.stages import find_pairs
-
-    pairs, _ = find_pairs(document)
-    candidates: dict[str, str] = {}
-    for pair in pairs:
-        name = _props(document.data["Resources"][pair.endpoint]).get("EndpointName")
-        context = _context(document, pair, name)
-        for variant, target, policies in _autoscaling_groups(context):
-            candidates[target] = f"scalable target of {pair.endpoint} variant {variant}"
-            for policy in policies:
-                candidates[policy] = f"scaling policy of {pair.endpoint} variant {variant}"
-    return candidates
-
-
 # -- conversions --------------------------------------------------------------------------------
 
 
@@ -325,69 +291,6 @@ def _model(context: _Context, node: Any, variant_index: int) -> tuple[Any, str |
         if key in props:
             compact[key] = props[key]
     return compact, str(model_id), None
-
-
-def _autoscaling(
-    context: _Context, target_id: str, policies: list[str], variant: str
-) -> tuple[Any, list[str]]:
-    target = context.resources[target_id]
-    props = _props(target)
-    why = None
-    group = {target_id, *policies, context.endpoint_id, context.config_id}
-    if len(policies) != 1:
-        why = f"{len(policies)} scaling policies name it by Ref (the compact form has one)"
-    elif not _retained(target) or not _retained(context.resources[policies[0]]):
-        why = (
-            "without DeletionPolicy Retain on the target and its policy, removing them would deregister "
-            "the variant's autoscaling (run migrate --stage retain --compact and deploy it first)"
-        )
-    elif [key for key in props if key not in _TARGET_KEYS] or "Condition" in target:
-        extra = [key for key in props if key not in _TARGET_KEYS] + [k for k in ("Condition",) if k in target]
-        why = f"the compact AutoScaling cannot express {', '.join(extra)}"
-    elif not context.used_only_by(target_id, group) or not context.used_only_by(policies[0], group):
-        why = "referenced by other resources or outputs"
-    if why is None:
-        policy = context.resources[policies[0]]
-        policy_props = _props(policy)
-        tracking = policy_props.get("TargetTrackingScalingPolicyConfiguration")
-        if (
-            policy_props.get("PolicyType") != "TargetTrackingScaling"
-            or not isinstance(tracking, Mapping)
-            or [key for key in tracking if key not in _TRACKING_KEYS]
-            or plain(tracking.get("PredefinedMetricSpecification"))
-            != {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}
-            or [
-                key
-                for key in policy_props
-                if key
-                not in (
-                    "PolicyName",
-                    "PolicyType",
-                    "ScalingTargetId",
-                    "TargetTrackingScalingPolicyConfiguration",
-                )
-            ]
-            or "Condition" in policy
-        ):
-            why = "its policy is not one target tracking on SageMakerVariantInvocationsPerInstance"
-    if why is not None:
-        context.report_not_converted.append(
-            f"{target_id}: kept as a plain resource (with its policies): {why}"
-        )
-        return None, []
-    compact = context.document.mapping()
-    for key in ("MinCapacity", "MaxCapacity"):
-        if key in props:
-            compact[key] = props[key]
-    compact["TargetInvocationsPerInstance"] = tracking["TargetValue"]
-    for key in ("ScaleInCooldown", "ScaleOutCooldown", "DisableScaleIn"):
-        if key in tracking:
-            compact[key] = tracking[key]
-    for key in ("RoleARN", "SuspendedState"):
-        if key in props:
-            compact[key] = props[key]
-    compact["PolicyName"] = policy_props["PolicyName"]
-    return compact, [target_id, policies[0]]
 
 
 def _alarm(context: _Context, alarm_id: str) -> tuple[str, str, Any] | None:
@@ -565,10 +468,12 @@ def _compact(
         variants.append(compact)
     by_variant = {str(variant.get("Name")): variant for variant in variants}
     for variant, target, policies in _autoscaling_groups(context):
-        scaling, ids = _autoscaling(context, target, policies, variant)
-        if scaling is not None:
-            by_variant[variant]["AutoScaling"] = scaling
-            absorbed.extend(ids)
+        context.report_not_converted.append(
+            f"{target}: kept as a plain resource{' (with ' + ', '.join(policies) + ')' if policies else ''}: "
+            f"the autoscaling of variant {variant} stays as written, because CloudFormation refuses to "
+            "create a scalable target that is already registered, so the compact AutoScaling cannot "
+            "take it over"
+        )
     deployment_config = endpoint_props.get("DeploymentConfig")
     rollback_ids = _rollback_alarms(context, deployment_config)
     alarm_actions: Any = None

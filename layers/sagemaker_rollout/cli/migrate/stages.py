@@ -6,13 +6,8 @@ user guide, aws-attribute-deletionpolicy.html: with Retain, CloudFormation keeps
 without deleting it when the resource is removed from the stack). Hence two deployments:
 
 1. **retain**: ``DeletionPolicy: Retain`` and ``UpdateReplacePolicy: Retain`` on every
-   ``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint`` pair (with ``--compact``, also
-   on the scalable targets and scaling policies the compact form will take over: deleting one of
-   them deregisters the variant, which the new ones share; Application Auto Scaling identifies a
-   scalable target by namespace, resource id and dimension, RegisterScalableTarget,
-   application/APIReference/API_RegisterScalableTarget.html; DeregisterScalableTarget deletes its
-   policies, API_DeregisterScalableTarget.html). An endpoint without ``EndpointName`` also gets an
-   output with the name CloudFormation generated, which stage 2 needs.
+   ``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint`` pair. An endpoint without
+   ``EndpointName`` also gets an output with the name CloudFormation generated, which stage 2 needs.
 2. **adopt**: each pair becomes one ``Custom::SageMakerEndpoint`` (``AdoptExistingEndpoint: true``)
    under a new logical id; the pair leaves the template (retained: left in AWS), every reference to
    it is rewritten (:mod:`.references`).
@@ -227,8 +222,8 @@ def set_retain(resource: Any, logical_id: str, report: MigrationReport) -> None:
             _insert_after_type(resource, key, "Retain")
 
 
-def retain(document: Document, *, extra: Mapping[str, str] | None = None) -> MigrationReport:
-    """Stage 1: mark every pair (and ``extra``: id -> why) Retain; add name outputs where needed.
+def retain(document: Document) -> MigrationReport:
+    """Stage 1: mark every pair Retain; add name outputs where needed.
 
     Raises
     ------
@@ -247,8 +242,6 @@ def retain(document: Document, *, extra: Mapping[str, str] | None = None) -> Mig
         report.endpoint_names[pair.endpoint] = _literal_name(name)
         if name is None:
             report.name_outputs[pair.endpoint] = _add_name_output(document, pair.endpoint)
-    for logical_id in extra or {}:
-        set_retain(resources[logical_id], logical_id, report)
     return report
 
 
