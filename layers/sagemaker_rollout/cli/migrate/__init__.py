@@ -21,7 +21,6 @@ from typing import Any
 from sagemaker_rollout.cli._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail
 from sagemaker_rollout.cli.migrate.document import MissingExtraError, TemplateError, load_document
 from sagemaker_rollout.cli.migrate.stages import (
-    DEFAULT_PROVIDER_EXPORT,
     MigrationError,
     MigrationReport,
     UsageError,
@@ -182,6 +181,3 @@ def _tag_command(report: MigrationReport, endpoint_id: str) -> str:
         f"$(aws sagemaker describe-endpoint --endpoint-name {name} --query EndpointArn --output text) "
         "--tags Key=sagemaker-rollout:adoptable,Value=true"
     )
-
-
-_ = DEFAULT_PROVIDER_EXPORT

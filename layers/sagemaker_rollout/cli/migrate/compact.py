@@ -26,23 +26,27 @@ of literal sizes); otherwise the pair is written as ``Custom::SageMakerEndpoint`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.cli.migrate.document import Document, intrinsic, plain
+from sagemaker_rollout.cli.migrate.ownership import (
+    Ownership,
+    autoscaling_groups,
+    is_retained,
+    ownership_of,
+    properties,
+    referenced,
+    resource_type,
+)
 from sagemaker_rollout.macro.naming import VARIANT_METRICS
 
 __all__ = ["COMPACT_TYPE", "MACRO_NAME", "add_transform", "compact_resource"]
 
 COMPACT_TYPE = "SageMakerRollout::Endpoint"
 MACRO_NAME = "SageMakerRollout"
-_TARGET_TYPE = "AWS::ApplicationAutoScaling::ScalableTarget"
-_POLICY_TYPE = "AWS::ApplicationAutoScaling::ScalingPolicy"
 _ALARM_TYPE = "AWS::CloudWatch::Alarm"
 _MODEL_TYPE = "AWS::SageMaker::Model"
-_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 _CONTAINER_KEYS = (
     "Image",
     "ModelDataUrl",
@@ -80,171 +84,16 @@ _ALARM_KEYS = (
     "AlarmActions",
 )
 _ALARM_SETTINGS = ("Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator")
-_SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
-_MARK = "\x00"
 
 
 class _NotExpressible(Exception):
     """The pair's endpoint level has something the compact form cannot say."""
 
 
-# -- references ---------------------------------------------------------------------------------
-
-
-def _referenced(node: Any) -> set[str]:
-    """Logical ids a node refers to (Ref, GetAtt, Sub variables)."""
-    found: set[str] = set()
-    function = intrinsic(node)
-    if function is not None:
-        name, argument = function
-        if name == "Ref" and isinstance(argument, str):
-            found.add(str(argument))
-        elif name == "Fn::GetAtt":
-            if isinstance(argument, str):
-                found.add(argument.partition(".")[0])
-            elif isinstance(argument, list) and argument:
-                found.add(str(argument[0]))
-        elif name == "Fn::Sub":
-            text = (
-                argument if isinstance(argument, str) else argument[0] if isinstance(argument, list) else ""
-            )
-            found.update(match.partition(".")[0] for match in _SUB_VARIABLE.findall(str(text)))
-    if isinstance(node, Mapping):
-        for value in node.values():
-            found |= _referenced(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _referenced(item)
-    return found
-
-
-def _referrers(document: Document) -> dict[str, set[str]]:
-    """Logical id -> where it is referenced from (resource ids, or ``Outputs`` and other sections)."""
-    users: dict[str, set[str]] = {}
-    for section, content in document.data.items():
-        if section == "Resources":
-            for logical_id, resource in content.items():
-                if not isinstance(resource, Mapping):
-                    continue
-                targets = _referenced(resource)
-                depends = resource.get("DependsOn")
-                targets.update([depends] if isinstance(depends, str) else [str(d) for d in depends or []])
-                for target in targets:
-                    users.setdefault(target, set()).add(str(logical_id))
-        else:
-            for target in _referenced(content):
-                users.setdefault(target, set()).add(str(section))
-    return users
-
-
-# -- what belongs to the endpoint ---------------------------------------------------------------
-
-
-@dataclass
-class _Context:
-    document: Document
-    endpoint_id: str
-    config_id: str
-    endpoint_name: Any
-    variants: dict[str, int]  # literal variant name -> index
-    users: dict[str, set[str]]
-    report_not_converted: list[str] = field(default_factory=list)
-
-    @property
-    def resources(self) -> Any:
-        return self.document.data["Resources"]
-
-    def is_endpoint_name(self, node: Any) -> bool:
-        value = plain(node)
-        if value == {"Fn::GetAtt": [self.endpoint_id, "EndpointName"]}:
-            return True
-        return bool(value == plain(self.endpoint_name))
-
-    def flatten(self, node: Any) -> str | None:
-        """A string with the endpoint name as a marker, or None when something else is unknown."""
-        if self.is_endpoint_name(node):
-            return _MARK
-        if isinstance(node, str) and intrinsic(node) is None:
-            return str(node)
-        found = intrinsic(node)
-        if found is None:
-            return None
-        function, argument = found
-        if function == "Fn::Sub" and isinstance(argument, str):
-            text = str(argument).replace(f"${{{self.endpoint_id}.EndpointName}}", _MARK)
-            name = plain(self.endpoint_name)
-            if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
-                text = text.replace(name["Fn::Sub"], _MARK)
-            return None if _SUB_VARIABLE.search(text) else text
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            separator, parts = argument
-            if not isinstance(separator, str) or not isinstance(parts, list):
-                return None
-            flat = [self.flatten(part) for part in parts]
-            return None if any(part is None for part in flat) else str(separator).join(flat)  # type: ignore[arg-type]
-        return None
-
-    def variant_of_resource_id(self, node: Any) -> str | None:
-        text = self.flatten(node)
-        literal = self.endpoint_name if isinstance(self.endpoint_name, str) else None
-        if text is None:
-            return None
-        if literal is not None:
-            text = text.replace(f"endpoint/{literal}/", f"endpoint/{_MARK}/")
-        match = re.fullmatch(f"endpoint/{_MARK}/variant/([^/{_MARK}]+)", text)
-        return match.group(1) if match and match.group(1) in self.variants else None
-
-    def used_only_by(self, logical_id: str, allowed: set[str]) -> bool:
-        return self.users.get(logical_id, set()) <= allowed
-
-
-def _type(resource: Any) -> str | None:
-    return str(resource["Type"]) if isinstance(resource, Mapping) and "Type" in resource else None
-
-
-def _props(resource: Any) -> Any:
-    value = resource.get("Properties") if isinstance(resource, Mapping) else None
-    return value if isinstance(value, Mapping) else {}
-
-
-def _retained(resource: Any) -> bool:
-    return bool(resource.get("DeletionPolicy") == "Retain")
-
-
-def _context(document: Document, pair: Any, endpoint_name: Any) -> _Context:
-    config = _props(document.data["Resources"][pair.config])
-    variants: dict[str, int] = {}
-    for index, variant in enumerate(config.get("ProductionVariants") or []):
-        name = variant.get("VariantName") if isinstance(variant, Mapping) else None
-        if isinstance(name, str) and intrinsic(name) is None:
-            variants[str(name)] = index
-    return _Context(document, pair.endpoint, pair.config, endpoint_name, variants, _referrers(document))
-
-
-def _autoscaling_groups(context: _Context) -> list[tuple[str, str, list[str]]]:
-    """(variant, target id, policy ids naming it by Ref) of each scalable target of the endpoint."""
-    groups = []
-    for logical_id, resource in context.resources.items():
-        props = _props(resource)
-        if _type(resource) != _TARGET_TYPE or props.get("ScalableDimension") != _DIMENSION:
-            continue
-        variant = context.variant_of_resource_id(props.get("ResourceId"))
-        if variant is None:
-            continue
-        policies = [
-            str(policy_id)
-            for policy_id, policy in context.resources.items()
-            if _type(policy) == _POLICY_TYPE
-            and plain(_props(policy).get("ScalingTargetId")) == {"Ref": logical_id}
-        ]
-        groups.append((variant, str(logical_id), policies))
-    return groups
-
-
 # -- conversions --------------------------------------------------------------------------------
 
 
-def _model(context: _Context, node: Any, variant_index: int) -> tuple[Any, str | None, str | None]:
+def _model(context: Ownership, node: Any, variant_index: int) -> tuple[Any, str | None, str | None]:
     """(compact value, absorbed model id, why not absorbed) for a variant's ModelName."""
     found = intrinsic(node)
     if found is None or found[0] != "Fn::GetAtt":
@@ -252,16 +101,16 @@ def _model(context: _Context, node: Any, variant_index: int) -> tuple[Any, str |
     argument = plain(node)["Fn::GetAtt"]
     parts = [*argument, None, None] if isinstance(argument, list) else [None, None]
     model_id, attribute = str(parts[0]), parts[1]
-    if attribute != "ModelName" or _type(context.resources.get(model_id)) != _MODEL_TYPE:
+    if attribute != "ModelName" or resource_type(context.resources.get(model_id)) != _MODEL_TYPE:
         return node, None, None
     model = context.resources[model_id]
-    props = _props(model)
+    props = properties(model)
     why = None
     if not context.used_only_by(model_id, {context.config_id}):
         why = f"also used by {', '.join(sorted(context.users.get(model_id, set()) - {context.config_id}))}"
     elif "ModelName" in props:
         why = "a fixed ModelName: CloudFormation would create the macro's model under the name still in use"
-    elif any(key in model for key in ("Condition", "DependsOn")) or _retained(model):
+    elif any(key in model for key in ("Condition", "DependsOn")) or is_retained(model):
         why = "it has a Condition, DependsOn or DeletionPolicy Retain"
     else:
         extra = [key for key in props if key not in (*_MODEL_KEYS, "PrimaryContainer", "Containers")]
@@ -293,10 +142,10 @@ def _model(context: _Context, node: Any, variant_index: int) -> tuple[Any, str |
     return compact, str(model_id), None
 
 
-def _alarm(context: _Context, alarm_id: str) -> tuple[str, str, Any] | None:
+def _alarm(context: Ownership, alarm_id: str) -> tuple[str, str, Any] | None:
     """(variant, metric, compact settings) of an alarm on one of the endpoint's variants."""
     alarm = context.resources[alarm_id]
-    props = _props(alarm)
+    props = properties(alarm)
     metric, namespace = props.get("MetricName"), props.get("Namespace")
     if not isinstance(metric, str) or VARIANT_METRICS.get(str(metric), ("",))[0] != namespace:
         return None
@@ -341,7 +190,7 @@ def _size(value: Any) -> Any:
     raise _NotExpressible(f"DeploymentConfig size type {size.get('Type')}")
 
 
-def _deployment(context: _Context, value: Any, rollback: bool | None) -> Any:
+def _deployment(context: Ownership, value: Any, rollback: bool | None) -> Any:
     """The compact ``Deployment`` for a SageMaker ``DeploymentConfig`` (or None)."""
     if value is None:
         return context.document.mapping([("RollbackOnAlarms", False)]) if rollback is False else None
@@ -387,14 +236,14 @@ def _deployment(context: _Context, value: Any, rollback: bool | None) -> Any:
     return result
 
 
-def _rollback_alarms(context: _Context, value: Any) -> set[str]:
+def _rollback_alarms(context: Ownership, value: Any) -> set[str]:
     """Alarm logical ids named by ``DeploymentConfig.AutoRollbackConfiguration`` (by Ref or name)."""
     config = plain(value) if value is not None else {}
     alarms = ((config or {}).get("AutoRollbackConfiguration") or {}).get("Alarms") or []
     names = {
-        str(_props(resource).get("AlarmName")): str(logical_id)
+        str(properties(resource).get("AlarmName")): str(logical_id)
         for logical_id, resource in context.resources.items()
-        if _type(resource) == _ALARM_TYPE and isinstance(_props(resource).get("AlarmName"), str)
+        if resource_type(resource) == _ALARM_TYPE and isinstance(properties(resource).get("AlarmName"), str)
     }
     found: set[str] = set()
     for alarm in alarms:
@@ -414,8 +263,8 @@ def compact_resource(
     """The compact resource replacing ``pair`` and the ids it absorbs; None (listed) when it cannot."""
     resources = document.data["Resources"]
     endpoint, config = resources[pair.endpoint], resources[pair.config]
-    endpoint_props, config_props = _props(endpoint), _props(config)
-    context = _context(document, pair, endpoint_name)
+    endpoint_props, config_props = properties(endpoint), properties(config)
+    context = ownership_of(document, pair, endpoint_name)
     try:
         node, absorbed = _compact(context, endpoint, config, endpoint_props, config_props, report)
     except _NotExpressible as err:
@@ -424,7 +273,7 @@ def compact_resource(
         )
         return None
     report.not_converted.extend(context.report_not_converted)
-    if any(model for model in absorbed if _type(resources[model]) == _MODEL_TYPE):
+    if any(model for model in absorbed if resource_type(resources[model]) == _MODEL_TYPE):
         report.notes.append(
             f"{pair.endpoint}: the macro re-creates the absorbed models under new names, so adopting "
             "rolls the endpoint out onto them (guarded); without --compact nothing is rolled out"
@@ -433,7 +282,7 @@ def compact_resource(
 
 
 def _compact(
-    context: _Context, endpoint: Any, config: Any, endpoint_props: Any, config_props: Any, report: Any
+    context: Ownership, endpoint: Any, config: Any, endpoint_props: Any, config_props: Any, report: Any
 ) -> tuple[Any, list[str]]:
     document = context.document
     for key in config_props:
@@ -467,7 +316,7 @@ def _compact(
                 raise _NotExpressible(f"ProductionVariants[{index}].{key}")
         variants.append(compact)
     by_variant = {str(variant.get("Name")): variant for variant in variants}
-    for variant, target, policies in _autoscaling_groups(context):
+    for variant, target, policies in autoscaling_groups(context):
         context.report_not_converted.append(
             f"{target}: kept as a plain resource{' (with ' + ', '.join(policies) + ')' if policies else ''}: "
             f"the autoscaling of variant {variant} stays as written, because CloudFormation refuses to "
@@ -479,7 +328,7 @@ def _compact(
     alarm_actions: Any = None
     alarms_found: list[str] = []
     for alarm_id, resource in context.resources.items():
-        if _type(resource) != _ALARM_TYPE:
+        if resource_type(resource) != _ALARM_TYPE:
             continue
         allowed = {str(alarm_id), context.endpoint_id, context.config_id}
         converted = _alarm(context, str(alarm_id))
@@ -490,7 +339,7 @@ def _compact(
                 f"{alarm_id}: kept as a plain resource: referenced by other resources or outputs"
             )
             continue
-        actions = plain(_props(resource).get("AlarmActions"))
+        actions = plain(properties(resource).get("AlarmActions"))
         if alarms_found and actions != alarm_actions:
             context.report_not_converted.append(
                 f"{alarm_id}: kept as a plain resource: AlarmActions differ from the other alarms'"
@@ -530,20 +379,20 @@ def _compact(
             del deployment["RollbackOnAlarms"]
         props["Deployment"] = deployment
     if alarms_found and alarm_actions is not None:
-        props["AlarmActions"] = _props(context.resources[alarms_found[0]])["AlarmActions"]
+        props["AlarmActions"] = properties(context.resources[alarms_found[0]])["AlarmActions"]
     if "DataCaptureConfig" in config_props:
         props["DataCapture"] = _data_capture(document, config_props["DataCaptureConfig"])
     if "AsyncInferenceConfig" in config_props:
         props["AsyncInference"] = _async_inference(document, config_props["AsyncInferenceConfig"])
     if "KmsKeyId" in config_props:
         props["KmsKeyId"] = config_props["KmsKeyId"]
-    from sagemaker_rollout.cli.migrate.stages import _tags
+    from sagemaker_rollout.cli.migrate.stages import merged_tags
 
-    tags = _tags(document, endpoint_props, config_props)
+    tags = merged_tags(document, endpoint_props, config_props)
     if tags is not None:
         props["Tags"] = tags
     props["AdoptExistingEndpoint"] = True
-    leftover = _referenced(props) & set(absorbed)
+    leftover = referenced(props) & set(absorbed)
     if leftover:
         raise _NotExpressible(f"references to {', '.join(sorted(leftover))} inside the endpoint")
     from sagemaker_rollout.cli.migrate.stages import Pair, resource_node

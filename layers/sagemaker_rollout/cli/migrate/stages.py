@@ -27,22 +27,21 @@ from sagemaker_rollout.cli.migrate.references import Replacement, Rewriter
 __all__ = [
     "AWS_CONFIG_TYPE",
     "AWS_ENDPOINT_TYPE",
-    "DEFAULT_PROVIDER_EXPORT",
     "MigrationError",
     "MigrationReport",
     "Pair",
     "UsageError",
     "adopt",
     "find_pairs",
+    "merged_tags",
     "name_output_id",
+    "resource_node",
     "retain",
 ]
 
 AWS_ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 AWS_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
 CUSTOM_TYPE = "Custom::SageMakerEndpoint"
-#: The provider stack's export (README "Deploy the provider").
-DEFAULT_PROVIDER_EXPORT = "sagemaker-rollout-EndpointProviderArn"
 _RETAIN_KEYS = ("DeletionPolicy", "UpdateReplacePolicy")
 #: AWS::SageMaker::Endpoint properties the custom type takes as they are (the same API names).
 _ENDPOINT_PROPERTIES = (
@@ -283,7 +282,9 @@ def check_retained(document: Document, logical_ids: list[str]) -> list[str]:
     ]
 
 
-def _tags(document: Document, endpoint_props: Mapping[str, Any], config_props: Mapping[str, Any]) -> Any:
+def merged_tags(
+    document: Document, endpoint_props: Mapping[str, Any], config_props: Mapping[str, Any]
+) -> Any:
     """The endpoint's tags, then the config's under other keys (literal lists only merge)."""
     endpoint_tags, config_tags = endpoint_props.get("Tags"), config_props.get("Tags")
     if config_tags is None:
@@ -319,7 +320,7 @@ def custom_resource(
     for key in _ENDPOINT_PROPERTIES:
         if key in endpoint_props:
             props[key] = endpoint_props[key]
-    tags = _tags(document, endpoint_props, config_props)
+    tags = merged_tags(document, endpoint_props, config_props)
     if tags is not None:
         props["Tags"] = tags
     props["AdoptExistingEndpoint"] = True
