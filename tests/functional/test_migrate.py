@@ -498,3 +498,24 @@ def test_compact_json_and_sam_templates_gain_the_transform(
         capsys.readouterr()
         status, report = _lint(path, capsys)
         assert status == 0, report
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["custom", "compact"])
+def test_conditional_endpoint_keeps_its_condition_and_flow_style(
+    compact: bool, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a pair and its model under one Condition, referenced from Fn::If and a flow-style
+    long-form Ref WHEN both stages run THEN the new resource has the Condition (compact: the model
+    is absorbed, the macro gives generated resources the same one), the references are rewritten
+    in their own style, and the output lints."""
+    flags = ["--compact"] if compact else []
+    _, adopted, err = _two_stages(capsys, tmp_path, FIXTURES / "conditional-endpoint.yaml", *flags)
+    text = adopted.read_text()
+    assert "    Value: !If [IsDeploy, !Ref EndpointRollout, none]\n" in text
+    assert '    Value: {"Fn::Join": [":", [{Fn::GetAtt: [EndpointRollout, EndpointArn]}, "x"]]}\n' in text
+    resources = cfn_yaml.load(text)["Resources"]
+    assert resources["EndpointRollout"]["Condition"] == "IsDeploy"
+    assert ("Model" in resources) is not compact
+    assert "not converted" not in err
+    status, report = _lint(adopted, capsys)
+    assert status == 0, report

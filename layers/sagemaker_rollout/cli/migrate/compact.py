@@ -104,14 +104,18 @@ def _model(context: Ownership, node: Any, variant_index: int) -> tuple[Any, str 
     if attribute != "ModelName" or resource_type(context.resources.get(model_id)) != _MODEL_TYPE:
         return node, None, None
     model = context.resources[model_id]
+    # the macro gives every generated resource the compact resource's Condition
+    endpoint_condition = context.resources[context.endpoint_id].get("Condition")
     props = properties(model)
     why = None
     if not context.used_only_by(model_id, {context.config_id}):
         why = f"also used by {', '.join(sorted(context.users.get(model_id, set()) - {context.config_id}))}"
     elif "ModelName" in props:
         why = "a fixed ModelName: CloudFormation would create the macro's model under the name still in use"
-    elif any(key in model for key in ("Condition", "DependsOn")) or is_retained(model):
-        why = "it has a Condition, DependsOn or DeletionPolicy Retain"
+    elif model.get("Condition", endpoint_condition) != endpoint_condition:
+        why = f"its Condition {model.get('Condition')} is not the endpoint's"
+    elif "DependsOn" in model or is_retained(model):
+        why = "it has DependsOn or DeletionPolicy Retain (the macro's models have neither)"
     else:
         extra = [key for key in props if key not in (*_MODEL_KEYS, "PrimaryContainer", "Containers")]
         containers = (

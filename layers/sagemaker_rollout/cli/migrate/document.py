@@ -194,6 +194,8 @@ def _new_yaml() -> Any:
     yaml = _ruamel()(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    # ``[{"Ref": X}]`` keeps its braces (ruamel omits them by default in a flow sequence)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True
     return yaml
 
 
