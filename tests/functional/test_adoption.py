@@ -137,6 +137,20 @@ def test_adopt_busy_endpoint_waits_until_it_settles(world: World) -> None:
     assert world.sim.calls["UpdateEndpoint"] == 0
 
 
+def test_adopt_flag_without_an_endpoint_creates_one_deleted_with_the_stack(world: World) -> None:
+    # GIVEN no endpoint of that name WHEN the resource is created with AdoptExistingEndpoint
+    response = _adopt(world)
+    # THEN the endpoint is simply created (nothing to adopt), and deleted with the stack
+    assert response.status == "SUCCESS", response.reason
+    assert world.sim.calls["CreateEndpoint"] == 1 and world.sim.calls["AddTags"] == 0
+    assert "adoption" not in world.journal().endpoint("classifier")
+    deleted = world.driver.delete(
+        "classifier", world.props(AdoptExistingEndpoint=True), logical_id="Classifier"
+    )
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert world.sm.list_endpoints()["Endpoints"] == [] and world.configs() == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Refusals: nothing touched, the rollback Delete leaves the endpoint alone
 # ---------------------------------------------------------------------------------------------

@@ -78,7 +78,6 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = current.status
     if not ctx.owned(current.tags):
         return _adopt_or_refuse(ctx, state, current)
-    state.last_status = current.status
     if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
         state.target_config = state.target_config or target
         return Next(Phase.WAIT_CREATE)
