@@ -88,7 +88,8 @@ def test_adopt_same_content_tags_it_without_rollout_and_keeps_its_config(world: 
 
 
 def test_adopt_different_content_rolls_out_guarded_and_restores_autoscaling(world: World) -> None:
-    # GIVEN an adoptable endpoint with target tracking on model-a
+    # GIVEN an adoptable endpoint with target tracking on model-a (and the consumer stack in moto)
+    world.driver.create_stack()
     arn = _existing(world)
     world.autoscale()
     scaling_before = world.scaling()
@@ -116,6 +117,7 @@ def test_adopt_different_content_rolls_out_guarded_and_restores_autoscaling(worl
     assert world.configs() == sorted([LEGACY, update.data["EndpointConfigName"]])
     # WHEN the stack is deleted later THEN the adopted endpoint is deleted like any it owns
     # (contract section 4), with the provider's configs; the original config is never deleted
+    world.driver.set_stack_status("DELETE_IN_PROGRESS")
     deleted = world.driver.delete(
         "classifier", world.props("model-a-v3", AdoptExistingEndpoint=True), logical_id="Classifier"
     )
@@ -364,6 +366,148 @@ def test_release_interrupted_after_delete_tags_is_finished(world: World, fault: 
     assert deleted.answers == 1
     assert world.sim.calls["DeleteTags"] == 1
     _assert_released(world, arn, [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Successful adoption, then a Delete: the stack's status decides (delete, or release on rollback)
+# ---------------------------------------------------------------------------------------------
+
+
+def _adopted_new_content(world: World, *, stack: bool = True) -> tuple[str, list[dict[str, Any]]]:
+    """An autoscaled adoptable endpoint adopted with new content (rolled out, SUCCESS)."""
+    if stack:
+        world.driver.create_stack()
+    arn = _existing(world)
+    world.autoscale()
+    scaling_before = world.scaling()
+    response = _adopt(world, "model-a-v2", "ml.c5.2xlarge")
+    assert response.status == "SUCCESS", response.reason
+    assert world.endpoint()["EndpointConfigName"] != LEGACY
+    assert world.sim.calls["UpdateEndpoint"] == 1
+    return arn, scaling_before
+
+
+def _delete_adopted(world: World) -> Any:
+    props = world.props("model-a-v2", "ml.c5.2xlarge", AdoptExistingEndpoint=True)
+    return world.driver.delete("classifier", props, logical_id="Classifier")
+
+
+def _describe_stacks_calls(world: World) -> int:
+    return world.faults.calls.count(("cloudformation", "DescribeStacks"))
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "IMPORT_ROLLBACK_IN_PROGRESS",
+    ],
+)
+def test_adopted_endpoint_delete_under_rollback_releases_it_on_its_original_config(
+    world: World, status: str
+) -> None:
+    """Migration stage 2 failing on another resource after the adoption succeeded: the rollback's
+    Delete of the new custom resource must leave the endpoint the retained resource describes."""
+    # GIVEN an endpoint adopted with new content (the provider's config, guarded rollout)
+    arn, scaling_before = _adopted_new_content(world)
+    # WHEN the stack rolls back and CloudFormation sends Delete to the custom resource
+    world.driver.set_stack_status(status)
+    deleted = _delete_adopted(world)
+    # THEN it is released, not deleted: back on the config it ran when adopted (one more
+    # UpdateEndpoint), autoscaling as before, the provider's config gone, ownership tags removed
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert world.sim.calls["UpdateEndpoint"] == 2
+    _assert_released(world, arn, scaling_before)
+    # AND the answer says why, naming the stack status
+    assert status in deleted.reason and deleted.reason.startswith("Released") and LEGACY in deleted.reason
+    assert _describe_stacks_calls(world) == 1
+    check_response_limits(deleted)
+
+
+@pytest.mark.parametrize("status", ["DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"])
+def test_adopted_endpoint_delete_with_the_stack_or_removed_by_an_update_deletes_it(
+    world: World, status: str
+) -> None:
+    # GIVEN an endpoint adopted with new content
+    _adopted_new_content(world)
+    # WHEN the stack is deleted, or a successful update removed the resource (cleanup)
+    world.driver.set_stack_status(status)
+    deleted = _delete_adopted(world)
+    # THEN the endpoint is deleted like any it owns; the original config is never deleted
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert deleted.reason == ""
+    assert world.sim.calls["DeleteEndpoint"] == 1
+    assert world.sm.list_endpoints()["Endpoints"] == []
+    assert world.configs() == [LEGACY]
+    assert "adoption" not in world.journal().endpoint("classifier")
+
+
+@pytest.mark.parametrize(
+    ("denied", "expected"),
+    [(True, "AccessDenied"), (False, "does not exist")],
+    ids=["access-denied", "stack-not-found"],
+)
+def test_adopted_endpoint_delete_when_stack_status_is_unreadable_releases_with_reason(
+    world: World, denied: bool, expected: str
+) -> None:
+    # GIVEN an adopted endpoint, and DescribeStacks refused (or the stack unknown to CloudFormation)
+    arn, scaling_before = _adopted_new_content(world, stack=denied)
+    if denied:
+        world.driver.set_stack_status("DELETE_IN_PROGRESS")
+        world.faults.error("cloudformation", "DescribeStacks", "AccessDenied", "not authorized", status=403)
+    # WHEN CloudFormation sends Delete
+    deleted = _delete_adopted(world)
+    # THEN the safe side: released (never deleted), and the answer says DescribeStacks failed and why
+    assert deleted.status == "SUCCESS", deleted.reason
+    _assert_released(world, arn, scaling_before)
+    assert "DescribeStacks" in deleted.reason and expected in deleted.reason, deleted.reason
+    assert deleted.reason.startswith("Released endpoint classifier")
+    assert _describe_stacks_calls(world) == 1  # a permanent error is not retried
+
+
+def test_adopted_endpoint_delete_retries_transient_describe_stacks(world: World) -> None:
+    # GIVEN an adopted endpoint, the stack being deleted, DescribeStacks throttled twice
+    _adopted_new_content(world)
+    world.driver.set_stack_status("DELETE_IN_PROGRESS")
+    world.faults.error("cloudformation", "DescribeStacks", "Throttling", "Rate exceeded", times=2)
+    # WHEN CloudFormation sends Delete THEN the read is retried and the endpoint deleted
+    deleted = _delete_adopted(world)
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert _describe_stacks_calls(world) == 3
+    assert world.sm.list_endpoints()["Endpoints"] == []
+
+
+def test_adopted_endpoint_release_killed_after_update_endpoint_resumes_the_release(world: World) -> None:
+    # GIVEN an adopted endpoint whose stack rolls back, and the release's invocation dying right
+    # after its UpdateEndpoint (back to the original config) was accepted; by then the stack status
+    # reads DELETE_IN_PROGRESS (had the retry asked again, it would delete)
+    arn, scaling_before = _adopted_new_content(world)
+    world.driver.set_stack_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    world.faults.then(
+        "sagemaker", "UpdateEndpoint", lambda: world.driver.set_stack_status("DELETE_IN_PROGRESS")
+    )
+    world.faults.kill_after("sagemaker", "UpdateEndpoint")
+    # WHEN CloudFormation sends Delete
+    deleted = _delete_adopted(world)
+    # THEN Lambda's retry follows the journaled decision: the release is finished, one answer, the
+    # endpoint moved back once, never deleted, and the stack status was read only once
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert world.faults.injected["kill"] == 1 and deleted.answers == 1
+    assert world.sim.calls["UpdateEndpoint"] == 2
+    assert _describe_stacks_calls(world) == 1
+    _assert_released(world, arn, scaling_before)
+
+
+def test_delete_of_an_endpoint_never_adopted_does_not_read_the_stack(world: World) -> None:
+    # GIVEN an endpoint the provider created (no adoption in the journal)
+    assert world.driver.create(world.props(), logical_id="Classifier").status == "SUCCESS"
+    # WHEN deleted THEN it is deleted as before, without any CloudFormation call
+    deleted = world.driver.delete("classifier", world.props(), logical_id="Classifier")
+    assert deleted.status == "SUCCESS", deleted.reason
+    assert world.sim.calls["DeleteEndpoint"] == 1
+    assert not [call for call in world.faults.calls if call[0] == "cloudformation"]
 
 
 # ---------------------------------------------------------------------------------------------

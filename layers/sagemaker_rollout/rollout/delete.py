@@ -8,22 +8,62 @@ recorded in the journal's endpoint item before the ownership tags are added (sta
 original config, adopting request) and marked ``adopted`` when that request succeeds; the adopting
 request's recorded answer decides when the mark is missing. Endpoint items never expire, so a Delete
 long after a failed adoption (a stack left in ``CREATE_FAILED`` without rollback) still releases.
+
+After a *successful* adoption, a Delete is not always the end of the endpoint's life. Migration stage
+2 (``migrate --stage adopt``) adopts an endpoint that a retained ``AWS::SageMaker::Endpoint`` still
+describes; if that stack operation then fails on another resource, CloudFormation rolls back and
+sends Delete to the new custom resource (``ROLLBACK_IN_PROGRESS`` for a failed creation,
+``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS`` for a failed update): deleting would take
+production down under the restored template. So the Delete of an endpoint the journal says was
+adopted reads the stack's status first (``stack_status``: ``cloudformation:DescribeStacks`` on the
+event's ``StackId``) and deletes only when the stack is being deleted (``DELETE_IN_PROGRESS``) or a
+successful update removed or replaced the resource (``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS``).
+Under any other status (every rollback: ``ROLLBACK_IN_PROGRESS``, ``UPDATE_ROLLBACK_IN_PROGRESS``,
+``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``, ``IMPORT_ROLLBACK_*``), or when the status cannot be
+read for good (AccessDenied, stack not found), it releases the endpoint like a failed adoption: back
+on the config it ran when adopted (what the retained resource and the restored template describe),
+autoscaling as it was, ownership tags removed. The decision is journaled before either acts, so a
+resumed request finishes what was decided. Endpoints that were not adopted never cause the call.
+
+Stack status codes: CloudFormation User Guide, "View stack events", section "Stack status codes"
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html#cfn-console-view-stack-data-resources-status-codes):
+``*_CLEANUP_IN_PROGRESS`` is the removal of old (after an update) or new (after a rolled-back
+update) resources; DescribeStacks: CloudFormation API Reference
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html):
+``StackName`` may be the unique stack id (required for a deleted stack); a stack that does not
+exist is a ``ValidationError``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from sagemaker_rollout.naming import OWNER_TAG_KEYS
 from sagemaker_rollout.planner import BUSY_STATUSES, plan_release
-from sagemaker_rollout.provider.aws import call, is_not_found, short
+from sagemaker_rollout.provider.aws import call, error_code, error_message, is_not_found, is_transient, short
 from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.recovery import restore_orphan
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["adoption_of", "delete_endpoint", "release", "untag", "valid_endpoint_name", "wait_delete"]
+__all__ = [
+    "DELETE_STACK_STATUSES",
+    "adoption_of",
+    "delete_endpoint",
+    "release",
+    "stack_status",
+    "untag",
+    "valid_endpoint_name",
+    "wait_delete",
+]
+
+DELETE_STACK_STATUSES = frozenset({"DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"})
+"""Stack statuses under which the Delete of a successfully adopted endpoint deletes it: the stack
+is being deleted, or a successful update removed (or replaced) the resource. Any other status
+releases it (User Guide, "Stack status codes")."""
 
 RELEASE_UPDATE_ARGUMENTS = {"RetainAllVariantProperties": True}
 """UpdateEndpoint arguments of a release: no DeploymentConfig (the way back is not a guarded
@@ -54,6 +94,9 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
         state.releasing = True
         ctx.notify("plan", f"{name} was adopted by a Create that failed: releasing it, not deleting it")
         return Next(Phase.RELEASE)
+    if adoption is not None and state.adoption_fate != "delete":
+        # Adopted, and not yet decided to delete: the stack's status decides (journaled first).
+        return Next(Phase.RELEASE if state.adoption_fate == "release" else Phase.STACK_STATUS)
     if not ctx.owned(ctx.tags_of_arn(str(described["EndpointArn"]))):
         ctx.notify("done", f"{name} is not managed by this stack resource: left alone")
         return Next(Phase.CLEANUP)
@@ -87,6 +130,52 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     if state.last_status != "Deleting":
         return Next(Phase.DELETE_ENDPOINT)
     return Wait(ctx.runtime.settings.poll_interval, f"{state.endpoint} is Deleting")
+
+
+def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
+    """Decide the fate of an adopted endpoint from its stack's status: delete or release.
+
+    Called only for an endpoint whose adoption by this stack resource succeeded. The decision is
+    stored in the state (``adoption_fate``), which the engine journals before the next step acts.
+    A transient error (throttling, a 5xx) is retried (``call``, then the engine's backoff); any other
+    error releases: keeping a production endpoint is the safe side of not knowing.
+    """
+    name = state.endpoint
+    stack = ctx.stack_id
+    adoption = adoption_of(ctx, name) or {}
+    original = str(adoption.get("config") or "its original config")
+    try:
+        response = call(ctx.clock, ctx.cfn.describe_stacks, StackName=stack)
+        stacks = list(response.get("Stacks") or [])
+        status = str(stacks[0].get("StackStatus", "")) if stacks else ""
+        why = f"the stack is {status or 'not described'}"
+    except (ClientError, BotoCoreError) as error:
+        if is_transient(error):
+            raise
+        status = ""
+        code = error_code(error) or type(error).__name__
+        message = error_message(error)
+        # A stack unknown to CloudFormation is a ValidationError "Stack with id ... does not exist"
+        # (API reference, DescribeStacks); its message repeats the long stack id.
+        detail = "stack does not exist" if "does not exist" in message else short(message, 80)
+        why = f"the stack's status could not be read (DescribeStacks: {code}: {detail})"
+        ctx.log.warning(
+            "DescribeStacks failed: releasing the adopted endpoint, not deleting it",
+            extra={"endpoint": name, "stack_id": stack, "error": str(error)},
+        )
+    if status in DELETE_STACK_STATUSES:
+        state.adoption_fate = "delete"
+        ctx.notify("plan", f"{name} was adopted; {why}: deleting it like any endpoint it owns")
+        return Next(Phase.DELETE_ENDPOINT)
+    state.adoption_fate = "release"
+    state.releasing = True
+    state.fate_reason = short(
+        f"Released endpoint {name} (adopted by this resource) instead of deleting it: {why}; "
+        f"it runs {original} again, ownership tags removed"
+    )
+    ctx.log.info("releasing an adopted endpoint", extra={"endpoint": name, "why": state.fate_reason})
+    ctx.notify("plan", f"{name} was adopted; {why}: releasing it, not deleting it")
+    return Next(Phase.RELEASE)
 
 
 def adoption_of(ctx: StepContext, endpoint: str) -> dict[str, Any] | None:

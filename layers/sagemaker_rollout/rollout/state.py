@@ -35,6 +35,10 @@ class Phase(StrEnum):
     ABANDON = "abandon"
     """A replacement endpoint whose creation failed: delete what was made of it."""
     DELETE_ENDPOINT = "delete-endpoint"
+    STACK_STATUS = "stack-status"
+    """Delete of a successfully adopted endpoint: read the stack's status (DescribeStacks) and
+    journal the decision, delete (the stack is deleted, or an update removed the resource) or
+    release (anything else: a rollback), before either acts."""
     RELEASE = "release"
     """Delete of a failed adoption: plan the way back to the config the endpoint ran when adopted."""
     UNTAG = "untag"
@@ -100,6 +104,12 @@ class RolloutState:
     releasing:
         Delete of a failed adoption: the endpoint goes back to ``target_config`` (its original
         config) and loses its ownership tags; it is never deleted.
+    adoption_fate:
+        Delete of an endpoint whose adoption succeeded: ``"delete"`` or ``"release"``, decided from
+        the stack's status and journaled before either acts ('' until decided, and for any other
+        endpoint). A resumed request follows it and never decides again.
+    fate_reason:
+        Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
     """
 
     phase: Phase = Phase.START
@@ -125,6 +135,8 @@ class RolloutState:
     steps: int = 0
     adopted_from: str = ""
     releasing: bool = False
+    adoption_fate: str = ""
+    fate_reason: str = ""
 
     @property
     def failed(self) -> bool:
