@@ -26,12 +26,20 @@ ACCOUNT_ID, REGION = "123456789012", "us-east-1"
 MANAGED_BY = "sagemaker-rollout:managed-by"
 JOURNAL_TABLE = "sagemaker-rollout-journal"  # the table the test kit creates for RolloutJournalTable
 #: Namespaces in which a granted action nothing needs is a finding.
-CHECKED_PREFIXES = ("sagemaker:", "application-autoscaling:", "cloudwatch:", "lambda:", "dynamodb:")
+CHECKED_PREFIXES = (
+    "sagemaker:",
+    "application-autoscaling:",
+    "cloudwatch:",
+    "lambda:",
+    "dynamodb:",
+    "cloudformation:",
+)
 #: Granted, checked actions that the scenarios below do not reach, each with the reason it stays.
 RARE_PATHS: dict[str, str] = {
     "application-autoscaling:DescribeScheduledActions": "snapshot of scheduled actions (issue 9.3)",
     "application-autoscaling:PutScheduledAction": "restore of scheduled actions (issue 9.3)",
     "application-autoscaling:DeleteScheduledAction": "restore of scheduled actions (issue 9.3)",
+    "cloudformation:DescribeStacks": "Delete of an adopted endpoint (test_adoption.py, audited there)",
 }
 
 

@@ -258,6 +258,29 @@ def test_policy_coverage_adoption_only_of_consenting_endpoints(
     assert evaluate(statements, request).allowed is allowed
 
 
+_STACK_UUID = "0f2c6a40-1b2c-11ef-9f3a-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    ("stack_arn", "allowed"),
+    [
+        (f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/app/{_STACK_UUID}", True),
+        (f"arn:aws:cloudformation:eu-west-1:{ACCOUNT_ID}:stack/app/{_STACK_UUID}", False),
+        (f"arn:aws:cloudformation:{REGION}:210987654321:stack/app/{_STACK_UUID}", False),
+        ("*", False),
+    ],
+    ids=["own-stack", "other-region", "other-account", "all-stacks"],
+)
+def test_policy_coverage_describe_stacks_only_in_own_account_and_region(
+    stack_arn: str, allowed: bool
+) -> None:
+    # GIVEN the provider role's policy WHEN it reads a stack's status (Delete of an adopted endpoint)
+    statements = statements_for(f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:p")
+    request = AuthRequest("cloudformation:DescribeStacks", stack_arn, {})
+    # THEN only stacks of its own account and region, and no listing of every stack
+    assert evaluate(statements, request).allowed is allowed
+
+
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [

@@ -281,6 +281,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sqs:ReceiveMessage",  # the provider consumes its dead-letter queue
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
+        "cloudformation:DescribeStacks",  # Delete of an adopted endpoint: stack deleted or rolling back?
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "xray:PutTraceSegments",

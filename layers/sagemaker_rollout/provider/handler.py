@@ -126,6 +126,8 @@ class _ProviderResource(CfnResource):
             if answer.physical_id:
                 self.PhysicalResourceId = answer.physical_id
             raise RuntimeError(answer.reason)
+        if answer.reason:  # a SUCCESS may say why (an adopted endpoint released, not deleted)
+            self.Reason = answer.reason
         self.Data.update(answer.data)
         return answer.physical_id
 

@@ -109,6 +109,11 @@ class StepContext:
     def cw(self) -> Any:
         return self.runtime.client("cloudwatch")
 
+    @property
+    def cfn(self) -> Any:
+        """CloudFormation (DescribeStacks of the request's own stack, for adopted endpoints only)."""
+        return self.runtime.client("cloudformation")
+
     def checkpoint(self) -> None:
         """Write the state now (an intent, before the AWS call it announces)."""
         self.journal.save(self.record, endpoint=self.record.state.endpoint)

@@ -49,6 +49,7 @@ _STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
     Phase.START: create.start,
     Phase.READ: create.read,
     Phase.RETAG: create.retag,
+    Phase.ADOPT: create.adopt,
     Phase.CREATE_CONFIG: create.create_config,
     Phase.CREATE_ENDPOINT: create.create_endpoint,
     Phase.WAIT_CREATE: create.wait_create,
@@ -60,6 +61,9 @@ _STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
     Phase.ABANDON: update.abandon,
     Phase.DELETE_ENDPOINT: delete.delete_endpoint,
     Phase.WAIT_DELETE: delete.wait_delete,
+    Phase.STACK_STATUS: delete.stack_status,
+    Phase.RELEASE: delete.release,
+    Phase.UNTAG: delete.untag,
     Phase.RESTORE: recovery.restore,
     Phase.CLEANUP: recovery.cleanup,
 }
@@ -451,7 +455,8 @@ class Engine:
                 physical = state.physical_id or ctx.old_physical_id
             answer = Answer("FAILED", reason, physical)
         elif ctx.request_type == "Delete":
-            answer = Answer("SUCCESS", "", ctx.old_physical_id)
+            # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
+            answer = Answer("SUCCESS", short(state.fate_reason), ctx.old_physical_id)
         else:
             done = create.done(state)
             answer = Answer("SUCCESS", "", done.physical_id, done.data)

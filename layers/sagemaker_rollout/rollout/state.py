@@ -24,6 +24,8 @@ class Phase(StrEnum):
     CREATE_ENDPOINT = "create-endpoint"
     WAIT_CREATE = "wait-create"
     RETAG = "retag"
+    ADOPT = "adopt"
+    """Tag an adoptable endpoint as owned (the adoption is journaled first), then read it again."""
     SNAPSHOT = "snapshot"
     """Save the autoscaling that blocks the update (journal first, then nothing else)."""
     DEREGISTER = "deregister"
@@ -33,6 +35,14 @@ class Phase(StrEnum):
     ABANDON = "abandon"
     """A replacement endpoint whose creation failed: delete what was made of it."""
     DELETE_ENDPOINT = "delete-endpoint"
+    STACK_STATUS = "stack-status"
+    """Delete of a successfully adopted endpoint: read the stack's status (DescribeStacks) and
+    journal the decision, delete (the stack is deleted, or an update removed the resource) or
+    release (anything else: a rollback), before either acts."""
+    RELEASE = "release"
+    """Delete of a failed adoption: plan the way back to the config the endpoint ran when adopted."""
+    UNTAG = "untag"
+    """Last step of a release: remove the ownership tags (the endpoint is left, never deleted)."""
     WAIT_DELETE = "wait-delete"
     RESTORE = "restore"
     """Register the saved autoscaling again (every path goes through here after a suspension)."""
@@ -88,6 +98,18 @@ class RolloutState:
         The endpoint status last seen (for timeout reasons).
     steps:
         Steps taken so far (the journal's version of the request).
+    adopted_from:
+        Create with ``AdoptExistingEndpoint``: the config the endpoint ran when it was adopted
+        (set, and journaled, before the ownership tags are added); '' otherwise.
+    releasing:
+        Delete of a failed adoption: the endpoint goes back to ``target_config`` (its original
+        config) and loses its ownership tags; it is never deleted.
+    adoption_fate:
+        Delete of an endpoint whose adoption succeeded: ``"delete"`` or ``"release"``, decided from
+        the stack's status and journaled before either acts ('' until decided, and for any other
+        endpoint). A resumed request follows it and never decides again.
+    fate_reason:
+        Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
     """
 
     phase: Phase = Phase.START
@@ -111,6 +133,10 @@ class RolloutState:
     last_status: str = ""
     restore_attempts: int = 0
     steps: int = 0
+    adopted_from: str = ""
+    releasing: bool = False
+    adoption_fate: str = ""
+    fate_reason: str = ""
 
     @property
     def failed(self) -> bool:

@@ -500,6 +500,37 @@ class CloudFormationDriver:
         if not self._active:
             raise DriverError("the driver is not running: use `with driver:` first")
 
+    # -- the consumer stack ----------------------------------------------------------------------
+
+    def create_stack(self) -> str:
+        """Create the consumer stack in the simulated (moto) account; its id becomes ``stack_id``.
+
+        Opt-in, before the first event: the provider's ``cloudformation:DescribeStacks`` on the
+        events' ``StackId`` (the Delete of an adopted endpoint) then answers as CloudFormation would.
+        Without it the stack id is made up and DescribeStacks answers "does not exist". moto needs
+        no resource in the template (CloudFormation would; nothing here deploys it).
+        """
+        self._require_active()
+        client = self.session.client("cloudformation", region_name=self.region)
+        created = client.create_stack(StackName=self.stack_name, TemplateBody=json.dumps({"Resources": {}}))
+        self.stack_id = str(created["StackId"])
+        return self.stack_id
+
+    def set_stack_status(self, status: str) -> None:
+        """Put the consumer stack (:meth:`create_stack`) in ``status``, e.g. a rollback status.
+
+        The documented test seam: moto's stacks reach only the statuses of its own operations (never
+        ``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``), so the status is set on moto's stack
+        object; DescribeStacks then reports it through moto's real API.
+        """
+        from moto.cloudformation.models import cloudformation_backends
+
+        backend = cloudformation_backends[self.account_id][self.region]
+        stack = backend.stacks.get(self.stack_id)
+        if stack is None:
+            raise DriverError("no consumer stack in the simulated account: call create_stack() first")
+        stack.status = status
+
     # -- events --------------------------------------------------------------------------------
 
     def response_url(self, request_id: str) -> str:

@@ -34,6 +34,10 @@ keys of each action:
 * CloudWatch (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html):
   ``PutMetricAlarm`` / ``DeleteAlarms`` act on ``alarm:<name>``; ``DescribeAlarms`` and
   ``DescribeAlarmHistory`` are checked on ``*`` here (the provider reads any alarm it is given).
+* CloudFormation (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html):
+  ``DescribeStacks`` with a ``StackName`` acts on the ``stack`` resource type
+  (``arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>``); the provider passes the
+  event's ``StackId``, which is that ARN; a bare name is resolved to ``stack/<name>/*``.
 * Lambda ``Invoke`` is ``lambda:InvokeFunction`` on the function ARN; DynamoDB item and table calls
   act on ``table/<TableName>`` (SAR for Lambda and DynamoDB).
 
@@ -254,6 +258,10 @@ def authorization_requests(
                 AuthRequest("cloudwatch:DeleteAlarms", account.arn("cloudwatch", f"alarm:{n}"), {}, why)
                 for n in names
             ]
+    if service == "cloudformation" and operation == "DescribeStacks" and params.get("StackName"):
+        name = str(params["StackName"])
+        arn = name if name.startswith("arn:") else account.arn("cloudformation", f"stack/{name}/*")
+        return [AuthRequest("cloudformation:DescribeStacks", arn, {}, why)]
     if service == "lambda" and operation == "Invoke":
         name = str(params["FunctionName"])
         arn = name if name.startswith("arn:") else account.arn("lambda", f"function:{name}")
