@@ -101,7 +101,9 @@ class RolloutMachine(RuleBasedStateMachine):
             account_id="123456789012",
         ).__enter__()
         self.world = World(self.driver, self.sim, self.session, self.clock, self.faults)
+        self.driver.create_stack()  # DescribeStacks answers for the Delete of an adopted endpoint
         self._foreign()
+        self.legacy: str | None = None  # the original config of an adopted endpoint (never ours)
         self.physical: str | None = None
         self.props: dict[str, Any] | None = None
         self.autoscaled = False
@@ -224,9 +226,12 @@ class RolloutMachine(RuleBasedStateMachine):
             assert response.reason and not response.reason.startswith(("_", "Traceback"))
             FIGURES["failed"] += 1
 
-    @initialize(fault=FAULTS)
-    def first_create(self, fault: tuple[Any, ...]) -> None:
-        self.create(fault)
+    @initialize(fault=FAULTS, adopt=st.booleans(), same=st.booleans(), autoscaled=st.booleans())
+    def first_create(self, fault: tuple[Any, ...], adopt: bool, same: bool, autoscaled: bool) -> None:
+        if adopt:
+            self.adopt(fault, same, autoscaled)
+        else:
+            self.create(fault)
 
     @precondition(lambda self: self.physical is None)
     @rule(fault=FAULTS)
@@ -241,6 +246,72 @@ class RolloutMachine(RuleBasedStateMachine):
             delete = self._send("Delete", props, None, ("none",))
             assert delete.status == "SUCCESS", delete.reason
             self.physical = None
+
+    @precondition(lambda self: self.physical is None and self.sim.endpoint_status("classifier") is None)
+    @rule(fault=FAULTS, same=st.booleans(), autoscaled=st.booleans())
+    def adopt(self, fault: tuple[Any, ...], same: bool, autoscaled: bool) -> None:
+        """An endpoint made outside the provider, offered for adoption, taken over by a Create."""
+        from sagemaker_rollout.naming import ADOPTABLE_TAG, OWNER_TAG_KEYS
+        from sagemaker_rollout.spec import parse_endpoint_properties
+
+        if fault[0] == "oob-delete":  # (nothing to adopt then: a plain create)
+            fault = ("none",)
+        sm, legacy = self.world.sm, f"legacy-config-{FIGURES['adoptions']}"
+        FIGURES["adoptions"] += 1
+        content = parse_endpoint_properties(self.world.props()).config
+        sm.create_endpoint_config(EndpointConfigName=legacy, **content)
+        arn = sm.create_endpoint(
+            EndpointName="classifier",
+            EndpointConfigName=legacy,
+            Tags=[{"Key": ADOPTABLE_TAG, "Value": "true"}, {"Key": "owner", "Value": "data-science"}],
+        )["EndpointArn"]
+        self.legacy = legacy
+        self._settle()
+        if autoscaled:
+            self.world.autoscale()
+        scaling_before = self.world.scaling()
+        props = self.world.props("model-a-v1" if same else "model-a-v2", AdoptExistingEndpoint=True)
+        response = self._send("Create", props, None, fault)
+        # never replaced, never deleted
+        assert self.world.endpoint()["EndpointArn"] == arn
+        if response.status == "SUCCESS":
+            FIGURES["adopted"] += 1
+            self.physical, self.props, self.autoscaled = response.physical_resource_id, props, autoscaled
+            if same and fault[0] != "oob-delete":
+                assert self.world.endpoint()["EndpointConfigName"] == legacy
+        else:
+            # CloudFormation's rollback Delete releases it: original config, no ownership tags
+            self._settle()
+            self.physical = response.physical_resource_id
+            self.driver.set_stack_status("ROLLBACK_IN_PROGRESS")
+            release = self._send("Delete", props, None, ("none",))
+            self.driver.set_stack_status("CREATE_COMPLETE")
+            assert release.status == "SUCCESS", release.reason
+            self._settle()
+            FIGURES["released"] += 1
+            assert self.world.endpoint()["EndpointConfigName"] == legacy
+            tags = self.world.tags(arn)
+            assert not any(key in tags for key in OWNER_TAG_KEYS), tags
+            assert tags[ADOPTABLE_TAG] == "true"
+            assert self.world.scaling() == scaling_before, "autoscaling changed by a failed adoption"
+            # its owner takes it back out of the machine's way
+            self._remove_out_of_band(legacy)
+            self.physical = None
+
+    def _remove_out_of_band(self, legacy: str) -> None:
+        for target in self.world.aas.describe_scalable_targets(ServiceNamespace="sagemaker")[
+            "ScalableTargets"
+        ]:
+            if target["ResourceId"].startswith("endpoint/classifier/"):
+                self.world.aas.deregister_scalable_target(
+                    ServiceNamespace="sagemaker",
+                    ResourceId=target["ResourceId"],
+                    ScalableDimension=target["ScalableDimension"],
+                )
+        self.world.sm.delete_endpoint(EndpointName="classifier")
+        self._settle()
+        self.world.sm.delete_endpoint_config(EndpointConfigName=legacy)
+        self.legacy = None
 
     @precondition(lambda self: self.physical is not None and not self.autoscaled)
     @rule()
@@ -297,7 +368,7 @@ class RolloutMachine(RuleBasedStateMachine):
             assert self._variant_names() == {v["VariantName"] for v in new["ProductionVariants"]}
             user_tags = {
                 k: v for k, v in self.world.tags(endpoint["EndpointArn"]).items()
-                if not k.startswith(("sagemaker-rollout:", "aws:"))
+                if not k.startswith(("sagemaker-rollout:", "aws:")) and k != "owner"  # (an adopter's)
             }
             assert user_tags == {t["Key"]: t["Value"] for t in new.get("Tags", [])}, user_tags
         else:
@@ -320,12 +391,20 @@ class RolloutMachine(RuleBasedStateMachine):
     @rule(fault=FAULTS)
     def delete(self, fault: tuple[Any, ...]) -> None:
         assert self.props is not None
+        self.driver.set_stack_status("DELETE_IN_PROGRESS")
         response = self._send("Delete", self.props, None, fault)
         if response.status != "SUCCESS":
             self._settle()
             response = self._send("Delete", self.props, None, ("none",))
+        self.driver.set_stack_status("CREATE_COMPLETE")
         assert response.status == "SUCCESS", response.reason
+        self._settle()
         assert self.sim.endpoint_status("classifier") is None
+        if self.legacy is not None:
+            # the original config of an adopted endpoint: not the provider's to delete
+            assert self.legacy in self.world.configs()
+            self.world.sm.delete_endpoint_config(EndpointConfigName=self.legacy)
+            self.legacy = None
         self.physical, self.props, self.autoscaled = None, None, False
 
     def _variant_names(self) -> set[str]:
@@ -381,13 +460,16 @@ class RolloutMachine(RuleBasedStateMachine):
     def nothing_foreign_touched(self) -> None:
         assert self.sim.endpoint_config_name("foreign") == "foreign-config"
         assert "foreign-config" in self.world.configs()
+        if self.legacy is not None:  # an adopted endpoint's original config is kept
+            assert self.legacy in self.world.configs()
 
     @invariant()
     def no_unused_config_left(self) -> None:
         status = self.sim.endpoint_status("classifier")
         if status in ("InService", None):
             running = {self.world.endpoint()["EndpointConfigName"]} if status else set()
-            ours = set(self.world.configs()) - {"foreign-config"}
+            running.discard(self.legacy)
+            ours = set(self.world.configs()) - {"foreign-config", self.legacy}
             assert ours == running, (ours, running)
 
     @invariant()
@@ -444,6 +526,7 @@ def _write_figures(*, finished: bool) -> None:
         f"- faults injected: {faults}",
         f"- failed answers (expected under faults): {FIGURES['failed']}",
         f"- variant-set changes refused (no AllowUnguardedRollout): {FIGURES['refused-variant-set-change']}",
+        f"- adoptions: {FIGURES['adoptions']} ({FIGURES['adopted']} adopted, {FIGURES['released']} released)",
         f"- late continuations re-delivered: {FIGURES['late-continuations']}",
         f"- violations: {FIGURES['violations']}",
         "",
