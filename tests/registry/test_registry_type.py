@@ -364,3 +364,15 @@ def test_schema_handlers_and_execution_role_agree() -> None:
     needed = {p for permissions in HANDLER_PERMISSIONS.values() for p in permissions}
     assert sorted(needed - granted) == []
     assert sorted(granted - needed) == []
+
+
+def test_registry_lock_pins_what_the_tests_run() -> None:
+    """The registry zip's lock (requirements.lock) pins the runtime and the CloudFormation CLI
+    library at the versions the development environment, hence these tests, use."""
+    import importlib.metadata
+    import re
+
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (REGISTRY / "requirements.lock").read_text(), re.M))
+    assert "cloudformation-cli-python-lib" in pins and "crhelper" in pins
+    for name, version in pins.items():
+        assert importlib.metadata.version(name) == version, name
