@@ -154,5 +154,5 @@ registry-package: registry-check
 	  > $(REGISTRY)/requirements.txt
 	set -o pipefail; cd $(REGISTRY) && PIP_REQUIRE_HASHES=1 $(CURDIR)/$(TOOLS_BIN)/cfn submit --dry-run 2>&1 \
 	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2
-	@rm -rf $(REGISTRY)/build
+	@rm -rf $(REGISTRY)/build build
 	@ls -l $(REGISTRY)/*.zip

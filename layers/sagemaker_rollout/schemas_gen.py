@@ -318,6 +318,8 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                     ]
                 },
                 "ServiceTimeout": _integer(1, 3600),
+                # A literal: it decides the generated resource's type.
+                "Provider": {"type": "string", "enum": ["CustomResource", "RegistryType"]},
             },
             ("Variants",),
         ),
@@ -583,7 +585,11 @@ def registry_schema() -> dict[str, Any]:
     ``ServiceToken`` and ``ServiceTimeout``, strictly typed; handlers with their permissions and
     timeouts from :mod:`sagemaker_rollout.registry_type`; the journal table as type configuration.
     """
-    from sagemaker_rollout.registry_type import HANDLER_PERMISSIONS, HANDLER_TIMEOUT_MINUTES, TYPE_NAME
+    from sagemaker_rollout.registry_type.frontend import (
+        HANDLER_PERMISSIONS,
+        HANDLER_TIMEOUT_MINUTES,
+        TYPE_NAME,
+    )
     from sagemaker_rollout.registry_type.live import WRITE_ONLY
 
     base = endpoint_schema()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from registry_kit import ALARM, REGISTRY, ROLE
-from sagemaker_rollout.registry_type import HANDLER_PERMISSIONS, HANDLER_TIMEOUT_MINUTES
+from sagemaker_rollout.registry_type.frontend import HANDLER_PERMISSIONS, HANDLER_TIMEOUT_MINUTES
 from sagemaker_rollout.registry_type.live import WRITE_ONLY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties

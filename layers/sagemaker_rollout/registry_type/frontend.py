@@ -23,6 +23,7 @@ from sagemaker_rollout.naming import default_endpoint_name
 from sagemaker_rollout.provider.aws import call, tags_of
 from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime, ProviderSettings
+from sagemaker_rollout.registry_type.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
 from sagemaker_rollout.registry_type.live import is_managed, live_model, managed_endpoints
 from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
@@ -38,21 +39,6 @@ __all__ = [
     "RegistryRequest",
     "registry_settings",
 ]
-
-TYPE_NAME = "SageMakerRollout::SageMaker::Endpoint"
-
-HANDLER_TIMEOUT_MINUTES = {"create": 2160, "update": 2160, "delete": 720, "read": 5, "list": 5}
-"""``timeoutInMinutes`` of each handler in the schema (generated from this table).
-
-2160 minutes (36 h) is the largest value the CloudFormation CLI's provider definition meta-schema
-allows (``provider.definition.schema.v1.json``, ``handlers.*.timeoutInMinutes``: minimum 2, maximum
-2160, default 120). Create and update get all of it: SageMaker lets a guarded update run for
-``MaximumExecutionTimeoutInSeconds`` up to 28,800 s (API reference, BlueGreenUpdatePolicy and
-RollingUpdatePolicy), after provisioning whose model download and container health check take up to
-3600 s each (API reference, ProductionVariant); with a wait for an endpoint busy with another
-update and the rollback, that is far above the custom resource's 3600 s. Delete may first wait for
-a running rollout to settle (720 minutes). Read and list answer at once.
-"""
 
 _JOURNAL = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 _READ = (
