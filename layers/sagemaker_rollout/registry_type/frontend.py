@@ -172,22 +172,6 @@ class HandlerProgress:
     def failed(cls, code: str, message: str) -> HandlerProgress:
         return cls("FAILED", code, message)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The event in the wire shape of the library's ``ProgressEvent._serialize``."""
-        out: dict[str, Any] = {"status": self.status, "message": self.message}
-        if self.error_code:
-            out["errorCode"] = self.error_code
-        if self.callback_context is not None:
-            out["callbackContext"] = dict(self.callback_context)
-            out["callbackDelaySeconds"] = self.callback_delay_seconds
-        if self.model is not None:
-            out["resourceModel"] = dict(self.model)
-        if self.models is not None:
-            out["resourceModels"] = [dict(m) for m in self.models]
-        if self.next_token:
-            out["nextToken"] = self.next_token
-        return out
-
 
 @dataclass
 class RegistryFrontEnd:
@@ -306,8 +290,18 @@ class RegistryFrontEnd:
             message=f"{phase}{': endpoint ' + status if status else ''}",
             callback_context=context_out,
             callback_delay_seconds=max(1, math.ceil(delay)),
-            model=dict(request.desired or {}) if request.action.upper() != "DELETE" else None,
+            model=(
+                {**dict(request.desired or {}), "EndpointName": self._name(event)}
+                if request.action.upper() != "DELETE"
+                else None
+            ),
         )
+
+    @staticmethod
+    def _name(event: Mapping[str, Any]) -> str:
+        """The endpoint of an engine event (the primary identifier)."""
+        properties = event.get("ResourceProperties") or {}
+        return str(event.get("PhysicalResourceId") or properties.get("EndpointName") or "")
 
     def _key(self, event: Mapping[str, Any]) -> str:
         return request_key(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
@@ -360,7 +354,7 @@ class RegistryFrontEnd:
             parse_endpoint_properties(
                 event["ResourceProperties"], time_limit=int(event[TIME_LIMIT_KEY])
             )  # PropertyError -> InvalidRequest
-        name = str(event.get("PhysicalResourceId") or event["ResourceProperties"].get("EndpointName") or "")
+        name = self._name(event)
         described = describe_endpoint(rt.client("sagemaker"), rt.clock, name) if name else None
         managed = False
         if described is not None:
