@@ -167,6 +167,10 @@ def _registry_schemas(template: Mapping[str, Any]) -> Iterator[None]:
     with tempfile.TemporaryDirectory(prefix="sagemaker-rollout-lint-") as scratch:
         (Path(scratch) / REGISTRY_FILE).write_text(json.dumps(registry_schema()), encoding="utf-8")
         PROVIDER_SCHEMA_MANAGER.load_registry_schemas(scratch)
+        # The manager memoizes the types of a region (lru_cache on its methods): a lint earlier in
+        # the process would keep the type unknown.
+        type(PROVIDER_SCHEMA_MANAGER).get_resource_types.cache_clear()
+        type(PROVIDER_SCHEMA_MANAGER).get_resource_schema.cache_clear()
         yield
 
 
