@@ -11,6 +11,9 @@
 #   make upgrade  newest releases within the ranges: locks, environments and schemas in one change
 #   make soak     thousands of random request-and-fault sequences (SOAK_SEQUENCES, SEED, SOAK_MINUTES);
 #                 figures in benchmarks/soak.md, rewritten after every sequence
+#   make registry-check    the registry type: schema and models.py current, `cfn validate` (offline)
+#   make registry-package  the registry type's zip with `cfn submit --dry-run` (no Docker, no AWS
+#                          account; the dependencies come from the package index, hash-checked)
 #
 # Environments and their locks (pyproject.toml and requirements/*.in are the abstract spec; the
 # locks are what is installed, every file checked against its hash):
@@ -33,6 +36,9 @@ DEV_LOCK     := requirements/dev.txt
 TOOLS_LOCK   := requirements/tools.txt
 CHECKOV_LOCK := requirements/checkov.txt
 BOOTSTRAP_LOCK := requirements/bootstrap.txt
+# The registry type (registry/, a CloudFormation CLI project): its handlers' dependencies.
+REGISTRY      := registry
+REGISTRY_LOCK := $(REGISTRY)/requirements.lock
 # The Lambda runtime is python3.12: find a 3.12 interpreter (PATH, then pyenv).
 PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
             if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then echo "$$p"; break; fi; done)
@@ -50,7 +56,7 @@ export SAM_CLI_TELEMETRY := 0
 # .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv tools demo test check bench build lock upgrade clean soak
+.PHONY: venv tools demo test check bench build lock upgrade clean soak registry-check registry-package
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -83,7 +89,8 @@ test: venv tools
 check: venv tools
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m sagemaker_rollout.schemas_gen --check
+	$(BIN)/python -m sagemaker_rollout.schemas_gen --check --registry-dir $(REGISTRY)
+	$(MAKE) --no-print-directory registry-check
 	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) UV=$(UV) bash .ci/scan.sh
 
 bench: venv tools
@@ -100,15 +107,16 @@ lock: venv
 	$(UV_COMPILE) requirements/bootstrap.in -c $(DEV_LOCK) -o $(BOOTSTRAP_LOCK)
 	$(UV_COMPILE) requirements/tools.in -o $(TOOLS_LOCK)
 	$(UV_COMPILE) requirements/checkov.in -o $(CHECKOV_LOCK)
+	$(UV_COMPILE) pyproject.toml $(REGISTRY)/requirements.in -c $(RUNTIME_LOCK) -o $(REGISTRY_LOCK)
 
 # One reviewed change: newest releases in the locks, environments rebuilt from them, schemas
 # regenerated from the new botocore, then the tests. Commit the locks and schemas together.
 upgrade: venv
 	$(MAKE) lock UPGRADE=--upgrade
 	$(MAKE) venv tools
-	$(BIN)/python -m sagemaker_rollout.schemas_gen --write
+	$(BIN)/python -m sagemaker_rollout.schemas_gen --write --registry-dir $(REGISTRY)
 	$(BIN)/python -m pytest -q -x tests/functional/test_locks.py
-	git diff --stat -- $(RUNTIME_LOCK) requirements schemas
+	git diff --stat -- $(RUNTIME_LOCK) requirements schemas $(REGISTRY)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
@@ -128,3 +136,32 @@ soak: venv
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x --hypothesis-seed=$(SEED); \
 	  status=$$?; if [ $$status -eq 124 ]; then echo "soak stopped after $(SOAK_MINUTES) min (figures so far in benchmarks/soak.md)"; \
 	  grep -q -- "- violations: 0" benchmarks/soak.md; else exit $$status; fi
+
+# The registry type SageMakerRollout::SageMaker::Endpoint (registry/, docs/registry.md). Its schema is
+# generated (schemas_gen --registry-dir), models.py is what `cfn generate` makes of the schema: both
+# are checked current here, in a scratch copy (`cfn generate` would also overwrite the hand-written,
+# least-privilege resource-role.yaml), then the schema is validated against the CloudFormation
+# CLI's meta-schema.
+registry-check: venv tools
+	$(BIN)/python -m sagemaker_rollout.schemas_gen --check --registry-dir $(REGISTRY)
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && cp -r $(REGISTRY)/. "$$scratch" && \
+	  (cd "$$scratch" && $(CURDIR)/$(TOOLS_BIN)/cfn generate >/dev/null 2>&1) && \
+	  diff -q "$$scratch"/src/sagemakerrollout_sagemaker_endpoint/models.py \
+	          $(REGISTRY)/src/sagemakerrollout_sagemaker_endpoint/models.py >/dev/null || \
+	  { echo "$(REGISTRY)/src/.../models.py is stale: copy it from \`cfn generate\` (docs/registry.md)" >&2; exit 1; }
+	set -o pipefail; cd $(REGISTRY) && $(CURDIR)/$(TOOLS_BIN)/cfn validate 2>&1 | grep -v -e SyntaxWarning -e 'regex = ' | tail -1
+
+# The zip `cfn submit` would upload, without uploading (--dry-run) and without Docker (.rpdk-config
+# use_docker false: the plugin runs pip here; Linux x86-64 and Python 3.12 are the handlers'
+# platform). requirements.txt = the registry lock + this project's wheel, every file hash-checked.
+registry-package: registry-check
+	rm -rf $(REGISTRY)/build $(REGISTRY)/wheels $(REGISTRY)/*.zip
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	  -w $(REGISTRY)/wheels .
+	@{ cat $(REGISTRY_LOCK); for w in $(REGISTRY)/wheels/*.whl; do \
+	     echo "./wheels/$$(basename $$w) --hash=sha256:$$(sha256sum $$w | cut -d' ' -f1)"; done; } \
+	  > $(REGISTRY)/requirements.txt
+	set -o pipefail; cd $(REGISTRY) && PIP_REQUIRE_HASHES=1 $(CURDIR)/$(TOOLS_BIN)/cfn submit --dry-run 2>&1 \
+	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2
+	@rm -rf $(REGISTRY)/build build
+	@ls -l $(REGISTRY)/*.zip

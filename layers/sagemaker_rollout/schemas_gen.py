@@ -33,11 +33,14 @@ __all__ = [
     "COMPACT_FILE",
     "COMPACT_TYPES",
     "ENDPOINT_FILE",
+    "REGISTRY_FILE",
     "SchemaGenerationError",
     "compact_schema",
     "endpoint_schema",
     "main",
+    "registry_schema",
     "render",
+    "render_registry",
 ]
 
 ENDPOINT_FILE = "Custom-SageMakerEndpoint.json"
@@ -316,6 +319,8 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                 },
                 "ServiceTimeout": _integer(1, 3600),
                 "AdoptExistingEndpoint": _boolean(),
+                # A literal: it decides the generated resource's type.
+                "Provider": {"type": "string", "enum": ["CustomResource", "RegistryType"]},
             },
             ("Variants",),
         ),
@@ -540,6 +545,124 @@ def compact_schema() -> dict[str, Any]:
     }
 
 
+# ----------------------------------------------------- SageMakerRollout::SageMaker::Endpoint --
+REGISTRY_FILE = "sagemakerrollout-sagemaker-endpoint.json"
+"""The registry type's schema, in ``registry/`` (the CloudFormation CLI project's schema file)."""
+_LOOSE_PATTERNS = (_INTEGER_STRING, _NUMBER_STRING, _BOOLEAN_STRING)
+
+
+def _strict(node: Any) -> Any:
+    """A custom-resource schema node without intrinsics and string-typed scalars.
+
+    A registry type receives its properties typed as its schema says (CloudFormation validates
+    them against it and resolves intrinsic functions first), unlike a custom resource, whose values
+    all arrive as strings.
+    """
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "anyOf" in node:
+        kept = [
+            option
+            for option in node["anyOf"]
+            if option != _INTRINSIC
+            and not (option.get("type") == "string" and option.get("pattern") in _LOOSE_PATTERNS)
+        ]
+        rest = {key: value for key, value in node.items() if key != "anyOf"}
+        if len(kept) == 1:
+            return _strict({**rest, **kept[0]})
+        return _strict({**rest, "anyOf": kept})
+    strict = {key: _strict(value) for key, value in node.items()}
+    if strict.get("type") == "array":
+        strict.setdefault("insertionOrder", True)  # variants, alarms, ...: order is the user's
+    return strict
+
+
+def registry_schema() -> dict[str, Any]:
+    """The schema of the registry type ``SageMakerRollout::SageMaker::Endpoint`` (contract section 8).
+
+    The custom resource's properties (:func:`endpoint_schema`, from the same properties spec) minus
+    ``ServiceToken`` and ``ServiceTimeout``, strictly typed; handlers with their permissions and
+    timeouts from :mod:`sagemaker_rollout.registry_type`; the journal table as type configuration.
+    """
+    from sagemaker_rollout.registry_type.frontend import (
+        HANDLER_PERMISSIONS,
+        HANDLER_TIMEOUT_MINUTES,
+        TYPE_NAME,
+    )
+    from sagemaker_rollout.registry_type.live import WRITE_ONLY
+
+    base = endpoint_schema()
+    properties = {
+        key: value
+        for key, value in base["properties"].items()
+        if key not in ("ServiceToken", "ServiceTimeout")
+    }
+    properties["EndpointName"] = {
+        "description": "Endpoint name (default: from stack name and logical id); a change replaces the "
+        "endpoint.",
+        "type": "string",
+        "pattern": _NAME_PATTERN,
+        "maxLength": 63,
+    }
+    definitions = _strict({key: value for key, value in base["definitions"].items() if key != "Intrinsic"})
+    properties = _strict(properties)
+    # Sets: the read handler returns them in its own order, which is no drift.
+    properties["Tags"]["insertionOrder"] = False
+    vpc = definitions.get("VpcConfig", {}).get("properties", {})
+    for key in ("SecurityGroupIds", "Subnets"):
+        if key in vpc:
+            vpc[key]["insertionOrder"] = False
+    handlers = {
+        name: {"permissions": sorted(set(HANDLER_PERMISSIONS[name])), "timeoutInMinutes": minutes}
+        for name, minutes in HANDLER_TIMEOUT_MINUTES.items()
+    }
+    return {
+        "typeName": TYPE_NAME,
+        "description": "A SageMaker endpoint created, updated with guardrails (blue/green, canary, "
+        "linear, rolling, alarm rollback), verified and deleted by sagemaker-rollout, for rollouts of "
+        "up to 36 hours.",
+        "sourceUrl": base["sourceUrl"],
+        "definitions": definitions,
+        "properties": properties,
+        "additionalProperties": False,
+        "required": ["ProductionVariants"],
+        "readOnlyProperties": ["/properties/EndpointArn", "/properties/EndpointConfigName"],
+        "createOnlyProperties": ["/properties/EndpointName"],
+        "writeOnlyProperties": [f"/properties/{key}" for key in WRITE_ONLY],
+        "primaryIdentifier": ["/properties/EndpointName"],
+        "tagging": {
+            "taggable": True,
+            "tagOnCreate": True,
+            "tagUpdatable": True,
+            "cloudFormationSystemTags": False,
+            "tagProperty": "/properties/Tags",
+            "permissions": ["sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"],
+        },
+        "handlers": handlers,
+        "typeConfiguration": {
+            "properties": {
+                "JournalTableName": {
+                    "description": "The rollout journal: the provider stack's "
+                    "RolloutJournalTableName output.",
+                    "type": "string",
+                    "minLength": 3,
+                    "maxLength": 255,
+                    "pattern": "^[a-zA-Z0-9_.-]+$",
+                }
+            },
+            "additionalProperties": False,
+            "required": ["JournalTableName"],
+        },
+    }
+
+
+def render_registry() -> dict[str, str]:
+    """File name -> content of the registry project's generated files."""
+    return {REGISTRY_FILE: json.dumps(registry_schema(), indent=4) + "\n"}
+
+
 # ------------------------------------------------------------------------------------ the CLI --
 def render() -> dict[str, str]:
     """File name -> file content (deterministic: same code, same bytes)."""
@@ -561,10 +684,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--dir", type=Path, default=Path("schemas"), help="directory of the files (default: schemas)"
     )
+    parser.add_argument(
+        "--registry-dir",
+        type=Path,
+        default=None,
+        help="also the registry type's schema, in this directory (the project's: registry)",
+    )
     args = parser.parse_args(argv)
     stale = []
-    for name, content in render().items():
-        path = args.dir / name
+    files = [(args.dir / name, content) for name, content in render().items()]
+    if args.registry_dir is not None:
+        files += [(args.registry_dir / name, content) for name, content in render_registry().items()]
+    for path, content in files:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if args.write:
             if current != content:

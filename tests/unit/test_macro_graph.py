@@ -25,7 +25,8 @@ def test_render_template_dependency_graph_is_acyclic(source: Path) -> None:
     graph = dependency_graph(rendered)
     # THEN there is no cycle, and the endpoint does not depend on any scaling resource
     assert find_cycle(graph) is None
-    endpoints = [lid for lid, r in rendered["Resources"].items() if r["Type"] == "Custom::SageMakerEndpoint"]
+    kinds_of_endpoint = ("Custom::SageMakerEndpoint", "SageMakerRollout::SageMaker::Endpoint")
+    endpoints = [lid for lid, r in rendered["Resources"].items() if r["Type"] in kinds_of_endpoint]
     assert endpoints
     for endpoint in endpoints:
         reachable = _reachable(graph, endpoint)

@@ -46,7 +46,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "Classifier.Properties: unknown key 'Colour' (allowed: EndpointName, Variants, Deployment, "
         "AlarmActions, "
         "AsyncInference, DataCapture, KmsKeyId, Dashboard, Tags, ServiceTimeout, "
-        "AdoptExistingEndpoint)",
+        "AdoptExistingEndpoint, Provider)",
     ),
     (
         "unknown-autoscaling-key",

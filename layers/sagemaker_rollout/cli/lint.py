@@ -21,6 +21,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sagemaker_rollout import cfn_yaml
@@ -124,18 +125,53 @@ def lint_rendered(
 
     from sagemaker_rollout.lint_rules import rules_directory
 
-    config = cfnlint.api.ManualArgs(regions=list(regions), append_rules=[rules_directory()])
-    findings = [
-        Finding(
-            match.rule.severity,
-            match.rule.id,
-            "/".join(str(part) for part in (match.path or [])) or f"line {match.linenumber}",
-            " ".join(str(match.message).split()),
-        )
-        for match in cfnlint.api.lint(cfn_yaml.dump(template), config=config)
-    ]
+    with _registry_schemas(template):
+        config = cfnlint.api.ManualArgs(regions=list(regions), append_rules=[rules_directory()])
+        findings = [
+            Finding(
+                match.rule.severity,
+                match.rule.id,
+                "/".join(str(part) for part in (match.path or [])) or f"line {match.linenumber}",
+                " ".join(str(match.message).split()),
+            )
+            for match in cfnlint.api.lint(cfn_yaml.dump(template), config=config)
+        ]
     findings.extend(_cycle_findings(template, regions[0] if regions else "us-east-1", parameters))
     return findings
+
+
+@contextmanager
+def _registry_schemas(template: Mapping[str, Any]) -> Iterator[None]:
+    """Teach cfn-lint the registry type when the template uses it.
+
+    cfn-lint knows only AWS's own types (E3006 otherwise); its ``--registry-schemas`` option loads
+    others, but only in its command-line runner, so the schema manager is given the type's schema
+    (generated, as ``registry/`` holds it, into a scratch directory) the same way.
+    """
+    from sagemaker_rollout.registry_type import TYPE_NAME
+
+    resources = template.get("Resources")
+    used = isinstance(resources, Mapping) and any(
+        isinstance(r, Mapping) and r.get("Type") == TYPE_NAME for r in resources.values()
+    )
+    if not used:
+        yield
+        return
+    import json
+    import tempfile
+
+    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+
+    from sagemaker_rollout.schemas_gen import REGISTRY_FILE, registry_schema
+
+    with tempfile.TemporaryDirectory(prefix="sagemaker-rollout-lint-") as scratch:
+        (Path(scratch) / REGISTRY_FILE).write_text(json.dumps(registry_schema()), encoding="utf-8")
+        PROVIDER_SCHEMA_MANAGER.load_registry_schemas(scratch)
+        # The manager memoizes the types of a region (lru_cache on its methods): a lint earlier in
+        # the process would keep the type unknown.
+        type(PROVIDER_SCHEMA_MANAGER).get_resource_types.cache_clear()
+        type(PROVIDER_SCHEMA_MANAGER).get_resource_schema.cache_clear()
+        yield
 
 
 def _cycle_findings(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sagemaker_rollout.cli._common import CliError, fail, parse_parameters, read_template, render_template
-from sagemaker_rollout.macro import ENDPOINT_TYPE, MacroError
+from sagemaker_rollout.macro import ENDPOINT_TYPE, REGISTRY_ENDPOINT_TYPE, MacroError
 
 __all__ = ["PlanReport", "TemplateRefusedError", "build_plan", "format_plan", "register", "run"]
 
@@ -124,7 +124,9 @@ class PlanReport:
 def _pick(rendered: Mapping[str, Any], wanted: str | None) -> str:
     resources = rendered.get("Resources") or {}
     endpoints = [
-        lid for lid, r in resources.items() if isinstance(r, Mapping) and r.get("Type") == ENDPOINT_TYPE
+        lid
+        for lid, r in resources.items()
+        if isinstance(r, Mapping) and r.get("Type") in (ENDPOINT_TYPE, REGISTRY_ENDPOINT_TYPE)
     ]
     if wanted is not None:
         if wanted not in endpoints:
@@ -243,10 +245,17 @@ def build_plan(
                 f"{logical_id} has no EndpointName (the provider derives it from the stack name): "
                 "pass --stack-name NAME or --endpoint NAME"
             )
+    from sagemaker_rollout.registry_type import REGISTRY_TIME_LIMIT, needs_registry_type, registry_type_note
+
+    registry = rendered["Resources"][logical_id].get("Type") == REGISTRY_ENDPOINT_TYPE
     try:
-        spec = parse_endpoint_properties(properties, allow_intrinsics=True)
+        spec = parse_endpoint_properties(
+            properties, allow_intrinsics=True, time_limit=REGISTRY_TIME_LIMIT if registry else None
+        )
     except PropertyError as error:
-        raise TemplateRefusedError(f"{logical_id}.{error}") from None
+        # Longer than any custom resource request: say that the registry type would carry it.
+        note = "" if registry or not needs_registry_type(properties) else f"; {registry_type_note(False)}"
+        raise TemplateRefusedError(f"{logical_id}.{error}{note}") from None
     spec = dataclasses.replace(spec, config=with_placeholders(dict(spec.config)))
     if isinstance(spec.endpoint_name, str) and spec.endpoint_name != endpoint:
         notes.append(

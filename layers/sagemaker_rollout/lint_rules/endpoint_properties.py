@@ -1,8 +1,11 @@
-"""E9101: a ``Custom::SageMakerEndpoint`` whose properties the provider would refuse.
+"""E9101: a ``Custom::SageMakerEndpoint`` (or registry type) whose properties the provider would refuse.
 
 The message is the provider's own (:func:`sagemaker_rollout.spec.validate_endpoint_properties`),
 prefixed with the logical id, e.g. ``Classifier.ProductionVariants[0].InitialInstanceCount: must be
 a whole number, got "two"``: the same text the stack event would show, before any deployment.
+A rollout refused only because it needs more than a custom resource's hour says that the registry
+type ``SageMakerRollout::SageMaker::Endpoint`` would carry it; that type's own resources are checked
+against its handlers' time limit.
 """
 
 from __future__ import annotations
@@ -31,16 +34,33 @@ class EndpointProperties(CloudFormationLintRule):  # type: ignore[misc]
 
     def match(self, cfn: Any) -> list[Any]:
         """One match per refused resource, at the offending property (or its nearest parent)."""
-        from sagemaker_rollout.spec import PropertyError, is_intrinsic, validate_endpoint_properties
+        from sagemaker_rollout.registry_type import (
+            REGISTRY_TIME_LIMIT,
+            TYPE_NAME,
+            needs_registry_type,
+            registry_type_note,
+        )
+        from sagemaker_rollout.spec import PropertyError, is_intrinsic, parse_endpoint_properties
 
         matches = []
-        for logical_id, resource in resources_of_type(cfn.template, "Custom::SageMakerEndpoint"):
-            properties = resource.get("Properties", {})
-            if is_intrinsic(properties):
-                continue
-            try:
-                validate_endpoint_properties(properties)
-            except PropertyError as err:
-                path = locate(logical_id, resource, split_path(err.path), in_properties=True)
-                matches.append(RuleMatch(path, str(err.prefixed(logical_id))))
+        for type_name in ("Custom::SageMakerEndpoint", TYPE_NAME):
+            registry = type_name == TYPE_NAME
+            for logical_id, resource in resources_of_type(cfn.template, type_name):
+                properties = resource.get("Properties", {})
+                if is_intrinsic(properties):
+                    continue
+                try:
+                    parse_endpoint_properties(
+                        properties,
+                        allow_intrinsics=True,
+                        time_limit=REGISTRY_TIME_LIMIT if registry else None,
+                    )
+                except PropertyError as err:
+                    path = locate(logical_id, resource, split_path(err.path), in_properties=True)
+                    note = (
+                        f"; {registry_type_note(False)}"
+                        if not registry and needs_registry_type(properties)
+                        else ""
+                    )
+                    matches.append(RuleMatch(path, f"{err.prefixed(logical_id)}{note}"))
         return matches

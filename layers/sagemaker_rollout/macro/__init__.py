@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sagemaker_rollout.macro.endpoint import COMPACT_TYPE, ENDPOINT_TYPE, expand_endpoint
+from sagemaker_rollout.macro.endpoint import (
+    COMPACT_TYPE,
+    ENDPOINT_TYPE,
+    PROVIDERS,
+    REGISTRY_ENDPOINT_TYPE,
+    expand_endpoint,
+)
 from sagemaker_rollout.macro.errors import MacroError
 from sagemaker_rollout.macro.graph import dependency_graph, find_cycle
 from sagemaker_rollout.macro.handler import PROVIDER_ARN_ENV, handle_event, handler
@@ -21,7 +27,9 @@ __all__ = [
     "DEFAULT_SERVICE_TOKEN",
     "ENDPOINT_TYPE",
     "MAX_RESOURCES",
+    "PROVIDERS",
     "PROVIDER_ARN_ENV",
+    "REGISTRY_ENDPOINT_TYPE",
     "MacroError",
     "dependency_graph",
     "expand_endpoint",

@@ -3,7 +3,8 @@
 Generated resources, for a compact resource ``Classifier`` and a variant ``model-a``:
 
 * ``ClassifierModelAModel`` (``AWS::SageMaker::Model``) for an inline ``Model``;
-* ``Classifier`` (``Custom::SageMakerEndpoint``), keeping the compact id so ``!Ref Classifier``
+* ``Classifier`` (``Custom::SageMakerEndpoint``, or with ``Provider: RegistryType`` the registry
+  type ``SageMakerRollout::SageMaker::Endpoint``), keeping the compact id so ``!Ref Classifier``
   and ``!GetAtt Classifier.EndpointName`` keep working;
 * ``ClassifierModelAScalableTarget`` and ``ClassifierModelAScalingPolicy`` (plus
   ``ClassifierModelAScaleFromZeroPolicy`` and ``ClassifierModelAHasBacklogWithoutCapacityAlarm``);
@@ -38,10 +39,14 @@ from sagemaker_rollout.macro.naming import (
 )
 from sagemaker_rollout.macro.values import Scope, is_intrinsic, show
 
-__all__ = ["COMPACT_TYPE", "ENDPOINT_TYPE", "expand_endpoint"]
+__all__ = ["COMPACT_TYPE", "ENDPOINT_TYPE", "PROVIDERS", "REGISTRY_ENDPOINT_TYPE", "expand_endpoint"]
 
 COMPACT_TYPE = "SageMakerRollout::Endpoint"
 ENDPOINT_TYPE = "Custom::SageMakerEndpoint"
+REGISTRY_ENDPOINT_TYPE = "SageMakerRollout::SageMaker::Endpoint"
+PROVIDERS = ("CustomResource", "RegistryType")
+"""``Provider`` of the compact resource: the custom resource (default: no registration, requests of
+at most an hour) or the registry type (registered once per account and region, up to 36 hours)."""
 
 _RESOURCE_KEYS = (
     "Type",
@@ -64,6 +69,7 @@ _ENDPOINT_KEYS = (
     "Tags",
     "ServiceTimeout",
     "AdoptExistingEndpoint",
+    "Provider",
 )
 _VARIANT_KEYS = (
     "Name",
@@ -242,7 +248,8 @@ def expand_endpoint(
     resource:
         The resource (``Type: SageMakerRollout::Endpoint``, ``Properties`` ...).
     service_token:
-        ``ServiceToken`` of the generated ``Custom::SageMakerEndpoint`` (a string or an intrinsic).
+        ``ServiceToken`` of the generated ``Custom::SageMakerEndpoint`` (a string or an intrinsic);
+        unused with ``Provider: RegistryType``.
     parameters:
         Template parameter values, to resolve ``Ref``s where a value must be known.
     declared:
@@ -269,6 +276,9 @@ def expand_endpoint(
             "describe the variants under Variants",
         )
     props = scope.mapping(resource["Properties"], "Properties", _ENDPOINT_KEYS, required=("Variants",))
+    registry = (
+        "Provider" in props and scope.choice(props["Provider"], "Provider", PROVIDERS) == "RegistryType"
+    )
     expansion = _Expansion(scope, resource.get("Condition"))
 
     async_config = _async_inference(scope, props.get("AsyncInference"))
@@ -291,8 +301,8 @@ def expand_endpoint(
 
     deployment = _deployment(scope, props.get("Deployment"), variants, expansion)
 
-    endpoint_props: dict[str, Any] = {
-        "ServiceToken": service_token,
+    endpoint_props: dict[str, Any] = {} if registry else {"ServiceToken": service_token}
+    endpoint_props |= {
         "EndpointName": endpoint_name,
         "ProductionVariants": [variant.properties for variant in variants],
     }
@@ -307,11 +317,17 @@ def expand_endpoint(
     if tags is not None:
         endpoint_props["Tags"] = tags
     if "ServiceTimeout" in props:
+        if registry:
+            raise scope.error(
+                "ServiceTimeout",
+                "only with Provider: CustomResource; the registry type has no ServiceTimeout (its "
+                "handlers run up to 36 hours): remove it",
+            )
         scope.integer(props["ServiceTimeout"], "ServiceTimeout", 1, 3600)
         endpoint_props["ServiceTimeout"] = props["ServiceTimeout"]
     if "AdoptExistingEndpoint" in props:  # the provider's switch (contract section 8), validated by it
         endpoint_props["AdoptExistingEndpoint"] = props["AdoptExistingEndpoint"]
-    _provider_validation(scope, endpoint_props)
+    _provider_validation(scope, endpoint_props, registry=registry)
 
     depends_on = _depends_on(scope, resource.get("DependsOn"))
     rollback_ids = (
@@ -334,7 +350,7 @@ def expand_endpoint(
             ordered.resources[model_id] = model
     ordered.add(
         logical_id,
-        ENDPOINT_TYPE,
+        REGISTRY_ENDPOINT_TYPE if registry else ENDPOINT_TYPE,
         endpoint_props,
         DependsOn=endpoint_depends or None,
         DeletionPolicy=resource.get("DeletionPolicy"),
@@ -460,16 +476,28 @@ def _depends_on(scope: Scope, value: Any) -> list[str]:
     raise scope.error("DependsOn", "must be a logical id or a list of logical ids")
 
 
-def _provider_validation(scope: Scope, properties: Mapping[str, Any]) -> None:
-    """Run the provider's own property validation on the generated properties, when available."""
+def _provider_validation(scope: Scope, properties: Mapping[str, Any], *, registry: bool = False) -> None:
+    """Run the provider's own property validation on the generated properties, when available.
+
+    With the registry type the rollout may take as long as its handlers' timeout; a custom resource
+    refused only for its hour says that the registry type would carry it.
+    """
     try:
-        from sagemaker_rollout.spec import PropertyError, validate_endpoint_properties
+        from sagemaker_rollout.registry_type import (
+            REGISTRY_TIME_LIMIT,
+            needs_registry_type,
+            registry_type_note,
+        )
+        from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
     except ImportError:  # pragma: no cover - the spec package ships with the layer
         return
     try:
-        validate_endpoint_properties(properties)
+        parse_endpoint_properties(
+            properties, allow_intrinsics=True, time_limit=REGISTRY_TIME_LIMIT if registry else None
+        )
     except PropertyError as err:
-        raise scope.error("", str(err)) from err
+        note = "" if registry or not needs_registry_type(properties) else f"; {registry_type_note(True)}"
+        raise scope.error("", f"{err}{note}") from err
 
 
 # -- variants ------------------------------------------------------------------------------------
@@ -1163,7 +1191,7 @@ def _deployment(
                 config["MaximumExecutionTimeoutSeconds"],
                 "Deployment.MaximumExecutionTimeoutSeconds",
                 600,
-                14400,
+                28800,  # API reference, BlueGreenUpdatePolicy: 600-28800 (as RollingUpdatePolicy)
             )
             policy["MaximumExecutionTimeoutInSeconds"] = config["MaximumExecutionTimeoutSeconds"]
         result["BlueGreenUpdatePolicy"] = policy

@@ -14,7 +14,12 @@ from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
-__all__ = ["StepContext", "UnknownUsersError"]
+__all__ = ["TIME_LIMIT_KEY", "StepContext", "UnknownUsersError"]
+
+TIME_LIMIT_KEY = "SageMakerRolloutTimeLimit"
+"""Top-level key of a request event that sets its time limit in seconds instead of the custom
+resource's ``ServiceTimeout`` (the registry type's events: their handler timeout). CloudFormation's
+custom-resource events never carry it (only ``ResourceProperties`` come from the template)."""
 
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
@@ -78,6 +83,7 @@ class StepContext:
             self._spec = parse_endpoint_properties(
                 dict(self.event.get("ResourceProperties") or {}),
                 passable_roles=os.environ.get(PASSABLE_ROLES_ENV),
+                time_limit=_time_limit(self.event),
             )
         return self._spec
 
@@ -207,3 +213,8 @@ class StepContext:
                 return False
             raise
         return True
+
+
+def _time_limit(event: Mapping[str, Any]) -> int | None:
+    raw = event.get(TIME_LIMIT_KEY)
+    return int(raw) if isinstance(raw, int | float) and raw > 0 else None

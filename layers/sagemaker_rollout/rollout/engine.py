@@ -10,7 +10,10 @@ dead-letter path) reads the journal first:
 * state is written before every side effect, so any step can be run again after a crash.
 
 The engine does not know which adapter called it: the custom resource hands the wait over to a
-fresh invocation through the ``hand_off`` callable it passes in.
+fresh invocation through the ``hand_off`` callable it passes in; the registry type
+(:mod:`sagemaker_rollout.registry_type`) keeps the continuation payload and returns it to
+CloudFormation as the callback context of an IN_PROGRESS event, with the wait
+(:attr:`EngineResult.delay`) as its callback delay. Both drive the same steps and journal.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sagemaker_rollout.journal import Journal, JournalConflictError, RequestReco
 from sagemaker_rollout.provider.aws import error_code, error_message, is_transient, short
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.rollout import create, delete, recovery, update
-from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY, StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
 from sagemaker_rollout.spec import PropertyError
@@ -98,13 +101,18 @@ class Answer:
 
 @dataclass(frozen=True)
 class EngineResult:
-    """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent."""
+    """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
+
+    ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
+    "handed off".
+    """
 
     answer: Answer | None
     why: str = ""
     resent: bool = False
     state: RolloutState | None = None
     started: float = 0.0
+    delay: float = 0.0
 
     @classmethod
     def resend(cls, record: RequestRecord) -> EngineResult:
@@ -264,7 +272,9 @@ class Engine:
                 if remaining() - self.settings.poll_interval < self.settings.handoff_margin:
                     if same_request:
                         return EngineResult(None, "another invocation is carrying this request")
-                    return self._hand_off(ctx, owner, remaining, hand_off, lease=False)
+                    return self._hand_off(
+                        ctx, owner, remaining, hand_off, lease=False, delay=self.settings.poll_interval
+                    )
                 self.clock.sleep(self.settings.poll_interval)
             if not leased:
                 return self._answer(ctx, None)
@@ -311,7 +321,9 @@ class Engine:
                     else progress.seconds
                 )
                 if remaining() - seconds < self.settings.handoff_margin:
-                    return self._hand_off(ctx, owner, remaining, hand_off, lease=leased)
+                    return self._hand_off(
+                        ctx, owner, remaining, hand_off, lease=leased, delay=max(seconds, 0.0)
+                    )
                 self.clock.sleep(max(seconds, 0.0))
         return self._answer(ctx, owner if leased else None)
 
@@ -411,6 +423,7 @@ class Engine:
         hand_off: Callable[[dict[str, Any]], None],
         *,
         lease: bool,
+        delay: float = 0.0,
     ) -> EngineResult:
         record, state = ctx.record, ctx.record.state
         token = self.journal.new_token()
@@ -441,7 +454,7 @@ class Engine:
                 self.journal.take_lease(state.endpoint, owner, self.clock.now() + LEASE_SECONDS)
             return self._drive(ctx, owner, remaining, lambda payload: _raise_handoff())
         self.notify("handoff", f"continuing in a fresh invocation (step {state.steps}, {state.phase.value})")
-        return EngineResult(None, "handed off", state=state, started=record.started)
+        return EngineResult(None, "handed off", state=state, started=record.started, delay=delay)
 
     def _answer(self, ctx: StepContext, owner: str | None) -> EngineResult:
         record, state = ctx.record, ctx.record.state
@@ -488,6 +501,9 @@ def _operation(error: BaseException) -> str:
 
 
 def _service_timeout(event: Mapping[str, Any]) -> float:
+    limit = event.get(TIME_LIMIT_KEY)
+    if isinstance(limit, int | float) and limit > 0:
+        return float(limit)  # the registry type's handler timeout
     raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
     try:
         value = float(raw) if raw is not None else 3600.0

@@ -143,7 +143,11 @@ def allowed_keys() -> list[str]:
 
 
 def parse_endpoint_properties(
-    properties: Mapping[str, Any], *, allow_intrinsics: bool = False, passable_roles: str | None = None
+    properties: Mapping[str, Any],
+    *,
+    allow_intrinsics: bool = False,
+    passable_roles: str | None = None,
+    time_limit: int | None = None,
 ) -> EndpointSpec:
     """Coerce and validate the ``ResourceProperties`` of a ``Custom::SageMakerEndpoint``.
 
@@ -156,6 +160,10 @@ def parse_endpoint_properties(
     passable_roles:
         The role ARN pattern the provider's IAM policy lets it pass to SageMaker (IAM wildcards
         ``*`` and ``?``; the provider gives :data:`PASSABLE_ROLES_ENV`); None: not checked.
+    time_limit:
+        The request's time limit in seconds when it is not the custom resource's ``ServiceTimeout``
+        (the registry type's handler timeout, which has no ``ServiceTimeout`` property); None: the
+        ``ServiceTimeout`` property, default 3600.
 
     Raises
     ------
@@ -201,8 +209,8 @@ def parse_endpoint_properties(
             "starting and ending with a letter or digit",
         )
     tags = _tags(properties.get("Tags"), allow_intrinsics)
-    timeout = MAX_SERVICE_TIMEOUT
-    if "ServiceTimeout" in properties:
+    timeout = MAX_SERVICE_TIMEOUT if time_limit is None else time_limit
+    if time_limit is None and "ServiceTimeout" in properties:
         raw = properties["ServiceTimeout"]
         if not (allow_intrinsics and is_intrinsic(raw)):
             timeout = _timeout(raw)

@@ -1,0 +1,35 @@
+"""``SageMakerRollout::SageMaker::Endpoint``: the registry resource type's front-end of the engine.
+
+The custom resource and the registry type drive the same rollout steps and journal
+(:mod:`sagemaker_rollout.rollout.engine`); only the ends differ. The custom resource hands a long
+wait to a fresh Lambda invocation and PUTs its answer to a ResponseURL; the registry type returns
+progress events to CloudFormation: IN_PROGRESS with a callback delay and a callback context that
+holds the journal key and token (CloudFormation invokes the handler again with it), then SUCCESS or
+FAILED.
+
+* :mod:`.limits`: the type's name, handler timeouts, and whether a rollout needs them (imported by
+  the macro and the linter, so this package imports nothing heavier on its own);
+* :mod:`.frontend`: the handlers over the engine (:class:`~.frontend.RegistryFrontEnd`);
+* :mod:`.live`: the live endpoint as the type's properties (read handler, drift).
+
+No CloudFormation CLI code lives here: ``registry/src`` wraps the front-end in the CloudFormation
+CLI's Python library, so the Lambda layer never needs that library.
+"""
+
+from __future__ import annotations
+
+from sagemaker_rollout.registry_type.limits import (
+    HANDLER_TIMEOUT_MINUTES,
+    REGISTRY_TIME_LIMIT,
+    TYPE_NAME,
+    needs_registry_type,
+    registry_type_note,
+)
+
+__all__ = [
+    "HANDLER_TIMEOUT_MINUTES",
+    "REGISTRY_TIME_LIMIT",
+    "TYPE_NAME",
+    "needs_registry_type",
+    "registry_type_note",
+]

@@ -1,0 +1,393 @@
+"""The registry type's handlers over the engine: progress events instead of answers and hand-offs.
+
+One call of :meth:`RegistryFrontEnd.handle` is one invocation of a handler by CloudFormation. A
+mutating handler (create, update, delete) runs the engine until the next wait that does not fit
+its short invocation budget and returns IN_PROGRESS with ``callbackDelaySeconds`` and a
+``callbackContext`` holding only the journal key and token; CloudFormation invokes the handler again
+with that context after the delay (CloudFormation CLI user guide, "Progress chaining,
+stabilization and callback pattern"; "ProgressEvent object schema": CallbackContext and
+CallbackDelaySeconds). The final SUCCESS or FAILED is the request's recorded answer, so a repeated
+invocation returns the same event. Read and list answer at once (they must not return IN_PROGRESS:
+"Resource type handler contract").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagemaker_rollout.journal import Journal, request_key
+from sagemaker_rollout.naming import default_endpoint_name
+from sagemaker_rollout.provider.aws import call, tags_of
+from sagemaker_rollout.provider.reading import describe_endpoint
+from sagemaker_rollout.provider.runtime import ProviderRuntime, ProviderSettings
+from sagemaker_rollout.registry_type.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
+from sagemaker_rollout.registry_type.live import is_managed, live_model, managed_endpoints
+from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY
+from sagemaker_rollout.rollout.state import CONTINUATION_KEY
+from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
+
+__all__ = [
+    "HANDLER_PERMISSIONS",
+    "HANDLER_TIMEOUT_MINUTES",
+    "INVOCATION_BUDGET_SECONDS",
+    "TYPE_NAME",
+    "HandlerProgress",
+    "RegistryFrontEnd",
+    "RegistryRequest",
+    "registry_settings",
+]
+
+_JOURNAL = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+_READ = (
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:ListTags",
+    "application-autoscaling:DescribeScalableTargets",
+)
+_ROLLOUT = (
+    *_READ,
+    *_JOURNAL,
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListEndpointConfigs",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateEndpoint",
+    "sagemaker:UpdateEndpoint",
+    "sagemaker:DeleteEndpoint",
+    "sagemaker:DeleteEndpointConfig",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+    "iam:PassRole",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:DescribeScheduledActions",
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DeleteScheduledAction",
+    "iam:CreateServiceLinkedRole",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:DescribeAlarmHistory",
+    "cloudwatch:PutMetricAlarm",
+    # Application Auto Scaling checks that the caller of RegisterScalableTarget / PutScalingPolicy
+    # may do these (template.yaml, LetAutoscalingValidate*): never called by the handlers.
+    "sagemaker:UpdateEndpointWeightsAndCapacities",
+    "cloudwatch:DeleteAlarms",
+)
+HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "create": _ROLLOUT,
+    "update": _ROLLOUT,
+    "delete": (
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:ListTags",
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:ListEndpoints",
+        "sagemaker:ListEndpointConfigs",
+        "sagemaker:DeleteEndpointConfig",
+        *_JOURNAL,
+    ),
+    "read": _READ,
+    "list": ("sagemaker:ListEndpoints", "sagemaker:ListTags"),
+}
+"""IAM actions each handler may call (the schema's ``handlers.*.permissions``, generated from this
+table; the registry tests fail when a handler calls anything else). Create and update run the same
+steps as the custom resource, so they need what its role grants (``template.yaml``,
+EndpointProviderRole) minus the Lambda self-invocation; PassRole and the KMS grant are SageMaker's
+requirements for a config with an ExecutionRoleArn or KmsKeyId (SageMaker developer guide,
+"CreateEndpointConfig API: Execution Role Permissions")."""
+
+INVOCATION_BUDGET_SECONDS = 60.0
+"""Work one handler invocation does before it hands the rest to CloudFormation's callback.
+
+Short on purpose: a waiting rollout costs no Lambda time between callbacks, and a killed
+invocation loses at most this much work (the journal holds the rest)."""
+
+REGISTRY_POLL_SECONDS = 60.0
+"""Callback delay between two looks at an endpoint that is busy (the custom resource polls every
+10 s inside one invocation; each poll of the registry type is a handler invocation, and a minute
+is fine resolution for rollouts of hours)."""
+
+REGISTRY_MAX_POLL_SECONDS = 300.0
+"""The longest callback delay of a poll: the delay grows to a tenth of the time the request has run
+(a rollout of three hours is looked at every five minutes, not every minute), up to this."""
+
+_ACTIONS = {"CREATE": "Create", "UPDATE": "Update", "DELETE": "Delete"}
+
+
+def registry_settings() -> ProviderSettings:
+    """The engine's tunables under the registry type (a poll is a callback, not a sleep)."""
+    return ProviderSettings(poll_interval=REGISTRY_POLL_SECONDS)
+
+
+@dataclass(frozen=True)
+class RegistryRequest:
+    """A handler request as the CloudFormation CLI's library delivers it (plain values).
+
+    Attributes
+    ----------
+    action:
+        ``CREATE``, ``READ``, ``UPDATE``, ``DELETE`` or ``LIST``.
+    client_request_token:
+        Identifies the operation (the same for every callback of it).
+    desired, previous:
+        The desired and previous resource models as dicts (None when absent).
+    stack_id, logical_id:
+        The stack and logical id (None outside a stack, e.g. Cloud Control API).
+    journal_table:
+        The type configuration's ``JournalTableName``.
+    next_token:
+        Pagination of the list handler.
+    """
+
+    action: str
+    client_request_token: str
+    desired: Mapping[str, Any] | None = None
+    previous: Mapping[str, Any] | None = None
+    stack_id: str | None = None
+    logical_id: str | None = None
+    journal_table: str | None = None
+    next_token: str | None = None
+    region: str | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HandlerProgress:
+    """A progress event in plain values (``registry/src`` turns it into the library's ProgressEvent)."""
+
+    status: str
+    error_code: str | None = None
+    message: str = ""
+    callback_context: dict[str, Any] | None = None
+    callback_delay_seconds: int = 0
+    model: dict[str, Any] | None = None
+    models: list[dict[str, Any]] | None = None
+    next_token: str | None = None
+
+    @classmethod
+    def failed(cls, code: str, message: str) -> HandlerProgress:
+        return cls("FAILED", code, message)
+
+
+@dataclass
+class RegistryFrontEnd:
+    """The registry type's handlers on a provider runtime (clients, clock, settings).
+
+    Parameters
+    ----------
+    runtime:
+        Clients (from the session CloudFormation gives the handler), clock and settings.
+    log:
+        A logger (``logging.Logger`` or powertools).
+    notify:
+        Called with (kind, text) at each step (the demo's timeline); default: nothing.
+    budget:
+        Seconds of work per invocation (:data:`INVOCATION_BUDGET_SECONDS`).
+    """
+
+    runtime: ProviderRuntime
+    log: Any
+    notify: Callable[[str, str], None] = field(default=lambda kind, text: None)
+    budget: float = INVOCATION_BUDGET_SECONDS
+
+    def handle(self, request: RegistryRequest, callback_context: Mapping[str, Any] | None) -> HandlerProgress:
+        """One invocation of the handler of ``request.action``."""
+        action = request.action.upper()
+        try:
+            if action == "READ":
+                return self._read(request)
+            if action == "LIST":
+                return self._list(request)
+            if action in _ACTIONS:
+                return self._mutate(request, dict(callback_context or {}))
+        except PropertyError as error:
+            return HandlerProgress.failed("InvalidRequest", str(error))
+        return HandlerProgress.failed("InvalidRequest", f"action: {request.action!r} is not a handler")
+
+    # ---- read and list ----------------------------------------------------------------------
+    def _read(self, request: RegistryRequest) -> HandlerProgress:
+        name = str((request.desired or {}).get("EndpointName") or "")
+        model = self._live(name) if name else None
+        if model is None:
+            return HandlerProgress.failed("NotFound", f"EndpointName: endpoint {name!r} does not exist here")
+        return HandlerProgress("SUCCESS", model=model)
+
+    def _list(self, request: RegistryRequest) -> HandlerProgress:
+        clock = self.runtime.clock
+        names, token = managed_endpoints(self.runtime.client("sagemaker"), clock, request.next_token)
+        return HandlerProgress("SUCCESS", models=[{"EndpointName": n} for n in names], next_token=token)
+
+    def _live(self, name: str) -> dict[str, Any] | None:
+        rt = self.runtime
+        return live_model(rt.client("sagemaker"), rt.client("application-autoscaling"), rt.clock, name)
+
+    # ---- create, update, delete ---------------------------------------------------------------
+    def _mutate(self, request: RegistryRequest, context: dict[str, Any]) -> HandlerProgress:
+        from sagemaker_rollout.rollout.engine import Answer, Engine
+
+        if not request.journal_table:
+            return HandlerProgress.failed(
+                "InvalidTypeConfiguration",
+                "JournalTableName: not set; set it to the provider stack's RolloutJournalTableName "
+                "output with `aws cloudformation set-type-configuration`",
+            )
+        rt = self.runtime
+        journal = Journal(rt.client("dynamodb"), request.journal_table, rt.clock)
+        token: str | None = None
+        continuation = context.get(CONTINUATION_KEY)
+        if isinstance(continuation, Mapping):
+            record = journal.load(str(continuation.get("key", "")))
+            if record is None:
+                return HandlerProgress.failed(
+                    "InternalFailure", "callbackContext: names no request of the rollout journal"
+                )
+        else:
+            event = self._event(request)
+            record = journal.load(self._key(event))
+            if record is None:
+                refusal = self._first_sight(request, event)
+                if refusal is not None:
+                    return refusal
+        if record is not None:
+            if record.answer is not None:
+                return self._progress(request, Answer.from_dict(record.answer), record.state)
+            # The journal is the memory: an invocation killed after it moved the token on (or
+            # before CloudFormation got its event) is resumed with the journal's token.
+            event, token = dict(record.event), record.token
+        captured: dict[str, Any] = {}
+        end = rt.clock.now() + self.budget
+        engine = Engine(rt, journal, self.log, self.notify)
+        result = engine.run(
+            event,
+            invocation_id=f"registry-{request.client_request_token}",
+            remaining=lambda: end - rt.clock.now(),
+            hand_off=captured.update,
+            continuation_token=token,
+        )
+        if result.answer is not None:
+            return self._progress(request, result.answer, result.state)
+        key = self._key(event)
+        if captured.get(CONTINUATION_KEY):
+            context_out = dict(captured)
+            delay = result.delay
+            if delay >= rt.settings.poll_interval:  # a poll, not a backoff or a consistency wait
+                elapsed = rt.clock.now() - result.started
+                delay = max(delay, min(REGISTRY_MAX_POLL_SECONDS, elapsed / 10))
+        else:  # another invocation holds the endpoint, or a conflict: look again later
+            latest = journal.load(key)
+            if latest is not None and latest.answer is not None:
+                return self._progress(request, Answer.from_dict(latest.answer), latest.state)
+            context_out = {CONTINUATION_KEY: {"key": key, "token": latest.token if latest else token}}
+            delay = rt.settings.poll_interval
+        status = result.state.last_status if result.state is not None else ""
+        phase = result.state.phase.value if result.state is not None else "waiting"
+        return HandlerProgress(
+            "IN_PROGRESS",
+            message=f"{phase}{': endpoint ' + status if status else ''}",
+            callback_context=context_out,
+            callback_delay_seconds=max(1, math.ceil(delay)),
+            model=(
+                {**dict(request.desired or {}), "EndpointName": self._name(event)}
+                if request.action.upper() != "DELETE"
+                else None
+            ),
+        )
+
+    @staticmethod
+    def _name(event: Mapping[str, Any]) -> str:
+        """The endpoint of an engine event (the primary identifier)."""
+        properties = event.get("ResourceProperties") or {}
+        return str(event.get("PhysicalResourceId") or properties.get("EndpointName") or "")
+
+    def _key(self, event: Mapping[str, Any]) -> str:
+        return request_key(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
+
+    def _event(self, request: RegistryRequest) -> dict[str, Any]:
+        """The request in the engine's event shape (what the journal records)."""
+        action = request.action.upper()
+        stack_id, logical_id = self._owner(request)
+        desired = dict(request.desired or {})
+        previous = dict(request.previous or {})
+        name = str(desired.get("EndpointName") or previous.get("EndpointName") or "")
+        if not name and action == "CREATE":
+            name = default_endpoint_name(stack_id, logical_id)
+        for model in (desired, previous):
+            for key in ("EndpointArn", "EndpointConfigName"):
+                model.pop(key, None)
+            if name and model:
+                model["EndpointName"] = name
+        event: dict[str, Any] = {
+            "RequestType": _ACTIONS[action],
+            "RequestId": request.client_request_token,
+            "StackId": stack_id,
+            "LogicalResourceId": logical_id,
+            "ResourceType": TYPE_NAME,
+            "ResourceProperties": desired,
+            TIME_LIMIT_KEY: HANDLER_TIMEOUT_MINUTES[action.lower()] * 60,
+        }
+        if action != "CREATE":
+            event["PhysicalResourceId"] = name
+        if action == "UPDATE":
+            event["OldResourceProperties"] = previous
+        return event
+
+    def _owner(self, request: RegistryRequest) -> tuple[str, str]:
+        """Stack id and logical id of the ownership tags.
+
+        Outside a stack (Cloud Control API) there are none: the account and region stand for the
+        stack, and the type name for the logical id.
+        """
+        stack = request.stack_id or f"cloudcontrol:{request.region or ''}:{request.account_id or ''}"
+        return stack, request.logical_id or "Endpoint"
+
+    def _first_sight(self, request: RegistryRequest, event: Mapping[str, Any]) -> HandlerProgress | None:
+        """The handler contract's checks before anything is touched (CloudFormation CLI user guide,
+        "Resource type handler contract"): a create of an existing resource fails AlreadyExists, an
+        update or delete of a missing one NotFound, invalid properties InvalidRequest."""
+        action = request.action.upper()
+        rt = self.runtime
+        if action != "DELETE":
+            parse_endpoint_properties(
+                event["ResourceProperties"], time_limit=int(event[TIME_LIMIT_KEY])
+            )  # PropertyError -> InvalidRequest
+        name = self._name(event)
+        described = describe_endpoint(rt.client("sagemaker"), rt.clock, name) if name else None
+        managed = False
+        if described is not None:
+            sm = rt.client("sagemaker")
+            managed = is_managed(tags_of(call(rt.clock, sm.list_tags, ResourceArn=described["EndpointArn"])))
+        if action == "CREATE" and described is not None:
+            adopt = str(event["ResourceProperties"].get("AdoptExistingEndpoint", "")).lower() == "true"
+            if not adopt:
+                return HandlerProgress.failed(
+                    "AlreadyExists", f"EndpointName: endpoint {name} already exists; choose another name"
+                )
+        if action in ("UPDATE", "DELETE") and (
+            described is None or not managed or described.get("EndpointStatus") == "Deleting"
+        ):
+            return HandlerProgress.failed(
+                "NotFound", f"EndpointName: endpoint {name!r} does not exist or is not managed here"
+            )
+        return None
+
+    def _progress(self, request: RegistryRequest, answer: Any, state: Any) -> HandlerProgress:
+        if answer.status != "SUCCESS":
+            issued = state is not None and (
+                state.update_intent_at is not None or state.create_intent_at is not None
+            )
+            code = "NotStabilized" if issued else "GeneralServiceException"
+            if "already exists" in answer.reason:
+                code = "AlreadyExists"
+            return HandlerProgress.failed(code, answer.reason)
+        if request.action.upper() == "DELETE":
+            return HandlerProgress("SUCCESS")
+        model = {k: v for k, v in dict(request.desired or {}).items()}
+        model["EndpointName"] = answer.data.get("EndpointName") or answer.physical_id
+        for key in ("EndpointArn", "EndpointConfigName"):
+            if answer.data.get(key):
+                model[key] = answer.data[key]
+        return HandlerProgress("SUCCESS", model=model)
