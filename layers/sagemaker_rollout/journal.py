@@ -8,7 +8,10 @@ Items
     continuation token, and once finished, the answer sent (re-sent to duplicates) and a TTL.
 ``endpoint#<name>``
     The endpoint's lease (one request acts on an endpoint at a time) and the autoscaling snapshot
-    of a request that suspended it, so the next request can restore what a dead one left.
+    of a request that suspended it, so the next request can restore what a dead one left. An
+    adopted endpoint also keeps its ``adoption`` here (stack id, logical id, the config it ran when
+    adopted, the adopting request, and ``adopted`` once that request succeeded): endpoint items
+    have no TTL, so a Delete months later still knows whether it releases or deletes.
 
 Conditional writes give the guarantees (DynamoDB developer guide, "Condition expressions" and
 "Working with items: conditional writes"): a record is created once (``attribute_not_exists``),
@@ -46,6 +49,7 @@ ENDPOINT_INDEX = "by-endpoint"
 _CONFLICT = "ConditionalCheckFailedException"
 _LEASE = {"#o": "lease_owner", "#u": "lease_until"}
 _SUSPENDED = {"#b": "suspended_by", "#n": "snapshot"}
+_ADOPTION = {"#d": "adoption"}
 
 
 class JournalConflictError(RuntimeError):
@@ -328,8 +332,9 @@ class Journal:
                 plain[name] = value["S"]
             elif "N" in value:
                 plain[name] = float(value["N"])
-        if "snapshot" in plain:
-            plain["snapshot"] = json.loads(plain["snapshot"])
+        for document in ("snapshot", "adoption"):
+            if document in plain:
+                plain[document] = json.loads(plain[document])
         return plain
 
     def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
@@ -342,6 +347,15 @@ class Journal:
     def clear_suspended(self, endpoint: str, request: str) -> None:
         """After a restore: forget the snapshot (only if ``request`` still holds it)."""
         self._update(f"endpoint#{endpoint}", "REMOVE #b, #n", _SUSPENDED, {":r": _s(request)}, "#b = :r")
+
+    def mark_adopted(self, endpoint: str, adoption: Mapping[str, Any]) -> None:
+        """Record an adoption (before the ownership tags are added), or update it (``adopted``)."""
+        document = _s(json.dumps(dict(adoption), sort_keys=True))
+        self._update(f"endpoint#{endpoint}", "SET #d = :d", _ADOPTION, {":d": document})
+
+    def clear_adopted(self, endpoint: str) -> None:
+        """Forget an adoption (the endpoint was released or deleted)."""
+        self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:

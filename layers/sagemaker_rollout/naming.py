@@ -7,10 +7,12 @@ import os
 import re
 
 __all__ = [
+    "ADOPTABLE_TAG",
     "ENDPOINT_TAG",
     "LOGICAL_ID_TAG",
     "MANAGED_BY_TAG",
     "NAME_PREFIX_ENV",
+    "OWNER_TAG_KEYS",
     "STACK_ID_TAG",
     "config_name",
     "default_endpoint_name",
@@ -23,6 +25,10 @@ STACK_ID_TAG = "sagemaker-rollout:stack-id"
 LOGICAL_ID_TAG = "sagemaker-rollout:logical-id"
 ENDPOINT_TAG = "sagemaker-rollout:endpoint-name"
 MANAGED_BY_TAG = "sagemaker-rollout:managed-by"
+OWNER_TAG_KEYS = (STACK_ID_TAG, LOGICAL_ID_TAG, ENDPOINT_TAG, MANAGED_BY_TAG)
+"""The ownership tags (:func:`owner_tags`): added on create and adoption, removed on release."""
+ADOPTABLE_TAG = "sagemaker-rollout:adoptable"
+"""The owner's consent to adoption (value ``true``, exactly). Set by the owner, never by the provider."""
 NAME_PREFIX_ENV = "SAGEMAKER_ROLLOUT_NAME_PREFIX"
 """Environment variable holding the stack parameter ``ResourceNamePrefix`` (provider and macro)."""
 _MAX = 63

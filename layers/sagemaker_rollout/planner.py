@@ -11,18 +11,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.naming import ADOPTABLE_TAG, LOGICAL_ID_TAG, MANAGED_BY_TAG, STACK_ID_TAG
 from sagemaker_rollout.spec import EndpointSpec, RolloutEstimate, estimate_create, estimate_rollout
 
 __all__ = [
     "BUSY_STATUSES",
     "CurrentEndpoint",
     "Plan",
+    "Release",
     "VariantChange",
     "Verdict",
+    "adoption_refusal",
     "config_matches",
     "configs_to_drop",
     "needs_rollout",
     "plan_create",
+    "plan_release",
     "plan_update",
     "scalable_resource_id",
     "settle_verdict",
@@ -392,6 +396,17 @@ def _update_rules(current: CurrentEndpoint, desired: EndpointSpec) -> _Rules:
     )
 
 
+def _blocked_by_autoscaling(changes: Iterable[VariantChange], autoscaled: Iterable[str]) -> tuple[str, ...]:
+    """Variants whose scalable targets SageMaker requires deregistered for this change."""
+    registered = set(autoscaled)
+    return tuple(
+        change.name
+        for change in changes
+        if change.name in registered
+        and (change.kind == "removed" or any(key in change.fields for key in _SCALING_BLOCKERS))
+    )
+
+
 def plan_create(spec: EndpointSpec, endpoint_name: str, config_name: str) -> Plan:
     """Plan for an endpoint that does not exist yet: CreateEndpoint, no update steps.
 
@@ -458,12 +473,7 @@ def plan_update(
     if needs_rollout(current, config_name, config_matches(current.config, desired.config)) is False:
         action = "retag" if tags_to_add or tags_to_remove else "none"
         return Plan(action=action, **common)  # type: ignore[arg-type]
-    suspend = tuple(
-        change.name
-        for change in changes
-        if change.name in current.autoscaled
-        and (change.kind == "removed" or any(key in change.fields for key in _SCALING_BLOCKERS))
-    )
+    suspend = _blocked_by_autoscaling(changes, current.autoscaled)
     warnings = list(rules.warnings)
     if desired.retain_all_variant_properties:
         kept = [c.name for c in changes if c.kind in ("changed", "unchanged")]
@@ -576,9 +586,7 @@ def settle_verdict(described: Mapping[str, Any] | None, target_config: str) -> V
     return Verdict("failed", status, config)
 
 
-def update_was_issued(
-    described: Mapping[str, Any], target_config: str, intent_at: float | None
-) -> bool:
+def update_was_issued(described: Mapping[str, Any], target_config: str, intent_at: float | None) -> bool:
     """After a crash around UpdateEndpoint: did the call take effect?
 
     Yes when the endpoint runs or moves to the target (``PendingDeploymentSummary``) or is busy.
@@ -594,7 +602,10 @@ def update_was_issued(
 
 
 def configs_to_drop(
-    owned: Iterable[str], in_use: Iterable[str], other_users: Mapping[str, str] | None
+    owned: Iterable[str],
+    in_use: Iterable[str],
+    other_users: Mapping[str, str] | None,
+    protected: Iterable[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Which of the configs this resource created may be deleted.
 
@@ -606,6 +617,9 @@ def configs_to_drop(
         Configs this endpoint runs or is moving to, read from SageMaker (never inferred).
     other_users:
         {config: endpoint} of every other endpoint, or None when some endpoint's use is unknown.
+    protected:
+        Configs never deleted whatever their tags say: the config an adopted endpoint ran when
+        it was adopted (the provider did not create it; contract section 8).
 
     Returns
     -------
@@ -613,12 +627,118 @@ def configs_to_drop(
         Configs to delete, and one line per config kept for a reason worth logging.
     """
     busy = set(in_use)
+    keep = set(protected)
     drop, kept = [], []
     for name in sorted(set(owned) - busy):
-        if other_users is None:
+        if name in keep:
+            kept.append(f"{name}: the endpoint ran it when it was adopted (not created by the provider)")
+        elif other_users is None:
             kept.append(f"{name}: another endpoint's use of it cannot be read")
         elif name in other_users:
             kept.append(f"{name}: endpoint {other_users[name]} uses it")
         else:
             drop.append(name)
     return drop, kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Adoption (AdoptExistingEndpoint, contract section 8)
+# ---------------------------------------------------------------------------------------------
+
+
+def adoption_refusal(
+    endpoint: str,
+    tags: Mapping[str, str],
+    status: str,
+    *,
+    adopt: bool,
+    request_type: str,
+) -> str | None:
+    """Why an existing endpoint this stack resource does not own cannot be taken over, or None.
+
+    Called only for an endpoint that is not this stack resource's. None means: adopt it (once it
+    is not busy). The order gives the most useful reason first: another stack's endpoint is never
+    adopted, whatever its tags say; then the property; then the owner's consent; then the state
+    SageMaker leaves no way out of (``Failed``: "DeleteEndpoint is the only operation that can be
+    performed on a failed endpoint", DescribeEndpoint API reference, ``EndpointStatus``:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
+
+    Parameters
+    ----------
+    endpoint:
+        The endpoint's name.
+    tags:
+        Its tags now (``ListTags``).
+    status:
+        Its ``EndpointStatus``.
+    adopt:
+        ``AdoptExistingEndpoint``.
+    request_type:
+        ``Create`` adopts; an ``Update`` (an ``EndpointName`` change included) never does.
+    """
+    stack = tags.get(STACK_ID_TAG)
+    if stack or tags.get(MANAGED_BY_TAG):
+        owner = f"resource {tags.get(LOGICAL_ID_TAG, '?')} of stack {stack}" if stack else "another resource"
+        return (
+            f"EndpointName: endpoint {endpoint} already exists and is managed by {owner}; "
+            "choose another EndpointName (an endpoint another stack owns is never adopted)"
+        )
+    if not adopt:
+        return (
+            f"EndpointName: endpoint {endpoint} already exists and is not managed by this stack resource; "
+            f"to bring it under the provider, tag it {ADOPTABLE_TAG}=true and set "
+            "AdoptExistingEndpoint: true, or choose another EndpointName"
+        )
+    if request_type != "Create":
+        return (
+            f"AdoptExistingEndpoint: endpoint {endpoint} is not managed by this stack resource and only "
+            "a Create adopts; add the resource under a new logical id to adopt it, or choose another "
+            "EndpointName"
+        )
+    consent = tags.get(ADOPTABLE_TAG)
+    if consent != "true":
+        seen = f" (it is {consent!r})" if consent is not None else ""
+        return (
+            f"AdoptExistingEndpoint: endpoint {endpoint} lacks its owner's consent, the tag "
+            f"{ADOPTABLE_TAG}=true{seen}; tag it so, or choose another EndpointName"
+        )
+    if status == "Failed":
+        return (
+            f"AdoptExistingEndpoint: endpoint {endpoint} is Failed and SageMaker only lets a Failed endpoint "
+            "be deleted; delete it (then the provider creates it) or choose another EndpointName"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Release:
+    """How the Delete of a failed adoption gives the endpoint back.
+
+    ``action``: ``wait`` (SageMaker is busy with it), ``untag`` (it runs its original config:
+    only the ownership tags go), ``move-back`` (UpdateEndpoint back to the original config, without
+    a DeploymentConfig, ``suspend`` deregistered around it as in any update, then untag).
+    """
+
+    action: str
+    suspend: tuple[str, ...] = ()
+
+
+def plan_release(
+    current: CurrentEndpoint, original: Sequence[Mapping[str, Any]], original_config: str
+) -> Release:
+    """Plan the release of an adopted endpoint back to ``original_config`` (its ``ProductionVariants``).
+
+    An endpoint ``InService`` on its original config needs nothing but untagging (a failed guarded
+    update that SageMaker rolled back ends there). ``Failed`` cannot be updated (DeleteEndpoint is
+    the only operation SageMaker allows on it, see :func:`adoption_refusal`), so it is untagged
+    where it is. Anything else settled (``InService`` on the provider's config,
+    ``UpdateRollbackFailed``: a possibly mixed fleet) moves back.
+    """
+    if current.busy:
+        return Release("wait")
+    if current.status == "Failed" or (
+        current.status == "InService" and current.config_name == original_config
+    ):
+        return Release("untag")
+    changes = diff_variants(current.variants or current.live_variants, original)
+    return Release("move-back", _blocked_by_autoscaling(changes, current.autoscaled))

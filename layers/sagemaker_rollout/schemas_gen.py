@@ -315,6 +315,7 @@ def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
                     ]
                 },
                 "ServiceTimeout": _integer(1, 3600),
+                "AdoptExistingEndpoint": _boolean(),
             },
             ("Variants",),
         ),

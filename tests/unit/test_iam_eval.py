@@ -195,12 +195,33 @@ def test_iam_eval_condition_operators(
 
 
 @pytest.mark.parametrize(
+    ("operator", "keys", "holds"),
+    [
+        ("ForAllValues:StringNotLike", ["team", "cost"], True),
+        ("ForAllValues:StringNotLike", ["team", "sagemaker-rollout:adoptable"], False),
+        ("ForAllValues:StringNotLike", [], True),
+        ("ForAnyValue:StringNotLike", ["team", "sagemaker-rollout:stack-id"], True),
+        ("ForAnyValue:StringNotLike", ["sagemaker-rollout:stack-id"], False),
+        ("ForAllValues:StringNotEquals", ["sagemaker-rollout:x"], True),
+    ],
+    ids=["all-outside", "one-inside", "absent", "any-outside", "none-outside", "not-equals"],
+)
+def test_iam_eval_negated_set_operators(operator: str, keys: list[str], holds: bool) -> None:
+    # GIVEN a negated operator over a multivalued key (IAM user guide, "Evaluation logic for
+    # negated matching condition operators") WHEN evaluated THEN each request value is tested
+    # against every policy value (NOR), then ForAllValues / ForAnyValue combine the results
+    pattern = "sagemaker-rollout:*" if operator.endswith("Like") else "sagemaker-rollout:y"
+    context = {"aws:TagKeys": keys} if keys else {}
+    assert condition_holds({operator: {"aws:TagKeys": pattern}}, context) is holds
+
+
+@pytest.mark.parametrize(
     "condition",
     [
         {"NumericLessThan": {"k": "1"}},
         {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
         {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-        {"ForAllValues:StringNotEquals": {"aws:TagKeys": "x"}},
+        {"ForAllValues:BinaryEquals": {"aws:TagKeys": "eA=="}},
     ],
 )
 def test_iam_eval_unsupported_operators_are_refused_not_guessed(condition: dict[str, Any]) -> None:

@@ -22,11 +22,11 @@ COMMANDS: list[ModuleType] = [render, lint]
 
 
 def _optional_commands() -> list[ModuleType]:
-    """Commands other modules add (``plan``, ``demo``) when they are present."""
+    """Commands other modules add (``plan``, ``demo``, ``history``, ``migrate``) when they are present."""
     import importlib
 
     found = []
-    for name in ("plan", "demo", "history"):
+    for name in ("plan", "demo", "history", "migrate"):
         try:
             found.append(importlib.import_module(f"sagemaker_rollout.cli.{name}"))
         except ModuleNotFoundError as err:

@@ -63,6 +63,7 @@ _ENDPOINT_KEYS = (
     "Dashboard",
     "Tags",
     "ServiceTimeout",
+    "AdoptExistingEndpoint",
 )
 _VARIANT_KEYS = (
     "Name",
@@ -308,6 +309,8 @@ def expand_endpoint(
     if "ServiceTimeout" in props:
         scope.integer(props["ServiceTimeout"], "ServiceTimeout", 1, 3600)
         endpoint_props["ServiceTimeout"] = props["ServiceTimeout"]
+    if "AdoptExistingEndpoint" in props:  # the provider's switch (contract section 8), validated by it
+        endpoint_props["AdoptExistingEndpoint"] = props["AdoptExistingEndpoint"]
     _provider_validation(scope, endpoint_props)
 
     depends_on = _depends_on(scope, resource.get("DependsOn"))

@@ -6,8 +6,8 @@ Create whose endpoint already exists (a retried Create) converges it like an Upd
 
 from __future__ import annotations
 
-from sagemaker_rollout.naming import config_name, default_endpoint_name
-from sagemaker_rollout.planner import plan_create, plan_update
+from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
+from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
 from sagemaker_rollout.provider.aws import call, error_message, short
 from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
@@ -15,6 +15,7 @@ from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
 __all__ = [
+    "adopt",
     "create_config",
     "create_endpoint",
     "done",
@@ -66,21 +67,17 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     target = config_name(name, ctx.spec.config_digest)
     current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, name)
     if current is None:
+        if state.adopted_from:
+            return Fail(short(f"Endpoint {name} disappeared while it was being adopted"), name)
         if state.create_intent_at is not None and ctx.request_type == "Create":
             return Fail(short(f"Endpoint {name} disappeared while it was being created"), name)
         state.target_config = target
         state.previous_config = ""
         state.create_intent_at = None
         return Next(Phase.CREATE_CONFIG)
+    state.last_status = current.status
     if not ctx.owned(current.tags):
-        # Never adopt or touch an endpoint someone else owns.
-        return Fail(
-            short(
-                f"EndpointName: endpoint {name} already exists and is not managed by this stack "
-                "resource; choose another EndpointName or delete it"
-            ),
-            "" if ctx.request_type == "Create" or state.replacement_of else name,
-        )
+        return _adopt_or_refuse(ctx, state, current)
     state.last_status = current.status
     if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
         state.target_config = state.target_config or target
@@ -120,6 +117,71 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     if plan.tags_to_add or plan.tag_keys_to_remove:
         _retag(ctx, state)
     return Next(Phase.CREATE_CONFIG)
+
+
+def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndpoint) -> Progress:
+    """An existing endpoint this stack resource does not own: refuse it, wait for it, or adopt it.
+
+    Adoption (contract section 8) is journaled before any side effect: the request's state
+    (``adopted_from``) and the endpoint's journal item (what a later Delete reads), then
+    :func:`adopt` adds the ownership tags and the request goes on as an Update would.
+    """
+    name = current.name
+    if state.adopted_from:
+        # Journaled, but the tags are not there (yet, or any more: removed by hand): tag again.
+        return Next(Phase.ADOPT)
+    refusal = adoption_refusal(
+        name,
+        current.tags,
+        current.status,
+        adopt=ctx.spec.adopt_existing_endpoint,
+        request_type=ctx.request_type,
+    )
+    if refusal is not None:
+        # Nothing touched: the failed Create must not name the endpoint (its rollback Delete
+        # then has nothing to do with it).
+        return Fail(short(refusal), "" if ctx.request_type == "Create" or state.replacement_of else name)
+    if current.busy:
+        return Wait(
+            ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before adopting it"
+        )
+    target = config_name(name, ctx.spec.config_digest)
+    plan = plan_update(current, ctx.spec, target)
+    if plan.refusal is not None:
+        return Fail(short(plan.refusal), "")
+    state.adopted_from = current.config_name
+    ctx.checkpoint()
+    ctx.journal.mark_adopted(
+        name,
+        {
+            "stack_id": ctx.stack_id,
+            "logical_id": ctx.logical_id,
+            "config": current.config_name,
+            "request": ctx.record.key,
+            "adopted": False,
+        },
+    )
+    ctx.notify("plan", f"AdoptExistingEndpoint: adopting {name} (runs {current.config_name})")
+    return Next(Phase.ADOPT)
+
+
+def adopt(ctx: StepContext, state: RolloutState) -> Progress:
+    """AddTags: the ownership tags only (the user's ``Tags`` follow as in any update), then READ.
+
+    Idempotent: an endpoint that already carries this resource's tags (a retry after the call
+    took effect) is not tagged again; a repeat would be harmless anyway (AddTags "adds or overwrites
+    one or more tags for the specified SageMaker resource", AddTags API reference:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html).
+    """
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is None:
+        return Fail(short(f"Endpoint {name} disappeared while it was being adopted"), name)
+    arn = str(described["EndpointArn"])
+    if not ctx.owned(ctx.tags_of_arn(arn)):
+        call(ctx.clock, ctx.sm.add_tags, ResourceArn=arn, Tags=owner_tags(ctx.stack_id, ctx.logical_id, name))
+        ctx.notify("tags", f"{name}: ownership tags added (adopted)")
+    return Next(Phase.READ)
 
 
 def retag(ctx: StepContext, state: RolloutState) -> Progress:

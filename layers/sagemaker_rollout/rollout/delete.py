@@ -1,14 +1,33 @@
-"""Steps of a Delete: delete the endpoint this resource owns, wait until it is gone."""
+"""Steps of a Delete: delete the endpoint this resource owns, wait until it is gone.
+
+An adopted endpoint (``AdoptExistingEndpoint``) is deleted like any other only once its adoption
+succeeded. The Delete of a *failed* adoption (CloudFormation's rollback Delete, with the physical id
+the FAILED answer carried) releases it instead: back on the config it ran when adopted, autoscaling
+as it was, ownership tags removed; never DeleteEndpoint. How the Delete knows: the adoption is
+recorded in the journal's endpoint item before the ownership tags are added (stack id, logical id,
+original config, adopting request) and marked ``adopted`` when that request succeeds; the adopting
+request's recorded answer decides when the mark is missing. Endpoint items never expire, so a Delete
+long after a failed adoption (a stack left in ``CREATE_FAILED`` without rollback) still releases.
+"""
 
 from __future__ import annotations
 
-from sagemaker_rollout.planner import BUSY_STATUSES
-from sagemaker_rollout.provider.aws import call, is_not_found
+from typing import Any
+
+from sagemaker_rollout.naming import OWNER_TAG_KEYS
+from sagemaker_rollout.planner import BUSY_STATUSES, plan_release
+from sagemaker_rollout.provider.aws import call, is_not_found, short
+from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
-from sagemaker_rollout.rollout.progress import Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.recovery import restore_orphan
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["delete_endpoint", "valid_endpoint_name", "wait_delete"]
+__all__ = ["adoption_of", "delete_endpoint", "release", "untag", "valid_endpoint_name", "wait_delete"]
+
+RELEASE_UPDATE_ARGUMENTS = {"RetainAllVariantProperties": True}
+"""UpdateEndpoint arguments of a release: no DeploymentConfig (the way back is not a guarded
+rollout; the endpoint already ran that config), current instance counts and weights kept."""
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
@@ -26,8 +45,15 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
         state.endpoint = ""
         return Next(Phase.ANSWER)
     described = ctx.describe(name)
+    adoption = adoption_of(ctx, name)
     if described is None:
+        if adoption is not None:
+            ctx.journal.clear_adopted(name)
         return Next(Phase.CLEANUP)
+    if adoption is not None and not _adoption_succeeded(ctx, name, adoption):
+        state.releasing = True
+        ctx.notify("plan", f"{name} was adopted by a Create that failed: releasing it, not deleting it")
+        return Next(Phase.RELEASE)
     if not ctx.owned(ctx.tags_of_arn(str(described["EndpointArn"]))):
         ctx.notify("done", f"{name} is not managed by this stack resource: left alone")
         return Next(Phase.CLEANUP)
@@ -50,11 +76,100 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     described = ctx.describe(state.endpoint)
     if described is None:
         ctx.notify("done", f"{state.endpoint} deleted")
-        holder = ctx.journal.endpoint(state.endpoint).get("suspended_by")
+        item = ctx.journal.endpoint(state.endpoint)
+        holder = item.get("suspended_by")
         if holder:  # its scalable targets went with it: nothing is left to restore
             ctx.journal.clear_suspended(state.endpoint, str(holder))
+        if item.get("adoption"):
+            ctx.journal.clear_adopted(state.endpoint)
         return Next(Phase.CLEANUP)
     state.last_status = str(described["EndpointStatus"])
     if state.last_status != "Deleting":
         return Next(Phase.DELETE_ENDPOINT)
     return Wait(ctx.runtime.settings.poll_interval, f"{state.endpoint} is Deleting")
+
+
+def adoption_of(ctx: StepContext, endpoint: str) -> dict[str, Any] | None:
+    """This stack resource's adoption of ``endpoint`` as the journal recorded it, or None."""
+    adoption = ctx.journal.endpoint(endpoint).get("adoption")
+    if not isinstance(adoption, dict):
+        return None
+    if adoption.get("stack_id") != ctx.stack_id or adoption.get("logical_id") != ctx.logical_id:
+        return None
+    return adoption
+
+
+def _adoption_succeeded(ctx: StepContext, endpoint: str, adoption: dict[str, Any]) -> bool:
+    if adoption.get("adopted"):
+        return True
+    record = ctx.journal.load(str(adoption.get("request", "")))
+    succeeded = bool(record and record.answer and record.answer.get("Status") == "SUCCESS")
+    if succeeded:  # the mark was skipped (recovery cut short): set it now
+        ctx.journal.mark_adopted(endpoint, {**adoption, "adopted": True})
+    return succeeded
+
+
+def release(ctx: StepContext, state: RolloutState) -> Progress:
+    """Plan the way back of a failed adoption: untag only, or UpdateEndpoint back first."""
+    name = state.endpoint
+    adoption = adoption_of(ctx, name) or {}
+    original = str(adoption.get("config") or "")
+    note = restore_orphan(ctx, name)  # a dead request's suspended autoscaling comes back first
+    if note:
+        state.notes.append(note)
+    current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, name)
+    if current is None or not original:
+        ctx.journal.clear_adopted(name)
+        return Next(Phase.CLEANUP)
+    state.last_status = current.status
+    if not ctx.owned(current.tags):
+        # The ownership tags never arrived (AddTags refused, or the Create died before it) or are
+        # gone already: the endpoint was never changed by this resource.
+        ctx.journal.clear_adopted(name)
+        ctx.notify("done", f"{name} was never tagged as owned: left as it is")
+        return Next(Phase.CLEANUP)
+    try:
+        described = call(ctx.clock, ctx.sm.describe_endpoint_config, EndpointConfigName=original)
+    except Exception as error:
+        if not is_not_found(error):
+            raise
+        return Fail(
+            short(
+                f"Cannot release endpoint {name}: its original config {original} no longer exists; "
+                f"the endpoint runs {current.config_name} and keeps its ownership tags"
+            ),
+            name,
+        )
+    decision = plan_release(current, list(described.get("ProductionVariants", [])), original)
+    if decision.action == "wait":
+        return Wait(
+            ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before releasing it"
+        )
+    if decision.action == "untag":
+        ctx.notify("plan", f"{name} runs {current.config_name}: releasing it (ownership tags only)")
+        return Next(Phase.CLEANUP)
+    state.target_config = original
+    state.previous_config = current.config_name
+    state.suspend_variants = list(decision.suspend)
+    state.update_arguments = dict(RELEASE_UPDATE_ARGUMENTS)
+    state.unguarded = True
+    state.update_intent_at = None
+    ctx.notify("plan", f"{name} runs {current.config_name}: moving it back to {original} before releasing it")
+    return Next(Phase.SNAPSHOT if decision.suspend else Phase.UPDATE)
+
+
+def untag(ctx: StepContext, state: RolloutState) -> Progress:
+    """DeleteTags: the ownership tags only (the owner's ``sagemaker-rollout:adoptable`` stays)."""
+    name = state.endpoint
+    described = ctx.describe(name)
+    if described is not None:
+        arn = str(described["EndpointArn"])
+        tags = ctx.tags_of_arn(arn)
+        keys = [key for key in OWNER_TAG_KEYS if key in tags]
+        if keys and ctx.owned(tags):
+            call(ctx.clock, ctx.sm.delete_tags, ResourceArn=arn, TagKeys=keys)
+        ctx.notify(
+            "done", f"{name} released on {described.get('EndpointConfigName')}: ownership tags removed"
+        )
+    ctx.journal.clear_adopted(name)
+    return Next(Phase.ANSWER)

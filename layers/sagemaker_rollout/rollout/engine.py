@@ -49,6 +49,7 @@ _STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
     Phase.START: create.start,
     Phase.READ: create.read,
     Phase.RETAG: create.retag,
+    Phase.ADOPT: create.adopt,
     Phase.CREATE_CONFIG: create.create_config,
     Phase.CREATE_ENDPOINT: create.create_endpoint,
     Phase.WAIT_CREATE: create.wait_create,
@@ -60,6 +61,8 @@ _STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
     Phase.ABANDON: update.abandon,
     Phase.DELETE_ENDPOINT: delete.delete_endpoint,
     Phase.WAIT_DELETE: delete.wait_delete,
+    Phase.RELEASE: delete.release,
+    Phase.UNTAG: delete.untag,
     Phase.RESTORE: recovery.restore,
     Phase.CLEANUP: recovery.cleanup,
 }

@@ -75,8 +75,15 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
     What the endpoint runs and is moving to is read from SageMaker, never inferred; when that read
     fails, nothing is deleted.
     """
+    if state.endpoint and state.adopted_from and not state.failure and ctx.request_type == "Create":
+        # The adoption succeeded: a later Delete deletes the endpoint like any other it owns.
+        adoption = ctx.journal.endpoint(state.endpoint).get("adoption")
+        if isinstance(adoption, dict) and not adoption.get("adopted"):
+            ctx.journal.mark_adopted(state.endpoint, {**adoption, "adopted": True})
     if state.endpoint:
         _sweep(ctx, state, state.endpoint)
+    if state.releasing and not state.failure:
+        return Next(Phase.UNTAG)
     return Next(Phase.ANSWER)
 
 
@@ -101,7 +108,11 @@ def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> None:
     except UnknownUsersError as unknown:
         ctx.log.warning("configs kept: other endpoints' use unknown", extra={"why": str(unknown)})
         users = None
-    drop, kept = configs_to_drop(owned, in_use, users)
+    adoption = ctx.journal.endpoint(endpoint).get("adoption")
+    protected = {state.adopted_from} | (
+        {str(adoption.get("config"))} if isinstance(adoption, dict) else set()
+    )
+    drop, kept = configs_to_drop(owned, in_use, users, protected - {""})
     for line in kept:
         ctx.log.info("keeping endpoint config", extra={"why": line})
         ctx.notify("config", f"keeping endpoint config {line}")

@@ -24,6 +24,8 @@ class Phase(StrEnum):
     CREATE_ENDPOINT = "create-endpoint"
     WAIT_CREATE = "wait-create"
     RETAG = "retag"
+    ADOPT = "adopt"
+    """Tag an adoptable endpoint as owned (the adoption is journaled first), then read it again."""
     SNAPSHOT = "snapshot"
     """Save the autoscaling that blocks the update (journal first, then nothing else)."""
     DEREGISTER = "deregister"
@@ -33,6 +35,10 @@ class Phase(StrEnum):
     ABANDON = "abandon"
     """A replacement endpoint whose creation failed: delete what was made of it."""
     DELETE_ENDPOINT = "delete-endpoint"
+    RELEASE = "release"
+    """Delete of a failed adoption: plan the way back to the config the endpoint ran when adopted."""
+    UNTAG = "untag"
+    """Last step of a release: remove the ownership tags (the endpoint is left, never deleted)."""
     WAIT_DELETE = "wait-delete"
     RESTORE = "restore"
     """Register the saved autoscaling again (every path goes through here after a suspension)."""
@@ -88,6 +94,12 @@ class RolloutState:
         The endpoint status last seen (for timeout reasons).
     steps:
         Steps taken so far (the journal's version of the request).
+    adopted_from:
+        Create with ``AdoptExistingEndpoint``: the config the endpoint ran when it was adopted
+        (set, and journaled, before the ownership tags are added); '' otherwise.
+    releasing:
+        Delete of a failed adoption: the endpoint goes back to ``target_config`` (its original
+        config) and loses its ownership tags; it is never deleted.
     """
 
     phase: Phase = Phase.START
@@ -111,6 +123,8 @@ class RolloutState:
     last_status: str = ""
     restore_attempts: int = 0
     steps: int = 0
+    adopted_from: str = ""
+    releasing: bool = False
 
     @property
     def failed(self) -> bool:

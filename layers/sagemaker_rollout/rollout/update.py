@@ -55,6 +55,8 @@ def update(ctx: StepContext, state: RolloutState) -> Progress:
     """UpdateEndpoint to the target config, unless a previous attempt already took effect."""
     name = state.endpoint
     described = ctx.describe(name)
+    if described is None and ctx.request_type == "Delete":
+        return Next(Phase.CLEANUP)  # a release whose endpoint was deleted meanwhile: nothing to give back
     if described is None:
         # Deleted out of band mid-rollout: recreate it on the target config.
         ctx.notify("recreate", f"{name} vanished during the rollout: recreating it")

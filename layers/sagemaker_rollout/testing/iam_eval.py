@@ -30,7 +30,11 @@ against identity-policy statements, following the IAM user guide:
 * **Multivalued keys** ("Set operators for multivalued context keys",
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html):
   ``ForAllValues:`` holds when every context value matches some policy value (and when the key is
-  absent or empty); ``ForAnyValue:`` holds when at least one does (false when absent).
+  absent or empty); ``ForAnyValue:`` holds when at least one does (false when absent). With a
+  negated operator ("Evaluation logic for negated matching condition operators",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html):
+  ``ForAllValues:StringNotLike`` holds when no context value matches any policy value,
+  ``ForAnyValue:StringNotLike`` when at least one context value matches none.
 
 Numeric, date, IP-address and binary operators, policy variables and resource-based policies are
 not implemented: :func:`evaluate` raises :class:`UnsupportedPolicyError` rather than guess.
@@ -181,8 +185,6 @@ def _key_holds(operator: str, policy_values: list[Any], value: ContextValue | No
         wanted = [_string(p).lower() for p in policy_values]
         return ("true" if value is None else "false") in wanted
     negated = base in _NEGATED
-    if negated and qualifier:
-        raise UnsupportedPolicyError(f"condition operator {operator!r} (set + negation) is not implemented")
     matcher = _MATCHERS.get(_NEGATED.get(base, base))
     if matcher is None:
         raise UnsupportedPolicyError(f"condition operator {operator!r} is not implemented")
@@ -190,6 +192,13 @@ def _key_holds(operator: str, policy_values: list[Any], value: ContextValue | No
         return if_exists or negated
     values = [_string(v) for v in _as_list(value)]
     patterns = [_string(p) for p in policy_values]
+    if qualifier and negated:  # per context value: it matches none of the policy values
+        misses = [not any(matcher(p, v) for p in patterns) for v in values]
+        if qualifier == "ForAllValues":
+            return all(misses)
+        if qualifier == "ForAnyValue":
+            return any(misses)
+        raise UnsupportedPolicyError(f"condition qualifier {qualifier!r} is not implemented")
     if qualifier == "ForAllValues":
         hit = all(any(matcher(p, v) for p in patterns) for v in values)
     elif qualifier == "ForAnyValue":

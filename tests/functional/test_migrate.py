@@ -1,0 +1,364 @@
+"""``sagemaker-rollout migrate``: both stages on YAML, JSON and SAM templates, references, errors.
+
+The exact-output tests compare with reviewed files under ``tests/fixtures/migrate/``: the retain
+stage adds two lines per resource (and an output for an endpoint CloudFormation named), the adopt
+stage replaces the pair; comments, order and short-form tags stay. Each adopt output must pass
+``sagemaker-rollout lint`` (cfn-lint with the project's rules, E9101-E9104 included).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sagemaker_rollout import cfn_yaml
+from sagemaker_rollout.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "migrate"
+GENERATED_NAME = "Endpoint-x7PQr2LmN0aB"
+
+
+def _migrate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["migrate", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _two_stages(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, source: Path, *adopt_args: str
+) -> tuple[Path, Path, str]:
+    suffix = source.suffix
+    retained, adopted = tmp_path / f"retain{suffix}", tmp_path / f"adopt{suffix}"
+    status, _, _ = _migrate(capsys, str(source), "--stage", "retain", "-o", str(retained))
+    assert status == 0
+    status, _, err = _migrate(capsys, str(retained), "--stage", "adopt", "-o", str(adopted), *adopt_args)
+    assert status == 0, err
+    return retained, adopted, err
+
+
+def _lint(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = main(["lint", str(path)])
+    return status, capsys.readouterr().out
+
+
+# -- YAML: exact output -----------------------------------------------------------------------------
+
+
+def test_retain_stage_adds_only_the_policies_and_the_name_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a YAML template with comments and short-form tags WHEN the retain stage is written
+    THEN it is the reviewed output: the input's lines, in order, plus the Retain policies and the output."""
+    out = tmp_path / "retain.yaml"
+    status, stdout, err = _migrate(
+        capsys, str(FIXTURES / "endpoint-pair.yaml"), "--stage", "retain", "-o", str(out)
+    )
+    assert status == 0 and stdout == ""
+    text = out.read_text()
+    assert text == (FIXTURES / "endpoint-pair.retain.yaml").read_text()
+    original = (FIXTURES / "endpoint-pair.yaml").read_text().splitlines()
+    added = list(text.splitlines())
+    for line in original:  # every original line survives, in order
+        added.remove(line)
+    assert added == [
+        "    DeletionPolicy: Retain",
+        "    UpdateReplacePolicy: Retain",
+        "    DeletionPolicy: Retain",
+        "    UpdateReplacePolicy: Retain",
+        "  EndpointEndpointName:",
+        "    Description: Name CloudFormation generated for Endpoint "
+        "(sagemaker-rollout migrate --stage adopt --endpoint-name needs it)",
+        "    Value: !GetAtt Endpoint.EndpointName",
+    ]
+    assert "Steps:" in err and "EndpointEndpointName" in err
+
+
+def test_retain_stage_is_idempotent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """GIVEN the retain stage's output WHEN it goes through the retain stage again THEN nothing changes."""
+    out = tmp_path / "again.yaml"
+    status, _, _ = _migrate(
+        capsys, str(FIXTURES / "endpoint-pair.retain.yaml"), "--stage", "retain", "-o", str(out)
+    )
+    assert status == 0
+    assert out.read_text() == (FIXTURES / "endpoint-pair.retain.yaml").read_text()
+
+
+def test_adopt_stage_replaces_the_pair_and_keeps_the_rest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN the retain stage's output and the generated endpoint name WHEN the adopt stage is written
+    THEN it is the reviewed output, it lints clean of errors, and stderr prints the three steps."""
+    out = tmp_path / "adopt.yaml"
+    status, _, err = _migrate(
+        capsys,
+        str(FIXTURES / "endpoint-pair.retain.yaml"),
+        "--stage",
+        "adopt",
+        "--endpoint-name",
+        f"Endpoint={GENERATED_NAME}",
+        "-o",
+        str(out),
+    )
+    assert status == 0, err
+    assert out.read_text() == (FIXTURES / "endpoint-pair.adopt.yaml").read_text()
+    assert "# trained weekly" in out.read_text() and "# The endpoint itself" in out.read_text()
+    assert (
+        "aws sagemaker add-tags --resource-arn $(aws sagemaker describe-endpoint --endpoint-name "
+        f"{GENERATED_NAME} --query EndpointArn --output text) "
+        "--tags Key=sagemaker-rollout:adoptable,Value=true"
+    ) in err
+    status, report = _lint(out, capsys)
+    assert status == 0, report
+
+
+def _adopted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> dict[str, Any]:
+    _, adopted, _ = _two_stages(
+        capsys, tmp_path, FIXTURES / "endpoint-pair.yaml", "--endpoint-name", f"Endpoint={GENERATED_NAME}"
+    )
+    loaded: dict[str, Any] = cfn_yaml.load(adopted.read_text())
+    return loaded
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # Ref of AWS::SageMaker::Endpoint is its ARN: an IAM Resource keeps the ARN
+        (
+            (
+                "Resources",
+                "InvokeRole",
+                "Properties",
+                "Policies",
+                0,
+                "PolicyDocument",
+                "Statement",
+                0,
+                "Resource",
+            ),
+            {"Fn::GetAtt": ["EndpointRollout", "EndpointArn"]},
+        ),
+        (("Outputs", "EndpointArn", "Value"), {"Fn::GetAtt": ["EndpointRollout", "EndpointArn"]}),
+        # GetAtt EndpointName becomes the custom type's Ref (its name)
+        (("Outputs", "EndpointName", "Value"), {"Ref": "EndpointRollout"}),
+        (("Outputs", "ConfigName", "Value"), {"Fn::GetAtt": ["EndpointRollout", "EndpointConfigName"]}),
+        (
+            ("Outputs", "InvokeUrl", "Value"),
+            {
+                "Fn::Sub": "https://runtime.sagemaker.${AWS::Region}.amazonaws.com/endpoints/"
+                "${EndpointRollout}/invocations"
+            },
+        ),
+        # ${Endpoint} in Sub is the ARN; a Sub variable of the same name as nothing is left alone
+        (
+            ("Outputs", "Described", "Value"),
+            {"Fn::Sub": ["${Arn} runs ${EndpointRollout.EndpointArn}", {"Arn": {"Ref": "EndpointRollout"}}]},
+        ),
+        (("Resources", "InvokeRole", "DependsOn"), ["EndpointRollout", "ModelRole"]),
+    ],
+    ids=[
+        "iam-resource",
+        "ref-output",
+        "endpoint-name",
+        "config-name",
+        "sub",
+        "sub-with-variables",
+        "depends-on",
+    ],
+)
+def test_adopt_stage_rewrites_each_reference_to_keep_its_meaning(
+    path: tuple[Any, ...], expected: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN references to the endpoint and its config WHEN adopted THEN each keeps its meaning."""
+    node: Any = _adopted(capsys, tmp_path)
+    for key in path:
+        node = node[key]
+    assert node == expected
+
+
+def test_adopt_stage_custom_resource_takes_the_pairs_properties(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN the pair WHEN adopted THEN one custom resource with the config's content and adoption on."""
+    resources = _adopted(capsys, tmp_path)["Resources"]
+    assert "Endpoint" not in resources and "EndpointConfig" not in resources
+    assert resources["EndpointRollout"] == {
+        "Type": "Custom::SageMakerEndpoint",
+        "Properties": {
+            "ServiceToken": {"Fn::ImportValue": "sagemaker-rollout-EndpointProviderArn"},
+            "EndpointName": GENERATED_NAME,
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+                    "InstanceType": "ml.c5.xlarge",
+                    "InitialInstanceCount": 2,
+                    "InitialVariantWeight": 1.0,
+                }
+            ],
+            "Tags": [{"Key": "team", "Value": "ml"}],
+            "AdoptExistingEndpoint": True,
+        },
+    }
+
+
+# -- JSON and SAM -----------------------------------------------------------------------------------
+
+
+def test_json_template_stays_json_with_its_indentation(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a JSON template (4-space indent, literal config name, an alarm on the endpoint)
+    WHEN both stages run THEN both outputs are JSON indented by 4, references are long-form,
+    the config's Ref (an ARN) is noted, and the adopt output lints clean of errors."""
+    retained, adopted, err = _two_stages(capsys, tmp_path, FIXTURES / "named-endpoint.json")
+    for path in (retained, adopted):
+        text = path.read_text()
+        assert text.startswith('{\n    "AWSTemplateFormatVersion"')
+    retain_data = json.loads(retained.read_text())
+    assert retain_data["Resources"]["Endpoint"]["DeletionPolicy"] == "Retain"
+    assert list(retain_data["Resources"]["Config"])[:3] == ["Type", "DeletionPolicy", "UpdateReplacePolicy"]
+    data = json.loads(adopted.read_text())
+    resources = data["Resources"]
+    assert list(resources) == ["Model", "EndpointRollout", "Alarm"]
+    props = resources["EndpointRollout"]["Properties"]
+    assert props["EndpointName"] == "fraud-detector"
+    assert props["DataCaptureConfig"]["InitialSamplingPercentage"] == 20
+    assert "EndpointConfigName" not in props
+    assert resources["Alarm"]["DependsOn"] == "EndpointRollout"
+    assert resources["Alarm"]["Properties"]["Dimensions"][0]["Value"] == {"Ref": "EndpointRollout"}
+    assert data["Outputs"] == {
+        "Arn": {"Value": {"Fn::GetAtt": ["EndpointRollout", "EndpointArn"]}},
+        "Config": {"Value": {"Fn::GetAtt": ["EndpointRollout", "EndpointConfigName"]}},
+    }
+    assert "note: Outputs.Config.Value: !Ref Config was the endpoint config's ARN" in err
+    status, report = _lint(adopted, capsys)
+    assert status == 0, report
+
+
+def test_sam_template_keeps_its_transform_and_function(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a SAM template whose function reads the endpoint's name and may invoke it
+    WHEN both stages run THEN the function gets the name and the ARN, and the output lints."""
+    _, adopted, _ = _two_stages(capsys, tmp_path, FIXTURES / "sam-endpoint.yaml")
+    text = adopted.read_text()
+    assert "Transform: AWS::Serverless-2016-10-31" in text
+    assert "      - VariantName: AllTraffic\n" in text  # this template's list indentation
+    data = cfn_yaml.load(text)
+    function = data["Resources"]["Predict"]["Properties"]
+    assert function["Environment"]["Variables"]["ENDPOINT_NAME"] == {"Ref": "EndpointRollout"}
+    assert function["Policies"][0]["Statement"][0]["Resource"] == {
+        "Fn::GetAtt": ["EndpointRollout", "EndpointArn"]
+    }
+    assert data["Resources"]["EndpointRollout"]["Properties"]["EndpointName"] == {
+        "Fn::Sub": "${AWS::StackName}-predictor"
+    }
+    status, report = _lint(adopted, capsys)
+    assert status == 0, report
+
+
+# -- safety and errors -------------------------------------------------------------------------------
+
+
+def test_adopt_without_retain_refuses_and_force_overrides(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a template whose pair is not Retain WHEN adopted THEN exit 1 naming the deletion;
+    with --force it is written, and the missing policy is noted."""
+    source = FIXTURES / "sam-endpoint.yaml"
+    status, out, err = _migrate(capsys, str(source), "--stage", "adopt")
+    assert status == 1 and out == ""
+    assert err.strip().count("\n") == 0
+    assert "Endpoint: DeletionPolicy is Delete (default), not Retain" in err and "DELETE" in err
+    status, out, err = _migrate(capsys, str(source), "--stage", "adopt", "--force")
+    assert status == 0 and "EndpointRollout" in out
+    assert "(--force)" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (
+            ["{fixtures}/endpoint-pair.yaml", "--stage", "move"],
+            2,
+            "--stage move: unknown stage; use retain or adopt",
+        ),
+        (["{tmp}/missing.yaml", "--stage", "retain"], 2, "missing.yaml: No such file or directory"),
+        (
+            ["{tmp}/bucket.yaml", "--stage", "retain"],
+            1,
+            "Resources: no AWS::SageMaker::Endpoint in the template",
+        ),
+        (["{tmp}/broken.yaml", "--stage", "retain"], 2, "broken.yaml, line 3"),
+        (
+            ["{fixtures}/endpoint-pair.retain.yaml", "--stage", "adopt"],
+            2,
+            "Endpoint: has no EndpointName (CloudFormation generated it); pass --endpoint-name Endpoint=NAME",
+        ),
+        (
+            [
+                "{fixtures}/endpoint-pair.retain.yaml",
+                "--stage",
+                "adopt",
+                "--endpoint-name",
+                "Endpoint=arn:aws:x",
+            ],
+            2,
+            "not a SageMaker endpoint name",
+        ),
+        (
+            ["{fixtures}/endpoint-pair.retain.yaml", "--stage", "adopt", "--endpoint-name", "Other=x"],
+            2,
+            "--endpoint-name Other: no such endpoint to migrate (endpoints: Endpoint)",
+        ),
+    ],
+    ids=[
+        "unknown-stage",
+        "missing-file",
+        "no-endpoint",
+        "invalid-yaml",
+        "unnamed",
+        "arn-as-name",
+        "unknown-id",
+    ],
+)
+def test_errors_are_one_line_with_the_cli_exit_statuses(
+    argv: list[str], status: int, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN unusable input or a template without endpoints WHEN migrating THEN one line, 2 or 1."""
+    (tmp_path / "bucket.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
+    (tmp_path / "broken.yaml").write_text("Resources:\n  - [\n")
+    args = [arg.format(fixtures=FIXTURES, tmp=tmp_path) for arg in argv]
+    got, out, err = _migrate(capsys, *args)
+    assert got == status
+    assert out == ""
+    assert err.startswith("sagemaker-rollout: ") and err.strip().count("\n") == 0, err
+    assert message in err
+
+
+def test_items_not_converted_are_listed_one_line_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a pair plus an endpoint whose config comes from a parameter
+    WHEN both stages run THEN the pair converts, the other endpoint stays and is listed."""
+    source = tmp_path / "two.yaml"
+    text = (
+        (FIXTURES / "endpoint-pair.yaml")
+        .read_text()
+        .replace(
+            "\nOutputs:",
+            "  Other:\n    Type: AWS::SageMaker::Endpoint\n    Properties:\n"
+            "      EndpointConfigName: !Ref ImageUri\n\nOutputs:",
+        )
+    )
+    source.write_text(text)
+    _, adopted, err = _two_stages(capsys, tmp_path, source, "--endpoint-name", f"Endpoint={GENERATED_NAME}")
+    assert (
+        "not converted: Other: EndpointConfigName does not name an AWS::SageMaker::EndpointConfig "
+        "of this template"
+    ) in err
+    resources = cfn_yaml.load(adopted.read_text())["Resources"]
+    assert resources["Other"]["Type"] == "AWS::SageMaker::Endpoint"
+    assert resources["EndpointRollout"]["Type"] == "Custom::SageMakerEndpoint"
