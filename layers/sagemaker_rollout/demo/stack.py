@@ -201,6 +201,16 @@ def _generated_name(stack: str, logical_id: str, properties: Any, limit: int = 6
     return f"{f'{stack}-{logical_id}'[: limit - 11]}-{suffix}"
 
 
+def _sagemaker_name(stack: str, logical_id: str, properties: Any) -> str:
+    """A generated SageMaker name, lowercase.
+
+    CloudFormation's generated names keep the logical id's case, but SageMaker lowercases the
+    names in its ARNs (``arn:aws:sagemaker:...:endpoint/<lowercase name>``) while moto keeps the
+    case: a lowercase name keeps names and ARNs consistent in the simulated account.
+    """
+    return _generated_name(stack, logical_id, properties).lower()
+
+
 def coerce_to_shape(shape: Any, value: Any) -> Any:
     """Turn CloudFormation's strings into the numbers and booleans the API shape asks for."""
     kind = getattr(shape, "type_name", None)
@@ -608,7 +618,7 @@ def _model(
     # Every property of AWS::SageMaker::Model but Tags requires replacement: a change is a new model.
     if current is not None and not requires_replacement("AWS::SageMaker::Model", current.properties, props):
         return _retag(stack, current, props)
-    name = str(props.get("ModelName") or _generated_name(stack.stack_name, logical_id, props))
+    name = str(props.get("ModelName") or _sagemaker_name(stack.stack_name, logical_id, props))
     arguments = {"ModelName": name, **{k: props[k] for k in _MODEL_KEYS if k in props}}
     arn = stack._call("sagemaker", "create_model", arguments)["ModelArn"]
     return Deployed(logical_id, "AWS::SageMaker::Model", name, props, {"ModelName": name}, ref=arn)
@@ -620,7 +630,7 @@ def _endpoint_config(
     kind = "AWS::SageMaker::EndpointConfig"
     if current is not None and not requires_replacement(kind, current.properties, props):
         return _retag(stack, current, props)
-    name = str(props.get("EndpointConfigName") or _generated_name(stack.stack_name, logical_id, props))
+    name = str(props.get("EndpointConfigName") or _sagemaker_name(stack.stack_name, logical_id, props))
     arguments = {
         **_api_arguments(stack, logical_id, "create_endpoint_config", props),
         "EndpointConfigName": name,
@@ -689,7 +699,7 @@ def _endpoint(
         if current.properties.get("Tags") != props.get("Tags"):
             _retag(stack, current, props)
         return Deployed(logical_id, kind, name, props, dict(current.attributes), ref=current.ref)
-    name = str(props.get("EndpointName") or _generated_name(stack.stack_name, logical_id, "endpoint"))
+    name = str(props.get("EndpointName") or _sagemaker_name(stack.stack_name, logical_id, "endpoint"))
     arguments = {"EndpointName": name, "EndpointConfigName": config}
     if props.get("Tags"):
         arguments["Tags"] = props["Tags"]
