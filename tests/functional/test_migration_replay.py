@@ -170,3 +170,31 @@ def test_migrated_outputs_lint_without_new_errors(
     for path in (retain_path, adopt_path):
         added = lint_errors(path, given, capsys) - original
         assert not added, f"{path.name} of {name}: new lint errors {dict(added)}"
+
+
+@pytest.mark.parametrize(
+    ("stage", "compact"),
+    [("retain", False), ("adopt", False), ("adopt", True)],
+    ids=["retain", "adopt", "compact"],
+)
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_migrated_outputs_play_clean_in_the_demo(
+    name: str, stage: str, compact: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a template after the migration's stage
+    source, given = TEMPLATES[name]
+    retain_path, adopt_path = tmp_path / f"retain{source.suffix}", tmp_path / f"adopt{source.suffix}"
+    migrate(source, retain_path, "retain", compact, {})
+    if stage == "adopt":
+        names = {lid: "endpoint-from-the-stack-output" for lid in unnamed_endpoints(retain_path)}
+        migrate(retain_path, adopt_path, "adopt", compact, names)
+    args = ["demo", "--template", str(retain_path if stage == "retain" else adopt_path), "--quiet"]
+    for key, value in given.items():
+        args += ["--parameter", f"{key}={value}"]
+    capsys.readouterr()
+    # WHEN the demo plays it THEN every step behaves as told (or is not playable, with the reason)
+    status = main(args)
+    out = capsys.readouterr().out
+    assert status == 0, out[-3000:]
+    if stage == "retain":
+        assert "DeletionPolicy Retain, kept in AWS" in out

@@ -286,6 +286,8 @@ class SimulatedStack:
         self.parameters: dict[str, Any] = {}
         self.resources: dict[str, Deployed] = {}
         self._retired: list[Deployed] = []
+        self.left_behind: list[Deployed] = []
+        """Resources removed from the stack but kept in AWS (``DeletionPolicy``/``UpdateReplacePolicy``)."""
         self._clients: dict[str, Any] = {}
 
     # ---- helpers ---------------------------------------------------------------------------------
@@ -506,6 +508,7 @@ class SimulatedStack:
         policy = deployed.update_replace_policy if replaced else deployed.deletion_policy
         if policy == "Retain":
             attribute = "UpdateReplacePolicy" if replaced else "DeletionPolicy"
+            self.left_behind.append(deployed)
             self.notify(
                 "stack",
                 f"{deployed.logical_id} ({kind}): {deployed.label} retained ({attribute}: Retain), "

@@ -775,6 +775,7 @@ class _Plot:
     revision: _Revision | None = None
     rendered: dict[str, Any] | None = None
     refusal: str | None = None
+    retained: list[str] = field(default_factory=list)
 
 
 _STRATEGIES = {"CANARY": "canary", "LINEAR": "linear", "ALL_AT_ONCE": "all-at-once"}
@@ -814,6 +815,13 @@ def _plot(world: DemoWorld, first: _Revision, rendered: dict[str, Any]) -> _Plot
     except DemoError as error:
         model, no_model = None, str(error)
     plot = _Plot(native, model, no_model, strategy, _rollback_alarms(props), variants)
+    plot.retained = [
+        lid
+        for lid, res in rendered["Resources"].items()
+        if isinstance(res, Mapping)
+        and res.get("DeletionPolicy") == "Retain"
+        and str(res.get("Type", "")).startswith("AWS::SageMaker::")
+    ]
     if model is not None:
         plot.revision = _new_model(first, resource, rendered, bigger=not native)
         plot.rendered = _rendered_for(plot.revision, resource)
@@ -883,7 +891,12 @@ def _titles(plot: _Plot, world: DemoWorld) -> list[StepResult]:
         + (" naming the alarm" if not plot.native else "")
         + ", the endpoint stays on the previous config, the stack rolls back",
     )
-    delete = StepResult(4, "delete", "the stack is deleted: endpoint, configs, autoscaling and models gone")
+    delete = StepResult(
+        4,
+        "delete",
+        "the stack is deleted: endpoint, configs, autoscaling and models gone"
+        + (f" (but {', '.join(plot.retained)}: DeletionPolicy Retain, kept in AWS)" if plot.retained else ""),
+    )
     for step, reason in (
         (update, plot.no_model),
         (rollback, plot.no_model),
@@ -1054,12 +1067,25 @@ def _refused(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     )
 
 
+def _configs_after(
+    world: DemoWorld, rendered: Mapping[str, Any], before: list[str], running: str
+) -> list[str]:
+    """The endpoint configs expected after an update of a plain endpoint: only the running one,
+    unless the config resource has ``UpdateReplacePolicy: Retain`` (the replaced ones stay)."""
+    config = world.stack.resources.get(_config_resource(rendered, world.resource) or "")
+    if config is not None and config.update_replace_policy == "Retain":
+        created = {c for c in _configs(world) if c not in before}
+        return sorted({*before, running, *created})
+    return [running]
+
+
 def _native_update(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     assert world.endpoint is not None
     plot: _Plot = state["plot"]
     assert plot.revision is not None and plot.rendered is not None
     world.stack.notify("change", ", ".join(plot.revision.changes))
     updates_before = world.sim.calls["UpdateEndpoint"]
+    configs_before = _configs(world)
     outcome = world.stack.deploy(plot.rendered, plot.revision.parameters)
     _response(step, outcome, world.resource)
     if not outcome.ok:
@@ -1078,9 +1104,8 @@ def _native_update(world: DemoWorld, step: StepResult, state: dict[str, Any]) ->
         f"endpoint is {described.get('EndpointStatus')} on "
         f"{described.get('EndpointConfigName')}, not {config}",
     )
-    _expect(
-        step, _configs(world) == [config], f"endpoint configs {_configs(world)}: the old one should be gone"
-    )
+    expected = _configs_after(world, plot.rendered, configs_before, config)
+    _expect(step, _configs(world) == expected, f"endpoint configs {_configs(world)}, expected {expected}")
     _expect(
         step,
         _scaling(world, world.endpoint) == state["scaling"],
@@ -1109,6 +1134,7 @@ def _native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, 
     )
     timer = world.clock.call_later(delay, fire)
     updates_before = world.sim.calls["UpdateEndpoint"]
+    configs_before = _configs(world)
     outcome = world.stack.deploy(rendered, revision.parameters)
     timer.cancel()
     _response(step, outcome, world.resource)
@@ -1133,7 +1159,8 @@ def _native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, 
         f"endpoint is {described.get('EndpointStatus')} on {described.get('EndpointConfigName')}, "
         f"not the previous {state['config']}",
     )
-    _expect(step, _configs(world) == [state["config"]], f"endpoint configs {_configs(world)}")
+    expected = _configs_after(world, rendered, configs_before, state["config"])
+    _expect(step, _configs(world) == expected, f"endpoint configs {_configs(world)}, expected {expected}")
     _expect(
         step,
         _scaling(world, world.endpoint) == state["scaling"],
@@ -1245,14 +1272,6 @@ def _alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -
 
 def _delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     assert world.endpoint is not None
-    retained = {
-        d.type: d.physical_id for d in world.stack.resources.values() if d.deletion_policy == "Retain"
-    }
-    kept_models = sorted(
-        d.physical_id
-        for d in world.stack.resources.values()
-        if d.type == "AWS::SageMaker::Model" and d.deletion_policy == "Retain"
-    )
     outcome = world.stack.delete()
     response = _response(step, outcome, world.resource)
     if state["plot"].native:
@@ -1264,19 +1283,15 @@ def _delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
             response is not None and response.status == "SUCCESS",
             f"the delete was answered {step.status}: {step.reason}",
         )
-    endpoint_kept = (
-        world.stack.resources.get(world.resource) is None
-        and retained.get(NATIVE_ENDPOINT_TYPE) == world.endpoint
-    )
-    if endpoint_kept:
+    kept = world.stack.left_behind
+    if any(d.type == NATIVE_ENDPOINT_TYPE and d.physical_id == world.endpoint for d in kept):
         world.stack.notify("stack", f"endpoint {world.endpoint} kept (DeletionPolicy: Retain)")
     else:
         _expect(
             step, world.sim.endpoint_status(world.endpoint) is None, f"endpoint {world.endpoint} still exists"
         )
         _expect(step, _scaling(world, world.endpoint) == [], "scalable targets left")
-    kept_config = (
-        [retained["AWS::SageMaker::EndpointConfig"]] if "AWS::SageMaker::EndpointConfig" in retained else []
-    )
-    _expect(step, _configs(world) == kept_config, f"endpoint configs left: {_configs(world)}")
-    _expect(step, _models(world) == kept_models, f"models left: {_models(world)}")
+    configs = sorted({d.physical_id for d in kept if d.type == "AWS::SageMaker::EndpointConfig"})
+    models = sorted({d.physical_id for d in kept if d.type == "AWS::SageMaker::Model"})
+    _expect(step, _configs(world) == configs, f"endpoint configs left: {_configs(world)}, expected {configs}")
+    _expect(step, _models(world) == models, f"models left: {_models(world)}, expected {models}")
