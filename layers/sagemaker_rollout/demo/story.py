@@ -776,6 +776,7 @@ class _Plot:
     rendered: dict[str, Any] | None = None
     refusal: str | None = None
     retained: list[str] = field(default_factory=list)
+    targets: int = 0
 
 
 _STRATEGIES = {"CANARY": "canary", "LINEAR": "linear", "ALL_AT_ONCE": "all-at-once"}
@@ -815,6 +816,11 @@ def _plot(world: DemoWorld, first: _Revision, rendered: dict[str, Any]) -> _Plot
     except DemoError as error:
         model, no_model = None, str(error)
     plot = _Plot(native, model, no_model, strategy, _rollback_alarms(props), variants)
+    plot.targets = sum(
+        1
+        for res in rendered["Resources"].values()
+        if isinstance(res, Mapping) and res.get("Type") == "AWS::ApplicationAutoScaling::ScalableTarget"
+    )
     plot.retained = [
         lid
         for lid, res in rendered["Resources"].items()
@@ -854,11 +860,17 @@ def _refusal(
 
 
 def _titles(plot: _Plot, world: DemoWorld) -> list[StepResult]:
-    what = f"{plot.variants}-variant endpoint" if plot.variants != 1 else "endpoint"
-    create = (
-        StepResult(1, "create", f"the {what} is created: CREATE_COMPLETE, InService, autoscaling registered")
-        if plot.native
-        else StepResult(1, "create", f"the {what} is created: SUCCESS, InService, autoscaling registered")
+    what = f"{plot.variants}-variant endpoint" if plot.variants > 1 else "endpoint"
+    scaling = (
+        f", {plot.targets} scalable target{'s' if plot.targets > 1 else ''} registered"
+        if plot.targets
+        else ""
+    )
+    kept = ", autoscaling kept" if plot.targets else ""
+    create = StepResult(
+        1,
+        "create",
+        f"the {what} is created: {'CREATE_COMPLETE' if plot.native else 'SUCCESS'}, InService{scaling}",
     )
     if plot.refusal:
         update = StepResult(
@@ -872,8 +884,7 @@ def _titles(plot: _Plot, world: DemoWorld) -> list[StepResult]:
             2,
             "model update",
             "a new model: CloudFormation replaces the model and the endpoint config and updates the "
-            "endpoint in place (UpdateEndpoint): InService on the new config, old config removed, "
-            "autoscaling kept",
+            f"endpoint in place (UpdateEndpoint): InService on the new config, old config removed{kept}",
         )
     else:
         how = {"canary": "as a canary", "linear": "linearly", "all-at-once": "all at once"}.get(
@@ -882,7 +893,7 @@ def _titles(plot: _Plot, world: DemoWorld) -> list[StepResult]:
         update = StepResult(
             2,
             f"{plot.strategy} update",
-            f"a new model rolls out {how}: SUCCESS, new config, autoscaling kept, old config removed",
+            f"a new model rolls out {how}: SUCCESS, new config{kept}, old config removed",
         )
     rollback = StepResult(
         3,
