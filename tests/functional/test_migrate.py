@@ -362,3 +362,160 @@ def test_items_not_converted_are_listed_one_line_each(
     resources = cfn_yaml.load(adopted.read_text())["Resources"]
     assert resources["Other"]["Type"] == "AWS::SageMaker::Endpoint"
     assert resources["EndpointRollout"]["Type"] == "Custom::SageMakerEndpoint"
+
+
+# -- --compact -----------------------------------------------------------------------------------------
+
+
+def test_compact_retain_stage_is_the_plain_retain_stage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN an autoscaled endpoint WHEN the retain stage runs with and without --compact
+    THEN both write the reviewed output: only the pair is Retain (the autoscaling stays in the stack)."""
+    for flags in ([], ["--compact"]):
+        out = tmp_path / f"retain{len(flags)}.yaml"
+        status, _, _ = _migrate(
+            capsys, str(FIXTURES / "autoscaled-endpoint.yaml"), "--stage", "retain", *flags, "-o", str(out)
+        )
+        assert status == 0
+        assert out.read_text() == (FIXTURES / "autoscaled-endpoint.retain.yaml").read_text()
+    resources = cfn_yaml.load(out.read_text())["Resources"]
+    retained = sorted(key for key, value in resources.items() if value.get("DeletionPolicy") == "Retain")
+    assert retained == ["Config", "Endpoint"]
+
+
+def test_compact_adopt_stage_absorbs_model_and_alarm_and_keeps_autoscaling(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN the retain stage's output WHEN adopted with --compact
+    THEN one SageMakerRollout::Endpoint absorbs the model and the rollback alarm; the scalable
+    target and policy (CloudFormation cannot create a registered target again) and the alarm it
+    cannot express stay and are listed; the output renders and lints clean of errors."""
+    out = tmp_path / "adopt.yaml"
+    status, _, err = _migrate(
+        capsys,
+        str(FIXTURES / "autoscaled-endpoint.retain.yaml"),
+        "--stage",
+        "adopt",
+        "--compact",
+        "-o",
+        str(out),
+    )
+    assert status == 0, err
+    assert out.read_text() == (FIXTURES / "autoscaled-endpoint.adopt.yaml").read_text()
+    assert (
+        "not converted: LatencyAlarm: kept as a plain resource: the compact Alarms cannot express OKActions"
+        in err
+    )
+    assert "not converted: ScalableTarget: kept as a plain resource (with ScalingPolicy)" in err
+    data = cfn_yaml.load(out.read_text())
+    assert data["Transform"] == "SageMakerRollout"
+    assert list(data["Resources"]) == ["EndpointRollout", "ScalableTarget", "ScalingPolicy", "LatencyAlarm"]
+    assert data["Resources"]["LatencyAlarm"]["Properties"]["Dimensions"][0]["Value"] == {
+        "Ref": "EndpointRollout"
+    }
+    target = data["Resources"]["ScalableTarget"]
+    assert target["Properties"]["ResourceId"] == {"Fn::Sub": "endpoint/${EndpointRollout}/variant/AllTraffic"}
+    assert target["DependsOn"] == "EndpointRollout"
+    variant = data["Resources"]["EndpointRollout"]["Properties"]["Variants"][0]
+    assert "AutoScaling" not in variant and set(variant["Alarms"]) == {"Invocation5XXErrors"}
+    status = main(["render", str(out)])
+    rendered = cfn_yaml.load(capsys.readouterr().out)
+    assert status == 0
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in rendered["Resources"].values():
+        by_type.setdefault(resource["Type"], []).append(resource["Properties"])
+    (endpoint,) = by_type["Custom::SageMakerEndpoint"]
+    assert endpoint["AdoptExistingEndpoint"] is True and endpoint["EndpointName"] == "fraud-detector"
+    routing = endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["CanarySize"] == {"Type": "INSTANCE_COUNT", "Value": 1}
+    assert endpoint["DataCaptureConfig"]["InitialSamplingPercentage"] == 20
+    assert len(by_type["AWS::SageMaker::Model"]) == 1
+    alarms = {alarm["MetricName"]: alarm for alarm in by_type["AWS::CloudWatch::Alarm"]}
+    assert alarms["Invocation5XXErrors"]["TreatMissingData"] == "missing"  # CloudWatch's default kept
+    assert "ModelLatency" in alarms  # the plain one
+    status, report = _lint(out, capsys)
+    assert status == 0, report
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            (
+                "      ExecutionRoleArn: !Sub arn:",
+                "      ModelName: fraud-model\n      ExecutionRoleArn: !Sub arn:",
+            ),
+            "not converted: Model: kept as a plain resource: a fixed ModelName",
+        ),
+        (
+            (
+                "          InitialVariantWeight: 1\n",
+                "          InitialVariantWeight: 1\n"
+                "          InferenceAmiVersion: al2-ami-sagemaker-inference-gpu-2\n",
+            ),
+            "not converted: Endpoint: --compact cannot express ProductionVariants[0].InferenceAmiVersion; "
+            "written as Custom::SageMakerEndpoint instead",
+        ),
+    ],
+    ids=["fixed-model-name", "variant-key"],
+)
+def test_compact_lists_what_it_cannot_express(
+    edit: tuple[str, str], expected: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a model with a fixed name, or a variant key the compact form lacks
+    WHEN adopted with --compact THEN it is kept (or the pair written plainly) and listed, and lints."""
+    source, adopted = tmp_path / "source.yaml", tmp_path / "adopt.yaml"
+    text = (FIXTURES / "autoscaled-endpoint.retain.yaml").read_text()
+    assert edit[0] in text
+    source.write_text(text.replace(edit[0], edit[1], 1))
+    status, _, err = _migrate(capsys, str(source), "--stage", "adopt", "--compact", "-o", str(adopted))
+    assert status == 0, err
+    assert expected in err
+    status, report = _lint(adopted, capsys)
+    assert status == 0, report
+
+
+def test_compact_json_and_sam_templates_gain_the_transform(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN the JSON and SAM fixtures WHEN migrated with --compact THEN the macro is added to
+    Transform (before SAM's), JSON stays JSON, and both render and lint clean of errors."""
+    _, adopted_json, _ = _two_stages(capsys, tmp_path, FIXTURES / "named-endpoint.json", "--compact")
+    data = json.loads(adopted_json.read_text())
+    assert data["Transform"] == "SageMakerRollout"
+    assert data["Resources"]["EndpointRollout"]["Type"] == "SageMakerRollout::Endpoint"
+    assert "Alarm" not in data["Resources"]  # absorbed: an Invocation5XXErrors alarm of the variant
+    sam_dir = tmp_path / "sam"
+    sam_dir.mkdir()
+    _, adopted_sam, _ = _two_stages(capsys, sam_dir, FIXTURES / "sam-endpoint.yaml", "--compact")
+    assert cfn_yaml.load(adopted_sam.read_text())["Transform"] == [
+        "SageMakerRollout",
+        "AWS::Serverless-2016-10-31",
+    ]
+    for path in (adopted_json, adopted_sam):
+        assert main(["render", str(path)]) == 0
+        capsys.readouterr()
+        status, report = _lint(path, capsys)
+        assert status == 0, report
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["custom", "compact"])
+def test_conditional_endpoint_keeps_its_condition_and_flow_style(
+    compact: bool, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a pair and its model under one Condition, referenced from Fn::If and a flow-style
+    long-form Ref WHEN both stages run THEN the new resource has the Condition (compact: the model
+    is absorbed, the macro gives generated resources the same one), the references are rewritten
+    in their own style, and the output lints."""
+    flags = ["--compact"] if compact else []
+    _, adopted, err = _two_stages(capsys, tmp_path, FIXTURES / "conditional-endpoint.yaml", *flags)
+    text = adopted.read_text()
+    assert "    Value: !If [IsDeploy, !Ref EndpointRollout, none]\n" in text
+    assert '    Value: {"Fn::Join": [":", [{Fn::GetAtt: [EndpointRollout, EndpointArn]}, "x"]]}\n' in text
+    resources = cfn_yaml.load(text)["Resources"]
+    assert resources["EndpointRollout"]["Condition"] == "IsDeploy"
+    assert ("Model" in resources) is not compact
+    assert "not converted" not in err
+    status, report = _lint(adopted, capsys)
+    assert status == 0, report

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sagemaker_rollout.naming import ADOPTABLE_TAG, owner_tags
 from sagemaker_rollout.planner import (
     CurrentEndpoint,
+    adoption_refusal,
     config_matches,
     configs_to_drop,
     needs_rollout,
+    plan_release,
     settle_verdict,
     update_was_issued,
 )
@@ -137,3 +140,110 @@ def test_legacy_continuation_maps_onto_the_state_machine(
     assert state is not None
     assert state.target_config == target and state.update_intent_at == intent
     assert state.suspended is snapshot
+
+
+# ---- adoption (AdoptExistingEndpoint) ---------------------------------------------------------
+_STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1"
+_OTHERS = {t["Key"]: t["Value"] for t in owner_tags(_STACK, "Legacy", "e")}
+
+
+@pytest.mark.parametrize(
+    ("tags", "status", "adopt", "request_type", "starts"),
+    [
+        ({ADOPTABLE_TAG: "true"}, "InService", True, "Create", None),
+        ({ADOPTABLE_TAG: "true"}, "Updating", True, "Create", None),  # adopt once it settles
+        ({ADOPTABLE_TAG: "true"}, "InService", False, "Create", "EndpointName: endpoint e already exists"),
+        ({}, "InService", True, "Create", "AdoptExistingEndpoint: endpoint e lacks its owner's consent"),
+        ({ADOPTABLE_TAG: "True"}, "InService", True, "Create", "AdoptExistingEndpoint: endpoint e lacks"),
+        ({ADOPTABLE_TAG: "true"}, "Failed", True, "Create", "AdoptExistingEndpoint: endpoint e is Failed"),
+        (
+            {ADOPTABLE_TAG: "true"},
+            "InService",
+            True,
+            "Update",
+            "AdoptExistingEndpoint: endpoint e is not managed",
+        ),
+        ({**_OTHERS, ADOPTABLE_TAG: "true"}, "InService", True, "Create", "EndpointName: endpoint e already"),
+        (
+            {**_OTHERS, ADOPTABLE_TAG: "true"},
+            "InService",
+            False,
+            "Create",
+            "EndpointName: endpoint e already",
+        ),
+    ],
+    ids=[
+        "consented",
+        "busy-consented",
+        "no-property",
+        "no-consent",
+        "consent-is-case-sensitive",
+        "failed",
+        "update-never-adopts",
+        "other-stack",
+        "other-stack-without-property",
+    ],
+)
+def test_adoption_refusal(
+    tags: dict[str, str], status: str, adopt: bool, request_type: str, starts: str | None
+) -> None:
+    # GIVEN an existing endpoint this stack resource does not own WHEN adoption is decided
+    refusal = adoption_refusal("e", tags, status, adopt=adopt, request_type=request_type)
+    # THEN only a consenting, unowned, non-Failed endpoint on Create is adopted; a refusal is one
+    # line naming the property and what to do
+    if starts is None:
+        assert refusal is None
+        return
+    assert refusal is not None and refusal.startswith(starts), refusal
+    assert "\n" not in refusal and ("choose another EndpointName" in refusal or "Failed" in refusal)
+    if tags.get("sagemaker-rollout:stack-id"):
+        assert _STACK in refusal  # names the stack that owns it
+
+
+def _variant(name: str, instance_type: str = "ml.c5.xlarge") -> dict[str, Any]:
+    return {"VariantName": name, "ModelName": "m", "InstanceType": instance_type}
+
+
+@pytest.mark.parametrize(
+    ("status", "config", "running", "autoscaled", "action", "suspend"),
+    [
+        ("InService", "original", [_variant("a")], {"a"}, "untag", ()),
+        ("InService", "providers", [_variant("a")], {"a"}, "move-back", ()),
+        ("InService", "providers", [_variant("a", "ml.c5.2xlarge")], {"a"}, "move-back", ("a",)),
+        ("InService", "providers", [_variant("a"), _variant("b")], {"b"}, "move-back", ("b",)),
+        ("UpdateRollbackFailed", "original", [_variant("a")], set(), "move-back", ()),
+        ("Updating", "providers", [_variant("a")], set(), "wait", ()),
+        ("Failed", "providers", [_variant("a")], set(), "untag", ()),
+    ],
+    ids=[
+        "rolled-back",
+        "moved",
+        "moved-instance-type",
+        "moved-variant-added",
+        "rollback-failed",
+        "busy",
+        "failed",
+    ],
+)
+def test_plan_release(
+    status: str,
+    config: str,
+    running: list[dict[str, Any]],
+    autoscaled: set[str],
+    action: str,
+    suspend: tuple[str, ...],
+) -> None:
+    # GIVEN an adopted endpoint whose adoption failed, and the config it ran when adopted
+    current = CurrentEndpoint("e", status, config, variants=tuple(running), autoscaled=frozenset(autoscaled))
+    # WHEN its release is planned
+    release = plan_release(current, [_variant("a")], "original")
+    # THEN it is untagged where it is, moved back first (autoscaling that blocks it suspended), or waited for
+    assert (release.action, release.suspend) == (action, suspend)
+
+
+def test_configs_to_drop_never_drops_the_adopted_original_config() -> None:
+    # GIVEN the original config of an adopted endpoint somehow among the configs found as owned
+    dropped, kept = configs_to_drop(["original", "old"], ["new"], {}, protected=["original"])
+    # THEN it is kept, saying why, and the provider's unused config goes
+    assert dropped == ["old"]
+    assert kept == ["original: the endpoint ran it when it was adopted (not created by the provider)"]

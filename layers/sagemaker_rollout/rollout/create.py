@@ -78,7 +78,6 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = current.status
     if not ctx.owned(current.tags):
         return _adopt_or_refuse(ctx, state, current)
-    state.last_status = current.status
     if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
         state.target_config = state.target_config or target
         return Next(Phase.WAIT_CREATE)
@@ -169,9 +168,10 @@ def adopt(ctx: StepContext, state: RolloutState) -> Progress:
     """AddTags: the ownership tags only (the user's ``Tags`` follow as in any update), then READ.
 
     Idempotent: an endpoint that already carries this resource's tags (a retry after the call
-    took effect) is not tagged again; a repeat would be harmless anyway (AddTags "adds or overwrites
-    one or more tags for the specified SageMaker resource", AddTags API reference:
-    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html).
+    took effect) is not tagged again: AddTags "adds or overwrites one or more tags for the specified
+    SageMaker resource" (AddTags API reference:
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html), so a repeat would
+    change nothing in SageMaker, but the role may no longer be allowed to make it.
     """
     name = state.endpoint
     described = ctx.describe(name)
@@ -179,7 +179,11 @@ def adopt(ctx: StepContext, state: RolloutState) -> Progress:
         return Fail(short(f"Endpoint {name} disappeared while it was being adopted"), name)
     arn = str(described["EndpointArn"])
     if not ctx.owned(ctx.tags_of_arn(arn)):
-        call(ctx.clock, ctx.sm.add_tags, ResourceArn=arn, Tags=owner_tags(ctx.stack_id, ctx.logical_id, name))
+        # Not through ``call``'s retries: after a lost response the tags may be there, and IAM
+        # allows this AddTags only on an endpoint no stack owns yet (template.yaml,
+        # AdoptOnlyConsentingEndpoints). A transient error goes to the engine, which runs this
+        # step again, and the step reads the tags first.
+        ctx.sm.add_tags(ResourceArn=arn, Tags=owner_tags(ctx.stack_id, ctx.logical_id, name))
         ctx.notify("tags", f"{name}: ownership tags added (adopted)")
     return Next(Phase.READ)
 

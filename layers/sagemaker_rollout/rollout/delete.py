@@ -167,7 +167,9 @@ def untag(ctx: StepContext, state: RolloutState) -> Progress:
         tags = ctx.tags_of_arn(arn)
         keys = [key for key in OWNER_TAG_KEYS if key in tags]
         if keys and ctx.owned(tags):
-            call(ctx.clock, ctx.sm.delete_tags, ResourceArn=arn, TagKeys=keys)
+            # Not through ``call``'s retries: once the tags are gone IAM refuses a repeat
+            # (ReleaseOnlyOwnedEndpoints); a transient error re-runs the step, which reads first.
+            ctx.sm.delete_tags(ResourceArn=arn, TagKeys=keys)
         ctx.notify(
             "done", f"{name} released on {described.get('EndpointConfigName')}: ownership tags removed"
         )

@@ -21,7 +21,6 @@ from typing import Any
 from sagemaker_rollout.cli._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail
 from sagemaker_rollout.cli.migrate.document import MissingExtraError, TemplateError, load_document
 from sagemaker_rollout.cli.migrate.stages import (
-    DEFAULT_PROVIDER_EXPORT,
     MigrationError,
     MigrationReport,
     UsageError,
@@ -57,9 +56,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--compact",
         action="store_true",
-        help="adopt: write SageMakerRollout::Endpoint (absorbing models, autoscaling, alarms) and add "
-        "Transform: SageMakerRollout; retain: also retain the scalable targets and scaling "
-        "policies the compact form takes over",
+        help="adopt: write SageMakerRollout::Endpoint (absorbing the models and alarms it can express) "
+        "and add Transform: SageMakerRollout; retain: the same template as without it",
     )
     parser.add_argument(
         "--endpoint-name",
@@ -101,12 +99,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         document = load_document(args.template)
         if args.stage == "retain":
-            extra: dict[str, str] = {}
-            if args.compact:
-                from sagemaker_rollout.cli.migrate import compact
-
-                extra = compact.retain_candidates(document)
-            report = retain(document, extra=extra)
+            report = retain(document)
         else:
             token: Any = document.function("Fn::ImportValue", f"{args.provider_stack}-EndpointProviderArn")
             report = adopt(
@@ -188,6 +181,3 @@ def _tag_command(report: MigrationReport, endpoint_id: str) -> str:
         f"$(aws sagemaker describe-endpoint --endpoint-name {name} --query EndpointArn --output text) "
         "--tags Key=sagemaker-rollout:adoptable,Value=true"
     )
-
-
-_ = DEFAULT_PROVIDER_EXPORT

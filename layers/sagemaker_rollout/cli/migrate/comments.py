@@ -66,7 +66,7 @@ def attach_trailing(node: Any, lines: str) -> None:
             eol = str(token.value).partition("\n")[0]
             token.value = eol + "\n" + lines
             return
-    if not lines.strip():
+    if not lines:
         return
     container, key, index = slots[-1]
     entry = container.ca.items.setdefault(key, [None, None, None, None])

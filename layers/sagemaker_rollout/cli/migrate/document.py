@@ -77,10 +77,15 @@ def plain(node: Any) -> Any:
     found = intrinsic(node)
     if found is not None and _tag_name(node) is not None:
         function, argument = found
-        if function == "Fn::GetAtt" and isinstance(argument, str):
-            resource, _, attribute = argument.partition(".")
-            return {function: [resource, attribute]}
-        return {function: plain(argument) if not isinstance(argument, str) else str(argument)}
+        if isinstance(argument, str):
+            if function == "Fn::GetAtt":
+                resource, _, attribute = argument.partition(".")
+                return {function: [resource, attribute]}
+            return {function: str(argument)}
+        # a tagged sequence or mapping: the node itself is the argument
+        if isinstance(argument, Mapping):
+            return {function: {str(key): plain(value) for key, value in argument.items()}}
+        return {function: [plain(item) for item in argument]}
     if isinstance(node, Mapping):
         return {str(key): plain(value) for key, value in node.items()}
     if isinstance(node, list):
@@ -189,6 +194,8 @@ def _new_yaml() -> Any:
     yaml = _ruamel()(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    # ``[{"Ref": X}]`` keeps its braces (ruamel omits them by default in a flow sequence)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True
     return yaml
 
 

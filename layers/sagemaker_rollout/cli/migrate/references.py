@@ -133,6 +133,7 @@ class Rewriter:
         if found is not None:
             replaced = self._rewrite_intrinsic(node, found, where)
             if replaced is not None:
+                _keep_flow_style(node, replaced)
                 return replaced
         if isinstance(node, Mapping) and not isinstance(node, str):
             for key in list(node.keys()):
@@ -193,6 +194,16 @@ class Rewriter:
                     kept.append(item if name == item else _same_scalar_type(item, name))
             value[:] = kept
         return value
+
+
+def _keep_flow_style(old: Any, new: Any) -> None:
+    """A long-form intrinsic written in flow style (``{"Ref": X}``) is replaced in flow style."""
+    if new is old or not hasattr(old, "fa") or not hasattr(new, "fa") or not old.fa.flow_style():
+        return
+    new.fa.set_flow_style()
+    for value in new.values() if isinstance(new, Mapping) else []:
+        if hasattr(value, "fa"):
+            value.fa.set_flow_style()
 
 
 def _is_tagged(node: Any) -> bool:

@@ -6,13 +6,8 @@ user guide, aws-attribute-deletionpolicy.html: with Retain, CloudFormation keeps
 without deleting it when the resource is removed from the stack). Hence two deployments:
 
 1. **retain**: ``DeletionPolicy: Retain`` and ``UpdateReplacePolicy: Retain`` on every
-   ``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint`` pair (with ``--compact``, also
-   on the scalable targets and scaling policies the compact form will take over: deleting one of
-   them deregisters the variant, which the new ones share; Application Auto Scaling identifies a
-   scalable target by namespace, resource id and dimension, RegisterScalableTarget,
-   application/APIReference/API_RegisterScalableTarget.html; DeregisterScalableTarget deletes its
-   policies, API_DeregisterScalableTarget.html). An endpoint without ``EndpointName`` also gets an
-   output with the name CloudFormation generated, which stage 2 needs.
+   ``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint`` pair. An endpoint without
+   ``EndpointName`` also gets an output with the name CloudFormation generated, which stage 2 needs.
 2. **adopt**: each pair becomes one ``Custom::SageMakerEndpoint`` (``AdoptExistingEndpoint: true``)
    under a new logical id; the pair leaves the template (retained: left in AWS), every reference to
    it is rewritten (:mod:`.references`).
@@ -32,22 +27,21 @@ from sagemaker_rollout.cli.migrate.references import Replacement, Rewriter
 __all__ = [
     "AWS_CONFIG_TYPE",
     "AWS_ENDPOINT_TYPE",
-    "DEFAULT_PROVIDER_EXPORT",
     "MigrationError",
     "MigrationReport",
     "Pair",
     "UsageError",
     "adopt",
     "find_pairs",
+    "merged_tags",
     "name_output_id",
+    "resource_node",
     "retain",
 ]
 
 AWS_ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
 AWS_CONFIG_TYPE = "AWS::SageMaker::EndpointConfig"
 CUSTOM_TYPE = "Custom::SageMakerEndpoint"
-#: The provider stack's export (README "Deploy the provider").
-DEFAULT_PROVIDER_EXPORT = "sagemaker-rollout-EndpointProviderArn"
 _RETAIN_KEYS = ("DeletionPolicy", "UpdateReplacePolicy")
 #: AWS::SageMaker::Endpoint properties the custom type takes as they are (the same API names).
 _ENDPOINT_PROPERTIES = (
@@ -227,8 +221,8 @@ def set_retain(resource: Any, logical_id: str, report: MigrationReport) -> None:
             _insert_after_type(resource, key, "Retain")
 
 
-def retain(document: Document, *, extra: Mapping[str, str] | None = None) -> MigrationReport:
-    """Stage 1: mark every pair (and ``extra``: id -> why) Retain; add name outputs where needed.
+def retain(document: Document) -> MigrationReport:
+    """Stage 1: mark every pair Retain; add name outputs where needed.
 
     Raises
     ------
@@ -247,8 +241,6 @@ def retain(document: Document, *, extra: Mapping[str, str] | None = None) -> Mig
         report.endpoint_names[pair.endpoint] = _literal_name(name)
         if name is None:
             report.name_outputs[pair.endpoint] = _add_name_output(document, pair.endpoint)
-    for logical_id in extra or {}:
-        set_retain(resources[logical_id], logical_id, report)
     return report
 
 
@@ -290,7 +282,9 @@ def check_retained(document: Document, logical_ids: list[str]) -> list[str]:
     ]
 
 
-def _tags(document: Document, endpoint_props: Mapping[str, Any], config_props: Mapping[str, Any]) -> Any:
+def merged_tags(
+    document: Document, endpoint_props: Mapping[str, Any], config_props: Mapping[str, Any]
+) -> Any:
     """The endpoint's tags, then the config's under other keys (literal lists only merge)."""
     endpoint_tags, config_tags = endpoint_props.get("Tags"), config_props.get("Tags")
     if config_tags is None:
@@ -326,7 +320,7 @@ def custom_resource(
     for key in _ENDPOINT_PROPERTIES:
         if key in endpoint_props:
             props[key] = endpoint_props[key]
-    tags = _tags(document, endpoint_props, config_props)
+    tags = merged_tags(document, endpoint_props, config_props)
     if tags is not None:
         props["Tags"] = tags
     props["AdoptExistingEndpoint"] = True
