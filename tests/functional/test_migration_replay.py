@@ -13,7 +13,9 @@ removal of resources absent from a new template in the cleanup phase):
 5. an update through the adopted resource rolls out.
 
 Throughout, the endpoint is never deleted or replaced (same ARN and creation time), and adoption
-issues no UpdateEndpoint when the content is unchanged. ``lint`` adds no error to the migrated
+issues no UpdateEndpoint when the content is unchanged (the same models). ``--compact`` absorbs a
+model with a generated name into the compact resource, whose macro-made model gets a new name: that
+adoption converges the endpoint with exactly one guarded rollout. ``lint`` adds no error to the migrated
 outputs that the original does not have.
 """
 
@@ -64,6 +66,11 @@ def endpoint_identity(world: DemoWorld, name: str) -> tuple[str, Any, str]:
     described = world.client("sagemaker").describe_endpoint(EndpointName=name)
     assert described["EndpointStatus"] == "InService", described
     return described["EndpointArn"], described["CreationTime"], described["EndpointConfigName"]
+
+
+def models_of(world: DemoWorld, config: str) -> set[str]:
+    described = world.client("sagemaker").describe_endpoint_config(EndpointConfigName=config)
+    return {v["ModelName"] for v in described["ProductionVariants"]}
 
 
 def unnamed_endpoints(path: Path) -> list[str]:
@@ -121,11 +128,24 @@ def test_migration_never_deletes_or_replaces_the_endpoint(name: str, compact: bo
         assert response.status == "SUCCESS", response.reason
         assert response.physical_resource_id == endpoint
         assert not of_type(world, NATIVE) and not of_type(world, "AWS::SageMaker::EndpointConfig")
-        assert endpoint_identity(world, endpoint) == (arn, created, config)
         assert world.sim.calls["DeleteEndpoint"] == calls["DeleteEndpoint"] == 0
         assert world.sim.calls["CreateEndpoint"] == calls["CreateEndpoint"] == 1
-        # the same content: no rollout
-        assert world.sim.calls["UpdateEndpoint"] == calls["UpdateEndpoint"]
+        running = models_of(world, config)
+        requested = {
+            v["ModelName"] for v in world.stack.resources[adopted_id].properties["ProductionVariants"]
+        }
+        if requested == running:
+            # the same content: no rollout, the endpoint keeps its original config
+            assert world.sim.calls["UpdateEndpoint"] == calls["UpdateEndpoint"]
+            assert endpoint_identity(world, endpoint) == (arn, created, config)
+        else:
+            # --compact absorbed a model with a generated name: the macro's model has a new name,
+            # so adoption converges the endpoint to it with one guarded rollout (same endpoint)
+            assert compact, f"plain adoption changed the models {running} -> {requested}"
+            assert world.sim.calls["UpdateEndpoint"] == calls["UpdateEndpoint"] + 1
+            assert endpoint_identity(world, endpoint)[:2] == (arn, created)
+            calls["UpdateEndpoint"] += 1
+            config = endpoint_identity(world, endpoint)[2]
 
         # WHEN an update goes through the adopted resource (a bigger instance type)
         updated = copy.deepcopy(adopted_template)
