@@ -137,3 +137,31 @@ def test_demo_restores_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert os.environ.get("AWS_PROFILE") == "production"
     assert "AWS_ACCESS_KEY_ID" not in os.environ
+
+
+def test_demo_tells_the_story_of_the_template_and_skips_what_it_cannot_play(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    # GIVEN the plain example without DeploymentConfig (no guardrails, no rollback alarm)
+    from sagemaker_rollout import cfn_yaml
+
+    document = cfn_yaml.load(
+        (repo_root / "templates" / "plain-cloudformation.yaml").read_text(encoding="utf-8")
+    )
+    del document["Resources"]["Classifier"]["Properties"]["DeploymentConfig"]
+    path = tmp_path / "no-guardrails.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    out = io.StringIO()
+    # WHEN the demo plays it
+    result = run_demo(DemoOptions(template=path, quiet=True), out)
+    text = out.getvalue()
+    # THEN the update is told as SageMaker's default blue/green, the alarm step is not playable
+    # (with the reason) and the delete still plays; the demo exits 0
+    assert result.exit_status == 0, text
+    assert [s.title for s in result.steps] == ["create", "blue/green update", "alarm rollback", "delete"]
+    assert "canary" not in text
+    assert result.steps[2].skipped and "no AutoRollbackConfiguration alarm" in str(
+        result.steps[2].skip_reason
+    )
+    assert result.steps[3].ok and not result.steps[3].skipped and result.steps[3].status == "SUCCESS"
+    assert "3 steps as expected, 1 not playable (alarm rollback:" in text

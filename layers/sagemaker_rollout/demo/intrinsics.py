@@ -80,14 +80,23 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
             f"(it has {', '.join(sorted(declared)) or 'none'})"
         )
     values: dict[str, Any] = {}
+    missing = [
+        name
+        for name, spec in declared.items()
+        if name not in given and not (isinstance(spec, Mapping) and "Default" in spec)
+    ]
+    if len(missing) == 1:
+        raise UnresolvableError(
+            f"Parameters.{missing[0]}: has no Default; pass --parameter {missing[0]}=VALUE"
+        )
+    if missing:
+        raise UnresolvableError(
+            f"Parameters {', '.join(missing)}: have no Default; pass "
+            + " ".join(f"--parameter {name}=VALUE" for name in missing)
+        )
     for name, spec in declared.items():
         spec = spec if isinstance(spec, Mapping) else {}
-        if name in given:
-            raw: Any = given[name]
-        elif "Default" in spec:
-            raw = spec["Default"]
-        else:
-            raise UnresolvableError(f"Parameters.{name}: has no Default; pass --parameter {name}=VALUE")
+        raw: Any = given[name] if name in given else spec["Default"]
         kind = str(spec.get("Type", "String"))
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
             values[name] = (
@@ -122,6 +131,9 @@ class Resolver:
         Logical id -> value of ``Ref`` for resources that exist.
     attributes:
         Logical id -> {attribute: value} for ``Fn::GetAtt``.
+    opaque_attribute:
+        ``(logical id, attribute) -> value`` for resources whose attributes are not known but stand
+        in for real ones (the demo's resources it does not simulate); None when not such a resource.
     """
 
     template: Mapping[str, Any]
@@ -134,6 +146,7 @@ class Resolver:
     stack_id: str | None = None
     refs: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    opaque_attribute: Callable[[str, str], Any] | None = None
 
     # ---- pseudo parameters and conditions ------------------------------------------------------
     def pseudo(self) -> dict[str, Any]:
@@ -209,6 +222,10 @@ class Resolver:
         known = self.attributes.get(logical_id)
         if known is not None and attribute in known:
             return known[attribute]
+        if self.opaque_attribute is not None:
+            stand_in = self.opaque_attribute(logical_id, attribute)
+            if stand_in is not None:
+                return stand_in
         resources = self.template.get("Resources") or {}
         if logical_id not in resources:
             raise UnresolvableError(f"{path}: {logical_id} is not a resource of the template")

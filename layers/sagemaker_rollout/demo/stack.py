@@ -2,10 +2,37 @@
 
 moto's CloudFormation cannot run Lambda-backed custom resources without Docker, so the demo plays
 the service itself: resources are created in dependency order with real boto3 calls against moto
-(models, alarms, scalable targets, scaling policies, topics, dashboards), custom resources are
-sent to the real provider handler through the :class:`~sagemaker_rollout.testing.CloudFormationDriver`,
-and a failed update rolls the stack back the way CloudFormation does (an Update back to the old
-properties, replacements created by the failed update deleted).
+and the SageMaker simulator (models, endpoint configs, endpoints, alarms, scalable targets, scaling
+policies, topics, dashboards), custom resources are sent to the real provider handler through the
+:class:`~sagemaker_rollout.testing.CloudFormationDriver`, and a failed update rolls the stack back
+the way CloudFormation does (an Update back to the old properties, replacements created by the
+failed update deleted).
+
+CloudFormation's rules that it plays:
+
+* Update behaviours from the resource reference pages. ``AWS::SageMaker::Model``: every property
+  but ``Tags`` requires replacement
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-model.html);
+  ``AWS::SageMaker::EndpointConfig``: likewise
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpointconfig.html);
+  ``AWS::SageMaker::Endpoint``: ``EndpointName`` requires replacement, ``EndpointConfigName``,
+  ``DeploymentConfig``, ``RetainAllVariantProperties``, ``ExcludeRetainedVariantProperties``,
+  ``RetainDeploymentConfig`` and ``Tags`` update without interruption (UpdateEndpoint); ``Ref``
+  of each is the ARN
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html).
+* "You can't perform an update that causes a custom-named resource to be replaced"
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html); the
+  update fails with "CloudFormation cannot update a stack when a custom-named resource requires
+  replacing. Rename ... and update the stack again." (AWS Knowledge Center, "cloudformation-custom-name").
+* ``DeletionPolicy: Retain`` keeps the resource when it is removed from the template or the stack
+  is deleted; ``UpdateReplacePolicy: Retain`` keeps the old physical resource of a replacement
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html,
+  .../aws-attribute-updatereplacepolicy.html). Resources absent from a new template are deleted in
+  the cleanup phase, after every create and update succeeded.
+* Values are converted to the types the API asks for (a YAML number or boolean where a string is
+  wanted, as in a container's ``Environment``, becomes its text), as CloudFormation does.
+* Resources it does not simulate stand in opaquely: a fake physical id, and every ``Fn::GetAtt``
+  attribute resolves to a placeholder.
 """
 
 from __future__ import annotations
@@ -19,7 +46,16 @@ from typing import Any
 from sagemaker_rollout.demo.intrinsics import Resolver, UnresolvableError
 from sagemaker_rollout.macro import dependency_graph
 
-__all__ = ["Deployed", "SimulatedStack", "StackError", "StackOutcome", "deployment_order"]
+__all__ = [
+    "Deployed",
+    "ResourceRefused",
+    "SimulatedStack",
+    "StackError",
+    "StackOutcome",
+    "deployment_order",
+    "fixed_name_refusal",
+    "requires_replacement",
+]
 
 CUSTOM_ENDPOINT_TYPE = "Custom::SageMakerEndpoint"
 Notify = Callable[[str, str], None]
@@ -27,6 +63,60 @@ Notify = Callable[[str, str], None]
 
 class StackError(RuntimeError):
     """The template cannot be deployed locally (one line naming the resource and why)."""
+
+
+class ResourceRefused(RuntimeError):
+    """CloudFormation refuses the change of one resource (the stack update fails and rolls back)."""
+
+
+#: type -> (custom-name property, properties that update without replacement); every other property
+#: of these types requires replacement (see the module docstring for the reference pages).
+_UPDATE_RULES: dict[str, tuple[str, frozenset[str]]] = {
+    "AWS::SageMaker::Model": ("ModelName", frozenset({"Tags"})),
+    "AWS::SageMaker::EndpointConfig": ("EndpointConfigName", frozenset({"Tags"})),
+    "AWS::SageMaker::Endpoint": (
+        "EndpointName",
+        frozenset(
+            {
+                "EndpointConfigName",
+                "DeploymentConfig",
+                "ExcludeRetainedVariantProperties",
+                "RetainAllVariantProperties",
+                "RetainDeploymentConfig",
+                "Tags",
+            }
+        ),
+    ),
+}
+
+
+def requires_replacement(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether CloudFormation replaces a resource of ``kind`` going from ``old`` to ``new`` properties.
+
+    Only the SageMaker types the demo models natively are known; others update in place.
+    """
+    rules = _UPDATE_RULES.get(kind)
+    if rules is None:
+        return False
+    changed = {key for key in {*old, *new} if old.get(key) != new.get(key)}
+    return bool(changed - rules[1])
+
+
+def fixed_name_refusal(
+    logical_id: str, kind: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> str | None:
+    """CloudFormation's refusal when a replacement would keep a custom name, else None."""
+    rules = _UPDATE_RULES.get(kind)
+    if rules is None or not requires_replacement(kind, old, new):
+        return None
+    name = new.get(rules[0])
+    if name is None or name != old.get(rules[0]):
+        return None
+    return (
+        "CloudFormation cannot update a stack when a custom-named resource requires replacing. "
+        f"Rename {name} and update the stack again. ({logical_id}.{rules[0]} is fixed; "
+        f"{', '.join(sorted(k for k in {*old, *new} if old.get(k) != new.get(k)))} changed)"
+    )
 
 
 @dataclass
@@ -39,6 +129,9 @@ class Deployed:
     properties: dict[str, Any]
     attributes: dict[str, Any] = field(default_factory=dict)
     ref: Any = None
+    deletion_policy: str | None = None
+    update_replace_policy: str | None = None
+    opaque: bool = False
 
     @property
     def ref_value(self) -> Any:
@@ -108,6 +201,16 @@ def _generated_name(stack: str, logical_id: str, properties: Any, limit: int = 6
     return f"{f'{stack}-{logical_id}'[: limit - 11]}-{suffix}"
 
 
+def _sagemaker_name(stack: str, logical_id: str, properties: Any) -> str:
+    """A generated SageMaker name, lowercase.
+
+    CloudFormation's generated names keep the logical id's case, but SageMaker lowercases the
+    names in its ARNs (``arn:aws:sagemaker:...:endpoint/<lowercase name>``) while moto keeps the
+    case: a lowercase name keeps names and ARNs consistent in the simulated account.
+    """
+    return _generated_name(stack, logical_id, properties).lower()
+
+
 def coerce_to_shape(shape: Any, value: Any) -> Any:
     """Turn CloudFormation's strings into the numbers and booleans the API shape asks for."""
     kind = getattr(shape, "type_name", None)
@@ -132,7 +235,9 @@ def coerce_to_shape(shape: Any, value: Any) -> Any:
         return value
     if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+    if kind == "string" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "string" and isinstance(value, int | float):
         return str(value)
     return value
 
@@ -152,6 +257,9 @@ class SimulatedStack:
         ``Fn::ImportValue`` names -> values (or a callable).
     notify:
         Called with ``(kind, text)`` for each resource operation (``stack`` kind).
+    clock:
+        The simulated clock CloudFormation waits on for native endpoints (``sleep``); None: no
+        native ``AWS::SageMaker::Endpoint`` can be deployed.
     """
 
     def __init__(
@@ -164,6 +272,7 @@ class SimulatedStack:
         account_id: str,
         exports: Mapping[str, Any] | Callable[[str], Any],
         notify: Notify | None = None,
+        clock: Any = None,
     ) -> None:
         self.session = session
         self.driver = driver
@@ -172,10 +281,13 @@ class SimulatedStack:
         self.account_id = account_id
         self.exports = exports
         self.notify: Notify = notify or (lambda kind, text: None)
+        self.clock = clock
         self.template: dict[str, Any] = {"Resources": {}}
         self.parameters: dict[str, Any] = {}
         self.resources: dict[str, Deployed] = {}
         self._retired: list[Deployed] = []
+        self.left_behind: list[Deployed] = []
+        """Resources removed from the stack but kept in AWS (``DeletionPolicy``/``UpdateReplacePolicy``)."""
         self._clients: dict[str, Any] = {}
 
     # ---- helpers ---------------------------------------------------------------------------------
@@ -202,7 +314,16 @@ class SimulatedStack:
         for logical_id, deployed in self.resources.items():
             resolver.refs[logical_id] = deployed.ref_value
             resolver.attributes[logical_id] = dict(deployed.attributes)
+        resolver.opaque_attribute = self._opaque_attribute
         return resolver
+
+    def _opaque_attribute(self, logical_id: str, attribute: str) -> Any:
+        deployed = self.resources.get(logical_id)
+        if deployed is None or not deployed.opaque:
+            return None
+        if attribute == "Arn" or attribute.endswith("Arn"):
+            return f"arn:aws:simulated:{self.region}:{self.account_id}:{deployed.physical_id}"
+        return f"{deployed.physical_id}-{attribute.replace('.', '-')}"
 
     def outputs(self) -> dict[str, Any]:
         """The template's Outputs, resolved against the deployed resources (unresolvable: skipped)."""
@@ -262,10 +383,25 @@ class SimulatedStack:
             except UnresolvableError as error:
                 raise StackError(str(error)) from None
             current = self.resources.get(logical_id)
+            policies = _policies(resource)
             if current is not None and current.type == kind and current.properties == properties:
+                current.deletion_policy, current.update_replace_policy = policies
                 continue
             try:
+                if current is not None and current.type != kind:
+                    raise ResourceRefused(
+                        f"Update of resource type is not permitted ({logical_id}: {current.type} -> {kind}); "
+                        "CloudFormation refuses to change a resource's type"
+                    )
+                refusal = (
+                    fixed_name_refusal(logical_id, kind, current.properties, properties)
+                    if current is not None
+                    else None
+                )
+                if refusal is not None:
+                    raise ResourceRefused(refusal)
                 deployed, response = self._put(logical_id, kind, properties, current, rolling_back)
+                deployed.deletion_policy, deployed.update_replace_policy = policies
             except Exception as error:  # an AWS call failed: the resource fails, the stack rolls back
                 if isinstance(error, StackError):
                     raise
@@ -300,17 +436,14 @@ class SimulatedStack:
             return self._custom(logical_id, kind, properties, current)
         handler = _HANDLERS.get(kind)
         if handler is None:
-            deployed = Deployed(
-                logical_id,
-                kind,
-                f"{self.stack_name}-{logical_id}-simulated",
-                properties,
-                {"Arn": f"arn:aws:simulated:{self.region}:{self.account_id}:{logical_id}"},
+            physical = (
+                current.physical_id
+                if current is not None and current.opaque
+                else f"{self.stack_name}-{logical_id}-{_digest(properties, 8)}"
             )
+            deployed = Deployed(logical_id, kind, physical, properties, {}, opaque=True)
             if current is None:
-                self.notify(
-                    "stack", f"{logical_id} ({kind}): not simulated, stands in as {deployed.physical_id}"
-                )
+                self.notify("stack", f"{logical_id} ({kind}): not simulated, stands in as {physical}")
             return deployed, None
         revived = self._revive(logical_id, kind, properties)
         if revived is not None:
@@ -370,8 +503,20 @@ class SimulatedStack:
             self.notify("stack", "DELETE_COMPLETE")
         return outcome
 
-    def _remove(self, deployed: Deployed) -> Any:
+    def _remove(self, deployed: Deployed, *, replaced: bool = False) -> Any:
         kind = deployed.type
+        policy = deployed.update_replace_policy if replaced else deployed.deletion_policy
+        if policy == "Retain":
+            attribute = "UpdateReplacePolicy" if replaced else "DeletionPolicy"
+            self.left_behind.append(deployed)
+            self.notify(
+                "stack",
+                f"{deployed.logical_id} ({kind}): {deployed.label} retained ({attribute}: Retain), "
+                "removed from the stack",
+            )
+            return None
+        if deployed.opaque:
+            return None
         if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
             body = {k: v for k, v in deployed.properties.items() if k != "ServiceToken"}
             return self.driver.delete(
@@ -393,7 +538,7 @@ class SimulatedStack:
         if self._retired and phase:
             self.notify("stack", phase)
         while self._retired:
-            self._remove(self._retired.pop(0))
+            self._remove(self._retired.pop(0), replaced=True)
 
     def _remove_absent(self) -> None:
         resources = self.template.get("Resources") or {}
@@ -405,7 +550,17 @@ class SimulatedStack:
             self._remove(self.resources.pop(logical_id))
 
 
+def _policies(resource: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    deletion, replace = resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")
+    return (
+        str(deletion) if deletion is not None else None,
+        str(replace) if replace is not None else None,
+    )
+
+
 def _error_text(error: BaseException) -> str:
+    if isinstance(error, ResourceRefused):
+        return str(error)
     response = getattr(error, "response", None)
     if isinstance(response, Mapping):
         err = response.get("Error") or {}
@@ -426,14 +581,146 @@ _MODEL_KEYS = (
 )
 
 
+def _retag(stack: SimulatedStack, current: Deployed, props: dict[str, Any]) -> Deployed:
+    """An in-place update of a SageMaker resource whose only change is ``Tags``."""
+    tags = props.get("Tags") or []
+    if tags:
+        stack._call("sagemaker", "add_tags", {"ResourceArn": current.ref_value, "Tags": tags})
+    gone = {t.get("Key") for t in current.properties.get("Tags") or []} - {t.get("Key") for t in tags}
+    if gone:
+        stack._call("sagemaker", "delete_tags", {"ResourceArn": current.ref_value, "TagKeys": sorted(gone)})
+    return Deployed(
+        current.logical_id,
+        current.type,
+        current.physical_id,
+        props,
+        dict(current.attributes),
+        ref=current.ref,
+    )
+
+
+def _api_arguments(
+    stack: SimulatedStack, logical_id: str, operation: str, props: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The properties the API operation takes (the others are reported, not sent)."""
+    client = stack.client("sagemaker")
+    shape = client.meta.service_model.operation_model(
+        client.meta.method_to_api_mapping[operation]
+    ).input_shape
+    unknown = sorted(k for k in props if k not in shape.members)
+    if unknown:
+        stack.notify(
+            "stack", f"{logical_id}: {', '.join(unknown)} not sent ({operation} has no such parameter)"
+        )
+    return {k: v for k, v in props.items() if k in shape.members}
+
+
 def _model(
     stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
 ) -> Deployed:
-    # Every property of AWS::SageMaker::Model requires replacement: a change is a new model.
-    name = str(props.get("ModelName") or _generated_name(stack.stack_name, logical_id, props))
+    # Every property of AWS::SageMaker::Model but Tags requires replacement: a change is a new model.
+    if current is not None and not requires_replacement("AWS::SageMaker::Model", current.properties, props):
+        return _retag(stack, current, props)
+    name = str(props.get("ModelName") or _sagemaker_name(stack.stack_name, logical_id, props))
     arguments = {"ModelName": name, **{k: props[k] for k in _MODEL_KEYS if k in props}}
     arn = stack._call("sagemaker", "create_model", arguments)["ModelArn"]
     return Deployed(logical_id, "AWS::SageMaker::Model", name, props, {"ModelName": name}, ref=arn)
+
+
+def _endpoint_config(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
+    kind = "AWS::SageMaker::EndpointConfig"
+    if current is not None and not requires_replacement(kind, current.properties, props):
+        return _retag(stack, current, props)
+    name = str(props.get("EndpointConfigName") or _sagemaker_name(stack.stack_name, logical_id, props))
+    arguments = {
+        **_api_arguments(stack, logical_id, "create_endpoint_config", props),
+        "EndpointConfigName": name,
+    }
+    arn = stack._call("sagemaker", "create_endpoint_config", arguments)["EndpointConfigArn"]
+    return Deployed(logical_id, kind, name, props, {"EndpointConfigName": name}, ref=arn)
+
+
+def _remove_endpoint_config(stack: SimulatedStack, deployed: Deployed) -> None:
+    stack.client("sagemaker").delete_endpoint_config(EndpointConfigName=deployed.physical_id)
+
+
+_BUSY = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+_UPDATE_KEYS = (
+    "DeploymentConfig",
+    "RetainAllVariantProperties",
+    "ExcludeRetainedVariantProperties",
+    "RetainDeploymentConfig",
+)
+
+
+def _settled(stack: SimulatedStack, name: str) -> dict[str, Any] | None:
+    """Wait (simulated time) until the endpoint leaves its in-progress status; None once it is gone.
+
+    CloudFormation's handler for ``AWS::SageMaker::Endpoint`` completes only when the endpoint is
+    ``InService`` (or fails), polling DescribeEndpoint.
+    """
+    sm = stack.client("sagemaker")
+    while True:
+        try:
+            described: dict[str, Any] = sm.describe_endpoint(EndpointName=name)
+        except sm.exceptions.ClientError as error:
+            if "Could not find" in str(error):
+                return None
+            raise
+        if described["EndpointStatus"] not in _BUSY:
+            return described
+        if stack.clock is None:
+            raise StackError(f"endpoint {name}: waiting for it needs the simulated clock")
+        stack.clock.sleep(30.0)
+
+
+def _endpoint(
+    stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
+) -> Deployed:
+    kind = "AWS::SageMaker::Endpoint"
+    sm = stack.client("sagemaker")
+    config = str(props.get("EndpointConfigName"))
+    if current is not None and not requires_replacement(kind, current.properties, props):
+        name = current.physical_id
+        running = (_settled(stack, name) or {}).get("EndpointConfigName")
+        if running != config or any(current.properties.get(k) != props.get(k) for k in _UPDATE_KEYS):
+            arguments = {"EndpointName": name, "EndpointConfigName": config}
+            arguments.update({k: props[k] for k in _UPDATE_KEYS if k in props})
+            stack._call("sagemaker", "update_endpoint", arguments)
+            described = _settled(stack, name) or {}
+            if (
+                described.get("EndpointConfigName") != config
+                or described.get("EndpointStatus") != "InService"
+            ):
+                raise ResourceRefused(
+                    f"Endpoint {name} is {described.get('EndpointStatus')} on "
+                    f"{described.get('EndpointConfigName')}, not on {config}: "
+                    f"{described.get('FailureReason') or 'the update was rolled back'}"
+                )
+        if current.properties.get("Tags") != props.get("Tags"):
+            _retag(stack, current, props)
+        return Deployed(logical_id, kind, name, props, dict(current.attributes), ref=current.ref)
+    name = str(props.get("EndpointName") or _sagemaker_name(stack.stack_name, logical_id, "endpoint"))
+    arguments = {"EndpointName": name, "EndpointConfigName": config}
+    if props.get("Tags"):
+        arguments["Tags"] = props["Tags"]
+    arn = stack._call("sagemaker", "create_endpoint", arguments)["EndpointArn"]
+    described = _settled(stack, name) or {}
+    if described.get("EndpointStatus") != "InService":
+        reason = described.get("FailureReason") or described.get("EndpointStatus")
+        sm.delete_endpoint(EndpointName=name)
+        _settled(stack, name)
+        raise ResourceRefused(f"Endpoint {name} did not reach InService: {reason}")
+    return Deployed(logical_id, kind, name, props, {"EndpointName": name}, ref=arn)
+
+
+def _remove_endpoint(stack: SimulatedStack, deployed: Deployed) -> None:
+    if _settled(stack, deployed.physical_id) is None:
+        return
+    stack.client("sagemaker").delete_endpoint(EndpointName=deployed.physical_id)
+    _settled(stack, deployed.physical_id)
 
 
 def _remove_model(stack: SimulatedStack, deployed: Deployed) -> None:
@@ -546,6 +833,8 @@ def _remove_dashboard(stack: SimulatedStack, deployed: Deployed) -> None:
 
 _HANDLERS: dict[str, Callable[[SimulatedStack, str, dict[str, Any], Deployed | None], Deployed]] = {
     "AWS::SageMaker::Model": _model,
+    "AWS::SageMaker::EndpointConfig": _endpoint_config,
+    "AWS::SageMaker::Endpoint": _endpoint,
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::ApplicationAutoScaling::ScalableTarget": _scalable_target,
     "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
@@ -554,6 +843,8 @@ _HANDLERS: dict[str, Callable[[SimulatedStack, str, dict[str, Any], Deployed | N
 }
 _REMOVERS: dict[str, Callable[[SimulatedStack, Deployed], None]] = {
     "AWS::SageMaker::Model": _remove_model,
+    "AWS::SageMaker::EndpointConfig": _remove_endpoint_config,
+    "AWS::SageMaker::Endpoint": _remove_endpoint,
     "AWS::CloudWatch::Alarm": _remove_alarm,
     "AWS::ApplicationAutoScaling::ScalableTarget": _remove_scalable_target,
     "AWS::ApplicationAutoScaling::ScalingPolicy": _remove_scaling_policy,

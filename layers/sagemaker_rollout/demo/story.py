@@ -1,4 +1,11 @@
-"""The demo's story: create, canary update, update rolled back by an alarm, delete.
+"""The demo's story: create, roll a new model out, an update rolled back by an alarm, delete.
+
+The steps are told from what the template does: the endpoint may be a ``Custom::SageMakerEndpoint``
+(the provider's guarded rollout: canary, linear, all at once or blue/green as its DeploymentConfig
+says) or a plain ``AWS::SageMaker::Endpoint`` (CloudFormation replaces the model and the config and
+calls UpdateEndpoint); a model or config with a fixed name makes CloudFormation refuse the update,
+and the story expects the refusal; a step the template cannot play (no rollback alarm, no model of
+the template) is skipped with the reason.
 
 Everything runs in process: moto's ``mock_aws`` with fake credentials, the SageMaker simulator on
 a :class:`~sagemaker_rollout.clock.SimulatedClock`, the provider's real handler driven by the
@@ -23,8 +30,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.demo.intrinsics import UnresolvableError, parameter_values
-from sagemaker_rollout.demo.stack import CUSTOM_ENDPOINT_TYPE, SimulatedStack, StackError, StackOutcome
+from sagemaker_rollout.demo.intrinsics import Resolver, UnresolvableError, parameter_values
+from sagemaker_rollout.demo.stack import (
+    CUSTOM_ENDPOINT_TYPE,
+    SimulatedStack,
+    StackError,
+    StackOutcome,
+    fixed_name_refusal,
+    requires_replacement,
+)
 from sagemaker_rollout.macro import (
     DEFAULT_MACRO_NAME,
     DEFAULT_SERVICE_TOKEN,
@@ -41,7 +55,11 @@ __all__ = [
     "example_template_path",
     "render",
     "run_demo",
+    "simulated_account",
 ]
+
+NATIVE_ENDPOINT_TYPE = "AWS::SageMaker::Endpoint"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -121,6 +139,7 @@ class StepResult:
     ended: float = 0.0
     events: list[str] = field(default_factory=list)
     skipped: bool = False
+    skip_reason: str | None = None
 
     @property
     def simulated_seconds(self) -> float:
@@ -133,6 +152,7 @@ class StepResult:
             "expected": self.expected,
             "asExpected": self.ok,
             "skipped": self.skipped,
+            "skipReason": self.skip_reason,
             "problems": list(self.problems),
             "response": {"status": self.status, "reason": self.reason},
             "simulatedSeconds": round(self.simulated_seconds, 1),
@@ -160,10 +180,14 @@ class DemoResult:
         return 0 if self.ok else 1
 
     def summary(self) -> str:
-        good = sum(1 for step in self.steps if step.ok)
+        good = sum(1 for step in self.steps if step.ok and not step.skip_reason)
         minutes = self.simulated_seconds / 60
         timing = f"in {self.wall_seconds:.1f} s wall, {minutes:.0f} min simulated"
         if self.ok:
+            passed = [step for step in self.steps if step.skip_reason]
+            if passed:
+                which = "; ".join(f"{s.title}: {s.skip_reason}" for s in passed)
+                return f"{good} steps as expected, {len(passed)} not playable ({which}) {timing}"
             return f"{good} steps as expected {timing}"
         bad = [step for step in self.steps if not step.ok and not step.skipped]
         which = "; ".join(f"step {s.number} ({s.title}): {', '.join(s.problems)}" for s in bad)
@@ -193,6 +217,7 @@ class DemoWorld:
     stack: SimulatedStack
     resource: str
     endpoint: str | None = None
+    origin: str = ""
 
     def client(self, service: str) -> Any:
         return self.stack.client(service)
@@ -220,15 +245,37 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+def _declares(template: Mapping[str, Any], transform: str) -> bool:
+    declared = template.get("Transform")
+    return declared == transform or (isinstance(declared, list) and transform in declared)
+
+
 def render(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Expand the template with the macro's own code (parameters as CloudFormation passes them)."""
+    """Process the template as CloudFormation would before deploying it.
+
+    The SageMakerRollout macro expands with its own code (parameters as CloudFormation passes
+    them); a template declaring ``Transform: AWS::Serverless-2016-10-31`` then goes through the AWS
+    SAM transform (``samtranslator``, offline, as ``sagemaker-rollout lint`` runs it).
+    """
     from sagemaker_rollout.macro import MacroError
 
     try:
         expanded = expand_template(template, service_token=DEFAULT_SERVICE_TOKEN, parameters=dict(parameters))
     except MacroError as error:
         raise DemoError(f"the macro refuses the template: {error}") from None
-    return strip_transform(expanded, DEFAULT_MACRO_NAME)
+    rendered = strip_transform(expanded, DEFAULT_MACRO_NAME)
+    if not _declares(rendered, SAM_TRANSFORM):
+        return rendered
+    try:
+        from sagemaker_rollout.cli.lint import sam_transformed
+
+        return sam_transformed(rendered, REGION, parameters)
+    except ImportError:
+        raise DemoError(
+            "Transform: AWS::Serverless-2016-10-31 needs aws-sam-translator (pip install aws-sam-translator)"
+        ) from None
+    except ValueError as error:
+        raise DemoError(f"the AWS SAM transform refuses the template: {error}") from None
 
 
 def _pick_resource(rendered: Mapping[str, Any], wanted: str | None) -> str:
@@ -236,13 +283,13 @@ def _pick_resource(rendered: Mapping[str, Any], wanted: str | None) -> str:
     endpoints = [
         lid
         for lid, res in resources_.items()
-        if isinstance(res, Mapping) and res.get("Type") == CUSTOM_ENDPOINT_TYPE
+        if isinstance(res, Mapping) and res.get("Type") in (CUSTOM_ENDPOINT_TYPE, NATIVE_ENDPOINT_TYPE)
     ]
     if wanted is not None:
         if wanted not in endpoints:
             raise DemoError(
-                f"--resource {wanted}: not a Custom::SageMakerEndpoint or SageMakerRollout::Endpoint of the "
-                f"template (endpoints: {', '.join(endpoints) or 'none'})",
+                f"--resource {wanted}: not a Custom::SageMakerEndpoint, SageMakerRollout::Endpoint or "
+                f"AWS::SageMaker::Endpoint of the template (endpoints: {', '.join(endpoints) or 'none'})",
                 2,
             )
         return wanted
@@ -287,18 +334,42 @@ class _Revision:
     changes: list[str] = field(default_factory=list)
 
 
+def _target(node: Any) -> str | None:
+    """The logical id a ``Ref``/``Fn::GetAtt`` (possibly inside ``Fn::If``) points to."""
+    if not isinstance(node, Mapping) or len(node) != 1:
+        return None
+    ((key, value),) = node.items()
+    if key == "Ref":
+        return str(value)
+    if key == "Fn::GetAtt":
+        return str(value[0] if isinstance(value, list) else str(value).split(".", 1)[0])
+    return None
+
+
+def _config_resource(rendered: Mapping[str, Any], resource: str) -> str | None:
+    """The ``AWS::SageMaker::EndpointConfig`` a native endpoint runs (None for the custom type)."""
+    resources_ = rendered.get("Resources") or {}
+    if (resources_.get(resource) or {}).get("Type") != NATIVE_ENDPOINT_TYPE:
+        return None
+    props = resources_[resource].get("Properties") or {}
+    target = _target(props.get("EndpointConfigName"))
+    if target and (resources_.get(target) or {}).get("Type") == "AWS::SageMaker::EndpointConfig":
+        return target
+    return None
+
+
 def _first_model(rendered: Mapping[str, Any], resource: str) -> str:
-    props = rendered["Resources"][resource].get("Properties") or {}
+    resources_ = rendered["Resources"]
+    holder = _config_resource(rendered, resource) or resource
+    props = resources_[holder].get("Properties") or {}
     variants = props.get("ProductionVariants") or []
     model = variants[0].get("ModelName") if variants and isinstance(variants[0], Mapping) else None
-    if isinstance(model, Mapping) and "Fn::GetAtt" in model:
-        target = model["Fn::GetAtt"]
-        logical_id = target[0] if isinstance(target, list) else str(target).split(".", 1)[0]
-        if (rendered["Resources"].get(logical_id) or {}).get("Type") == "AWS::SageMaker::Model":
-            return str(logical_id)
+    logical_id = _target(model)
+    if logical_id and (resources_.get(logical_id) or {}).get("Type") == "AWS::SageMaker::Model":
+        return logical_id
     raise DemoError(
-        f"{resource}.ProductionVariants[0].ModelName: the story rolls a new model out, so it needs a "
-        "model of the template (Fn::GetAtt <Model>.ModelName or an inline Model)"
+        f"{holder}.ProductionVariants[0].ModelName names no AWS::SageMaker::Model of the template "
+        "(Fn::GetAtt <Model>.ModelName), so the story has no model to revise"
     )
 
 
@@ -454,12 +525,13 @@ def _repo_root() -> Path | None:
     return None
 
 
-def _driver(clock: Any, session: Any, timeline: _Timeline, stack_name: str) -> tuple[Any, str]:
+def _driver(clock: Any, session: Any, timeline: _Timeline | None, stack_name: str) -> tuple[Any, str]:
     from sagemaker_rollout import provider
     from sagemaker_rollout.testing import CloudFormationDriver, load_function_spec
 
     def configure(runtime: Any) -> None:
-        runtime.listener = timeline.provider
+        if timeline is not None:
+            runtime.listener = timeline.provider
         provider.configure(runtime)
 
     options: dict[str, Any] = {
@@ -469,8 +541,9 @@ def _driver(clock: Any, session: Any, timeline: _Timeline, stack_name: str) -> t
         "stack_name": stack_name,
         "region": REGION,
         "account_id": ACCOUNT_ID,
-        "on_event": timeline.driver,
     }
+    if timeline is not None:
+        options["on_event"] = timeline.driver
     root = _repo_root()
     if root is not None:
         spec = load_function_spec(root, PROVIDER_FUNCTION)
@@ -546,15 +619,80 @@ def _describe(world: DemoWorld, endpoint: str) -> dict[str, Any] | None:
     return describe_endpoint(world.client("sagemaker"), SystemClock(), endpoint)
 
 
+def _rollback_alarms(props: Mapping[str, Any]) -> list[str]:
+    config = props.get("DeploymentConfig")
+    if not isinstance(config, Mapping):
+        return []
+    rollback = config.get("AutoRollbackConfiguration")
+    alarms = rollback.get("Alarms") if isinstance(rollback, Mapping) else None
+    return [str(a.get("AlarmName")) for a in alarms or [] if isinstance(a, Mapping) and a.get("AlarmName")]
+
+
 def _rollback_alarm(world: DemoWorld) -> str | None:
-    props = world.stack.resources[world.resource].properties
-    config = props.get("DeploymentConfig") or {}
-    alarms = [
-        str(a.get("AlarmName")) for a in (config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []
-    ]
+    alarms = _rollback_alarms(world.stack.resources[world.resource].properties)
     latency = [name for name in alarms if "latency" in name.lower()]
     chosen = latency or alarms
     return chosen[0] if chosen else None
+
+
+def _models(world: DemoWorld) -> list[str]:
+    return sorted(m["ModelName"] for m in world.client("sagemaker").list_models()["Models"])
+
+
+# ---- the simulated account ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def simulated_account(
+    stack_name: str = "sagemaker-rollout-demo",
+    *,
+    timeline: Any = None,
+    resource: str = "",
+) -> Iterator[DemoWorld]:
+    """A simulated AWS account with the provider and a miniature CloudFormation stack in it.
+
+    moto (fake credentials, the user's AWS environment hidden), the SageMaker simulator on a
+    simulated clock, the provider's real handler behind a CloudFormation driver, and a
+    :class:`SimulatedStack` named ``stack_name``. Tests replay deployments through it.
+    """
+    sink = io.StringIO()  # the provider's own log lines (Lambda would send them to CloudWatch Logs)
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "sagemaker-rollout")
+    with _fake_environment(), contextlib.redirect_stderr(sink), _quiet_logs(service, "crhelper"):
+        import boto3
+        from moto import mock_aws
+
+        from sagemaker_rollout import provider
+        from sagemaker_rollout.clock import SimulatedClock
+        from sagemaker_rollout.simulator import SageMakerSimulator
+
+        clock = SimulatedClock()
+        if timeline is not None:
+            timeline.clock = clock
+            timeline.origin = clock.now()
+        with mock_aws(), SageMakerSimulator(clock=clock, region=REGION, account_id=ACCOUNT_ID) as sim:
+            session = boto3.Session(region_name=REGION)
+            driver, origin = _driver(clock, session, timeline, stack_name)
+            remove = clock.on_advance(timeline.advanced) if timeline is not None else (lambda: None)
+            try:
+                with driver, contextlib.redirect_stdout(sink):
+                    stack = SimulatedStack(
+                        session=session,
+                        driver=driver,
+                        stack_name=stack_name,
+                        region=REGION,
+                        account_id=ACCOUNT_ID,
+                        exports=lambda name: (
+                            driver.function_arn if name.endswith("EndpointProviderArn") else None
+                        ),
+                        notify=timeline.stack if timeline is not None else None,
+                        clock=clock,
+                    )
+                    world = DemoWorld(clock, sim, session, driver, stack, resource)
+                    world.origin = origin
+                    yield world
+            finally:
+                remove()
+                provider.configure(None)
 
 
 # ---- the story ---------------------------------------------------------------------------------------
@@ -585,6 +723,8 @@ def run_demo(
     DemoError
         When the template cannot be read, rendered or deployed locally.
     """
+    from sagemaker_rollout.clock import SimulatedClock
+
     options = options or DemoOptions()
     out = out or sys.stdout
     started_wall = time.perf_counter()
@@ -598,50 +738,17 @@ def run_demo(
     rendered = _rendered_for(first, "")
     resource = _pick_resource(rendered, options.resource)
     label = str(path) if options.template else "embedded example (layers/sagemaker_rollout/demo/example.yaml)"
-    sink = io.StringIO()  # the provider's own log lines (Lambda would send them to CloudWatch Logs)
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "sagemaker-rollout")
-    with _fake_environment(), contextlib.redirect_stderr(sink), _quiet_logs(service, "crhelper"):
-        import boto3
-        from moto import mock_aws
-
-        from sagemaker_rollout import provider
-        from sagemaker_rollout.clock import SimulatedClock
-        from sagemaker_rollout.simulator import SageMakerSimulator
-
-        clock = SimulatedClock()
-        timeline = _Timeline(out, clock, options)
-        with mock_aws(), SageMakerSimulator(clock=clock, region=REGION, account_id=ACCOUNT_ID) as sim:
-            session = boto3.Session(region_name=REGION)
-            driver, origin = _driver(clock, session, timeline, options.stack_name)
-            remove = clock.on_advance(timeline.advanced)
-            try:
-                with driver, contextlib.redirect_stdout(sink):
-                    stack = SimulatedStack(
-                        session=session,
-                        driver=driver,
-                        stack_name=options.stack_name,
-                        region=REGION,
-                        account_id=ACCOUNT_ID,
-                        exports=lambda name: (
-                            driver.function_arn if name.endswith("EndpointProviderArn") else None
-                        ),
-                        notify=timeline.stack,
-                    )
-                    world = DemoWorld(clock, sim, session, driver, stack, resource)
-                    timeline.status_of = lambda: (
-                        sim.endpoint_status(world.endpoint) if world.endpoint else None
-                    )
-                    timeline.print(f"sagemaker-rollout demo: {label}", always=True)
-                    timeline.print(
-                        f"  rendered with the SageMakerRollout macro; endpoint resource {resource}; stack "
-                        f"{options.stack_name} in a simulated account (moto + SageMaker simulator, "
-                        "simulated time)"
-                    )
-                    timeline.print(f"  provider: {origin}")
-                    steps = _play(world, timeline, first, rendered, before_step)
-            finally:
-                remove()
-                provider.configure(None)
+    timeline = _Timeline(out, SimulatedClock(), options)
+    with simulated_account(options.stack_name, timeline=timeline, resource=resource) as world:
+        timeline.status_of = lambda: world.sim.endpoint_status(world.endpoint) if world.endpoint else None
+        kind = rendered["Resources"][resource]["Type"]
+        timeline.print(f"sagemaker-rollout demo: {label}", always=True)
+        timeline.print(
+            f"  endpoint resource {resource} ({kind}); stack {options.stack_name} in a simulated account "
+            "(moto + SageMaker simulator, simulated time)"
+        )
+        timeline.print(f"  provider: {world.origin}")
+        steps = _play(world, timeline, first, rendered, before_step)
     result = DemoResult(
         template=str(path),
         resource=resource,
@@ -655,6 +762,171 @@ def run_demo(
     return result
 
 
+@dataclass
+class _Plot:
+    """What the template lets the story play, told before it plays."""
+
+    native: bool
+    model: str | None
+    no_model: str | None
+    strategy: str
+    alarms: list[str]
+    variants: int
+    revision: _Revision | None = None
+    rendered: dict[str, Any] | None = None
+    refusal: str | None = None
+    retained: list[str] = field(default_factory=list)
+    targets: int = 0
+
+
+_STRATEGIES = {"CANARY": "canary", "LINEAR": "linear", "ALL_AT_ONCE": "all-at-once"}
+
+
+def _resolved(world: DemoWorld, rendered: Mapping[str, Any], parameters: Mapping[str, Any], lid: str) -> Any:
+    resolver = Resolver(
+        rendered,
+        parameters,
+        stack_name=world.stack.stack_name,
+        region=REGION,
+        account_id=ACCOUNT_ID,
+        exports=world.stack.exports,
+        placeholders=True,
+    )
+    try:
+        return resolver.resolve((rendered["Resources"][lid].get("Properties") or {}), lid)
+    except UnresolvableError:
+        return {}
+
+
+def _plot(world: DemoWorld, first: _Revision, rendered: dict[str, Any]) -> _Plot:
+    resource = world.resource
+    native = rendered["Resources"][resource]["Type"] == NATIVE_ENDPOINT_TYPE
+    props = _resolved(world, rendered, first.parameters, resource)
+    config = props.get("DeploymentConfig") if isinstance(props, Mapping) else None
+    policy = config.get("BlueGreenUpdatePolicy") if isinstance(config, Mapping) else None
+    routing = policy.get("TrafficRoutingConfiguration") if isinstance(policy, Mapping) else None
+    kind = routing.get("Type") if isinstance(routing, Mapping) else None
+    strategy = _STRATEGIES.get(str(kind), "blue/green")
+    config_lid = _config_resource(rendered, resource)
+    holder = _resolved(world, rendered, first.parameters, config_lid) if config_lid else props
+    variants = len(holder.get("ProductionVariants") or []) if isinstance(holder, Mapping) else 0
+    try:
+        model: str | None = _first_model(rendered, resource)
+        no_model = None
+    except DemoError as error:
+        model, no_model = None, str(error)
+    plot = _Plot(native, model, no_model, strategy, _rollback_alarms(props), variants)
+    plot.targets = sum(
+        1
+        for res in rendered["Resources"].values()
+        if isinstance(res, Mapping) and res.get("Type") == "AWS::ApplicationAutoScaling::ScalableTarget"
+    )
+    plot.retained = [
+        lid
+        for lid, res in rendered["Resources"].items()
+        if isinstance(res, Mapping)
+        and res.get("DeletionPolicy") == "Retain"
+        and str(res.get("Type", "")).startswith("AWS::SageMaker::")
+    ]
+    if model is not None:
+        plot.revision = _new_model(first, resource, rendered, bigger=not native)
+        plot.rendered = _rendered_for(plot.revision, resource)
+        plot.refusal = _refusal(world, first, rendered, plot.revision, plot.rendered, model, config_lid)
+    return plot
+
+
+def _refusal(
+    world: DemoWorld,
+    first: _Revision,
+    rendered: Mapping[str, Any],
+    revision: _Revision,
+    revised: Mapping[str, Any],
+    model: str,
+    config: str | None,
+) -> str | None:
+    """CloudFormation's refusal of the revised model when a replacement keeps a fixed name."""
+    old = _resolved(world, rendered, first.parameters, model)
+    new = _resolved(world, revised, revision.parameters, model)
+    refusal = fixed_name_refusal(model, "AWS::SageMaker::Model", old, new)
+    if refusal is not None or config is None:
+        return refusal
+    if not requires_replacement("AWS::SageMaker::Model", old, new):
+        return None
+    # the config takes the new model's name, so it is replaced too; a fixed name refuses it
+    old_config = _resolved(world, rendered, first.parameters, config)
+    new_config = _resolved(world, revised, revision.parameters, config)
+    new_config = {**new_config, "ProductionVariants": ["<the replacement model>"]}
+    return fixed_name_refusal(config, "AWS::SageMaker::EndpointConfig", old_config, new_config)
+
+
+def _titles(plot: _Plot, world: DemoWorld) -> list[StepResult]:
+    what = f"{plot.variants}-variant endpoint" if plot.variants > 1 else "endpoint"
+    scaling = (
+        f", {plot.targets} scalable target{'s' if plot.targets > 1 else ''} registered"
+        if plot.targets
+        else ""
+    )
+    kept = ", autoscaling kept" if plot.targets else ""
+    create = StepResult(
+        1,
+        "create",
+        f"the {what} is created: {'CREATE_COMPLETE' if plot.native else 'SUCCESS'}, InService{scaling}",
+    )
+    if plot.refusal:
+        update = StepResult(
+            2,
+            "update refused",
+            "a new model needs a replacement CloudFormation refuses (a fixed name): the stack rolls back, "
+            "the endpoint keeps its config, nothing rolls out",
+        )
+    elif plot.native:
+        update = StepResult(
+            2,
+            "model update",
+            "a new model: CloudFormation replaces the model and the endpoint config and updates the "
+            f"endpoint in place (UpdateEndpoint): InService on the new config, old config removed{kept}",
+        )
+    else:
+        how = {"canary": "as a canary", "linear": "linearly", "all-at-once": "all at once"}.get(
+            plot.strategy, "blue/green (SageMaker's default, no guardrails)"
+        )
+        update = StepResult(
+            2,
+            f"{plot.strategy} update",
+            f"a new model rolls out {how}: SUCCESS, new config{kept}, old config removed",
+        )
+    rollback = StepResult(
+        3,
+        "alarm rollback",
+        "a rollback alarm fires while the update bakes: SageMaker rolls back, the update fails"
+        + (" naming the alarm" if not plot.native else "")
+        + ", the endpoint stays on the previous config, the stack rolls back",
+    )
+    delete = StepResult(
+        4,
+        "delete",
+        "the stack is deleted: endpoint, configs, autoscaling and models gone"
+        + (f" (but {', '.join(plot.retained)}: DeletionPolicy Retain, kept in AWS)" if plot.retained else ""),
+    )
+    for step, reason in (
+        (update, plot.no_model),
+        (rollback, plot.no_model),
+        (
+            rollback,
+            "no rollout to roll back: CloudFormation refuses the model update" if plot.refusal else None,
+        ),
+        (
+            rollback,
+            None
+            if plot.alarms
+            else f"{world.resource}.DeploymentConfig has no AutoRollbackConfiguration alarm to fire",
+        ),
+    ):
+        if reason and not step.skip_reason:
+            step.skip_reason = reason
+    return [create, update, rollback, delete]
+
+
 def _play(
     world: DemoWorld,
     timeline: _Timeline,
@@ -662,30 +934,13 @@ def _play(
     rendered: dict[str, Any],
     before_step: StepHook | None,
 ) -> list[StepResult]:
-    steps = [
-        StepResult(
-            1,
-            "create",
-            "the two-variant autoscaled endpoint is created: SUCCESS, InService, autoscaling registered",
-        ),
-        StepResult(
-            2,
-            "canary update",
-            "a new model rolls out as a canary: SUCCESS, new config, autoscaling kept, old config removed",
-        ),
-        StepResult(
-            3,
-            "alarm rollback",
-            "the latency alarm fires while the canary bakes: SageMaker rolls back, FAILED naming "
-            "the alarm, endpoint stays on the previous config, the stack rolls back",
-        ),
-        StepResult(4, "delete", "the stack is deleted: endpoint, configs, autoscaling and models gone"),
-    ]
-    state: dict[str, Any] = {"revision": first, "rendered": rendered}
+    plot = _plot(world, first, rendered)
+    steps = _titles(plot, world)
+    state: dict[str, Any] = {"revision": first, "rendered": rendered, "plot": plot}
     actions: list[Callable[[DemoWorld, StepResult, dict[str, Any]], None]] = [
         _create,
-        _canary,
-        _alarm_rollback,
+        _refused if plot.refusal else _native_update if plot.native else _canary,
+        _native_alarm_rollback if plot.native else _alarm_rollback,
         _delete,
     ]
     stopped = False
@@ -697,6 +952,13 @@ def _play(
         timeline.step = step
         step.started = timeline.offset()
         timeline.print("", always=True)
+        if step.skip_reason:
+            step.skipped, step.ok = True, True
+            timeline.print(
+                f"Step {step.number}/4  {step.title}: not playable: {step.skip_reason}", always=True
+            )
+            timeline.step = None
+            continue
         timeline.print(f"Step {step.number}/4  {step.title}: {step.expected}", always=True)
         if before_step is not None:
             before_step(step.number, world)
@@ -708,7 +970,9 @@ def _play(
         step.ok = not step.problems
         took = timeline.stamp(step.simulated_seconds)
         response = (
-            f"CloudFormation got {step.status}" + (f" ({step.reason})" if step.reason else "")
+            f"stack {step.status}"
+            if step.status and step.status.endswith("_COMPLETE")
+            else f"CloudFormation got {step.status}" + (f" ({step.reason})" if step.reason else "")
             if step.status
             else ""
         )
@@ -740,17 +1004,26 @@ def _expect(step: StepResult, condition: bool, problem: str) -> None:
 def _create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     outcome = world.stack.deploy(state["rendered"], state["revision"].parameters)
     response = _response(step, outcome, world.resource)
-    if response is None or response.status != "SUCCESS":
+    native = state["plot"].native
+    if not outcome.ok or (not native and (response is None or response.status != "SUCCESS")):
         step.problems.append(f"the create was answered {step.status}: {step.reason}")
         return
-    world.endpoint = response.physical_resource_id
+    deployed = world.stack.resources[world.resource]
+    if native:
+        step.status = "CREATE_COMPLETE"
+    world.endpoint = deployed.physical_id if native else response.physical_resource_id
+    assert world.endpoint is not None
     described = _describe(world, world.endpoint) or {}
     _expect(
         step,
         described.get("EndpointStatus") == "InService",
         f"endpoint is {described.get('EndpointStatus')}, not InService",
     )
-    config = response.data.get("EndpointConfigName")
+    config = (
+        world.stack.resources[_config_resource(state["rendered"], world.resource) or ""].physical_id
+        if native
+        else response.data.get("EndpointConfigName")
+    )
     _expect(
         step,
         described.get("EndpointConfigName") == config,
@@ -769,9 +1042,141 @@ def _create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
         len(scaling) == expected_targets,
         f"{len(scaling)} scalable targets registered, expected {expected_targets}",
     )
-    state["config"], state["scaling"] = config, scaling
+    state["config"], state["scaling"], state["models"] = config, scaling, _models(world)
     for name, value in world.stack.outputs().items():
         world.stack.notify("stack", f"output {name} = {value}")
+
+
+def _refused(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
+    assert world.endpoint is not None
+    plot: _Plot = state["plot"]
+    assert plot.revision is not None and plot.rendered is not None
+    world.stack.notify("change", ", ".join(plot.revision.changes))
+    updates_before = world.sim.calls["UpdateEndpoint"]
+    outcome = world.stack.deploy(plot.rendered, plot.revision.parameters)
+    _response(step, outcome, world.resource)
+    _expect(step, not outcome.ok, "the update succeeded, but CloudFormation refuses to replace a fixed name")
+    _expect(
+        step,
+        "custom-named resource requires replacing" in (outcome.reason or ""),
+        f"the update failed for another reason: {outcome.reason}",
+    )
+    _expect(step, world.sim.calls["UpdateEndpoint"] == updates_before, "an UpdateEndpoint was issued")
+    described = _describe(world, world.endpoint) or {}
+    _expect(
+        step,
+        described.get("EndpointStatus") == "InService"
+        and described.get("EndpointConfigName") == state["config"],
+        f"endpoint is {described.get('EndpointStatus')} on {described.get('EndpointConfigName')}",
+    )
+    _expect(step, _configs(world) == [state["config"]], f"endpoint configs {_configs(world)}")
+    _expect(step, _models(world) == state["models"], f"models {_models(world)}, expected {state['models']}")
+    _expect(
+        step,
+        _scaling(world, world.endpoint) == state["scaling"],
+        "autoscaling differs from before the update",
+    )
+
+
+def _configs_after(
+    world: DemoWorld, rendered: Mapping[str, Any], before: list[str], running: str
+) -> list[str]:
+    """The endpoint configs expected after an update of a plain endpoint: only the running one,
+    unless the config resource has ``UpdateReplacePolicy: Retain`` (the replaced ones stay)."""
+    config = world.stack.resources.get(_config_resource(rendered, world.resource) or "")
+    if config is not None and config.update_replace_policy == "Retain":
+        created = {c for c in _configs(world) if c not in before}
+        return sorted({*before, running, *created})
+    return [running]
+
+
+def _native_update(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
+    assert world.endpoint is not None
+    plot: _Plot = state["plot"]
+    assert plot.revision is not None and plot.rendered is not None
+    world.stack.notify("change", ", ".join(plot.revision.changes))
+    updates_before = world.sim.calls["UpdateEndpoint"]
+    configs_before = _configs(world)
+    outcome = world.stack.deploy(plot.rendered, plot.revision.parameters)
+    _response(step, outcome, world.resource)
+    if not outcome.ok:
+        step.problems.append(f"the update failed: {outcome.reason}")
+        return
+    step.status = "UPDATE_COMPLETE"
+    config = world.stack.resources[_config_resource(plot.rendered, world.resource) or ""].physical_id
+    described = _describe(world, world.endpoint) or {}
+    _expect(
+        step, world.sim.calls["UpdateEndpoint"] == updates_before + 1, "expected exactly one UpdateEndpoint"
+    )
+    _expect(step, config != state["config"], f"the endpoint config was not replaced ({config})")
+    _expect(
+        step,
+        described.get("EndpointStatus") == "InService" and described.get("EndpointConfigName") == config,
+        f"endpoint is {described.get('EndpointStatus')} on "
+        f"{described.get('EndpointConfigName')}, not {config}",
+    )
+    expected = _configs_after(world, plot.rendered, configs_before, config)
+    _expect(step, _configs(world) == expected, f"endpoint configs {_configs(world)}, expected {expected}")
+    _expect(
+        step,
+        _scaling(world, world.endpoint) == state["scaling"],
+        "autoscaling differs from before the update",
+    )
+    state.update(revision=plot.revision, rendered=plot.rendered, config=config, models=_models(world))
+
+
+def _native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
+    assert world.endpoint is not None
+    alarm = _rollback_alarm(world)
+    assert alarm is not None
+    revision = _new_model(state["revision"], world.resource, state["rendered"], bigger=False)
+    rendered = _rendered_for(revision, world.resource)
+    delay = float(world.sim.timings.provision) + 90.0
+    cloudwatch = world.client("cloudwatch")
+
+    def fire() -> None:
+        cloudwatch.set_alarm_state(
+            AlarmName=alarm, StateValue="ALARM", StateReason="threshold crossed (demo)"
+        )
+        world.stack.notify("alarm", f"{alarm} -> ALARM")
+
+    world.stack.notify(
+        "change", f"{', '.join(revision.changes)}; {alarm} will fire {delay:.0f} s into the update"
+    )
+    timer = world.clock.call_later(delay, fire)
+    updates_before = world.sim.calls["UpdateEndpoint"]
+    configs_before = _configs(world)
+    outcome = world.stack.deploy(rendered, revision.parameters)
+    timer.cancel()
+    _response(step, outcome, world.resource)
+    with contextlib.suppress(Exception):
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="recovered (demo)")
+    _expect(step, not outcome.ok, "the update succeeded although the alarm fired")
+    _expect(
+        step,
+        outcome.failed_resource == world.resource,
+        f"{outcome.failed_resource} failed, not the endpoint {world.resource}",
+    )
+    _expect(
+        step,
+        world.sim.calls["UpdateEndpoint"] - updates_before == 1,
+        "expected exactly one UpdateEndpoint (none for the rollback)",
+    )
+    described = _describe(world, world.endpoint) or {}
+    _expect(
+        step,
+        described.get("EndpointStatus") == "InService"
+        and described.get("EndpointConfigName") == state["config"],
+        f"endpoint is {described.get('EndpointStatus')} on {described.get('EndpointConfigName')}, "
+        f"not the previous {state['config']}",
+    )
+    expected = _configs_after(world, rendered, configs_before, state["config"])
+    _expect(step, _configs(world) == expected, f"endpoint configs {_configs(world)}, expected {expected}")
+    _expect(
+        step,
+        _scaling(world, world.endpoint) == state["scaling"],
+        "autoscaling differs from before the update",
+    )
 
 
 def _canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
@@ -880,15 +1285,24 @@ def _delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     assert world.endpoint is not None
     outcome = world.stack.delete()
     response = _response(step, outcome, world.resource)
-    _expect(
-        step,
-        response is not None and response.status == "SUCCESS",
-        f"the delete was answered {step.status}: {step.reason}",
-    )
-    _expect(
-        step, world.sim.endpoint_status(world.endpoint) is None, f"endpoint {world.endpoint} still exists"
-    )
-    _expect(step, _configs(world) == [], f"endpoint configs left: {_configs(world)}")
-    _expect(step, _scaling(world, world.endpoint) == [], "scalable targets left")
-    models = world.client("sagemaker").list_models()["Models"]
-    _expect(step, models == [], f"models left: {[m['ModelName'] for m in models]}")
+    if state["plot"].native:
+        _expect(step, outcome.ok, f"the delete failed: {outcome.reason}")
+        step.status = "DELETE_COMPLETE" if outcome.ok else step.status
+    else:
+        _expect(
+            step,
+            response is not None and response.status == "SUCCESS",
+            f"the delete was answered {step.status}: {step.reason}",
+        )
+    kept = world.stack.left_behind
+    if any(d.type == NATIVE_ENDPOINT_TYPE and d.physical_id == world.endpoint for d in kept):
+        world.stack.notify("stack", f"endpoint {world.endpoint} kept (DeletionPolicy: Retain)")
+    else:
+        _expect(
+            step, world.sim.endpoint_status(world.endpoint) is None, f"endpoint {world.endpoint} still exists"
+        )
+        _expect(step, _scaling(world, world.endpoint) == [], "scalable targets left")
+    configs = sorted({d.physical_id for d in kept if d.type == "AWS::SageMaker::EndpointConfig"})
+    models = sorted({d.physical_id for d in kept if d.type == "AWS::SageMaker::Model"})
+    _expect(step, _configs(world) == configs, f"endpoint configs left: {_configs(world)}, expected {configs}")
+    _expect(step, _models(world) == models, f"models left: {_models(world)}, expected {models}")
