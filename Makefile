@@ -2,7 +2,8 @@
 # Lambda runtime).
 #
 #   make demo     the simulated end-to-end story (no AWS account, no Docker)
-#   make test     the whole test suite
+#   make test     the test suite (under 6 minutes on 2 cores; all but the public-templates tier)
+#   make test-templates  the public templates played, migrated and linted end to end
 #   make check    ruff, mypy (strict on the library), schema freshness, checkov, bandit, pip-audit,
 #                 sam validate, cfn-lint
 #   make bench    benchmarks (prints figures, writes benchmarks/results.md)
@@ -56,7 +57,7 @@ export SAM_CLI_TELEMETRY := 0
 # .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv tools demo test check bench build lock upgrade clean soak registry-check registry-package
+.PHONY: venv tools demo test test-templates check bench build lock upgrade clean soak registry-check registry-package
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -84,7 +85,12 @@ demo: venv
 # The slow tests run `sam build` and `sam validate` from .venv-tools; pytest-xdist spreads the
 # suite over the cores (-n auto).
 test: venv tools
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto -m "not templates"
+
+# The public-templates tier (tests/fixtures/public: played, migrated in both stages and forms,
+# linted): minutes of end-to-end replays, so outside `make test`; CI runs both.
+test-templates: venv tools
+	$(BIN)/python -m pytest -q -n auto -m templates
 
 check: venv tools
 	$(BIN)/python -m ruff check .

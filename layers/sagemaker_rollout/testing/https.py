@@ -55,8 +55,26 @@ class CapturedResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_PEM_CACHE: dict[str, tuple[bytes, bytes, bytes]] = {}
+
+
 def _make_certificates(directory: Path) -> tuple[Path, Path, Path]:
-    """Write a throw-away CA, and a server certificate for IP 127.0.0.1 signed by it."""
+    """Write a throw-away CA, and a server certificate for IP 127.0.0.1 signed by it.
+
+    The PEM bytes are made once per process (valid two days; a test process lives minutes) and
+    written into each server's own directory, so every server still has its own files.
+    """
+    pems = _PEM_CACHE.get("pems")
+    if pems is None:
+        pems = _PEM_CACHE.setdefault("pems", _make_pems())
+    paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    for path, pem in zip(paths, pems, strict=True):
+        path.write_bytes(pem)
+    return paths
+
+
+def _make_pems() -> tuple[bytes, bytes, bytes]:
+    """The CA certificate, the server certificate and its key, PEM-encoded."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -111,17 +129,15 @@ def _make_certificates(directory: Path) -> tuple[Path, Path, Path]:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    ca_path, cert_path, key_path = directory / "ca.pem", directory / "server.pem", directory / "server.key"
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
+    return (
+        ca_cert.public_bytes(serialization.Encoding.PEM),
+        cert.public_bytes(serialization.Encoding.PEM),
         key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
+        ),
     )
-    return ca_path, cert_path, key_path
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import re
 import sys
@@ -22,15 +23,26 @@ class TemplateError(ValueError):
     """The template, the function, or its handler cannot be resolved."""
 
 
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def load_template(path: str | Path) -> dict[str, Any]:
-    """Parse a CloudFormation / SAM YAML (or JSON) template (short-form tags allowed)."""
+    """Parse a CloudFormation / SAM YAML (or JSON) template (short-form tags allowed).
+
+    Parses are remembered per file version (path, modification time, size): every test that
+    starts a driver reads the same ``template.yaml``. Callers get their own deep copy.
+    """
     try:
-        document = cfn_yaml.load(Path(path).read_text(encoding="utf-8"))
+        stat = Path(path).stat()
+        key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+        if key not in _PARSED:
+            document = cfn_yaml.load(Path(path).read_text(encoding="utf-8"))
+            if not isinstance(document, dict):
+                raise TemplateError(f"{path}: the template is not a mapping")
+            _PARSED[key] = document
     except (OSError, cfn_yaml.CfnYamlError) as error:
         raise TemplateError(f"{path}: cannot read the template ({error})") from error
-    if not isinstance(document, dict):
-        raise TemplateError(f"{path}: the template is not a mapping")
-    return document
+    return copy.deepcopy(_PARSED[key])
 
 
 @dataclass(frozen=True)
