@@ -25,10 +25,9 @@ class ProviderSettings:
     ----------
     poll_interval:
         Seconds between two DescribeEndpoint calls while waiting (a settled endpoint is noticed
-        within this time). 30 s, as boto3's own ``EndpointInService`` and ``EndpointDeleted``
-        waiters poll (botocore ``data/sagemaker/2017-07-24/waiters-2.json``: ``delay`` 30):
-        creating or updating an endpoint takes minutes, so a shorter interval only adds calls
-        against SageMaker's DescribeEndpoint rate limit.
+        within this time; contract section 4: within 15 s). boto3's own ``EndpointInService``
+        waiter polls every 30 s (botocore ``data/sagemaker/2017-07-24/waiters-2.json``), which
+        would answer CloudFormation up to 30 s late.
     handoff_margin:
         Lambda time (s) kept back to hand the wait over to a fresh invocation.
     response_margin:
@@ -39,7 +38,7 @@ class ProviderSettings:
         its own stack.
     """
 
-    poll_interval: float = 30.0
+    poll_interval: float = 10.0
     handoff_margin: float = 60.0
     response_margin: float = 120.0
     sleep_on_delete: int = 0
