@@ -2,8 +2,8 @@
 # Lambda runtime).
 #
 #   make demo     the simulated end-to-end story (no AWS account, no Docker)
-#   make test     the test suite (under 6 minutes on 2 cores; all but the public-templates tier)
-#   make test-templates  the public templates played, migrated and linted end to end
+#   make test     the test suite (under 6 minutes on 2 cores; all but the slow tiers)
+#   make test-slow  the slow tiers: public templates end to end, sam build / validate, property test
 #   make check    ruff, mypy (strict on the library), schema freshness, checkov, bandit, pip-audit,
 #                 sam validate, cfn-lint
 #   make bench    benchmarks (prints figures, writes benchmarks/results.md)
@@ -57,7 +57,7 @@ export SAM_CLI_TELEMETRY := 0
 # .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv tools demo test test-templates check bench build lock upgrade clean soak registry-check registry-package
+.PHONY: venv tools demo test test-slow check bench build lock upgrade clean soak registry-check registry-package
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -85,12 +85,13 @@ demo: venv
 # The slow tests run `sam build` and `sam validate` from .venv-tools; pytest-xdist spreads the
 # suite over the cores (-n auto).
 test: venv tools
-	$(BIN)/python -m pytest -q -n auto -m "not templates"
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not templates and not slow"
 
-# The public-templates tier (tests/fixtures/public: played, migrated in both stages and forms,
-# linted): minutes of end-to-end replays, so outside `make test`; CI runs both.
-test-templates: venv tools
-	$(BIN)/python -m pytest -q -n auto -m templates
+# The slow tiers, outside `make test` (CI runs both): the public templates of tests/fixtures/public
+# played, migrated in both stages and forms, and linted (marker `templates`); the real `sam build`
+# and `sam validate --lint`, and the macro's property test with cfn-lint on every example (`slow`).
+test-slow: venv tools
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "templates or slow"
 
 check: venv tools
 	$(BIN)/python -m ruff check .

@@ -90,3 +90,21 @@ def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[A
     )
     with driver:
         yield driver
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long tests first (the stateful shards, then the property test).
+
+    pytest-xdist hands tests out in collection order; when the half-minute shards start last, one
+    worker finishes them alone while the other idles. Started first, the short tests fill in
+    around them.
+    """
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("stateful"):
+            return 0
+        if item.get_closest_marker("slow") or "test_macro_properties" in item.nodeid:
+            return 1
+        return 2
+
+    items.sort(key=weight)  # stable: the order inside each group is kept

@@ -34,7 +34,7 @@ from sagemaker_rollout.demo.intrinsics import parameter_values
 from sagemaker_rollout.demo.story import DemoWorld, render, simulated_account
 from test_public_templates import PARAMETERS, PUBLIC
 
-# The public-templates tier: `make test-templates` (CI runs it after `make test`).
+# The public-templates tier: `make test-slow` (CI runs it after `make test`).
 pytestmark = pytest.mark.templates
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

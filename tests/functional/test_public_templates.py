@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sagemaker_rollout.cli import main
 
-# The public-templates tier: `make test-templates` (CI runs it after `make test`).
+# The public-templates tier: `make test-slow` (CI runs it after `make test`).
 pytestmark = pytest.mark.templates
 
 PUBLIC = Path(__file__).resolve().parents[1] / "fixtures" / "public"

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import cfnlint.api
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sagemaker_rollout import cfn_yaml
@@ -135,6 +136,7 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow  # `make test-slow`: cfn-lint on every generated example
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(template=_endpoint())
 def test_expand_any_valid_endpoint_is_deterministic_acyclic_and_lint_clean(template: dict[str, Any]) -> None:
