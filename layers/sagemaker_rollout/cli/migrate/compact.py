@@ -39,6 +39,7 @@ from sagemaker_rollout.cli.migrate.ownership import (
     referenced,
     resource_type,
 )
+from sagemaker_rollout.macro.endpoint import _CONTAINER_KEYS  # the macro's own list, one place
 from sagemaker_rollout.macro.naming import VARIANT_METRICS
 
 __all__ = ["COMPACT_TYPE", "MACRO_NAME", "add_transform", "compact_resource"]
@@ -47,15 +48,6 @@ COMPACT_TYPE = "SageMakerRollout::Endpoint"
 MACRO_NAME = "SageMakerRollout"
 _ALARM_TYPE = "AWS::CloudWatch::Alarm"
 _MODEL_TYPE = "AWS::SageMaker::Model"
-_CONTAINER_KEYS = (
-    "Image",
-    "ModelDataUrl",
-    "Environment",
-    "ContainerHostname",
-    "Mode",
-    "ImageConfig",
-    "ModelDataSource",
-)
 _MODEL_KEYS = ("ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation", "InferenceExecutionConfig")
 _VARIANT_MAP = {
     "VariantName": "Name",
