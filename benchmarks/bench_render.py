@@ -18,8 +18,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
 
-from sagemaker_rollout import cfn_yaml
 from sagemaker_rollout.macro import expand_template, strip_transform
+from sagemaker_rollout_tools import cfn_yaml
 
 SIZES = (1, 10, 100)
 VARIANTS = 10

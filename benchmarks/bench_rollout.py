@@ -73,8 +73,9 @@ def _account() -> Iterator[tuple[Any, Any, Any]]:
 
     import boto3
     from moto import mock_aws
+
     from sagemaker_rollout.clock import SimulatedClock
-    from sagemaker_rollout.simulator import SageMakerSimulator
+    from sagemaker_rollout_testing.simulator import SageMakerSimulator
 
     logging.getLogger("sagemaker-rollout").disabled = True
     try:
@@ -115,7 +116,7 @@ def _in_service_after(sim: Any, since: float) -> float:
 
 def _provider(minutes: float) -> Measurement:
     from sagemaker_rollout import provider
-    from sagemaker_rollout.testing import CloudFormationDriver
+    from sagemaker_rollout_testing import CloudFormationDriver
 
     with _account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):
         driver = CloudFormationDriver.from_template(
@@ -149,7 +150,8 @@ def _endpoint_on_v1_with_v2_ready(sm: Any, clock: Any, sim: Any, minutes: float)
 def _crhelper(minutes: float) -> Measurement:
     """REAL crhelper polling code against the same simulator; EventBridge played on the clock."""
     from crhelper import CfnResource
-    from sagemaker_rollout.testing import CloudFormationDriver, FakeLambdaContext
+
+    from sagemaker_rollout_testing import CloudFormationDriver, FakeLambdaContext
 
     with _account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):
         sm = session.client("sagemaker")

@@ -67,7 +67,7 @@ def session(aws: None) -> Any:
 @pytest.fixture
 def sim(aws: None, clock: SimulatedClock) -> Iterator[Any]:
     """The SageMaker endpoint simulator, active on ``clock`` for the test."""
-    from sagemaker_rollout.simulator import SageMakerSimulator
+    from sagemaker_rollout_testing.simulator import SageMakerSimulator
 
     with SageMakerSimulator(clock=clock, region=REGION, account_id=ACCOUNT_ID) as simulator:
         yield simulator
@@ -77,7 +77,7 @@ def sim(aws: None, clock: SimulatedClock) -> Iterator[Any]:
 def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[Any]:
     """A running driver for ``EndpointProviderFunction`` of ``template.yaml``."""
     from sagemaker_rollout.provider import configure
-    from sagemaker_rollout.testing import CloudFormationDriver
+    from sagemaker_rollout_testing import CloudFormationDriver
 
     driver = CloudFormationDriver.from_template(
         REPO_ROOT,

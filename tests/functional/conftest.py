@@ -27,7 +27,7 @@ def provider_iam_audit(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
 @pytest.fixture
 def faults(session: Any, clock: Any) -> Iterator[Any]:
     """Fault injection on every client of the session (errors, outages, kills after a call)."""
-    from sagemaker_rollout.testing import FaultInjector
+    from sagemaker_rollout_testing import FaultInjector
 
     with FaultInjector(session, clock) as injector:
         yield injector

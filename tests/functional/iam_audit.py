@@ -2,7 +2,7 @@
 
 Shared by ``test_policy_coverage.py`` (scenarios written for it) and the functional suites' autouse
 audit (``conftest.py``: every call any functional test makes the provider do is decided too).
-See :mod:`sagemaker_rollout.testing.iam_requests` and :mod:`sagemaker_rollout.testing.iam_eval`.
+See :mod:`sagemaker_rollout_testing.iam_requests` and :mod:`sagemaker_rollout_testing.iam_eval`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from cfnlint.decode import cfn_yaml
+
 from sagemaker_rollout.provider import ProviderRuntime
-from sagemaker_rollout.testing.iam_eval import AuthRequest, action_matches, evaluate, role_statements
-from sagemaker_rollout.testing.iam_requests import Account, NotModelledError, authorization_requests
+from sagemaker_rollout_testing.iam_eval import AuthRequest, action_matches, evaluate, role_statements
+from sagemaker_rollout_testing.iam_requests import Account, NotModelledError, authorization_requests
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE_ID = "EndpointProviderRole"
@@ -113,7 +114,7 @@ def unused(calls: list[Call], statements: list[dict[str, Any]]) -> set[str]:
 class Recorder:
     """Records every call made by a client the provider builds, with its authorizations.
 
-    ``strict`` (the default) lets :class:`~sagemaker_rollout.testing.iam_requests.NotModelledError`
+    ``strict`` (the default) lets :class:`~sagemaker_rollout_testing.iam_requests.NotModelledError`
     escape into the call; otherwise such operations are collected in :attr:`unmodelled`.
     """
 
@@ -188,7 +189,7 @@ def audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> An
     invoked = [r.resource for c in recorder.calls for r in c.requests if r.action == "lambda:InvokeFunction"]
     function_arn = invoked[0] if invoked else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:provider"
     findings = denied(recorder.calls, statements_for(function_arn)) + [
-        f"{name}: authorization not modelled in sagemaker_rollout.testing.iam_requests"
+        f"{name}: authorization not modelled in sagemaker_rollout_testing.iam_requests"
         for name in recorder.unmodelled
     ]
     assert not findings, "the provider's IAM role would refuse:\n" + "\n".join(findings[:20])

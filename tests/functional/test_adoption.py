@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 from iam_audit import ACCOUNT_ID, REGION, statements_for
+from world import ALARM, World, check_response_limits
+
 from sagemaker_rollout.naming import ADOPTABLE_TAG, OWNER_TAG_KEYS, STACK_ID_TAG
 from sagemaker_rollout.spec import parse_endpoint_properties
-from sagemaker_rollout.testing.iam_eval import AuthRequest, evaluate
-from world import ALARM, World, check_response_limits
+from sagemaker_rollout_testing.iam_eval import AuthRequest, evaluate
 
 LEGACY = "legacy-config"
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
+
 from sagemaker_rollout.clock import SimulatedClock
 from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.provider.autoscaling import (
@@ -24,7 +25,7 @@ from sagemaker_rollout.provider.autoscaling import (
     AutoscalingRestoreError,
     same_autoscaling,
 )
-from sagemaker_rollout.simulator import SageMakerSimulator, Timings
+from sagemaker_rollout_testing.simulator import SageMakerSimulator, Timings
 
 T = Timings()
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})

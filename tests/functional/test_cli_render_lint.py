@@ -11,8 +11,9 @@ from pathlib import Path
 
 import cfnlint.api
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli import main
+
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ("ab-test", "async-scale-from-zero", "serverless", "canary-with-alarms")
@@ -179,7 +180,7 @@ def test_cli_module_entry_point_runs_render() -> None:
         [
             sys.executable,
             "-m",
-            "sagemaker_rollout.cli",
+            "sagemaker_rollout_tools.cli",
             "render",
             str(REPO / "templates" / "serverless.yaml"),
         ],
@@ -289,7 +290,7 @@ def test_cli_lint_real_cycle_in_sam_template_still_reported(
 
 def test_lint_sam_transformed_makes_no_aws_call_for_local_code() -> None:
     # GIVEN the SAM sample (CodeUri is a local path) WHEN transformed offline
-    from sagemaker_rollout.cli.lint import sam_transformed
+    from sagemaker_rollout_tools.cli.lint import sam_transformed
 
     transformed = sam_transformed(cfn_yaml.load(SAM_SAMPLE.read_text()), "us-east-1", {})
     # THEN the function became a Lambda function with its alias and CodeDeploy deployment group

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout.cli import main
-from sagemaker_rollout.demo import DemoOptions, DemoWorld, run_demo
+
+from sagemaker_rollout_testing.demo import DemoOptions, DemoWorld, run_demo
+from sagemaker_rollout_tools.cli import main
 
 
 def test_demo_default_story_exits_zero_with_four_expected_steps(capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +144,7 @@ def test_demo_tells_the_story_of_the_template_and_skips_what_it_cannot_play(
     repo_root: Path, tmp_path: Path
 ) -> None:
     # GIVEN the plain example without DeploymentConfig (no guardrails, no rollback alarm)
-    from sagemaker_rollout import cfn_yaml
+    from sagemaker_rollout_tools import cfn_yaml
 
     document = cfn_yaml.load(
         (repo_root / "templates" / "plain-cloudformation.yaml").read_text(encoding="utf-8")

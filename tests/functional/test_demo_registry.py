@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout.cli import main
+
+from sagemaker_rollout_tools.cli import main
 
 TIMESTAMP = re.compile(r"^\s+(\d+):(\d\d)\s")
 
@@ -144,7 +145,7 @@ def test_registry_story_exits_one_when_the_update_fits_in_an_hour(
 ) -> None:
     """GIVEN a story whose linear steps bake one minute each (the update fits in an hour)
     WHEN the demo runs THEN step 2 is NOT as expected, naming its duration, and the demo exits 1."""
-    from sagemaker_rollout.demo import registry_story
+    from sagemaker_rollout_testing.demo import registry_story
 
     monkeypatch.setattr(registry_story, "WAIT_SECONDS", 60)
     status = main(["demo", "--registry-type", "--quiet"])

@@ -10,7 +10,8 @@ import copy
 from typing import Any
 
 import pytest
-from sagemaker_rollout.demo.story import DemoWorld, simulated_account
+
+from sagemaker_rollout_testing.demo.story import DemoWorld, simulated_account
 
 ROLE = {
     "Type": "AWS::IAM::Role",

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout.cli import main
+
+from sagemaker_rollout_tools.cli import main
 
 
 @pytest.mark.parametrize("name", ["ab-test", "serverless"])

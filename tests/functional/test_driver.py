@@ -17,8 +17,9 @@ if str(TOY_DIR) not in sys.path:
     sys.path.insert(0, str(TOY_DIR))
 
 import toy_provider  # noqa: E402
+
 from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
-from sagemaker_rollout.testing import (  # noqa: E402
+from sagemaker_rollout_testing import (  # noqa: E402
     CloudFormationDriver,
     DriverError,
     FakeLambdaContext,

@@ -19,10 +19,11 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 from cfnlint.rules import Rules
 from documents import with_value
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.lint_rules import RULE_IDS, rules_directory
+
 from sagemaker_rollout.macro import DEFAULT_SERVICE_TOKEN, MacroError, expand_endpoint, expand_template
 from sagemaker_rollout.spec import PropertyError, validate_endpoint_properties
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.lint_rules import RULE_IDS, rules_directory
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
@@ -125,10 +126,10 @@ def test_lint_rules_directory_loaded_by_cfnlint_gives_each_rule_once() -> None:
 
 
 def test_lint_rules_python_m_prints_the_directory() -> None:
-    # GIVEN the package on the path WHEN `python -m sagemaker_rollout.lint_rules` runs
+    # GIVEN the package on the path WHEN `python -m sagemaker_rollout_tools.lint_rules` runs
     env = {**os.environ, "PYTHONPATH": str(REPO / "layers")}
     out = subprocess.run(
-        [sys.executable, "-m", "sagemaker_rollout.lint_rules"],
+        [sys.executable, "-m", "sagemaker_rollout_tools.lint_rules"],
         env=env,
         capture_output=True,
         text=True,

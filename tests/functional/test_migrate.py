@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli import main
+
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "migrate"
 GENERATED_NAME = "Endpoint-x7PQr2LmN0aB"

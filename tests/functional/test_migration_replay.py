@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli import main
-from sagemaker_rollout.demo.intrinsics import parameter_values
-from sagemaker_rollout.demo.story import DemoWorld, render, simulated_account
 from test_public_templates import PARAMETERS, PUBLIC
+
+from sagemaker_rollout_testing.demo.story import DemoWorld, render, simulated_account
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli import main
+from sagemaker_rollout_tools.intrinsics import parameter_values
 
 # The public-templates tier: `make test-slow` (CI runs it after `make test`).
 pytestmark = pytest.mark.templates

@@ -12,6 +12,8 @@ import logging
 from typing import Any
 
 import pytest
+from world import World
+
 from sagemaker_rollout.provider import ProviderRuntime, configure, handler
 from sagemaker_rollout.provider.origin import (
     RESPONSE_HOSTS_ENV,
@@ -20,8 +22,7 @@ from sagemaker_rollout.provider.origin import (
     default_response_hosts,
     screen,
 )
-from sagemaker_rollout.testing import FakeLambdaContext
-from world import World
+from sagemaker_rollout_testing import FakeLambdaContext
 
 ACCOUNT = "123456789012"
 STACK = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/app/1c2fa620-982a-11e3-aff7-50e2416294e0"

@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout.cli import main
-from sagemaker_rollout.demo.intrinsics import Resolver, UnresolvableError, parameter_values, with_placeholders
+
+from sagemaker_rollout_tools.cli import main
+from sagemaker_rollout_tools.intrinsics import (
+    Resolver,
+    UnresolvableError,
+    parameter_values,
+    with_placeholders,
+)
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"

@@ -6,8 +6,8 @@ recorded (a botocore ``before-parameter-build`` handler on each client the provi
 test's own clients are not recorded) and turned, at call time, into the authorizations AWS makes
 for it: action, resource ARN and request context (the resource's current tags, the request's tags,
 dependent actions and Application Auto Scaling's permission validation), as modelled in
-:mod:`sagemaker_rollout.testing.iam_requests` from the Service Authorization Reference. Each is then
-decided by :mod:`sagemaker_rollout.testing.iam_eval` against ``EndpointProviderRole``'s policies in
+:mod:`sagemaker_rollout_testing.iam_requests` from the Service Authorization Reference. Each is then
+decided by :mod:`sagemaker_rollout_testing.iam_eval` against ``EndpointProviderRole``'s policies in
 ``template.yaml`` (its inline policies plus every ``AWS::IAM::RolePolicy`` / ``AWS::IAM::Policy``
 attached to it), with and without ``ResourceNamePrefix``. moto's own IAM enforcement cannot do this:
 it evaluates neither resources nor conditions.
@@ -35,9 +35,10 @@ from iam_audit import (
     statements_for,
     unused,
 )
-from sagemaker_rollout.testing.iam_eval import AuthRequest, evaluate
-from sagemaker_rollout.testing.iam_requests import Account
 from world import ALARM, ROLE, World
+
+from sagemaker_rollout_testing.iam_eval import AuthRequest, evaluate
+from sagemaker_rollout_testing.iam_requests import Account
 
 
 @pytest.fixture

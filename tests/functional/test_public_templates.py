@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout.cli import main
+
+from sagemaker_rollout_tools.cli import main
 
 # The public-templates tier: `make test-slow` (CI runs it after `make test`).
 pytestmark = pytest.mark.templates

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli import main
+
 from sagemaker_rollout.macro import DEFAULT_SERVICE_TOKEN, expand_template
 from sagemaker_rollout.spec import validate_endpoint_properties
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli import main
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -62,6 +63,7 @@ def _provider_stack(monkeypatch: Any) -> Iterator[None]:
     """moto with a stack "sagemaker-rollout" whose journal table is "sagemaker-rollout-journal"."""
     import boto3
     from moto import mock_aws
+
     from sagemaker_rollout.journal import table_definition
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -113,7 +115,7 @@ def test_readme_cfn_lint_block_runs(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    block = next(b for b in _blocks("bash") if "sagemaker_rollout.lint_rules" in b)
+    block = next(b for b in _blocks("bash") if "sagemaker_rollout_tools.lint_rules" in b)
     bin_dir = Path(sys.executable).parent
     script = block.replace(".venv/bin/", f"{bin_dir}/").replace(
         ".sagemaker-rollout-schemas", str(tmp_path / "s")

@@ -14,7 +14,7 @@ def test_five_invocations_killed_in_a_row_still_answer_before_the_deadline(
 ) -> None:
     # GIVEN a provider whose invocations last 120 s and a DescribeEndpoint that hangs five times
     from sagemaker_rollout import provider
-    from sagemaker_rollout.testing import CloudFormationDriver
+    from sagemaker_rollout_testing import CloudFormationDriver
 
     driver = CloudFormationDriver.from_template(
         repo_root,
@@ -137,7 +137,7 @@ def test_forged_continuation_is_a_noop(world: World) -> None:
     # GIVEN an answered request and a continuation with a made-up token
     response = world.create()
     from sagemaker_rollout.journal import request_key
-    from sagemaker_rollout.testing import FakeLambdaContext
+    from sagemaker_rollout_testing import FakeLambdaContext
 
     key = request_key(world.driver.stack_id, "Classifier", response.request_id)
     calls = len(world.faults.calls)
@@ -157,7 +157,7 @@ def test_history_lists_requests_with_configs_and_outcome(world: World, capsys: A
     world.alarm_at(400)
     world.driver.update("classifier", world.props("model-a-v2"), world.props(), logical_id="Classifier")
     # WHEN history is asked for, as JSON and as text
-    from sagemaker_rollout.cli import main
+    from sagemaker_rollout_tools.cli import main
 
     assert main(["history", "--endpoint", "classifier", "--table", world.driver.journal_table, "--json"]) == 0
     out = capsys.readouterr().out

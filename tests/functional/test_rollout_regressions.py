@@ -137,7 +137,7 @@ def test_5_duplicate_continuation_after_answer_is_a_noop(world: World) -> None:
     after_user = world.scaling()
     calls = len(world.faults.calls)
     # WHEN a duplicate of the continuation arrives late
-    from sagemaker_rollout.testing import FakeLambdaContext
+    from sagemaker_rollout_testing import FakeLambdaContext
 
     context = FakeLambdaContext(world.clock, invoked_function_arn=world.driver.function_arn)
     world.driver.handler(json.loads(json.dumps(continuations[0])), context)

@@ -16,11 +16,12 @@ from typing import Any
 import jsonschema
 import pytest
 from documents import with_value
-from sagemaker_rollout import cfn_yaml, schemas_gen
+
 from sagemaker_rollout.macro import MacroError, expand_endpoint, expand_template
 from sagemaker_rollout.macro import endpoint as macro_endpoint
 from sagemaker_rollout.spec import PropertyError, validate_endpoint_properties
 from sagemaker_rollout.spec.endpoint import allowed_keys
+from sagemaker_rollout_tools import cfn_yaml, schemas_gen
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
@@ -61,7 +62,7 @@ def test_schemas_committed_files_equal_generated_output() -> None:
     # GIVEN the generator WHEN it renders THEN the committed files are byte for byte its output
     for name, content in schemas_gen.render().items():
         assert (SCHEMAS / name).read_text(encoding="utf-8") == content, (
-            f"schemas/{name} is stale: run python -m sagemaker_rollout.schemas_gen --write"
+            f"schemas/{name} is stale: run python -m sagemaker_rollout_tools.schemas_gen --write"
         )
     assert sorted(p.name for p in SCHEMAS.glob("*.json")) == sorted(schemas_gen.render())
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from sagemaker_rollout.clock import SimulatedClock
-from sagemaker_rollout.simulator import (
+from sagemaker_rollout_testing.simulator import (
     SageMakerSimulator,
     SimulatorError,
     Timings,
@@ -920,7 +921,7 @@ def test_fault_api_on_unknown_endpoint_raises_simulator_error(sim: SageMakerSimu
 
 def test_import_simulator_does_not_import_moto() -> None:
     # GIVEN a fresh interpreter  WHEN the simulator package is imported
-    code = "import sys, sagemaker_rollout.simulator; print('moto' in sys.modules)"
+    code = "import sys, sagemaker_rollout_testing.simulator; print('moto' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

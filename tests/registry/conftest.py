@@ -17,7 +17,7 @@ from registry_kit import ALARM, REGISTRY, ROLE
 @pytest.fixture
 def registry(sim: Any, clock: Any, session: Any) -> Iterator[Any]:
     """A registry driver with models and a rollback alarm; every handler call within its permissions."""
-    from sagemaker_rollout.testing.registry import RegistryDriver
+    from sagemaker_rollout_testing.registry import RegistryDriver
 
     sm = session.client("sagemaker")
     for model in ("model-a-v1", "model-a-v2"):

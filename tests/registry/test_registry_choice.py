@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from registry_kit import REGISTRY
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli import main
+
 from sagemaker_rollout.macro import REGISTRY_ENDPOINT_TYPE, MacroError, expand_endpoint
 from sagemaker_rollout.registry_type import TYPE_NAME, needs_registry_type
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "registry-type-long-linear.input.yaml"
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider"

@@ -2,7 +2,7 @@
 
 Requests in the CloudFormation CLI library's shape through its entry point, progress events,
 callbacks after the requested delay on the simulated clock, the handler timeout enforced
-(:class:`~sagemaker_rollout.testing.registry.RegistryDriver`); SageMaker is the simulator over moto.
+(:class:`~sagemaker_rollout_testing.registry.RegistryDriver`); SageMaker is the simulator over moto.
 The engine and the journal are the custom resource's.
 """
 
@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 from registry_kit import ALARM, REGISTRY, ROLE
+
 from sagemaker_rollout.registry_type.frontend import HANDLER_PERMISSIONS, HANDLER_TIMEOUT_MINUTES
 from sagemaker_rollout.registry_type.live import WRITE_ONLY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
-from sagemaker_rollout.testing import stringify
+from sagemaker_rollout_testing import stringify
 
 WAIT = 2700
 """45 minutes per linear step: the four steps of an update bake three hours in all."""
@@ -349,7 +350,7 @@ def test_handler_timeout_is_enforced(registry: Any, sim: Any) -> None:
 def test_schema_handlers_and_execution_role_agree() -> None:
     """Every handler permission is granted by resource-role.yaml, and the schema's handler lists are
     the runtime's table."""
-    from sagemaker_rollout import cfn_yaml
+    from sagemaker_rollout_tools import cfn_yaml
 
     schema = json.loads((REGISTRY / "sagemakerrollout-sagemaker-endpoint.json").read_text())
     for name, permissions in HANDLER_PERMISSIONS.items():

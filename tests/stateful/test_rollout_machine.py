@@ -79,10 +79,11 @@ class RolloutMachine(RuleBasedStateMachine):
         super().__init__()
         import boto3
         from moto import mock_aws
+
         from sagemaker_rollout import provider
         from sagemaker_rollout.clock import SimulatedClock
-        from sagemaker_rollout.simulator import SageMakerSimulator
-        from sagemaker_rollout.testing import CloudFormationDriver, FaultInjector
+        from sagemaker_rollout_testing import CloudFormationDriver, FaultInjector
+        from sagemaker_rollout_testing.simulator import SageMakerSimulator
 
         self._mock = mock_aws()
         self._mock.start()
@@ -198,7 +199,7 @@ class RolloutMachine(RuleBasedStateMachine):
 
     def _late_continuations(self, response: Any, event: dict[str, Any]) -> None:
         """Every continuation of the request, delivered again after the answer: a no-op."""
-        from sagemaker_rollout.testing import FakeLambdaContext
+        from sagemaker_rollout_testing import FakeLambdaContext
 
         before = (self.sim.endpoint_config_name("classifier"), self.world.scaling(), self.world.configs())
         answers = len(self.driver.responses_for(event["RequestId"]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sagemaker_rollout.testing.iam_eval import (
+
+from sagemaker_rollout_testing.iam_eval import (
     AuthRequest,
     UnsupportedPolicyError,
     action_matches,

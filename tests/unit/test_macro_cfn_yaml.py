@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
+
+from sagemaker_rollout_tools import cfn_yaml
 
 
 @pytest.mark.parametrize(

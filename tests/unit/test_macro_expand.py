@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
+
 from sagemaker_rollout.macro import (
     DEFAULT_SERVICE_TOKEN,
     expand_template,
@@ -16,6 +16,7 @@ from sagemaker_rollout.macro import (
     handler,
     strip_transform,
 )
+from sagemaker_rollout_tools import cfn_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
@@ -50,7 +51,7 @@ def _expand(properties: dict[str, Any], parameters: dict[str, Any] | None = None
 
 def _render_example(name: str) -> dict[str, Any]:
     template = cfn_yaml.load((REPO / "templates" / name).read_text())
-    from sagemaker_rollout.cli._common import render_template
+    from sagemaker_rollout_tools.cli._common import render_template
 
     return render_template(template)
 

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli._common import render_template
+
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli._common import render_template
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden"

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli._common import render_template
+
 from sagemaker_rollout.macro import dependency_graph, find_cycle
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli._common import render_template
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = sorted((REPO / "tests" / "golden").glob("*.input.yaml")) + [

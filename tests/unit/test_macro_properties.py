@@ -9,8 +9,9 @@ import cfnlint.api
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sagemaker_rollout import cfn_yaml
+
 from sagemaker_rollout.macro import dependency_graph, expand_template, find_cycle, strip_transform
+from sagemaker_rollout_tools import cfn_yaml
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "ModelLatency", "OverheadLatency", "CPUUtilization")

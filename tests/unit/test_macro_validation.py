@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from sagemaker_rollout.macro import MacroError, expand_template, handle_event
 
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider"

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sagemaker_rollout import cfn_yaml
-from sagemaker_rollout.cli.migrate.comments import attach_trailing, detach_trailing
-from sagemaker_rollout.cli.migrate.document import load_document, plain
+
+from sagemaker_rollout_tools import cfn_yaml
+from sagemaker_rollout_tools.cli.migrate.comments import attach_trailing, detach_trailing
+from sagemaker_rollout_tools.cli.migrate.document import load_document, plain
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(

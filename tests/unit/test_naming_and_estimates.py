@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+
 from sagemaker_rollout.naming import config_name, default_endpoint_name, stack_name_of
 from sagemaker_rollout.spec import estimate_create, estimate_rollout
 

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+
 from sagemaker_rollout.planner import CurrentEndpoint, plan_create, plan_update
 from sagemaker_rollout.spec import EndpointSpec, parse_endpoint_properties
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from sagemaker_rollout.naming import ADOPTABLE_TAG, owner_tags
 from sagemaker_rollout.planner import (
     CurrentEndpoint,

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties, validate_endpoint_properties
 
 

@@ -17,7 +17,7 @@ def dependency_graph(template: Mapping[str, Any]) -> dict[str, set[str]]:
     Parameters
     ----------
     template:
-        A template in the long form (as loaded by :mod:`sagemaker_rollout.cfn_yaml`).
+        A template in the long form (as loaded by :mod:`sagemaker_rollout_tools.cfn_yaml`).
 
     Returns
     -------

@@ -23,6 +23,7 @@ from collections import Counter
 from typing import Any
 
 from crhelper import CfnResource
+
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 
 __all__ = ["ATTEMPTS", "RECEIVED", "configure", "handler"]

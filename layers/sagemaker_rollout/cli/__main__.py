@@ -1,9 +1,0 @@
-"""``python -m sagemaker_rollout.cli``: the same as the ``sagemaker-rollout`` console script."""
-
-from __future__ import annotations
-
-import sys
-
-from sagemaker_rollout.cli import main
-
-sys.exit(main())

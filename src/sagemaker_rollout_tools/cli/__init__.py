@@ -1,0 +1,119 @@
+"""The ``sagemaker-rollout`` command line: one module per subcommand, each with ``register``.
+
+A command module exposes ``register(subparsers) -> None``; it adds its parser and sets
+``func=<callable(args) -> int>`` as the parser default. Add a module to :data:`COMMANDS` to add a
+command.
+
+The commands' third-party dependencies come with extras (contract section 8): ``[cli]`` for the
+tools (PyYAML, cfn-lint, the SAM translator, ruamel.yaml), ``[testing]`` for the demo's simulated
+AWS (moto, cryptography). A command whose extra is missing exits 2 with one line naming the
+package and the extra to install, never a traceback (:func:`missing_extra`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from sagemaker_rollout.__version__ import __version__
+
+__all__ = ["COMMANDS", "EXTRAS", "build_parser", "main", "missing_extra"]
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("render", "lint", "plan", "demo", "history", "migrate")
+
+#: Top-level module of each third-party package a command may import -> (distribution, extra).
+EXTRAS: dict[str, tuple[str, str]] = {
+    "yaml": ("PyYAML", "cli"),
+    "cfnlint": ("cfn-lint", "cli"),
+    "samtranslator": ("aws-sam-translator", "cli"),
+    "ruamel": ("ruamel.yaml", "cli"),
+    "moto": ("moto", "testing"),
+    "cryptography": ("cryptography", "testing"),
+    "cloudformation_cli_python_lib": ("cloudformation-cli-python-lib", "testing"),
+}
+
+
+def missing_extra(error: ModuleNotFoundError, command: str) -> str | None:
+    """The one-line reason for a missing optional dependency, or None when it is not one of ours.
+
+    Parameters
+    ----------
+    error
+        The import error a command raised.
+    command
+        The command's name, for the message.
+    """
+    top = (error.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    package, extra = EXTRAS[top]
+    return (
+        f"sagemaker-rollout {command}: needs {package}, which is not installed; "
+        f"install the '{extra}' extra: pip install 'sagemaker-rollout[{extra}]'"
+    )
+
+
+def _command_modules() -> list[ModuleType | tuple[str, str]]:
+    """Each command's module, or (name, reason) for a command whose extra is missing."""
+    import importlib
+
+    found: list[ModuleType | tuple[str, str]] = []
+    for name in COMMANDS:
+        try:
+            found.append(importlib.import_module(f"sagemaker_rollout_tools.cli.{name}"))
+        except ModuleNotFoundError as err:
+            reason = missing_extra(err, name)
+            if reason is None:
+                raise
+            found.append((name, reason))
+    return found
+
+
+def _register_unavailable(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, reason: str
+) -> None:
+    """A command that only says which extra it needs (it takes any arguments)."""
+    parser = subparsers.add_parser(name, help=f"(unavailable: {reason.split('; ', 1)[1]})", add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def unavailable(_args: argparse.Namespace) -> int:
+        print(reason, file=sys.stderr)
+        return 2
+
+    parser.set_defaults(func=unavailable)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every command's subparser."""
+    parser = argparse.ArgumentParser(
+        prog="sagemaker-rollout",
+        description="Render, lint, plan and demo guarded SageMaker endpoint rollouts.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _command_modules():
+        if isinstance(module, tuple):
+            _register_unavailable(subparsers, *module)
+        else:
+            module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 findings/refused input, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        status: int = args.func(args)
+    except ModuleNotFoundError as err:
+        # A dependency a command imports only when it runs (cfn-lint for lint, moto for demo).
+        reason = missing_extra(err, args.command)
+        if reason is None:
+            raise
+        print(reason, file=sys.stderr)
+        return 2
+    sys.stdout.flush()
+    return status

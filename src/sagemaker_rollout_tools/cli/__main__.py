@@ -1,0 +1,9 @@
+"""``python -m sagemaker_rollout_tools.cli``: the same as the ``sagemaker-rollout`` console script."""
+
+from __future__ import annotations
+
+import sys
+
+from sagemaker_rollout_tools.cli import main
+
+sys.exit(main())
