@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.naming import ADOPTABLE_TAG, LOGICAL_ID_TAG, MANAGED_BY_TAG, STACK_ID_TAG
+from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION, scalable_resource_id
 from sagemaker_rollout.spec import EndpointSpec, RolloutEstimate, estimate_create, estimate_rollout
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 BUSY_STATUSES = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
-SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+SCALABLE_DIMENSION = INSTANCE_COUNT_DIMENSION
 
 # Fields whose change SageMaker refuses while the variant is registered with autoscaling.
 _SCALING_BLOCKERS = ("InstanceType",)
@@ -52,11 +53,6 @@ _COMPARED = (
     "InferenceAmiVersion",
     "AcceleratorType",
 )
-
-
-def scalable_resource_id(endpoint_name: str, variant_name: str) -> str:
-    """Application Auto Scaling ResourceId of a SageMaker variant."""
-    return f"endpoint/{endpoint_name}/variant/{variant_name}"
 
 
 @dataclass(frozen=True)

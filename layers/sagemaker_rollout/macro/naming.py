@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from sagemaker_rollout.naming import name_prefix
+from sagemaker_rollout.sagemaker import INSTANCE_NAMESPACE, INVOCATION_NAMESPACE, VARIANT_METRICS
+from sagemaker_rollout.sagemaker import NAME_RE as ENDPOINT_NAME_RE
 
 __all__ = [
     "ENDPOINT_NAME_RE",
@@ -18,28 +20,6 @@ __all__ = [
     "default_endpoint_name",
     "pascal",
 ]
-
-#: SageMaker endpoint and variant names.
-ENDPOINT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-
-INVOCATION_NAMESPACE = "AWS/SageMaker"
-INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
-
-#: Variant metric -> (namespace, default statistic). Dimensions are EndpointName and VariantName.
-VARIANT_METRICS: dict[str, tuple[str, str]] = {
-    "Invocations": (INVOCATION_NAMESPACE, "Sum"),
-    "Invocation4XXErrors": (INVOCATION_NAMESPACE, "Sum"),
-    "Invocation5XXErrors": (INVOCATION_NAMESPACE, "Sum"),
-    "InvocationModelErrors": (INVOCATION_NAMESPACE, "Sum"),
-    "InvocationsPerInstance": (INVOCATION_NAMESPACE, "Sum"),
-    "ModelLatency": (INVOCATION_NAMESPACE, "Average"),
-    "OverheadLatency": (INVOCATION_NAMESPACE, "Average"),
-    "CPUUtilization": (INSTANCE_NAMESPACE, "Average"),
-    "MemoryUtilization": (INSTANCE_NAMESPACE, "Average"),
-    "DiskUtilization": (INSTANCE_NAMESPACE, "Average"),
-    "GPUUtilization": (INSTANCE_NAMESPACE, "Average"),
-    "GPUMemoryUtilization": (INSTANCE_NAMESPACE, "Average"),
-}
 
 #: CloudWatch alarm names are at most 255 characters and stack names at most 128: the part after
 #: ``${AWS::StackName}-`` may use the rest.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.macro.errors import MacroError
+from sagemaker_rollout.sagemaker import is_intrinsic
 
 __all__ = ["Scope", "is_intrinsic", "join_path", "show"]
 
@@ -26,14 +27,6 @@ def show(value: Any) -> str:
         return "a list"
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else f"{text[: MAX_SHOWN - 5]}...{text[-1]} ({len(text)} chars)"
-
-
-def is_intrinsic(value: Any) -> bool:
-    """Whether ``value`` is an intrinsic function (``{"Ref": ...}``, ``{"Fn::...": ...}``)."""
-    if not isinstance(value, Mapping) or len(value) != 1:
-        return False
-    (key,) = value.keys()
-    return isinstance(key, str) and (key in ("Ref", "Condition") or key.startswith("Fn::"))
 
 
 def join_path(path: str, key: str | int) -> str:

@@ -43,6 +43,11 @@ from typing import Any
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.planner import scalable_resource_id
 from sagemaker_rollout.provider.aws import call, error_code, is_not_found
+from sagemaker_rollout.sagemaker import (
+    INSTANCE_COUNT_DIMENSION,
+    PROVISIONED_CONCURRENCY_DIMENSION,
+    SCALABLE_DIMENSIONS,
+)
 
 __all__ = [
     "INSTANCE_COUNT",
@@ -57,10 +62,8 @@ __all__ = [
     "snapshot",
 ]
 
-INSTANCE_COUNT = "sagemaker:variant:DesiredInstanceCount"
-PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
-SCALABLE_DIMENSIONS = (INSTANCE_COUNT, PROVISIONED_CONCURRENCY)
-"""The scalable dimensions of a SageMaker production variant (RegisterScalableTarget API reference)."""
+INSTANCE_COUNT = INSTANCE_COUNT_DIMENSION
+PROVISIONED_CONCURRENCY = PROVISIONED_CONCURRENCY_DIMENSION
 
 _NAMESPACE = "sagemaker"
 _OLD_ARN = "PolicyARN"  # kept in the snapshot (not an argument of PutScalingPolicy)

@@ -29,6 +29,7 @@ from sagemaker_rollout.naming import MANAGED_BY_TAG
 from sagemaker_rollout.planner import scalable_resource_id
 from sagemaker_rollout.provider.aws import call, is_not_found, tags_of
 from sagemaker_rollout.provider.reading import describe_endpoint
+from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout.spec.endpoint import OWNER_TAG_PREFIX, allowed_keys
 
 __all__ = ["WRITE_ONLY", "is_managed", "live_model", "managed_endpoints"]
@@ -61,7 +62,7 @@ def _ranges(aas: Any, clock: Clock, endpoint: str, variants: list[str]) -> dict[
         aas.describe_scalable_targets,
         ServiceNamespace="sagemaker",
         ResourceIds=sorted(ids),
-        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        ScalableDimension=INSTANCE_COUNT_DIMENSION,
     )
     return {
         ids[str(t["ResourceId"])]: (int(t["MinCapacity"]), int(t["MaxCapacity"]))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sagemaker_rollout.sagemaker import NAME_RE
 from sagemaker_rollout.spec.deployment import RolloutEstimate, check_deployment_config
 from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
@@ -36,7 +37,7 @@ PASSABLE_ROLES_ENV = "SAGEMAKER_ROLLOUT_PASSABLE_ROLES"
 """Role ARN pattern the provider may pass (template: ``role/${PassableRoleNamePattern}``)."""
 
 MAX_SERVICE_TIMEOUT = 3600
-_NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+_NAME_RE = NAME_RE
 _INSTANCE_TYPE_RE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 _MAX_USER_TAGS = 46  # SageMaker allows 50 tags; the provider adds 4
 _UPDATE_KEYS = (

@@ -16,26 +16,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sagemaker_rollout.sagemaker import is_intrinsic
 from sagemaker_rollout.spec.errors import PropertyError
 
 __all__ = ["coerce", "is_intrinsic", "operation_input", "sagemaker_shape", "unknown_reason"]
 
 _MAX_ENUM_CHECKED = 12  # long enums (instance types) grow with every release: not enforced
 _MAX_LISTED = 8
-_INTRINSIC_KEYS = frozenset(
-    {
-        "Ref",
-        "Condition",
-    }
-)
-
-
-def is_intrinsic(value: Any) -> bool:
-    """Whether ``value`` is a CloudFormation intrinsic function (``{"Ref": ...}``, ``{"Fn::...": ...}``)."""
-    if not isinstance(value, Mapping) or len(value) != 1:
-        return False
-    (key,) = value.keys()
-    return isinstance(key, str) and (key in _INTRINSIC_KEYS or key.startswith("Fn::"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic, plain
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 
 _TARGET_TYPE = "AWS::ApplicationAutoScaling::ScalableTarget"
 _POLICY_TYPE = "AWS::ApplicationAutoScaling::ScalingPolicy"
-_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+_DIMENSION = INSTANCE_COUNT_DIMENSION
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
 #: Stands for the endpoint's name inside a flattened ResourceId.
 _MARK = "\x00"

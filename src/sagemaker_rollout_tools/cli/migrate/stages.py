@@ -15,11 +15,11 @@ without deleting it when the resource is removed from the stack). Hence two depl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.sagemaker import NAME_RE
 from sagemaker_rollout_tools.cli.migrate.comments import attach_trailing, detach_trailing
 from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic
 from sagemaker_rollout_tools.cli.migrate.references import Replacement, Rewriter
@@ -50,7 +50,7 @@ _ENDPOINT_PROPERTIES = (
     "ExcludeRetainedVariantProperties",
     "RetainDeploymentConfig",
 )
-_ENDPOINT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_ENDPOINT_NAME_RE = NAME_RE
 
 
 class MigrationError(Exception):
