@@ -8,7 +8,7 @@
 #   checkov    template.yaml, no failed checks (every skip is written in the template with a reason);
 #              installed from its lock (requirements/checkov.txt, hashes; by .venv's uv) in its own venv
 #              .venv-checkov because it pins its own boto3
-#   bandit     layers/sagemaker_rollout (all of it: the simulator and test driver too), no issue of medium+ severity
+#   bandit     layers/sagemaker_rollout and src/ (the tools and the test kit too), no issue of medium+ severity
 #   pip-audit  the runtime lock (layers/requirements.txt: exactly what `sam build` puts in the layer), against PyPI
 #   sam        sam validate --lint (sam from .venv-tools, requirements/tools.txt)
 #   cfn-lint   cfn-lint template.yaml
@@ -75,7 +75,7 @@ scan_checkov() {
 # ----------------------------------------------------------------- bandit ---------------------
 scan_bandit() {
     local log="$log_dir/bandit.log" t0=$SECONDS
-    if "$PY" -m bandit --recursive layers/sagemaker_rollout \
+    if "$PY" -m bandit --recursive layers/sagemaker_rollout src \
         --severity-level medium --quiet --format txt >"$log" 2>&1; then
         report bandit ok "no issue of medium or high severity ($((SECONDS - t0)) s)" "$log"
     else

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from sagemaker_rollout.macro import expand_template, strip_transform
 from sagemaker_rollout_tools import cfn_yaml

@@ -32,6 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers"))
+sys.path.insert(0, str(ROOT / "src"))
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

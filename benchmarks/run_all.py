@@ -17,6 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "layers"))
+sys.path.insert(0, str(HERE.parent / "src"))
 
 import bench_package  # noqa: E402
 import bench_render  # noqa: E402

@@ -164,21 +164,24 @@ class Recorder:
 def audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Generator behind the functional suites' autouse fixture: record, then decide every call.
 
-    The resources' tags are read from moto (the mock is process-wide) with a client of a fresh
-    session, so the test's own clients and counters are untouched.
+    The resources' tags are read from moto's SageMaker backend directly (the mock is process-wide):
+    the same data ListTags returns, without a request through botocore and moto's HTTP layer, which
+    doubled the cost of every call the provider makes.
     """
-    clients: dict[str, Any] = {}
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sagemaker.models import sagemaker_backends
+
+    assert DEFAULT_ACCOUNT_ID == ACCOUNT_ID
 
     def tags(arn: str) -> dict[str, str]:
-        if "sm" not in clients:
-            import boto3
-
-            clients["sm"] = boto3.session.Session(region_name=REGION).client("sagemaker")
         try:
-            response = clients["sm"].list_tags(ResourceArn=arn)
-        except Exception:  # not there (yet, or any more): no resource tags
+            # What moto's ListTags handler calls (moto/sagemaker/responses.py), first page only.
+            found, _token = sagemaker_backends[ACCOUNT_ID][REGION].list_tags(
+                arn=arn, MaxResults=None, NextToken=None
+            )
+        except Exception:  # not there (yet, or any more), or not a SageMaker ARN: no resource tags
             return {}
-        return {t["Key"]: t["Value"] for t in response.get("Tags", [])}
+        return {t["Key"]: t["Value"] for t in found}
 
     recorder = Recorder(Account(ACCOUNT_ID, REGION, tags), strict=False)
     recorder.install(monkeypatch)

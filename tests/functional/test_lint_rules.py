@@ -27,7 +27,7 @@ from sagemaker_rollout_tools.lint_rules import RULE_IDS, rules_directory
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
-RULES_DIR = REPO / "layers" / "sagemaker_rollout" / "lint_rules"
+RULES_DIR = REPO / "src" / "sagemaker_rollout_tools" / "lint_rules"
 
 
 # ------------------------------------------------------------------------------------- helpers --

@@ -187,7 +187,7 @@ def test_plan_compact_template_keeps_model_placeholders(
     live: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN the demo's macro template (inline models) against the live endpoint
-    template = repo_root / "layers" / "sagemaker_rollout" / "demo" / "example.yaml"
+    template = repo_root / "src" / "sagemaker_rollout_testing" / "demo" / "example.yaml"
     document = _plan_json(capsys, "--endpoint", "classifier", str(template))
     # THEN the models' generated names are placeholders, which count as a change
     variants = {v["name"]: v for v in document["variants"]}

@@ -231,7 +231,7 @@ def test_schemas_as_cfn_lint_registry_schemas_make_the_compact_type_known() -> N
 
     # WHEN it runs without and with the schemas directory (-s / --registry-schemas) and the rules
     without = run()
-    with_schemas = run("-s", str(SCHEMAS), "-a", str(REPO / "layers" / "sagemaker_rollout" / "lint_rules"))
+    with_schemas = run("-s", str(SCHEMAS), "-a", str(REPO / "src" / "sagemaker_rollout_tools" / "lint_rules"))
     # THEN the unknown-type error disappears and nothing else is reported
     assert "E3006" in without.stdout and without.returncode != 0
     assert (with_schemas.returncode, with_schemas.stdout) == (0, "")
