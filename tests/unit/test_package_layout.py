@@ -63,7 +63,7 @@ def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
             elif isinstance(child, ast.ImportFrom) and not type_checking:
                 if child.level:
                     base = module.split(".")
-                    if not path.name == "__init__.py":
+                    if path.name != "__init__.py":
                         base = base[:-1]
                     base = base[: len(base) - (child.level - 1)]
                     name = ".".join([*base, child.module] if child.module else base)
