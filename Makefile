@@ -133,15 +133,19 @@ clean:
 # to benchmarks/soak.md.
 SOAK_SEQUENCES ?= 2000
 SEED ?= $(shell date +%s)
+# Shards run side by side (pytest-xdist), shard i on seed SEED+i; the figures add up every shard's.
+SOAK_JOBS ?= $(shell nproc)
 # A time limit in minutes (0: none). A soak stopped by it keeps the figures of the sequences it ran
 # (marked as stopped) and still fails on any violation.
 SOAK_MINUTES ?= 0
 soak: venv
-	@echo "soak seed: $(SEED) (replay: make soak SEED=$(SEED))"
-	SOAK_SEQUENCES=$(SOAK_SEQUENCES) SOAK_RANDOM=1 SOAK_SEED=$(SEED) SOAK_RESULTS=benchmarks/soak.md \
+	@echo "soak seed: $(SEED), $(SOAK_JOBS) shard(s) on seeds $(SEED)..+$(SOAK_JOBS) (replay: make soak SEED=$(SEED) SOAK_JOBS=$(SOAK_JOBS))"
+	rm -rf benchmarks/soak.md.parts
+	SOAK_SEQUENCES=$(SOAK_SEQUENCES) SOAK_RANDOM=1 SOAK_SEED=$(SEED) SOAK_JOBS=$(SOAK_JOBS) SOAK_RESULTS=benchmarks/soak.md \
 	  timeout --signal=INT --kill-after=120 $$(( $(SOAK_MINUTES) > 0 ? $(SOAK_MINUTES) * 60 : 0 )) \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x --hypothesis-seed=$(SEED); \
-	  status=$$?; if [ $$status -eq 124 ]; then echo "soak stopped after $(SOAK_MINUTES) min (figures so far in benchmarks/soak.md)"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x $$( [ $(SOAK_JOBS) -gt 1 ] && echo "-n $(SOAK_JOBS)" ); \
+	  status=$$?; rm -rf benchmarks/soak.md.parts; \
+	  if [ $$status -eq 124 ]; then echo "soak stopped after $(SOAK_MINUTES) min (figures so far in benchmarks/soak.md)"; \
 	  grep -q -- "- violations: 0" benchmarks/soak.md; else exit $$status; fi
 
 # The registry type SageMakerRollout::SageMaker::Endpoint (registry/, docs/registry.md). Its schema is

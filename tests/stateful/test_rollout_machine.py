@@ -5,7 +5,9 @@ the SageMaker simulator. Faults: the invocation killed right after any AWS call 
 throttling and 5xx bursts, AccessDenied, duplicate deliveries, alarms during the bake, silent
 rollbacks, UpdateRollbackFailed, out-of-band deletion; CloudFormation's rollback Update after
 every FAILED update. ``make test`` runs a fixed number of sequences on fixed seeds; ``make soak``
-(``SOAK_SEQUENCES``, random seeds) many more, writing its figures to ``benchmarks/soak.md``.
+(``SOAK_SEQUENCES``, random seeds) many more, writing its figures to ``benchmarks/soak.md``; with
+``SOAK_JOBS`` > 1 it runs that many shards side by side (pytest-xdist), shard ``i`` on seed
+``SOAK_SEED + i``, and the figures add up every shard's.
 """
 
 from __future__ import annotations
@@ -481,15 +483,19 @@ class RolloutMachine(RuleBasedStateMachine):
 
 # ``make test``: SEQUENCES split over SHARDS test classes, each on its own fixed seed, so that
 # pytest-xdist spreads them over the cores and a failure replays exactly. ``make soak``
-# (``SOAK_RANDOM=1``): one class on the seed pytest is given (``--hypothesis-seed``).
+# (``SOAK_RANDOM=1``): SOAK_JOBS classes, class ``i`` on seed ``SOAK_SEED + i`` (the seed ``make
+# soak`` prints: ``make soak SEED=<seed> SOAK_JOBS=<jobs>`` replays the same sequences).
 RANDOM = os.environ.get("SOAK_RANDOM") == "1"
-SHARDS = 1 if RANDOM else max(1, int(os.environ.get("SOAK_SHARDS", "5")))
+SHARDS = (
+    max(1, int(os.environ.get("SOAK_JOBS", "1")))
+    if RANDOM
+    else max(1, int(os.environ.get("SOAK_SHARDS", "5")))
+)
+BASE_SEED = int(os.environ.get("SOAK_SEED", "0")) if RANDOM else 20261201
 
 
 def _shard(index: int) -> type:
-    machine: Any = type(f"RolloutMachine{index}", (RolloutMachine,), {})
-    if not RANDOM:
-        machine = seed(20261201 + index)(machine)
+    machine: Any = seed(BASE_SEED + index)(type(f"RolloutMachine{index}", (RolloutMachine,), {}))
     machine.TestCase.settings = settings(
         max_examples=-(-SEQUENCES // SHARDS),
         stateful_step_count=STEPS,
@@ -512,30 +518,57 @@ for _index in range(SHARDS):
 
 def _write_figures(*, finished: bool) -> None:
     """Write the figures so far where ``SOAK_RESULTS`` says (after every sequence, so a soak cut
-    short by a time limit still leaves what it did)."""
+    short by a time limit still leaves what it did).
+
+    Each process (an xdist worker, or the only one) keeps its own counts in
+    ``<SOAK_RESULTS>.parts/<worker>.json``; the markdown adds up every part present.
+    """
     target = os.environ.get("SOAK_RESULTS")
     if not target:
         return
-    faults = sum(v for k, v in FIGURES.items() if k.startswith("fault:") and k != "fault:none")
+    parts = Path(f"{target}.parts")
+    parts.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    mine = parts / f"{worker}.json"
+    scratch = parts / f".{worker}.json.tmp"
+    scratch.write_text(json.dumps({"finished": finished, "figures": dict(FIGURES)}), encoding="utf-8")
+    scratch.replace(mine)
+    total: Counter[str] = Counter()
+    done = True
+    for part in sorted(parts.glob("*.json")):
+        try:
+            data = json.loads(part.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # another worker is replacing it: its next write counts
+            continue
+        total.update(data["figures"])
+        done = done and bool(data["finished"])
+    faults = sum(v for k, v in total.items() if k.startswith("fault:") and k != "fault:none")
+    jobs = SHARDS if RANDOM else 1
+    seeds = os.environ.get("SOAK_SEED", "fixed (derandomized)")
+    if RANDOM and jobs > 1:
+        seeds = f"{seeds} (shards {jobs}: seeds {BASE_SEED}..{BASE_SEED + jobs - 1})"
     lines = [
         "# Soak results (tests/stateful, `make soak`)",
         "",
-        f"- seed: {os.environ.get('SOAK_SEED', 'fixed (derandomized)')}",
-        f"- sequences: {FIGURES['sequences']} of `SOAK_SEQUENCES={SEQUENCES}` (hypothesis runs)"
-        + ("" if finished else "; the run was still going or was stopped when this was written"),
-        f"- requests: {FIGURES['requests']}",
+        f"- seed: {seeds}",
+        f"- sequences: {total['sequences']} of `SOAK_SEQUENCES={SEQUENCES}` (hypothesis runs)"
+        + ("" if done else "; the run was still going or was stopped when this was written"),
+        f"- requests: {total['requests']}",
         f"- faults injected: {faults}",
-        f"- failed answers (expected under faults): {FIGURES['failed']}",
-        f"- variant-set changes refused (no AllowUnguardedRollout): {FIGURES['refused-variant-set-change']}",
-        f"- adoptions: {FIGURES['adoptions']} ({FIGURES['adopted']} adopted, {FIGURES['released']} released)",
-        f"- late continuations re-delivered: {FIGURES['late-continuations']}",
-        f"- violations: {FIGURES['violations']}",
+        f"- failed answers (expected under faults): {total['failed']}",
+        f"- variant-set changes refused (no AllowUnguardedRollout): {total['refused-variant-set-change']}",
+        f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
+        f"- late continuations re-delivered: {total['late-continuations']}",
+        f"- violations: {total['violations']}",
         "",
         "| fault | requests it was armed for |",
         "|---|---|",
-        *(f"| {k.split(':', 1)[1]} | {v} |" for k, v in sorted(FIGURES.items()) if k.startswith("fault:")),
+        *(f"| {k.split(':', 1)[1]} | {v} |" for k, v in sorted(total.items()) if k.startswith("fault:")),
     ]
-    Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = Path(target)
+    scratch = result.with_name(f".{result.name}.{worker}.tmp")
+    scratch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scratch.replace(result)
 
 
 @pytest.fixture(scope="module", autouse=True)
