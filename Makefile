@@ -164,15 +164,17 @@ registry-check: venv tools
 
 # The zip `cfn submit` would upload, without uploading (--dry-run) and without Docker (.rpdk-config
 # use_docker false: the plugin runs pip here; Linux x86-64 and Python 3.12 are the handlers'
-# platform). requirements.txt = the registry lock + this project's wheel, every file hash-checked.
+# platform). It holds the handlers, the runtime package alone (copied into src/ for the build: never
+# the tools or the test kit) and requirements.txt = the registry lock, every file hash-checked.
 registry-package: registry-check
-	rm -rf $(REGISTRY)/build $(REGISTRY)/wheels $(REGISTRY)/*.zip
-	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
-	  -w $(REGISTRY)/wheels .
-	@{ cat $(REGISTRY_LOCK); for w in $(REGISTRY)/wheels/*.whl; do \
-	     echo "./wheels/$$(basename $$w) --hash=sha256:$$(sha256sum $$w | cut -d' ' -f1)"; done; } \
-	  > $(REGISTRY)/requirements.txt
+	rm -rf $(REGISTRY)/build $(REGISTRY)/wheels $(REGISTRY)/*.zip $(REGISTRY)/src/sagemaker_rollout
+	cp -r layers/sagemaker_rollout $(REGISTRY)/src/sagemaker_rollout
+	find $(REGISTRY)/src/sagemaker_rollout -name __pycache__ -prune -exec rm -rf {} +
+	cp $(REGISTRY_LOCK) $(REGISTRY)/requirements.txt
 	set -o pipefail; cd $(REGISTRY) && PIP_REQUIRE_HASHES=1 $(CURDIR)/$(TOOLS_BIN)/cfn submit --dry-run 2>&1 \
-	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2
+	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2; status=$$?; rm -rf src/sagemaker_rollout; exit $$status
 	@rm -rf $(REGISTRY)/build build
+	@unzip -l $(REGISTRY)/*.zip | grep -q "sagemaker_rollout/__init__.py" || { echo "the zip lacks the runtime package" >&2; exit 1; }
+	@! unzip -l $(REGISTRY)/*.zip | grep -q -e sagemaker_rollout_tools -e sagemaker_rollout_testing || \
+	  { echo "the zip ships the tools or the test kit" >&2; exit 1; }
 	@ls -l $(REGISTRY)/*.zip
