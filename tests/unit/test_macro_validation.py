@@ -113,7 +113,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "serverless-with-autoscaling",
         {"Variants": [{**_serverless(), "AutoScaling": _auto()}]},
-        "Classifier.Variants[0].AutoScaling: serverless variants cannot autoscale on instance count; use "
+        "Classifier.Variants[0].AutoScaling: TargetInvocationsPerInstance applies to instance-based variants "
+        "(sagemaker:variant:DesiredInstanceCount), this variant is serverless; use "
         "Serverless.MaxConcurrency or ProvisionedConcurrency",
     ),
     (
