@@ -8,7 +8,10 @@ compact schema (:mod:`sagemaker_rollout.macro.schema`), the macro's autoscaling 
 read :data:`TARGET_KINDS`: a new kind is one entry here plus its tests.
 
 Sources: Application Auto Scaling API reference, PredefinedMetricSpecification (predefined metric
-types) and CustomizedMetricSpecification; SageMaker developer guide, "Define a scaling policy"
+types, among them ``SageMakerVariantProvisionedConcurrencyUtilization``) and
+CustomizedMetricSpecification, RegisterScalableTarget (``sagemaker:variant:DesiredProvisionedConcurrency``);
+SageMaker developer guide, "Automatically scale Provisioned Concurrency for a serverless endpoint",
+"Define a scaling policy"
 (``SageMakerVariantInvocationsPerInstance``), "Load testing your auto scaling configuration"
 (target = maximum requests per second x 60 x safety factor, 0.5 recommended), "Autoscale an
 asynchronous endpoint" (``ApproximateBacklogSizePerInstance``, ``HasBacklogWithoutCapacity``, scale
@@ -27,6 +30,7 @@ from sagemaker_rollout.sagemaker import (
     INSTANCE_COUNT_DIMENSION,
     INSTANCE_NAMESPACE,
     INVOCATION_NAMESPACE,
+    PROVISIONED_CONCURRENCY_DIMENSION,
 )
 
 __all__ = ["DEFAULT_SAFETY_FACTOR", "TARGET_KINDS", "TargetContext", "TargetKind", "option_owner"]
@@ -205,6 +209,35 @@ def _scale_from_zero(ctx: TargetContext) -> None:
     )
 
 
+def _check_provisioned_concurrency(ctx: TargetContext) -> None:
+    """The variant must have provisioned concurrency, and the range must fit the serverless config.
+
+    SageMaker developer guide, "Automatically scale Provisioned Concurrency for a serverless
+    endpoint": autoscaling needs a serverless variant deployed with Provisioned Concurrency, whose
+    scalable target is ``sagemaker:variant:DesiredProvisionedConcurrency``. API reference,
+    ProductionVariantServerlessConfig: ``ProvisionedConcurrency`` is 1-200 and "should be less than
+    or equal to MaxConcurrency", so MinCapacity is at least 1 and MaxCapacity at most MaxConcurrency.
+    """
+    scope, path, serverless = ctx.scope, ctx.path, ctx.serverless or {}
+    key = "TargetProvisionedConcurrencyUtilization"
+    if "ProvisionedConcurrency" not in serverless:
+        raise scope.error(
+            path, f"{key} scales provisioned concurrency: give the variant Serverless.ProvisionedConcurrency"
+        )
+    if ctx.minimum is not None and ctx.minimum < 1:
+        raise scope.error(
+            path, f"MinCapacity must be at least 1 for provisioned concurrency, got {ctx.minimum}"
+        )
+    maximum = scope.integer(ctx.config["MaxCapacity"], f"{path}.MaxCapacity")
+    most = scope.integer(serverless.get("MaxConcurrency"), f"{path}.MaxCapacity")
+    if maximum is not None and most is not None and maximum > most:
+        raise scope.error(
+            path,
+            f"MaxCapacity {maximum} is greater than Serverless.MaxConcurrency {most} (provisioned "
+            "concurrency is at most MaxConcurrency)",
+        )
+
+
 _KINDS = (
     TargetKind(
         key="TargetInvocationsPerInstance",
@@ -275,6 +308,24 @@ _KINDS = (
         ),
         dimension=INSTANCE_COUNT_DIMENSION,
         metric=_customized("CPUUtilization", INSTANCE_NAMESPACE, per_variant=True),
+    ),
+    TargetKind(
+        key="TargetProvisionedConcurrencyUtilization",
+        prop=Prop(
+            "number",
+            "Target of SageMakerVariantProvisionedConcurrencyUtilization, the share of the provisioned "
+            "concurrency in use (0.5: half); MinCapacity and MaxCapacity bound the provisioned "
+            "concurrency (at least 1, at most Serverless.MaxConcurrency).",
+            minimum=0,
+            maximum=1,
+            exclusive_minimum=True,
+            source="Application Auto Scaling API reference, PredefinedMetricSpecification; SageMaker "
+            "developer guide, Automatically scale Provisioned Concurrency for a serverless endpoint",
+        ),
+        dimension=PROVISIONED_CONCURRENCY_DIMENSION,
+        metric=_predefined("SageMakerVariantProvisionedConcurrencyUtilization"),
+        serverless=True,
+        check=_check_provisioned_concurrency,
     ),
 )
 
