@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sagemaker_rollout.macro.props import Obj, Prop
+from sagemaker_rollout.sagemaker import NAME_PATTERN
 
 __all__ = ["DOCS", "END", "START", "render_docs", "tables", "update"]
 
@@ -36,7 +37,7 @@ def _number(value: float | None) -> str:
 def _type(prop: Prop) -> str:
     if prop.kind in ("object", "keyed"):
         ref = prop.ref or ""
-        return f"[{ref}](#{ref.lower()})" if prop.kind == "object" else f"metric -> [{ref}](#{ref.lower()})"
+        return f"`{ref}`" if prop.kind == "object" else f"metric -> `{ref}`"
     if prop.kind == "array":
         inner = _type(prop.items) if prop.items is not None else "value"
         return f"list of {inner}"
@@ -61,7 +62,9 @@ def _allowed(obj: Obj, key: str, prop: Prop) -> str:
         parts.append(f"{prop.min_items or 0}-{prop.max_items} items" if prop.max_items else "")
     if prop.kind == "keyed":
         parts.append(", ".join(f"`{name}`" for name in prop.keys))
-    if prop.pattern is not None and prop.enum is None:
+    if prop.pattern == NAME_PATTERN:
+        parts.append("1-63 letters, digits and hyphens, starting and ending with a letter or digit")
+    elif prop.pattern is not None and prop.enum is None:
         parts.append(f"`{prop.pattern}`")
     for rule in obj.rules:
         if key in rule.ranges:
@@ -71,7 +74,7 @@ def _allowed(obj: Obj, key: str, prop: Prop) -> str:
         parts.append("known at expansion")
     if prop.conditional:
         parts.append("or `!If [Cond, {...}, !Ref AWS::NoValue]`")
-    return "; ".join(part for part in parts if part)
+    return "; ".join(part for part in parts if part).replace("|", "\\|")
 
 
 def _description(obj: Obj, key: str, prop: Prop) -> str:
@@ -104,7 +107,7 @@ def tables(names: tuple[str, ...] | None = None) -> str:
     for name, obj in OBJECTS.items():
         if names is not None and name not in names:
             continue
-        chunks.append(f'<a id="{name.lower()}"></a>**`{obj.title}`** ({name}): {obj.description}')
+        chunks.append(f"**`{obj.title}`** (`{name}`): {obj.description}")
         rows = ["| property | type | required / default | allowed | description |", "|---|---|---|---|---|"]
         for key, prop in obj.props.items():
             rows.append(

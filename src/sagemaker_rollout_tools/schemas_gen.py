@@ -278,7 +278,7 @@ def endpoint_schema() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------- SageMakerRollout::Endpoint --
-def _size(prop: Any) -> dict[str, Any]:
+def _size() -> dict[str, Any]:
     """``10%`` or a whole instance count."""
     return {
         "anyOf": [
@@ -338,7 +338,7 @@ def _prop_schema(prop: Any) -> dict[str, Any]:
             exact["maxItems"] = prop.max_items
         schema = _or_intrinsic(exact)
     elif kind == "size":
-        schema = _size(prop)
+        schema = _size()
     elif kind == "tags":
         schema = {
             "anyOf": [

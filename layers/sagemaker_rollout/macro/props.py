@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sagemaker_rollout.macro.values import Scope, is_intrinsic, join_path, show
@@ -184,7 +184,6 @@ class Obj:
     props: Mapping[str, Prop]
     rules: tuple[When, ...] = ()
     shorthand: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def keys(self) -> tuple[str, ...]:
