@@ -96,7 +96,7 @@ test-slow: venv tools
 check: venv tools
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --check --registry-dir $(REGISTRY)
+	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --check --registry-dir $(REGISTRY) --docs-root .
 	$(MAKE) --no-print-directory registry-check
 	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) UV=$(UV) bash .ci/scan.sh
 
@@ -121,7 +121,7 @@ lock: venv
 upgrade: venv
 	$(MAKE) lock UPGRADE=--upgrade
 	$(MAKE) venv tools
-	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --write --registry-dir $(REGISTRY)
+	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --write --registry-dir $(REGISTRY) --docs-root .
 	$(BIN)/python -m pytest -q -x tests/functional/test_locks.py
 	git diff --stat -- $(RUNTIME_LOCK) requirements schemas $(REGISTRY)
 
@@ -154,7 +154,7 @@ soak: venv
 # least-privilege resource-role.yaml), then the schema is validated against the CloudFormation
 # CLI's meta-schema.
 registry-check: venv tools
-	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --check --registry-dir $(REGISTRY)
+	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --check --registry-dir $(REGISTRY) --docs-root .
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && cp -r $(REGISTRY)/. "$$scratch" && \
 	  (cd "$$scratch" && $(CURDIR)/$(TOOLS_BIN)/cfn generate >/dev/null 2>&1) && \
 	  diff -q "$$scratch"/src/sagemakerrollout_sagemaker_endpoint/models.py \

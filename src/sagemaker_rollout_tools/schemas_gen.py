@@ -6,8 +6,10 @@ Both schemas are generated from the code that validates the resources, never wri
   (``sagemaker_rollout.spec.endpoint.allowed_keys``) typed from SageMaker's own API model
   (:func:`sagemaker_rollout.spec.shapes.operation_input` of ``CreateEndpointConfig``,
   ``UpdateEndpoint`` and ``CreateEndpoint``'s ``Tags``), plus the provider's own keys.
-* ``SageMakerRollout::Endpoint``: the key sets the macro accepts (its ``_..._KEYS`` tuples), typed
-  by the table :data:`COMPACT_TYPES` below; generation fails if the two disagree.
+* ``SageMakerRollout::Endpoint``: the macro's declarative schema
+  (:mod:`sagemaker_rollout.macro.schema`), the same objects the macro validates through; the
+  README's and ``docs/reference.md``'s property tables come from it too
+  (:mod:`sagemaker_rollout_tools.compact_docs`, checked by ``--check``).
 
 The files are CloudFormation registry resource schemas (``typeName``, ``properties``,
 ``definitions``, ``readOnlyProperties``), so they serve both as plain JSON Schema (draft 7) for
@@ -29,12 +31,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sagemaker_rollout.sagemaker import NAME_PATTERN
+
 __all__ = [
     "COMPACT_FILE",
-    "COMPACT_TYPES",
     "ENDPOINT_FILE",
     "REGISTRY_FILE",
-    "SchemaGenerationError",
     "compact_schema",
     "endpoint_schema",
     "main",
@@ -49,13 +51,9 @@ _INTRINSIC = {"$ref": "#/definitions/Intrinsic"}
 _INTEGER_STRING = r"^\s*[+-]?\d+(\.0*)?\s*$"
 _NUMBER_STRING = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 _BOOLEAN_STRING = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
-_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+_NAME_PATTERN = NAME_PATTERN
 _MAX_ENUM = 12  # as the provider: longer enums (instance types) grow with every release
 _DESCRIPTION_LIMIT = 240
-
-
-class SchemaGenerationError(RuntimeError):
-    """The declarative table and the macro's accepted keys disagree (a key without a type, or the reverse)."""
 
 
 # ------------------------------------------------------------------------------ shared pieces --
@@ -291,254 +289,122 @@ def _size() -> dict[str, Any]:
     }
 
 
-def _compact_types() -> dict[str, tuple[str, dict[str, Any], tuple[str, ...]]]:
-    """definition -> (macro key tuple name, {key: schema}, required keys)."""
-    from sagemaker_rollout.macro import endpoint as m
-    from sagemaker_rollout.macro.naming import VARIANT_METRICS
+def _prop_schema(prop: Any) -> dict[str, Any]:
+    """JSON Schema of one declared compact property (:class:`sagemaker_rollout.macro.props.Prop`)."""
+    kind = prop.kind
+    exact: dict[str, Any]
+    if kind == "integer":
+        if prop.enum is not None:
+            schema = {
+                "anyOf": [
+                    {"type": "integer", "enum": list(prop.enum)},
+                    {"type": "string", "enum": [str(value) for value in prop.enum]},
+                    _INTRINSIC,
+                ]
+            }
+        else:
+            schema = _integer(prop.minimum, prop.maximum)
+    elif kind == "number":
+        if prop.exclusive_minimum:
+            schema = _number(maximum=prop.maximum, exclusive_minimum=prop.minimum)
+        else:
+            schema = _number(prop.minimum, prop.maximum)
+    elif kind == "boolean":
+        schema = _boolean()
+    elif kind == "string":
+        exact = {"type": "string"}
+        if prop.enum is not None:
+            exact["enum"] = list(prop.enum)
+        if prop.pattern is not None and prop.enum is None:
+            exact["pattern"] = prop.pattern
+        if prop.max_length is not None:
+            exact["maxLength"] = prop.max_length
+        schema = _or_intrinsic(exact)
+    elif kind == "object":
+        schema = _or_intrinsic(_ref(prop.ref)) if prop.conditional else _ref(prop.ref)
+    elif kind == "keyed":
+        exact = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {key: _ref(prop.ref) for key in prop.keys},
+        }
+        schema = _or_intrinsic(exact)
+    elif kind == "array":
+        items = _prop_schema(prop.items) if prop.items is not None else {}
+        exact = {"type": "array", "items": items}
+        if prop.min_items is not None:
+            exact["minItems"] = prop.min_items
+        if prop.max_items is not None:
+            exact["maxItems"] = prop.max_items
+        schema = _or_intrinsic(exact)
+    elif kind == "size":
+        schema = _size()
+    elif kind == "tags":
+        schema = {
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+                {"type": "array", "items": _ref("Tag")},
+                _INTRINSIC,
+            ]
+        }
+    else:  # json
+        schema = _or_intrinsic(dict(prop.json or {"type": "object"}))
+    if prop.description and "$ref" not in schema:
+        return {"description": prop.description, **schema}
+    return schema
 
-    statistic = r"^(Sum|Average|Minimum|Maximum|SampleCount|p(\d{1,2}(\.\d{1,2})?|100))$"
-    alarm = _ref("Alarm")
-    return {
-        "Properties": (
-            "_ENDPOINT_KEYS",
-            {
-                "EndpointName": _string(pattern=_NAME_PATTERN, max_length=63),
-                "Variants": _array(_ref("Variant"), 1, 10),
-                "Deployment": _ref("Deployment"),
-                "AlarmActions": _array(_string(), 1, 5),
-                "AsyncInference": _ref("AsyncInference"),
-                "DataCapture": _ref("DataCapture"),
-                "KmsKeyId": _string(),
-                "Dashboard": _boolean(),
-                "Tags": {
-                    "anyOf": [
-                        {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-                        {"type": "array", "items": _ref("Tag")},
-                        _INTRINSIC,
-                    ]
-                },
-                "ServiceTimeout": _integer(1, 3600),
-                "AdoptExistingEndpoint": _boolean(),
-                # A literal: it decides the generated resource's type.
-                "Provider": {"type": "string", "enum": ["CustomResource", "RegistryType"]},
-            },
-            ("Variants",),
-        ),
-        "Variant": (
-            "_VARIANT_KEYS",
-            {
-                "Name": _string(pattern=_NAME_PATTERN, max_length=63),
-                "Model": _ref("Model"),
-                "ModelName": _string(),
-                "InstanceType": _string(pattern=r"^ml\."),
-                "InstanceCount": _integer(1),
-                "Weight": _number(0),
-                "Serverless": _ref("Serverless"),
-                # Fn::If [Condition, {...}, !Ref AWS::NoValue] turns the block on or off.
-                "AutoScaling": _or_intrinsic(_ref("AutoScaling")),
-                "Alarms": _or_intrinsic(
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {metric: alarm for metric in VARIANT_METRICS},
-                    }
-                ),
-                "VolumeSizeInGB": _integer(1),
-                "ModelDataDownloadTimeoutInSeconds": _integer(1),
-                "ContainerStartupHealthCheckTimeoutInSeconds": _integer(1),
-            },
-            ("Name",),
-        ),
-        "Model": (
-            "_MODEL_KEYS",
-            {
-                "ModelName": _string(pattern=_NAME_PATTERN, max_length=63),
-                "Image": _string(),
-                "ModelDataUrl": _string(),
-                "Environment": _or_intrinsic({"type": "object", "additionalProperties": {}}),
-                "ContainerHostname": _string(),
-                "Mode": _string(),
-                "ImageConfig": _or_intrinsic({"type": "object"}),
-                "ModelDataSource": _or_intrinsic({"type": "object"}),
-                "Containers": _array(_ref("Container"), 1, 15),
-                "ExecutionRoleArn": _string(),
-                "VpcConfig": _or_intrinsic({"type": "object"}),
-                "EnableNetworkIsolation": _boolean(),
-                "InferenceExecutionConfig": _or_intrinsic({"type": "object"}),
-            },
-            ("ExecutionRoleArn",),
-        ),
-        "Container": (
-            "_CONTAINER_KEYS",
-            {
-                "Image": _string(),
-                "ModelDataUrl": _string(),
-                "Environment": _or_intrinsic({"type": "object", "additionalProperties": {}}),
-                "ContainerHostname": _string(),
-                "Mode": _string(),
-                "ImageConfig": _or_intrinsic({"type": "object"}),
-                "ModelDataSource": _or_intrinsic({"type": "object"}),
-            },
-            ("Image",),
-        ),
-        "Serverless": (
-            "_SERVERLESS_KEYS",
-            {
-                "MemorySizeInMB": {
-                    "anyOf": [
-                        {"type": "integer", "enum": list(m._SERVERLESS_MEMORY)},
-                        {"type": "string", "enum": [str(x) for x in m._SERVERLESS_MEMORY]},
-                        _INTRINSIC,
-                    ]
-                },
-                "MaxConcurrency": _integer(1, 200),
-                "ProvisionedConcurrency": _integer(1, 200),
-            },
-            ("MemorySizeInMB", "MaxConcurrency"),
-        ),
-        "AutoScaling": (
-            "_AUTOSCALING_KEYS",
-            {
-                "MinCapacity": _integer(0),
-                "MaxCapacity": _integer(1),
-                "TargetInvocationsPerInstance": _number(exclusive_minimum=0),
-                "MaxRequestsPerSecond": _number(exclusive_minimum=0),
-                "TargetBacklogPerInstance": _number(exclusive_minimum=0),
-                "TargetCpuUtilization": _number(maximum=100, exclusive_minimum=0),
-                "SafetyFactor": _number(maximum=1, exclusive_minimum=0),
-                "ScaleFromZero": _boolean(),
-                "ScaleInCooldown": _integer(0),
-                "ScaleOutCooldown": _integer(0),
-                "DisableScaleIn": _boolean(),
-                "RoleARN": _string(),
-                "SuspendedState": _or_intrinsic({"type": "object"}),
-                "PolicyName": _string(max_length=256),
-                "ScaleFromZeroPolicyName": _string(max_length=256),
-            },
-            ("MaxCapacity",),
-        ),
-        "Alarm": (
-            "_ALARM_KEYS",
-            {
-                "Threshold": _number(),
-                "Statistic": _string(pattern=statistic),
-                "Period": _integer(10),
-                "EvaluationPeriods": _integer(1),
-                "DatapointsToAlarm": _integer(1),
-                "ComparisonOperator": _string(enum=m._OPERATORS),
-                "TreatMissingData": _string(enum=m._MISSING_DATA),
-            },
-            ("Threshold",),
-        ),
-        "Deployment": (
-            "_DEPLOYMENT_KEYS",
-            {
-                "Strategy": _string(enum=m._STRATEGIES),
-                "CanarySize": _size(),
-                "LinearStepSize": _size(),
-                "BatchSize": _size(),
-                "WaitIntervalSeconds": _integer(0, 3600),
-                "TerminationWaitSeconds": _integer(0, 3600),
-                "MaximumExecutionTimeoutSeconds": _integer(600, 28800),
-                "RollbackOnAlarms": _boolean(),
-            },
-            (),
-        ),
-        "DataCapture": (
-            "_DATA_CAPTURE_KEYS",
-            {
-                "DestinationS3Uri": _string(),
-                "SamplingPercentage": _integer(0, 100),
-                "CaptureModes": _array(_string(enum=("Input", "Output")), 1, 2),
-                "KmsKeyId": _string(),
-                "CsvContentTypes": _array(_string()),
-                "JsonContentTypes": _array(_string()),
-                "EnableCapture": _boolean(),
-            },
-            ("DestinationS3Uri",),
-        ),
-        "AsyncInference": (
-            "_ASYNC_KEYS",
-            {
-                "OutputPath": _string(),
-                "FailurePath": _string(),
-                "SuccessTopic": _string(),
-                "ErrorTopic": _string(),
-                "MaxConcurrentInvocationsPerInstance": _integer(1, 1000),
-                "KmsKeyId": _string(),
-            },
-            ("OutputPath",),
-        ),
+
+def _definition(obj: Any) -> dict[str, Any]:
+    """JSON Schema of a declared compact object (:class:`sagemaker_rollout.macro.props.Obj`)."""
+    definition: dict[str, Any] = {
+        "description": obj.description,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {key: _prop_schema(prop) for key, prop in obj.props.items()},
     }
-
-
-#: Names of the compact schema's definitions, for documentation; the table itself is built lazily.
-COMPACT_TYPES = (
-    "Properties",
-    "Variant",
-    "Model",
-    "Container",
-    "Serverless",
-    "AutoScaling",
-    "Alarm",
-    "Deployment",
-    "DataCapture",
-    "AsyncInference",
-)
+    if obj.required:
+        definition["required"] = list(obj.required)
+    if obj.rules:
+        definition["allOf"] = [
+            {
+                "if": {"properties": {rule.key: {"const": rule.value}}, "required": [rule.key]},
+                "then": {
+                    "properties": {key: _integer(low, high) for key, (low, high) in rule.ranges.items()}
+                },
+            }
+            for rule in obj.rules
+        ]
+    if obj.shorthand is not None:
+        return {"anyOf": [definition, {"type": ["number", "string"]}, _INTRINSIC]}
+    return definition
 
 
 def compact_schema() -> dict[str, Any]:
-    """The registry schema of ``SageMakerRollout::Endpoint``.
+    """The registry schema of ``SageMakerRollout::Endpoint``, from the macro's declarative schema.
 
-    Raises
-    ------
-    SchemaGenerationError
-        When the typed table and the macro's accepted keys differ.
+    Every definition is one object of :data:`sagemaker_rollout.macro.schema.OBJECTS` (the objects
+    the macro validates through), the resource's properties its ``Properties``.
     """
-    from sagemaker_rollout.macro import endpoint as macro_endpoint
+    from sagemaker_rollout.macro.schema import OBJECTS
 
     definitions: dict[str, Any] = {"Intrinsic": _intrinsic_definition()}
-    properties: dict[str, Any] = {}
-    required: tuple[str, ...] = ()
-    for name, (keys_attribute, typed, needed) in _compact_types().items():
-        accepted = tuple(getattr(macro_endpoint, keys_attribute))
-        if set(accepted) != set(typed):
-            missing, extra = sorted(set(accepted) - set(typed)), sorted(set(typed) - set(accepted))
-            raise SchemaGenerationError(
-                f"{name}: the macro accepts {missing} without a schema type; the table types {extra} the "
-                "macro refuses"
-            )
-        ordered = {key: typed[key] for key in accepted}
-        if name == "Properties":
-            properties, required = ordered, needed
-        else:
-            definitions[name] = {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": ordered,
-                **({"required": list(needed)} if needed else {}),
-            }
-    definitions["Alarm"] = {"anyOf": [definitions["Alarm"], {"type": ["number", "string"]}, _INTRINSIC]}
-    definitions["Tag"] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"Key": _string(), "Value": _string()},
-        "required": ["Key", "Value"],
-    }
+    for name, obj in OBJECTS.items():
+        if name != "Properties":
+            definitions[name] = _definition(obj)
+    endpoint = OBJECTS["Properties"]
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "typeName": "SageMakerRollout::Endpoint",
-        "description": "Compact SageMaker endpoint expanded by the SageMakerRollout macro into a "
-        "Custom::SageMakerEndpoint with models, autoscaling, alarms and an optional dashboard.",
+        "description": endpoint.description,
         "sourceUrl": "https://github.com/example-org/sagemaker-rollout",
         "definitions": dict(sorted(definitions.items())),
         "properties": {
-            **properties,
+            **{key: _prop_schema(prop) for key, prop in endpoint.props.items()},
             "EndpointArn": {"description": "ARN of the endpoint (Fn::GetAtt).", "type": "string"},
             "EndpointConfigName": {"description": "Config the endpoint runs (Fn::GetAtt).", "type": "string"},
         },
         "additionalProperties": False,
-        "required": list(required),
+        "required": list(endpoint.required),
         "readOnlyProperties": ["/properties/EndpointArn", "/properties/EndpointConfigName"],
         "createOnlyProperties": ["/properties/EndpointName"],
         "primaryIdentifier": ["/properties/EndpointName"],
@@ -690,11 +556,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="also the registry type's schema, in this directory (the project's: registry)",
     )
+    parser.add_argument(
+        "--docs-root",
+        type=Path,
+        default=None,
+        help="also the compact property tables of README.md and docs/reference.md under this "
+        "repository root (the project's: .)",
+    )
     args = parser.parse_args(argv)
     stale = []
     files = [(args.dir / name, content) for name, content in render().items()]
     if args.registry_dir is not None:
         files += [(args.registry_dir / name, content) for name, content in render_registry().items()]
+    if args.docs_root is not None:
+        from sagemaker_rollout_tools.compact_docs import render_docs
+
+        files += list(render_docs(args.docs_root).items())
     for path, content in files:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if args.write:

@@ -18,10 +18,12 @@ import pytest
 from documents import with_value
 
 from sagemaker_rollout.macro import MacroError, expand_endpoint, expand_template
-from sagemaker_rollout.macro import endpoint as macro_endpoint
+from sagemaker_rollout.macro.schema import CONTAINER_KEYS, OBJECTS
+from sagemaker_rollout.macro.schema import ENDPOINT as ENDPOINT_SCHEMA
+from sagemaker_rollout.macro.targets import TARGET_KINDS
 from sagemaker_rollout.spec import PropertyError, validate_endpoint_properties
 from sagemaker_rollout.spec.endpoint import allowed_keys
-from sagemaker_rollout_tools import cfn_yaml, schemas_gen
+from sagemaker_rollout_tools import cfn_yaml, compact_docs, schemas_gen
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
@@ -96,21 +98,66 @@ def test_schemas_endpoint_keys_are_exactly_the_provider_keys() -> None:
     assert set(properties) - READ_ONLY == set(allowed_keys())
 
 
-def test_schemas_compact_keys_are_exactly_the_macro_keys() -> None:
+def test_schemas_compact_keys_are_exactly_the_macro_schema_keys() -> None:
+    # GIVEN the compact schema file and the macro's declarative schema
     schema = json.loads((SCHEMAS / schemas_gen.COMPACT_FILE).read_text(encoding="utf-8"))
-    assert list(schema["properties"])[: len(macro_endpoint._ENDPOINT_KEYS)] == list(
-        macro_endpoint._ENDPOINT_KEYS
-    )
-    assert list(schema["definitions"]["Variant"]["properties"]) == list(macro_endpoint._VARIANT_KEYS)
-    assert list(schema["definitions"]["Deployment"]["properties"]) == list(macro_endpoint._DEPLOYMENT_KEYS)
+    # WHEN their keys are compared THEN every object has the same keys, in the same order
+    assert list(schema["properties"])[: len(ENDPOINT_SCHEMA.keys)] == list(ENDPOINT_SCHEMA.keys)
+    for name, obj in OBJECTS.items():
+        if name == "Properties":
+            continue
+        definition = schema["definitions"][name]
+        definition = definition["anyOf"][0] if "anyOf" in definition else definition
+        assert list(definition["properties"]) == list(obj.keys), name
+    assert list(schema["definitions"]["Container"]["properties"]) == list(CONTAINER_KEYS)
 
 
-def test_schemas_generation_refuses_a_macro_key_without_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN the macro accepting a deployment key the typed table does not know
-    monkeypatch.setattr(macro_endpoint, "_DEPLOYMENT_KEYS", (*macro_endpoint._DEPLOYMENT_KEYS, "Speed"))
-    # WHEN the compact schema is generated THEN it fails naming the key
-    with pytest.raises(schemas_gen.SchemaGenerationError, match=r"Deployment: the macro accepts \['Speed'\]"):
-        schemas_gen.compact_schema()
+@pytest.mark.parametrize(
+    ("strategy", "timeout", "accepted"),
+    [("Rolling", 14400, True), ("Rolling", 14401, False), ("Canary", 28800, True), ("Canary", 28801, False)],
+)
+def test_schemas_and_macro_agree_on_the_execution_timeout_per_strategy(
+    strategy: str, timeout: int, accepted: bool
+) -> None:
+    """GIVEN MaximumExecutionTimeoutSeconds near its limits (RollingUpdatePolicy 600-14400,
+    BlueGreenUpdatePolicy 600-28800) WHEN the macro and the JSON Schema read it THEN both agree."""
+    deployment = {"Strategy": strategy, "MaximumExecutionTimeoutSeconds": timeout}
+    if strategy == "Canary":
+        deployment["CanarySize"] = "10%"
+    properties = {**COMPACT, "Deployment": deployment, "Provider": "RegistryType"}
+    schema_errors = list(_validator(schemas_gen.COMPACT_FILE).iter_errors(properties))
+    try:
+        expand_endpoint(
+            "C", {"Type": "SageMakerRollout::Endpoint", "Properties": properties}, service_token=TOKEN
+        )
+        macro_accepts = True
+    except MacroError as err:
+        assert "MaximumExecutionTimeoutSeconds" in str(err)
+        macro_accepts = False
+    assert (macro_accepts, schema_errors == []) == (accepted, accepted)
+
+
+def test_schemas_docs_check_fails_on_a_stale_property_table(tmp_path: Path) -> None:
+    # GIVEN a copy of the README and the reference whose generated tables were hand-edited
+    (tmp_path / "docs").mkdir()
+    for name in compact_docs.DOCS:
+        (tmp_path / name).write_text((REPO / name).read_text(encoding="utf-8"), encoding="utf-8")
+    schemas = ["--dir", str(SCHEMAS), "--docs-root", str(tmp_path)]
+    assert schemas_gen.main(["--check", *schemas]) == 0
+    readme = tmp_path / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("| `MaxCapacity` |", "| `MaxCap` |"))
+    # WHEN checked THEN it fails, and --write restores the generated table
+    assert schemas_gen.main(["--check", *schemas]) == 1
+    assert schemas_gen.main(["--write", *schemas]) == 0
+    assert readme.read_text(encoding="utf-8") == (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_schemas_docs_tables_name_every_target_kind_and_its_dimension() -> None:
+    # GIVEN the generated reference WHEN read THEN each registry target kind is a row with its dimension
+    reference = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
+    for key, kind in TARGET_KINDS.items():
+        row = next(line for line in reference.splitlines() if line.startswith(f"| `{key}` |"))
+        assert kind.dimension in row and kind.variants in row
 
 
 # ---------------------------------------------------------------------------------- accepting --
@@ -222,7 +269,7 @@ def test_schemas_as_cfn_lint_registry_schemas_make_the_compact_type_known() -> N
     # cfn-lint keeps registry schemas in a process-wide manager)
     template = str(REPO / "templates" / "canary-with-alarms.yaml")
     cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "layers")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(REPO / "layers"), str(REPO / "src")))}
 
     def run(*options: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

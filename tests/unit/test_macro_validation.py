@@ -54,7 +54,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"Variants": [_variant(AutoScaling=_auto(Target=3))]},
         "Classifier.Variants[0].AutoScaling: unknown key 'Target' (allowed: MinCapacity, MaxCapacity, "
         "TargetInvocationsPerInstance, MaxRequestsPerSecond, TargetBacklogPerInstance, TargetCpuUtilization, "
-        "SafetyFactor, ScaleFromZero, ScaleInCooldown, ScaleOutCooldown, DisableScaleIn, RoleARN, "
+        "TargetProvisionedConcurrencyUtilization, SafetyFactor, ScaleFromZero, ScaleInCooldown, "
+        "ScaleOutCooldown, DisableScaleIn, RoleARN, "
         "SuspendedState, PolicyName, ScaleFromZeroPolicyName)",
     ),
     (
@@ -113,8 +114,9 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "serverless-with-autoscaling",
         {"Variants": [{**_serverless(), "AutoScaling": _auto()}]},
-        "Classifier.Variants[0].AutoScaling: serverless variants cannot autoscale on instance count; use "
-        "Serverless.MaxConcurrency or ProvisionedConcurrency",
+        "Classifier.Variants[0].AutoScaling: TargetInvocationsPerInstance applies to instance-based variants "
+        "(sagemaker:variant:DesiredInstanceCount), this variant is serverless; use "
+        "TargetProvisionedConcurrencyUtilization",
     ),
     (
         "serverless-with-instance-count",
@@ -172,7 +174,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "two-scaling-targets",
         {"Variants": [_variant(AutoScaling=_auto(TargetCpuUtilization=50))]},
         "Classifier.Variants[0].AutoScaling: give exactly one scaling target: TargetInvocationsPerInstance, "
-        "MaxRequestsPerSecond, TargetBacklogPerInstance, TargetCpuUtilization (got "
+        "MaxRequestsPerSecond, TargetBacklogPerInstance, TargetCpuUtilization, "
+        "TargetProvisionedConcurrencyUtilization (got "
         "TargetInvocationsPerInstance, "
         "TargetCpuUtilization)",
     ),

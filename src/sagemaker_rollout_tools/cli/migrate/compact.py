@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sagemaker_rollout.macro.endpoint import _CONTAINER_KEYS  # the macro's own list, one place
 from sagemaker_rollout.macro.naming import VARIANT_METRICS
+from sagemaker_rollout.macro.schema import CONTAINER_KEYS as _CONTAINER_KEYS  # the schema's, one place
 from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic, plain
 from sagemaker_rollout_tools.cli.migrate.ownership import (
     Ownership,
