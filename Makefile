@@ -164,17 +164,25 @@ registry-check: venv tools
 
 # The zip `cfn submit` would upload, without uploading (--dry-run) and without Docker (.rpdk-config
 # use_docker false: the plugin runs pip here; Linux x86-64 and Python 3.12 are the handlers'
-# platform). It holds the handlers, the runtime package alone (copied into src/ for the build: never
-# the tools or the test kit) and requirements.txt = the registry lock, every file hash-checked.
+# platform). requirements.txt = the registry lock + a wheel of the runtime package alone (built from
+# a scratch copy of layers/sagemaker_rollout: never the tools or the test kit, checked in the zip),
+# every file hash-checked.
 registry-package: registry-check
-	rm -rf $(REGISTRY)/build $(REGISTRY)/wheels $(REGISTRY)/*.zip $(REGISTRY)/src/sagemaker_rollout
-	cp -r layers/sagemaker_rollout $(REGISTRY)/src/sagemaker_rollout
-	find $(REGISTRY)/src/sagemaker_rollout -name __pycache__ -prune -exec rm -rf {} +
-	cp $(REGISTRY_LOCK) $(REGISTRY)/requirements.txt
+	rm -rf $(REGISTRY)/build $(REGISTRY)/wheels $(REGISTRY)/*.zip
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	  cp -r layers/sagemaker_rollout "$$scratch"/ && find "$$scratch" -name __pycache__ -prune -exec rm -rf {} + && \
+	  version=$$($(BIN)/python -c 'import sagemaker_rollout; print(sagemaker_rollout.__version__)') && \
+	  printf '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "sagemaker-rollout"\nversion = "%s"\nrequires-python = ">=3.12"\n[tool.setuptools]\npackages = {find = {include = ["sagemaker_rollout*"]}}\n[tool.setuptools.package-data]\nsagemaker_rollout = ["py.typed"]\n' "$$version" > "$$scratch"/pyproject.toml && \
+	  $(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w $(REGISTRY)/wheels "$$scratch"
+	@{ cat $(REGISTRY_LOCK); for w in $(REGISTRY)/wheels/*.whl; do \
+	     echo "./wheels/$$(basename $$w) --hash=sha256:$$(sha256sum $$w | cut -d' ' -f1)"; done; } \
+	  > $(REGISTRY)/requirements.txt
 	set -o pipefail; cd $(REGISTRY) && PIP_REQUIRE_HASHES=1 $(CURDIR)/$(TOOLS_BIN)/cfn submit --dry-run 2>&1 \
-	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2; status=$$?; rm -rf src/sagemaker_rollout; exit $$status
+	  | grep -v -e SyntaxWarning -e 'regex = ' | tail -2
 	@rm -rf $(REGISTRY)/build build
-	@unzip -l $(REGISTRY)/*.zip | grep -q "sagemaker_rollout/__init__.py" || { echo "the zip lacks the runtime package" >&2; exit 1; }
-	@! unzip -l $(REGISTRY)/*.zip | grep -q -e sagemaker_rollout_tools -e sagemaker_rollout_testing || \
+	@inner=$$(mktemp -d) && trap 'rm -rf "$$inner"' EXIT && unzip -q -d "$$inner" $(REGISTRY)/*.zip ResourceProvider.zip && \
+	  unzip -l "$$inner"/ResourceProvider.zip > "$$inner"/list && \
+	  grep -q " sagemaker_rollout/__init__.py" "$$inner"/list || { echo "the zip lacks the runtime package" >&2; exit 1; }; \
+	  ! grep -q -e sagemaker_rollout_tools -e sagemaker_rollout_testing "$$inner"/list || \
 	  { echo "the zip ships the tools or the test kit" >&2; exit 1; }
 	@ls -l $(REGISTRY)/*.zip
