@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_rollout_testing.demo.story import DemoWorld, simulated_account
+from sagemaker_rollout_testing.demo import DemoWorld, simulated_account
 
 ROLE = {
     "Type": "AWS::IAM::Role",

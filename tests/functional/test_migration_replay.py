@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from test_public_templates import PARAMETERS, PUBLIC
 
-from sagemaker_rollout_testing.demo.story import DemoWorld, render, simulated_account
+from sagemaker_rollout_testing.demo import DemoWorld, render, simulated_account
 from sagemaker_rollout_tools import cfn_yaml
 from sagemaker_rollout_tools.cli import main
 from sagemaker_rollout_tools.intrinsics import parameter_values

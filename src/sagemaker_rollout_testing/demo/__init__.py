@@ -14,15 +14,15 @@ from sagemaker_rollout_testing.demo.stack import (
     StackOutcome,
     deployment_order,
 )
-from sagemaker_rollout_testing.demo.story import (
+from sagemaker_rollout_testing.demo.story import run_demo
+from sagemaker_rollout_testing.demo.template import example_template_path, render
+from sagemaker_rollout_testing.demo.world import (
     DemoError,
     DemoOptions,
     DemoResult,
     DemoWorld,
     StepResult,
-    example_template_path,
-    render,
-    run_demo,
+    simulated_account,
 )
 from sagemaker_rollout_tools.intrinsics import NO_VALUE, Resolver, UnresolvableError, parameter_values
 
@@ -44,4 +44,5 @@ __all__ = [
     "parameter_values",
     "render",
     "run_demo",
+    "simulated_account",
 ]

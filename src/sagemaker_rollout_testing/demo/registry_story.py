@@ -28,16 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from sagemaker_rollout_testing.demo.story import (
+from sagemaker_rollout_testing.demo.world import (
     ACCOUNT_ID,
     REGION,
     DemoError,
     DemoOptions,
     DemoResult,
     StepResult,
-    _fake_environment,
-    _quiet_logs,
-    _Timeline,
+    Timeline,
+    fake_environment,
+    quiet_logs,
 )
 
 __all__ = [
@@ -183,7 +183,7 @@ class RegistryDemoResult(DemoResult):
 class _Callbacks:
     """Groups consecutive IN_PROGRESS events into one timeline line."""
 
-    def __init__(self, timeline: _Timeline) -> None:
+    def __init__(self, timeline: Timeline) -> None:
         self.timeline = timeline
         self.count = 0
         self.delays: list[float] = []
@@ -255,11 +255,11 @@ def _driver_class() -> Any:
 
 
 @contextlib.contextmanager
-def _registry_account(timeline: _Timeline, stack_name: str, project: Path) -> Iterator[tuple[Any, Any, Any]]:
+def _registry_account(timeline: Timeline, stack_name: str, project: Path) -> Iterator[tuple[Any, Any, Any]]:
     """moto, the simulator and the registry driver on a simulated clock: (clock, session, driver)."""
     sink = io.StringIO()
     service = os.environ.get("POWERTOOLS_SERVICE_NAME", "sagemaker-rollout")
-    with _fake_environment(), contextlib.redirect_stderr(sink), _quiet_logs(service, "crhelper"):
+    with fake_environment(), contextlib.redirect_stderr(sink), quiet_logs(service, "crhelper"):
         import boto3
         from moto import mock_aws
 
@@ -343,7 +343,7 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
     started_wall = time.perf_counter()
     from sagemaker_rollout.clock import SimulatedClock
 
-    timeline = _Timeline(out, SimulatedClock(), options)
+    timeline = Timeline(out, SimulatedClock(), options)
     old, new = registry_properties("model-a-v1"), registry_properties("model-a-v2")
     steps = [
         StepResult(
