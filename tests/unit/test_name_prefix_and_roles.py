@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_rollout.macro.naming import default_endpoint_name as macro_default_name
+from sagemaker_rollout.macro.naming import default_endpoint_name_expression as macro_default_name
 from sagemaker_rollout.naming import NAME_PREFIX_ENV, config_name, default_endpoint_name
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
 

@@ -11,7 +11,7 @@ Generated resources, for a compact resource ``Classifier`` and a variant ``model
 * ``ClassifierModelA<Metric>Alarm`` per alarm, and ``ClassifierDashboard``.
 
 Wiring without cycles: the endpoint name is computed (the user's ``EndpointName`` or
-:func:`~sagemaker_rollout.macro.naming.default_endpoint_name`), never read from the endpoint;
+:func:`~sagemaker_rollout.macro.naming.default_endpoint_name_expression`), never read from the endpoint;
 alarm names are ``${AWS::StackName}-<id>-<variant>-<metric>``. So alarms do not reference the
 endpoint, the endpoint's ``AutoRollbackConfiguration`` names them and ``DependsOn`` them (they exist
 before any rollout watches them), and scalable targets ``DependsOn`` the endpoint (the variant must

@@ -17,7 +17,7 @@ __all__ = [
     "VARIANT_METRICS",
     "alarm_name",
     "alarm_suffix",
-    "default_endpoint_name",
+    "default_endpoint_name_expression",
     "pascal",
 ]
 
@@ -34,8 +34,14 @@ def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
-def default_endpoint_name(logical_id: str, prefix: str | None = None) -> dict[str, Any]:
-    """The endpoint name when the user gives none: ``<prefix><logical id, lowercased>-<stack uuid>``.
+def default_endpoint_name_expression(logical_id: str, prefix: str | None = None) -> dict[str, Any]:
+    """The endpoint name when the user gives none, as a template expression:
+    ``<prefix><logical id, lowercased>-<stack uuid>``.
+
+    Not :func:`sagemaker_rollout.naming.default_endpoint_name` (``<prefix><stack>-<logical id>``),
+    on purpose: that one runs in the provider, which knows the stack's name and can shorten it; the
+    macro runs before the stack exists and can only build an expression CloudFormation evaluates,
+    which cannot shorten a string.
 
     CloudFormation cannot truncate strings and stack names may be 128 characters long, while
     SageMaker endpoint names are at most 63; the stack id's UUID (36 characters) is unique per

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sagemaker_rollout.macro.naming import default_endpoint_name
+from sagemaker_rollout.macro.naming import default_endpoint_name_expression
 from sagemaker_rollout.macro.schema import ASYNC_INFERENCE, DATA_CAPTURE, ENDPOINT, TAG
 from sagemaker_rollout.macro.values import Scope, is_intrinsic
 
@@ -16,7 +16,7 @@ __all__ = ["async_inference", "data_capture", "depends_on", "endpoint_name", "pr
 def endpoint_name(scope: Scope, logical_id: str, value: Any) -> Any:
     """The user's ``EndpointName`` (checked), else the computed default."""
     if value is None:
-        return default_endpoint_name(logical_id)
+        return default_endpoint_name_expression(logical_id)
     ENDPOINT.read(scope, {}, "EndpointName", "", value=value)
     return value
 
