@@ -61,8 +61,9 @@ class _Provider:
         if self._engine is None:
             from sagemaker_rollout.rollout.engine import Engine
 
-            self._engine = Engine(self.runtime, self.runtime.journal(), self.telemetry.logger,
-                                  self.telemetry.notify)
+            self._engine = Engine(
+                self.runtime, self.runtime.journal(), self.telemetry.logger, self.telemetry.notify
+            )
         return self._engine
 
     def __call__(self, event: dict[str, Any], context: Any) -> None:
@@ -171,8 +172,10 @@ def _get_provider() -> _Provider:
 def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     """The requests in an invocation: the event itself, or each message of the dead-letter queue."""
     records = event.get("Records")
-    if isinstance(records, list) and records and all(
-        isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records
+    if (
+        isinstance(records, list)
+        and records
+        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records)
     ):
         payloads = []
         for record in records:
