@@ -138,12 +138,15 @@ def test_the_private_hooks_exist_and_run_once_per_request(server: ResponseServer
 
 
 def test_crhelpers_own_timer_answers_failed_execution_timed_out(server: ResponseServer) -> None:
-    """GIVEN a plain CfnResource and 0.6 s left in the invocation WHEN the handler takes 1 s THEN
+    """GIVEN a plain CfnResource and 0.6 s left in the invocation WHEN the handler takes 2 s THEN
     crhelper's threading.Timer PUTs FAILED "Execution timed out" first (why the adapter turns it off)."""
     resource = CfnResource(log_level="WARNING", sleep_on_delete=0, ssl_verify=server.ca_path)  # type: ignore[arg-type]
-    resource.create(lambda event, context: time.sleep(1.0) or "id-1")
+    resource.create(lambda event, context: time.sleep(2.0) or "id-1")
     event = _event(server)
     resource(event, _Context(remaining_seconds=0.6))
+    deadline = time.monotonic() + 10  # the timer's PUT runs in its own thread
+    while len(_bodies(server, event)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     bodies = [(b.body["Status"], b.body["Reason"]) for b in _bodies(server, event)]
     assert bodies == [(FAILED, "Execution timed out"), (SUCCESS, "")]
 
