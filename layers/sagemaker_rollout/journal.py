@@ -28,11 +28,14 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.provider.aws import call, error_code
 from sagemaker_rollout.rollout.state import RolloutState
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = [
     "ENDPOINT_INDEX",
@@ -144,7 +147,7 @@ class Journal:
         Finished records expire this many days after their answer.
     """
 
-    def __init__(self, client: Any, table: str, clock: Clock, retention_days: int = 90) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, clock: Clock, retention_days: int = 90) -> None:
         self.client = client
         self.table = table
         self.clock = clock

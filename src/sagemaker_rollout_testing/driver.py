@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.provider.origin import OriginPolicy
 from sagemaker_rollout.provider.runtime import ProviderRuntime
-from sagemaker_rollout_testing._crhelper_timer import patch_crhelper_timer
 from sagemaker_rollout_testing.context import (
     MAX_LAMBDA_TIMEOUT_SECONDS,
     FakeLambdaContext,
@@ -286,8 +285,6 @@ class CloudFormationDriver:
         would; their answers show up as duplicates. ``False`` stops at the first answer.
     retry_delays:
         Simulated seconds Lambda waits before its 1st and 2nd retry (needs ``clock.advance``).
-    crhelper_timer:
-        Run crhelper's "Execution timed out" timer on ``clock`` (see ``_crhelper_timer``).
     journal_table:
         The provider stack's rollout journal, created in the simulated account on enter (as the
         provider stack's ``RolloutJournalTable``) and set on the runtime; None: no journal.
@@ -319,7 +316,6 @@ class CloudFormationDriver:
         on_event: Callable[[TimelineEntry], None] | None = None,
         drain: bool = True,
         retry_delays: tuple[float, ...] = (60.0, 120.0),
-        crhelper_timer: bool = True,
         journal_table: str | None = "sagemaker-rollout-journal",
         dead_letter_receives: int = 3,
         visibility_timeout: float = 960.0,
@@ -347,7 +343,6 @@ class CloudFormationDriver:
         self.on_event = on_event
         self.drain = drain
         self.retry_delays = retry_delays
-        self.crhelper_timer = crhelper_timer
         self.journal_table = journal_table
         self.dead_letter_receives = dead_letter_receives
         self.visibility_timeout = visibility_timeout
@@ -424,8 +419,6 @@ class CloudFormationDriver:
                 "before-call.lambda.Invoke", self._intercept_invoke, unique_id=f"{self._handler_id}-invoke"
             )
             self._undo.append(self._unregister)
-            if self.crhelper_timer and hasattr(self.clock, "on_advance"):
-                self._undo.append(patch_crhelper_timer(self.clock))
             self._active = True
             self.runtime = ProviderRuntime(
                 clock=self.clock,

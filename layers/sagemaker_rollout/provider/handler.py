@@ -1,13 +1,14 @@
 """Lambda handler of ``Custom::SageMakerEndpoint``: the custom-resource adapter of the engine.
 
-crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL). The engine
+crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL), reached only
+through :mod:`sagemaker_rollout.provider.crhelper_adapter`. The engine
 (:mod:`sagemaker_rollout.rollout.engine`) carries the request; when it must wait longer than this
 invocation can, the adapter invokes the function again asynchronously with a continuation that
-holds only the request's journal key and token (the journal is the memory), and crhelper's
-response is held back. The function is also the consumer of its dead-letter queue: when Lambda's
-retries of an invocation are exhausted, the event arrives from SQS and the request resumes from
-the journal, so no request is left unanswered. No EventBridge rule, target or permission is ever
-created.
+holds only the request's journal key and token (the journal is the memory), and crhelper is not
+called: only an invocation that has the answer sends it. The function is also the consumer of its
+dead-letter queue: when Lambda's retries of an invocation are exhausted, the event arrives from SQS
+and the request resumes from the journal, so no request is left unanswered. No EventBridge rule,
+target or permission is ever created.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
-
-from crhelper import CfnResource
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.provider import origin
 from sagemaker_rollout.provider.aws import call
+from sagemaker_rollout.provider.crhelper_adapter import FAILED, SUCCESS, CfnResponder
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.provider.telemetry import Telemetry
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
@@ -37,29 +37,23 @@ __all__ = ["configure", "handler", "request_deadline"]
 
 _lock = threading.Lock()
 _runtime: ProviderRuntime | None = None
-_resource: _ProviderResource | None = None
+_provider: _Provider | None = None
 
 
-class _ProviderResource(CfnResource):
-    """crhelper with the provider's clock, a held-back response when nothing is to be sent."""
-
-    _context: Any
-    _timer: Any
+class _Provider:
+    """The provider's engine, telemetry and crhelper responder (built once per Lambda container)."""
 
     def __init__(self, runtime: ProviderRuntime, telemetry: Telemetry) -> None:
-        super().__init__(
-            json_logging=False,
+        self.runtime = runtime
+        self.telemetry = telemetry
+        self.responder = CfnResponder(
             log_level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
             boto_level="WARNING",
             sleep_on_delete=runtime.settings.sleep_on_delete,
-            ssl_verify=cast(Any, runtime.ssl_verify),
+            ssl_verify=runtime.ssl_verify,
         )
-        self.runtime = runtime
-        self.telemetry = telemetry
         self._engine: Engine | None = None
-        self.silent = False
         self.continuation_token: str | None = None
-        self._create_func = self._update_func = self._delete_func = self._run
 
     @property
     def engine(self) -> Engine:
@@ -67,31 +61,31 @@ class _ProviderResource(CfnResource):
         if self._engine is None:
             from sagemaker_rollout.rollout.engine import Engine
 
-            self._engine = Engine(self.runtime, self.runtime.journal(), self.telemetry.logger,
-                                  self.telemetry.notify)
+            self._engine = Engine(
+                self.runtime, self.runtime.journal(), self.telemetry.logger, self.telemetry.notify
+            )
         return self._engine
 
-    # crhelper hooks (the only places crhelper's internals are relied on) ------------------------
-    def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
-        self.silent = False
-        return bool(super()._crhelper_init(event, context))  # type: ignore[misc]
-
-    def _set_timeout(self) -> None:
-        remaining = self._context.get_remaining_time_in_millis() / 1000.0 - 0.5
-        self._timer = self.runtime.clock.call_later(remaining, self._timeout)
+    def __call__(self, event: dict[str, Any], context: Any) -> None:
+        """Run the request, then answer through crhelper, unless this invocation handed it off."""
+        remaining = context.get_remaining_time_in_millis() / 1000.0 - 0.5
+        timer = self.runtime.clock.call_later(remaining, self._timeout)
+        try:
+            try:
+                result = self._run(event, context)
+            except Exception as error:  # crhelper answers FAILED with the error, as for a raising handler
+                self.responder.fail(event, context, error)
+                return
+            self._report(event, context, result)
+        finally:
+            timer.cancel()
 
     def _timeout(self) -> None:
         # Lambda retries a timed-out asynchronous invocation and the journal resumes the request:
         # answering FAILED here would end a rollout that is still going.
         self.telemetry.logger.error("invocation about to time out; Lambda's retry resumes the request")
 
-    def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self.silent:
-            return
-        super()._cfn_response(event)  # type: ignore[misc]
-
-    # the request -----------------------------------------------------------------------------------
-    def _run(self, event: dict[str, Any], context: Any) -> str:
+    def _run(self, event: dict[str, Any], context: Any) -> EngineResult:
         def hand_off(payload: dict[str, Any]) -> None:
             call(
                 self.runtime.clock,
@@ -101,7 +95,7 @@ class _ProviderResource(CfnResource):
                 Payload=json.dumps(payload).encode(),
             )
 
-        result = self.engine.run(
+        return self.engine.run(
             event,
             invocation_id=str(getattr(context, "aws_request_id", "local")),
             remaining=lambda: context.get_remaining_time_in_millis() / 1000.0,
@@ -109,27 +103,25 @@ class _ProviderResource(CfnResource):
             continuation_token=self.continuation_token,
             deadline_hint=request_deadline(event),
         )
-        return self._report(event, result)
 
-    def _report(self, event: Mapping[str, Any], result: EngineResult) -> str:
+    def _report(self, event: Mapping[str, Any], context: Any, result: EngineResult) -> None:
         answer = result.answer
         if answer is None:
-            self.silent = True
             self.telemetry.logger.info("no answer from this invocation", extra={"why": result.why})
-            return str(event.get("PhysicalResourceId", ""))
+            return
         if result.resent:
             self.telemetry.logger.info("request already answered: sending the recorded answer again")
         else:
             state = {"started": result.started}
             self.telemetry.finished(event, state, ok=answer.status == "SUCCESS", reason=answer.reason or None)
-        if answer.status != "SUCCESS":
-            if answer.physical_id:
-                self.PhysicalResourceId = answer.physical_id
-            raise RuntimeError(answer.reason)
-        if answer.reason:  # a SUCCESS may say why (an adopted endpoint released, not deleted)
-            self.Reason = answer.reason
-        self.Data.update(answer.data)
-        return answer.physical_id
+        self.responder.answer(
+            event,
+            context,
+            status=SUCCESS if answer.status == "SUCCESS" else FAILED,
+            physical_id=answer.physical_id,
+            reason=answer.reason,
+            data=answer.data if answer.status == "SUCCESS" else None,
+        )
 
 
 def request_deadline(event: Mapping[str, Any]) -> float | None:
@@ -161,27 +153,29 @@ def request_deadline(event: Mapping[str, Any]) -> float | None:
 
 def configure(runtime: ProviderRuntime | None) -> None:
     """Use ``runtime`` for the next invocations (tests, the demo); None goes back to the default."""
-    global _runtime, _resource
+    global _runtime, _provider
     with _lock:
         _runtime = runtime
-        _resource = None
+        _provider = None
 
 
-def _get_resource() -> _ProviderResource:
-    global _runtime, _resource
+def _get_provider() -> _Provider:
+    global _runtime, _provider
     with _lock:
-        if _resource is None:
+        if _provider is None:
             if _runtime is None:
                 _runtime = ProviderRuntime()
-            _resource = _ProviderResource(_runtime, Telemetry(_runtime.clock, _runtime.listener))
-        return _resource
+            _provider = _Provider(_runtime, Telemetry(_runtime.clock, _runtime.listener))
+        return _provider
 
 
 def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     """The requests in an invocation: the event itself, or each message of the dead-letter queue."""
     records = event.get("Records")
-    if isinstance(records, list) and records and all(
-        isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records
+    if (
+        isinstance(records, list)
+        and records
+        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records)
     ):
         payloads = []
         for record in records:
@@ -195,40 +189,40 @@ def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
     return [(dict(event), False)]
 
 
-def _one(resource: _ProviderResource, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
+def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
     continuation = payload.get(CONTINUATION_KEY)
-    resource.continuation_token = None
+    provider.continuation_token = None
     if isinstance(continuation, Mapping):
-        record = resource.engine.journal.load(str(continuation.get("key", "")))
+        record = provider.engine.journal.load(str(continuation.get("key", "")))
         if record is None or record.token != continuation.get("token") or record.answered:
-            resource.telemetry.logger.warning("continuation ignored: stale, duplicated or unknown")
+            provider.telemetry.logger.warning("continuation ignored: stale, duplicated or unknown")
             return
         event = dict(record.event)
-        resource.continuation_token = str(continuation.get("token"))
+        provider.continuation_token = str(continuation.get("token"))
     else:
         # Only CloudFormation's requests for this account and region are acted on (a continuation
         # is authenticated by its journal token instead, above): no AWS call, no PUT otherwise.
         event = payload
-        dropped = origin.screen(event, context, resource.runtime.origin_policy)
+        dropped = origin.screen(event, context, provider.runtime.origin_policy)
         if dropped is not None:
-            resource.telemetry.logger.error("REQUEST DROPPED (origin check): %s", dropped)
+            provider.telemetry.logger.error("REQUEST DROPPED (origin check): %s", dropped)
             return
-    resource.telemetry.start(event, context)
+    provider.telemetry.start(event, context)
     if dead_letter:
-        resource.telemetry.logger.warning("resuming a request from the dead-letter queue")
+        provider.telemetry.logger.warning("resuming a request from the dead-letter queue")
     with subsegment(
         "## custom resource request",
         request_type=str(event.get("RequestType")),
         logical_id=str(event.get("LogicalResourceId")),
     ):
-        resource(event, context)
+        provider(event, context)
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point (``handlers/endpoint_provider/app.py`` re-exports it)."""
-    resource = _get_resource()
+    provider = _get_provider()
     try:
         for payload, dead_letter in _payloads(event):
-            _one(resource, payload, context, dead_letter)
+            _one(provider, payload, context, dead_letter)
     finally:
-        resource.telemetry.flush()
+        provider.telemetry.flush()

@@ -7,17 +7,21 @@ Shared by the provider's executor and ``sagemaker-rollout plan`` so that both pl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.planner import CurrentEndpoint
 from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.provider.aws import call, is_not_found, tags_of
 
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_sagemaker import SageMakerClient
+
 __all__ = ["describe_endpoint", "read_endpoint"]
 
 
-def describe_endpoint(sm: Any, clock: Clock, name: str) -> dict[str, Any] | None:
+def describe_endpoint(sm: SageMakerClient, clock: Clock, name: str) -> dict[str, Any] | None:
     """``DescribeEndpoint`` of ``name`` (retried on ``clock``), or None if it does not exist."""
     try:
         return dict(call(clock, sm.describe_endpoint, EndpointName=name))
@@ -28,8 +32,8 @@ def describe_endpoint(sm: Any, clock: Clock, name: str) -> dict[str, Any] | None
 
 
 def read_endpoint(
-    sm: Any,
-    aas: Any,
+    sm: SageMakerClient,
+    aas: ApplicationAutoScalingClient,
     clock: Clock,
     name: str,
     *,

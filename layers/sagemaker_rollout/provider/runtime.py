@@ -6,12 +6,19 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from sagemaker_rollout.clock import Clock, SystemClock
 from sagemaker_rollout.provider.origin import OriginPolicy
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sagemaker import SageMakerClient
+
     from sagemaker_rollout.journal import Journal
 
 __all__ = ["ProviderRuntime", "ProviderSettings"]
@@ -79,8 +86,25 @@ class ProviderRuntime:
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
+    @overload
+    def client(self, service: Literal["sagemaker"]) -> SageMakerClient: ...
+    @overload
+    def client(self, service: Literal["application-autoscaling"]) -> ApplicationAutoScalingClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+
     def client(self, service: str) -> Any:
-        """Return a cached boto3 client for ``service``, built on first use."""
+        """Return a cached boto3 client for ``service``, built on first use.
+
+        Typed per service with boto3-stubs (``mypy_boto3_<service>``, imported for type checking
+        only: the layer does not ship the stubs).
+        """
         with self._lock:
             if service not in self._clients:
                 if self.session is None:

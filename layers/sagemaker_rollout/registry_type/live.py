@@ -22,7 +22,7 @@ SageMaker does not report them for the running endpoint.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.naming import MANAGED_BY_TAG
@@ -31,6 +31,10 @@ from sagemaker_rollout.provider.aws import call, is_not_found, tags_of
 from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout.spec.endpoint import OWNER_TAG_PREFIX, allowed_keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_sagemaker import SageMakerClient
 
 __all__ = ["WRITE_ONLY", "is_managed", "live_model", "managed_endpoints"]
 
@@ -53,7 +57,9 @@ def is_managed(tags: Mapping[str, str]) -> bool:
     return tags.get(MANAGED_BY_TAG) == "sagemaker-rollout"
 
 
-def _ranges(aas: Any, clock: Clock, endpoint: str, variants: list[str]) -> dict[str, tuple[int, int]]:
+def _ranges(
+    aas: ApplicationAutoScalingClient, clock: Clock, endpoint: str, variants: list[str]
+) -> dict[str, tuple[int, int]]:
     if not variants:
         return {}
     ids = {scalable_resource_id(endpoint, name): name for name in variants}
@@ -81,7 +87,9 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def live_model(sm: Any, aas: Any, clock: Clock, name: str) -> dict[str, Any] | None:
+def live_model(
+    sm: SageMakerClient, aas: ApplicationAutoScalingClient, clock: Clock, name: str
+) -> dict[str, Any] | None:
     """The registry model of endpoint ``name`` as it runs now; None if absent or not the provider's.
 
     Parameters
@@ -139,7 +147,9 @@ def live_model(sm: Any, aas: Any, clock: Clock, name: str) -> dict[str, Any] | N
     return model
 
 
-def managed_endpoints(sm: Any, clock: Clock, next_token: str | None = None) -> tuple[list[str], str | None]:
+def managed_endpoints(
+    sm: SageMakerClient, clock: Clock, next_token: str | None = None
+) -> tuple[list[str], str | None]:
     """One page of endpoints the provider manages, and the token of the next page (list handler)."""
     kwargs: dict[str, Any] = {"MaxResults": 100}
     if next_token:

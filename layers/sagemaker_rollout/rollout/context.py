@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.journal import Journal, RequestRecord
 from sagemaker_rollout.naming import ENDPOINT_TAG, LOGICAL_ID_TAG, STACK_ID_TAG, owner_tags
@@ -13,6 +13,14 @@ from sagemaker_rollout.provider.aws import call, error_code, is_not_found, tags_
 from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
+
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_sagemaker import SageMakerClient
+
+    from sagemaker_rollout.clock import Clock
 
 __all__ = ["TIME_LIMIT_KEY", "StepContext", "UnknownUsersError"]
 
@@ -100,23 +108,23 @@ class StepContext:
         return [str(t["Key"]) for t in tags or [] if isinstance(t, Mapping) and "Key" in t]
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> Clock:
         return self.runtime.clock
 
     @property
-    def sm(self) -> Any:
+    def sm(self) -> SageMakerClient:
         return self.runtime.client("sagemaker")
 
     @property
-    def aas(self) -> Any:
+    def aas(self) -> ApplicationAutoScalingClient:
         return self.runtime.client("application-autoscaling")
 
     @property
-    def cw(self) -> Any:
+    def cw(self) -> CloudWatchClient:
         return self.runtime.client("cloudwatch")
 
     @property
-    def cfn(self) -> Any:
+    def cfn(self) -> CloudFormationClient:
         """CloudFormation (DescribeStacks of the request's own stack, for adopted endpoints only)."""
         return self.runtime.client("cloudformation")
 

@@ -6,6 +6,8 @@ Create whose endpoint already exists (a retried Create) converges it like an Upd
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
 from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
 from sagemaker_rollout.provider.aws import call, error_message, short
@@ -13,6 +15,9 @@ from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import TagTypeDef
 
 __all__ = [
     "adopt",
@@ -183,7 +188,8 @@ def adopt(ctx: StepContext, state: RolloutState) -> Progress:
         # allows this AddTags only on an endpoint no stack owns yet (template.yaml,
         # AdoptOnlyConsentingEndpoints). A transient error goes to the engine, which runs this
         # step again, and the step reads the tags first.
-        ctx.sm.add_tags(ResourceArn=arn, Tags=owner_tags(ctx.stack_id, ctx.logical_id, name))
+        tags = cast("list[TagTypeDef]", owner_tags(ctx.stack_id, ctx.logical_id, name))
+        ctx.sm.add_tags(ResourceArn=arn, Tags=tags)
         ctx.notify("tags", f"{name}: ownership tags added (adopted)")
     return Next(Phase.READ)
 

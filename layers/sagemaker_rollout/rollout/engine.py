@@ -14,13 +14,16 @@ fresh invocation through the ``hand_off`` callable it passes in; the registry ty
 (:mod:`sagemaker_rollout.registry_type`) keeps the continuation payload and returns it to
 CloudFormation as the callback context of an IN_PROGRESS event, with the wait
 (:attr:`EngineResult.delay`) as its callback delay. Both drive the same steps and journal.
+
+Beside the loop: :mod:`~sagemaker_rollout.rollout.steps` (which step runs in which phase),
+:mod:`~sagemaker_rollout.rollout.answer` (the answer and the invocation's result) and
+:mod:`~sagemaker_rollout.rollout.request` (time limit and pre-journal state read from the event).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,123 +31,25 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord, request_key
 from sagemaker_rollout.provider.aws import error_code, error_message, is_transient, short
 from sagemaker_rollout.provider.runtime import ProviderRuntime
-from sagemaker_rollout.rollout import create, delete, recovery, update
-from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY, StepContext
+from sagemaker_rollout.rollout import recovery
+from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
+from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.request import LEGACY_STATE_KEY, legacy_state, service_timeout
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
+from sagemaker_rollout.rollout.steps import STEPS
 from sagemaker_rollout.spec import PropertyError
 
-__all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult", "legacy_state"]
+__all__ = ["CONTINUATION_KEY", "LEGACY_STATE_KEY", "Answer", "Engine", "EngineResult", "legacy_state"]
 
-
-LEGACY_STATE_KEY = "SageMakerRolloutState"
-"""Continuation state of provider versions before the journal (the whole event plus this key)."""
 
 SALVAGE_AFTER_DEATHS = 3
 """Invocations of one request that died in a row before the next one stops waiting and answers."""
 ANSWER_AFTER_DEATHS = 5
+"""... and before the next one answers at once, skipping recovery that may be what kills them."""
 LEASE_SECONDS = 120.0
 """A lease lasts this long unless renewed (every step renews it): a dead invocation frees the
 endpoint within this time, a live one never loses it."""
-"""... and before the next one answers at once, skipping recovery that may be what kills them."""
-
-_STEPS: dict[Phase, Callable[[StepContext, RolloutState], Progress]] = {
-    Phase.START: create.start,
-    Phase.READ: create.read,
-    Phase.RETAG: create.retag,
-    Phase.ADOPT: create.adopt,
-    Phase.CREATE_CONFIG: create.create_config,
-    Phase.CREATE_ENDPOINT: create.create_endpoint,
-    Phase.WAIT_CREATE: create.wait_create,
-    Phase.SNAPSHOT: update.snapshot,
-    Phase.DEREGISTER: update.deregister,
-    Phase.UPDATE: update.update,
-    Phase.WAIT_UPDATE: update.wait_update,
-    Phase.VERIFY: update.verify,
-    Phase.ABANDON: update.abandon,
-    Phase.DELETE_ENDPOINT: delete.delete_endpoint,
-    Phase.WAIT_DELETE: delete.wait_delete,
-    Phase.STACK_STATUS: delete.stack_status,
-    Phase.RELEASE: delete.release,
-    Phase.UNTAG: delete.untag,
-    Phase.RESTORE: recovery.restore,
-    Phase.CLEANUP: recovery.cleanup,
-}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What CloudFormation is told (recorded in the journal before it is sent)."""
-
-    status: str
-    reason: str = ""
-    physical_id: str = ""
-    data: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "Status": self.status,
-            "Reason": self.reason,
-            "PhysicalResourceId": self.physical_id,
-            "Data": dict(self.data),
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Answer:
-        return cls(
-            str(raw.get("Status", "FAILED")),
-            str(raw.get("Reason", "")),
-            str(raw.get("PhysicalResourceId", "")),
-            dict(raw.get("Data") or {}),
-        )
-
-
-@dataclass(frozen=True)
-class EngineResult:
-    """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
-
-    ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
-    "handed off".
-    """
-
-    answer: Answer | None
-    why: str = ""
-    resent: bool = False
-    state: RolloutState | None = None
-    started: float = 0.0
-    delay: float = 0.0
-
-    @classmethod
-    def resend(cls, record: RequestRecord) -> EngineResult:
-        """The recorded answer of a request already answered, to send again."""
-        assert record.answer is not None
-        return cls(
-            Answer.from_dict(record.answer),
-            "already answered",
-            resent=True,
-            state=record.state,
-            started=record.started,
-        )
-
-
-def legacy_state(event: Mapping[str, Any]) -> RolloutState | None:
-    """The state a pre-journal continuation carried, mapped onto the state machine (upgrades)."""
-    old = event.get(LEGACY_STATE_KEY)
-    if not isinstance(old, Mapping):
-        return None
-    state = RolloutState()
-    rollout = old.get("rollout")
-    if isinstance(rollout, Mapping):
-        state.phase = Phase.START
-        state.target_config = str(rollout.get("config") or "")
-        state.previous_config = str(rollout.get("previous") or "")
-        state.snapshot = list(rollout.get("autoscaling") or [])
-        state.suspended = bool(state.snapshot)
-        if rollout.get("since") is not None:
-            state.update_intent_at = float(rollout["since"])
-    elif old.get("created"):
-        state.create_intent_at = float(old.get("started") or 0.0)
-    return state
 
 
 class Engine:
@@ -225,7 +130,7 @@ class Engine:
         started = now
         if isinstance(legacy, Mapping) and legacy.get("started") is not None:
             started = float(legacy["started"])
-        timeout = _service_timeout(event)
+        timeout = service_timeout(event)
         deadline = started + timeout - self.settings.response_margin
         if deadline_hint is not None:
             deadline = min(deadline, deadline_hint - self.settings.response_margin)
@@ -332,7 +237,7 @@ class Engine:
         phase = state.phase
         state.steps += 1
         try:
-            progress = _STEPS[phase](ctx, state)
+            progress = STEPS[phase](ctx, state)
         except JournalConflictError:
             raise
         except PropertyError as error:
@@ -458,21 +363,7 @@ class Engine:
 
     def _answer(self, ctx: StepContext, owner: str | None) -> EngineResult:
         record, state = ctx.record, ctx.record.state
-        if state.failure:
-            notes = "; ".join(dict.fromkeys(state.notes))
-            reason = short(f"{state.failure}{'; ' + notes if notes else ''}")
-            physical = state.failure_physical_id
-            if state.replacement_of:
-                physical = state.replacement_of  # CloudFormation keeps the old endpoint
-            elif physical is None:
-                physical = state.physical_id or ctx.old_physical_id
-            answer = Answer("FAILED", reason, physical)
-        elif ctx.request_type == "Delete":
-            # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
-            answer = Answer("SUCCESS", short(state.fate_reason), ctx.old_physical_id)
-        else:
-            done = create.done(state)
-            answer = Answer("SUCCESS", "", done.physical_id, done.data)
+        answer = final_answer(ctx, state)
         self.journal.finish(record, answer.to_dict())
         if owner and state.endpoint:
             self.journal.release_lease(state.endpoint, owner)
@@ -498,15 +389,3 @@ def _progress_key(state: RolloutState) -> str:
 
 def _operation(error: BaseException) -> str:
     return str(getattr(error, "operation_name", "") or "AWS call")
-
-
-def _service_timeout(event: Mapping[str, Any]) -> float:
-    limit = event.get(TIME_LIMIT_KEY)
-    if isinstance(limit, int | float) and limit > 0:
-        return float(limit)  # the registry type's handler timeout
-    raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
-    try:
-        value = float(raw) if raw is not None else 3600.0
-    except (TypeError, ValueError):
-        return 3600.0
-    return value if 0 < value <= 3600 else 3600.0

@@ -1,0 +1,93 @@
+"""What the engine answers: the answer recorded and sent, the result of one invocation.
+
+Part of the engine (:mod:`sagemaker_rollout.rollout.engine`), which re-exports these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagemaker_rollout.journal import RequestRecord
+from sagemaker_rollout.provider.aws import short
+from sagemaker_rollout.rollout import create
+from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.state import RolloutState
+
+__all__ = ["Answer", "EngineResult", "final_answer"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What CloudFormation is told (recorded in the journal before it is sent)."""
+
+    status: str
+    reason: str = ""
+    physical_id: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "Status": self.status,
+            "Reason": self.reason,
+            "PhysicalResourceId": self.physical_id,
+            "Data": dict(self.data),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Answer:
+        return cls(
+            str(raw.get("Status", "FAILED")),
+            str(raw.get("Reason", "")),
+            str(raw.get("PhysicalResourceId", "")),
+            dict(raw.get("Data") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
+
+    ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
+    "handed off".
+    """
+
+    answer: Answer | None
+    why: str = ""
+    resent: bool = False
+    state: RolloutState | None = None
+    started: float = 0.0
+    delay: float = 0.0
+
+    @classmethod
+    def resend(cls, record: RequestRecord) -> EngineResult:
+        """The recorded answer of a request already answered, to send again."""
+        assert record.answer is not None
+        return cls(
+            Answer.from_dict(record.answer),
+            "already answered",
+            resent=True,
+            state=record.state,
+            started=record.started,
+        )
+
+
+def final_answer(ctx: StepContext, state: RolloutState) -> Answer:
+    """The answer a finished request gets: FAILED with its failure and notes, or SUCCESS."""
+    if state.failure:
+        notes = "; ".join(dict.fromkeys(state.notes))
+        reason = short(f"{state.failure}{'; ' + notes if notes else ''}")
+        physical = state.failure_physical_id
+        if state.replacement_of:
+            physical = state.replacement_of  # CloudFormation keeps the old endpoint
+        elif physical is None:
+            physical = state.physical_id or ctx.old_physical_id
+        answer = Answer("FAILED", reason, physical)
+    elif ctx.request_type == "Delete":
+        # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
+        answer = Answer("SUCCESS", short(state.fate_reason), ctx.old_physical_id)
+    else:
+        done = create.done(state)
+        answer = Answer("SUCCESS", "", done.physical_id, done.data)
+    return answer
