@@ -120,7 +120,6 @@ def test_the_tools_reach_the_test_kit_only_when_the_demo_runs() -> None:
     assert offending == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the split of the long runtime modules is under way")
 def test_the_runtime_has_no_module_over_400_lines() -> None:
     """GIVEN the runtime's modules WHEN their lines are counted THEN none is over 400 (issue 11)."""
     long = {
