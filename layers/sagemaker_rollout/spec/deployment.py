@@ -9,6 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sagemaker_rollout.sagemaker import (
+    CANARY_PERCENT_RANGE,
+    LINEAR_PERCENT_RANGE,
+    ROLLING_BATCH_PERCENT_RANGE,
+)
 from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.estimate import (
     _BG,
@@ -42,23 +47,30 @@ __all__ = [
 
 
 def _check_fraction(
-    path: str, what: str, size: tuple[str, int] | None, fleets: list[tuple[str, int | None]], low_pct: int
+    path: str,
+    what: str,
+    size: tuple[str, int] | None,
+    fleets: list[tuple[str, int | None]],
+    limits: tuple[int, int],
 ) -> None:
+    """``size`` against SageMaker's share of the fleet ``limits`` (percent, from
+    :mod:`sagemaker_rollout.sagemaker`), as a percentage or as an instance count per variant."""
     if size is None:
         return
+    low_pct, high_pct = limits
     kind, value = size
     if kind == "CAPACITY_PERCENT":
-        if not low_pct <= value <= 50:
-            raise PropertyError(path, f"{what} {value}% is outside {low_pct}-50% of the fleet")
+        if not low_pct <= value <= high_pct:
+            raise PropertyError(path, f"{what} {value}% is outside {low_pct}-{high_pct}% of the fleet")
         return
     for name, count in fleets:
         if count is None:
             continue
-        if value * 2 > count:
+        if value * 100 > high_pct * count:
             raise PropertyError(
                 path,
                 f"{what} {value} instance(s) is more than half of variant {name} ({count} instances); "
-                "use at most 50% of the fleet",
+                f"use at most {high_pct}% of the fleet",
             )
         if value * 100 < low_pct * count:
             raise PropertyError(
@@ -110,7 +122,11 @@ def check_deployment_config(
             raise PropertyError(_RU, "rolling updates are not supported for serverless variants")
         rolling = config["RollingUpdatePolicy"]
         _check_fraction(
-            f"{_RU}.MaximumBatchSize", "batch size", _size(rolling.get("MaximumBatchSize")), fleets, 5
+            f"{_RU}.MaximumBatchSize",
+            "batch size",
+            _size(rolling.get("MaximumBatchSize")),
+            fleets,
+            ROLLING_BATCH_PERCENT_RANGE,
         )
     elif strategy in ("Canary", "Linear"):
         if serverless:
@@ -123,12 +139,18 @@ def check_deployment_config(
         if strategy == "Canary":
             if "CanarySize" not in routing:
                 raise PropertyError(f"{_TRC}.CanarySize", "is required when Type is CANARY")
-            _check_fraction(f"{_TRC}.CanarySize", "canary", _size(routing.get("CanarySize")), fleets, 0)
+            _check_fraction(
+                f"{_TRC}.CanarySize", "canary", _size(routing.get("CanarySize")), fleets, CANARY_PERCENT_RANGE
+            )
         else:
             if "LinearStepSize" not in routing:
                 raise PropertyError(f"{_TRC}.LinearStepSize", "is required when Type is LINEAR")
             _check_fraction(
-                f"{_TRC}.LinearStepSize", "linear step", _size(routing.get("LinearStepSize")), fleets, 10
+                f"{_TRC}.LinearStepSize",
+                "linear step",
+                _size(routing.get("LinearStepSize")),
+                fleets,
+                LINEAR_PERCENT_RANGE,
             )
     estimate = estimate_rollout(config, variants)
     policy_path = _BG if "BlueGreenUpdatePolicy" in config else _RU
