@@ -1,7 +1,13 @@
-"""Test driver: CloudFormation and Lambda played in process for a custom resource handler.
+"""sagemaker-rollout's test kit: a simulated AWS the provider is tested and demonstrated on.
 
-Used by the provider's tests, the ``demo`` command and the benchmarks; it has no pytest
-dependency. See :class:`CloudFormationDriver`.
+The CloudFormation driver (CloudFormation and Lambda played in process for a custom resource
+handler: real events, HTTPS response capture, Lambda retries, the dead-letter queue; see
+:class:`CloudFormationDriver`), the registry-type driver (:mod:`.registry`), fault injection
+(:mod:`.faults`), an IAM evaluator for the provider's role (:mod:`.iam_eval`), the SageMaker
+simulator on moto (:mod:`.simulator`) and the demo world (:mod:`.demo`). Used by the tests, the
+``demo`` command and the benchmarks; no pytest dependency. It uses the runtime
+(:mod:`sagemaker_rollout`) and the tools' template loading; the runtime never imports it. Its
+third-party dependencies come with the ``testing`` extra.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m sagemaker_rollout``: the same as the ``sagemaker-rollout`` console script."""
+"""``python -m sagemaker_rollout_tools``: the same as the ``sagemaker-rollout`` console script."""
 
 from __future__ import annotations
 

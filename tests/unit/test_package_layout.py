@@ -120,6 +120,17 @@ def test_the_tools_reach_the_test_kit_only_when_the_demo_runs() -> None:
     assert offending == []
 
 
+def test_the_simulator_keeps_its_own_copy_of_sagemakers_rules() -> None:
+    """GIVEN the simulator (the oracle the provider is tested against) WHEN its imports are read THEN
+    of the runtime it uses only the clock: never the domain module, the spec or the planner."""
+    used = {
+        name
+        for module, name, _line, _lazy in _all_imports("sagemaker_rollout_testing")
+        if module.startswith("sagemaker_rollout_testing.simulator") and name.startswith("sagemaker_rollout.")
+    }
+    assert used == {"sagemaker_rollout.clock"}
+
+
 def test_the_runtime_has_no_module_over_400_lines() -> None:
     """GIVEN the runtime's modules WHEN their lines are counted THEN none is over 400 (issue 11)."""
     long = {

@@ -1,4 +1,4 @@
-"""The ``Custom::SageMakerEndpoint`` provider: handler, executor, autoscaling, runtime."""
+"""The ``Custom::SageMakerEndpoint`` provider: handler, crhelper adapter, origin, autoscaling, runtime."""
 
 from __future__ import annotations
 

@@ -11,6 +11,11 @@ from the Application Auto Scaling API reference (policy ARNs kept on update, der
 deleting policies and scheduled actions, the provisioned-concurrency dimension, ObjectNotFound
 errors) and accepts every instance type of botocore's SageMaker model. Importing this package
 does not import moto.
+
+The simulator keeps its own copy of SageMaker's rules (name patterns, scalable dimensions and
+resource ids, guardrail limits) on purpose and never imports :mod:`sagemaker_rollout.sagemaker`:
+it is the oracle the provider is tested against, so a mistake in the provider's copy must not also
+be the oracle's. Each rule here cites the API reference or developer guide it models.
 """
 
 from __future__ import annotations
