@@ -7,7 +7,8 @@
 #   make check    ruff, mypy (strict on the library), schema freshness, checkov, bandit, pip-audit,
 #                 sam validate, cfn-lint
 #   make bench    benchmarks (prints figures, writes benchmarks/results.md)
-#   make build    sam build (offline, no container); the layer installs the runtime lock
+#   make build    sam build (no container); the layer: layers/Makefile (the runtime lock, botocore
+#                 data cut to the services the runtime uses, at most 15 MB unzipped)
 #   make lock     re-lock after editing pyproject.toml or requirements/*.in (keeps every pin it can)
 #   make upgrade  newest releases within the ranges: locks, environments and schemas in one change
 #   make soak     thousands of random request-and-fault sequences (SOAK_SEQUENCES, SEED, SOAK_MINUTES);

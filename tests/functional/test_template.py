@@ -538,7 +538,8 @@ def test_template_sam_build_packages_layer_with_library_and_dependencies(tmp_pat
         timeout=600,
         check=False,
     )
-    # THEN it succeeds and the built layer holds the library and its runtime dependencies
+    # THEN it succeeds and the built layer (layers/Makefile) holds the runtime package and its
+    # runtime dependencies, not the tools or the test kit
     assert result.returncode == 0, result.stdout + result.stderr
     layers = [p for p in build_dir.iterdir() if p.name.startswith("SageMakerRolloutLayer")]
     assert len(layers) == 1
@@ -546,6 +547,12 @@ def test_template_sam_build_packages_layer_with_library_and_dependencies(tmp_pat
     assert (python_dir / "sagemaker_rollout" / "__init__.py").is_file()
     assert (python_dir / "crhelper").is_dir()
     assert (python_dir / "aws_lambda_powertools").is_dir()
+    for absent in ("sagemaker_rollout_tools", "sagemaker_rollout_testing", "yaml", "bin"):
+        assert not (python_dir / absent).exists(), absent
+    # AND botocore's data is cut to the declared services, the layer within 15 MB unzipped
+    services = {p.name for p in (python_dir / "botocore" / "data").iterdir() if p.is_dir()}
+    assert "sagemaker" in services and len(services) < 20
+    assert sum(p.stat().st_size for p in layers[0].rglob("*") if p.is_file()) <= 15_000_000
     # AND its distributions are exactly the runtime lock's releases (the botocore the tests use)
     from test_locks import RUNTIME_LOCK, lock_pins
 
