@@ -1,0 +1,160 @@
+"""The built Lambda layer: size (unzipped, zipped, largest parts) and cold import of both handlers.
+
+The layer is built by ``layers/Makefile`` (what ``sam build`` runs) into a temporary directory:
+for arm64 (what deploys) for the sizes, for x86_64 (this machine; the arm64 build's compiled
+modules do not load here) for the import times. Cold import: median of ``--repeat`` fresh
+interpreters, each ``python -I -S -B`` with ``sys.path`` = the standard library, the layer's
+``python/`` and the handler's directory (what Lambda puts on the path; ``-B`` because Lambda's
+``/opt`` is read-only, so a module without shipped bytecode is compiled at every cold start),
+timing ``import app``. The same layer without any ``.pyc`` is the anchor. Writes
+``benchmarks/layer.md``::
+
+    .venv/bin/python benchmarks/bench_layer.py [--repeat 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import shutil
+import statistics
+import subprocess  # nosec B404 - fixed commands, no shell
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LayerFigures", "build", "cold_import_ms", "measure", "sizes"]
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "benchmarks"
+HANDLERS = ("endpoint_provider", "rollout_macro")
+BUDGET_MB = 15.0
+X86 = "x86_64-manylinux2014"
+
+
+@dataclass(frozen=True)
+class LayerFigures:
+    unzipped_mb: float
+    zipped_mb: float
+    top: list[tuple[str, float]]
+    imports_ms: dict[str, float]
+    imports_without_bytecode_ms: dict[str, float]
+
+
+def build(target: Path, layer_platform: str | None = None) -> Path:
+    """``make build-SageMakerRolloutLayer`` into ``target`` (uv and python3.12 from this venv)."""
+    command = [
+        "make",
+        "-s",
+        "-C",
+        str(ROOT / "layers"),
+        "build-SageMakerRolloutLayer",
+        f"ARTIFACTS_DIR={target}",
+    ]
+    if layer_platform:
+        command.append(f"LAYER_PLATFORM={layer_platform}")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("MAKEFLAGS", None)
+    subprocess.run(command, env=env, check=True, capture_output=True, text=True, timeout=900)  # nosec B603
+    return target
+
+
+def sizes(layer: Path) -> tuple[float, float, list[tuple[str, float]]]:
+    """Unzipped MB, zipped MB (deflate, as ``sam`` zips) and the 10 largest top-level parts."""
+    files = sorted(p for p in layer.rglob("*") if p.is_file())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, path.relative_to(layer))
+    parts: dict[str, int] = {}
+    python = layer / "python"
+    for path in files:
+        relative = path.relative_to(python).parts
+        # botocore's data is shown apart from its code: it is what the layer trims
+        key = "botocore/data" if relative[:2] == ("botocore", "data") else relative[0]
+        parts[key] = parts.get(key, 0) + path.stat().st_size
+    top = sorted(((k, v / 1e6) for k, v in parts.items()), key=lambda kv: -kv[1])[:10]
+    return sum(p.stat().st_size for p in files) / 1e6, len(buffer.getvalue()) / 1e6, top
+
+
+def cold_import_ms(layer: Path, handler: str, repeat: int) -> float:
+    """Median wall time of ``import app`` in ``repeat`` fresh interpreters (ms)."""
+    paths = [str(layer / "python"), str(ROOT / "handlers" / handler)]
+    code = (
+        f"import sys, time; sys.path[:0] = {paths!r}; t = time.perf_counter(); import app; "
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    env = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+    samples = []
+    for _ in range(repeat):
+        done = subprocess.run(  # nosec B603 - our own interpreter, fixed arguments
+            [sys.executable, "-I", "-S", "-B", "-c", code],
+            env=env,
+            cwd=layer,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        samples.append(float(done.stdout.strip()))
+    return statistics.median(samples)
+
+
+def measure(repeat: int = 9) -> LayerFigures:
+    with tempfile.TemporaryDirectory() as scratch:
+        arm = build(Path(scratch) / "arm64")
+        unzipped, zipped, top = sizes(arm)
+        x86 = build(Path(scratch) / "x86_64", X86)
+        bare = Path(scratch) / "x86_64-no-bytecode"
+        shutil.copytree(x86, bare)
+        for cache in sorted(bare.rglob("__pycache__"), reverse=True):
+            shutil.rmtree(cache)
+        imports = {h: cold_import_ms(x86, h, repeat) for h in HANDLERS}
+        without = {h: cold_import_ms(bare, h, repeat) for h in HANDLERS}
+    return LayerFigures(unzipped, zipped, top, imports, without)
+
+
+def markdown(figures: LayerFigures, repeat: int) -> str:
+    lines = [
+        "# Lambda layer: size and cold import",
+        "",
+        f"Generated by `python benchmarks/bench_layer.py` on Python {platform.python_version()} "
+        f"({platform.machine()}, {platform.system()}; 2 shared cores). The layer is built by "
+        "`layers/Makefile` (what `sam build` runs): the runtime package, the runtime lock's "
+        "distributions, botocore's data for the services in `layers/botocore-services.txt`, bytecode "
+        "for the packages of its `PYC_PACKAGES`.",
+        "",
+        "| figure | measured | anchor |",
+        "|---|---|---|",
+        f"| arm64 layer, unzipped | {figures.unzipped_mb:.2f} MB | budget {BUDGET_MB:.0f} MB "
+        "(issue 11); 32.0 MB before, with botocore's data for every service |",
+        f"| arm64 layer, zipped (deflate) | {figures.zipped_mb:.2f} MB | Lambda: 50 MB zipped per upload |",
+    ]
+    for handler in HANDLERS:
+        lines.append(
+            f"| cold import, `handlers/{handler}/app.py` (x86_64 layer, median of {repeat}) "
+            f"| {figures.imports_ms[handler]:.0f} ms | {figures.imports_without_bytecode_ms[handler]:.0f} ms "
+            "with no bytecode in the layer |"
+        )
+    lines += ["", "Largest parts of the arm64 layer (unzipped):", "", "| part | MB |", "|---|---|"]
+    lines += [f"| `{name}` | {mb:.2f} |" for name, mb in figures.top]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9, help="fresh interpreters per handler")
+    args = parser.parse_args(argv)
+    figures = measure(args.repeat)
+    text = markdown(figures, args.repeat)
+    print(text)
+    (HERE / "layer.md").write_text(text, encoding="utf-8")
+    print(f"written: {HERE / 'layer.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
