@@ -3,7 +3,8 @@
 #
 #   make demo     the simulated end-to-end story (no AWS account, no Docker)
 #   make test     the test suite (under 6 minutes on 2 cores; all but the slow tiers)
-#   make test-slow  the slow tiers: public templates end to end, sam build / validate, property test
+#   make test-slow  the slow tiers: public templates end to end, sam build / validate, the built
+#                 layer (size, contents, handlers, provider suites on its botocore data), property test
 #   make check    ruff, mypy (strict on the library), schema freshness, checkov, bandit, pip-audit,
 #                 sam validate, cfn-lint
 #   make bench    benchmarks (prints figures, writes benchmarks/results.md)
@@ -90,7 +91,8 @@ test: venv tools
 
 # The slow tiers, outside `make test` (CI runs both): the public templates of tests/fixtures/public
 # played, migrated in both stages and forms, and linted (marker `templates`); the real `sam build`
-# and `sam validate --lint`, and the macro's property test with cfn-lint on every example (`slow`).
+# and `sam validate --lint`, the built layer (layers/Makefile, tests/functional/test_built_layer.py),
+# and the macro's property test with cfn-lint on every example (`slow`).
 test-slow: venv tools
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "templates or slow"
 

@@ -147,13 +147,15 @@ def test_template_function_handler_points_at_thin_entry_point(
     assert (REPO / code_uri / "app.py").is_file()
 
 
-def test_template_layer_builds_python312_from_layers_dir(template: dict[str, Any]) -> None:
+def test_template_layer_builds_with_layers_makefile(template: dict[str, Any]) -> None:
     # GIVEN the shared layer
     layer = template["Resources"]["SageMakerRolloutLayer"]
     # WHEN its build settings are read
-    # THEN it is built by sam from layers/ with the python3.12 build method
+    # THEN sam builds it from layers/ with layers/Makefile, for python3.12 on the functions' arch
     assert layer["Properties"]["ContentUri"] == "layers/"
-    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert "build-SageMakerRolloutLayer:" in (REPO / "layers" / "Makefile").read_text(encoding="utf-8")
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     arch = template["Globals"]["Function"]["Architectures"]
     assert layer["Properties"]["CompatibleArchitectures"] == arch
     assert layer["Metadata"]["BuildArchitecture"] == arch[0]
