@@ -92,7 +92,8 @@ test: venv tools
 # The slow tiers, outside `make test` (CI runs both): the public templates of tests/fixtures/public
 # played, migrated in both stages and forms, and linted (marker `templates`); the real `sam build`
 # and `sam validate --lint`, the built layer (layers/Makefile, tests/functional/test_built_layer.py),
-# and the macro's property test with cfn-lint on every example (`slow`).
+# the macro's property test with cfn-lint on every example, and the whole demo stories of the
+# README's demo commands and the registry type (`slow`; the shipped templates' stories: `templates`).
 test-slow: venv tools
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "templates or slow"
 

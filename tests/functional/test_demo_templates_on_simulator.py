@@ -15,6 +15,9 @@ import pytest
 
 from sagemaker_rollout_tools.cli import main
 
+# The shipped templates played end to end: the templates tier (`make test-slow`, run by CI).
+pytestmark = pytest.mark.templates
+
 
 @pytest.mark.parametrize("name", ["ab-test", "serverless"])
 def test_demo_template_story_plays_as_expected(
