@@ -169,7 +169,11 @@ class RolloutMachine(RuleBasedStateMachine):
         return deliveries
 
     def _quiet(self) -> None:
+        """Disarm what the request's fault left unconsumed (a throttle of CreateEndpointConfig armed
+        for a Delete, which never calls it), so it cannot hit a later request or the test's own
+        set-up calls: a fault is armed for one request."""
         self.faults.clear()
+        self.sim.clear_faults()
         self.world.cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="reset")
 
     # ---- requests --------------------------------------------------------------------------------
@@ -577,3 +581,20 @@ def _figures(request: Any) -> Any:
     yield
     FIGURES["violations"] = request.session.testsfailed
     _write_figures(finished=True)
+
+
+@pytest.mark.stateful
+def test_a_fault_armed_for_a_request_that_never_reached_it_is_disarmed() -> None:
+    """The soak's falsifying sequence (seeds 1796270400 and 1796270401): a throttle of
+    CreateEndpointConfig armed for a Delete, which never calls it, throttled the next adoption's
+    own set-up. GIVEN that sequence WHEN it runs THEN every request is answered and checked."""
+    machine = RolloutMachine()
+    try:
+        machine.first_create(fault=("none",), adopt=False, same=False, autoscaled=False)
+        machine.delete(fault=("throttle", "CreateEndpointConfig", 5))
+        machine.adopt(autoscaled=False, fault=("silent-rollback",), same=False)
+        machine.no_config_in_use_deleted()
+        machine.no_unused_config_left()
+        machine.nothing_foreign_touched()
+    finally:
+        machine.teardown()

@@ -275,6 +275,17 @@ class SageMakerSimulator:
         """Make the next rollback of ``endpoint_name`` end in ``UpdateRollbackFailed``."""
         self._rollback_faults[endpoint_name] = reason
 
+    def clear_faults(self) -> None:
+        """Disarm every fault injected and not yet consumed: failed creates, updates and rollbacks,
+        empty failure reasons, throttles and injected errors (the visibility delays stay)."""
+        with self._lock:
+            self._create_faults.clear()
+            self._update_faults.clear()
+            self._rollback_faults.clear()
+            self._silent_failures.clear()
+            self._throttles.clear()
+            self._faults.clear()
+
     def throttle(self, operation_name: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``operation_name`` with ``ThrottlingException``."""
         self._throttles[operation_name] += times
