@@ -13,7 +13,9 @@ every FAILED update. ``make test`` runs a fixed number of sequences on fixed see
 from __future__ import annotations
 
 import json
+import logging
 import os
+import resource
 import sys
 from collections import Counter
 from pathlib import Path
@@ -74,6 +76,21 @@ FAULTS = st.one_of(
 )
 
 
+def _forget_earlier_sequences_log_records() -> None:
+    """Drop the log records pytest's logging plugin holds from earlier sequences of this test item.
+
+    The plugin keeps every record of a test item until the item ends (for its report and ``caplog``),
+    and a whole hypothesis state-machine run is one item: a soak shard's 1,000 sequences. A record
+    keeps its ``args`` and ``exc_info``, and a traceback keeps the frames of the failed request, with
+    that sequence's moto backends, simulator and driver. That grew each xdist worker by about 10 MB a
+    sequence until the kernel killed it (issue 8's soak). The records of the sequence that is running,
+    the one a failure report shows, are kept.
+    """
+    for handler in logging.getLogger().handlers:
+        if isinstance(getattr(handler, "records", None), list) and callable(getattr(handler, "reset", None)):
+            handler.reset()
+
+
 class RolloutMachine(RuleBasedStateMachine):
     """One simulated account, one stack resource, random requests and faults."""
 
@@ -87,6 +104,7 @@ class RolloutMachine(RuleBasedStateMachine):
         from sagemaker_rollout_testing import CloudFormationDriver, FaultInjector
         from sagemaker_rollout_testing.simulator import SageMakerSimulator
 
+        _forget_earlier_sequences_log_records()
         self._mock = mock_aws()
         self._mock.start()
         self.clock = SimulatedClock()
@@ -535,16 +553,20 @@ def _write_figures(*, finished: bool) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     mine = parts / f"{worker}.json"
     scratch = parts / f".{worker}.json.tmp"
-    scratch.write_text(json.dumps({"finished": finished, "figures": dict(FIGURES)}), encoding="utf-8")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # (Linux: kilobytes)
+    part = {"finished": finished, "figures": dict(FIGURES), "peak_rss_mb": peak_mb}
+    scratch.write_text(json.dumps(part), encoding="utf-8")
     scratch.replace(mine)
     total: Counter[str] = Counter()
     done = True
+    peaks: list[int] = []
     for part in sorted(parts.glob("*.json")):
         try:
             data = json.loads(part.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # another worker is replacing it: its next write counts
             continue
         total.update(data["figures"])
+        peaks.append(int(data.get("peak_rss_mb", 0)))
         done = done and bool(data["finished"])
     faults = sum(v for k, v in total.items() if k.startswith("fault:") and k != "fault:none")
     jobs = SHARDS if RANDOM else 1
@@ -564,6 +586,7 @@ def _write_figures(*, finished: bool) -> None:
         f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
         f"- late continuations re-delivered: {total['late-continuations']}",
         f"- violations: {total['violations']}",
+        f"- peak memory (RSS) of a shard's process: {max(peaks, default=0)} MB",
         "",
         "| fault | requests it was armed for |",
         "|---|---|",
@@ -581,6 +604,26 @@ def _figures(request: Any) -> Any:
     yield
     FIGURES["violations"] = request.session.testsfailed
     _write_figures(finished=True)
+
+
+@pytest.mark.stateful
+def test_a_sequence_keeps_no_log_record_of_the_sequences_before_it(caplog: Any) -> None:
+    """GIVEN a record an earlier sequence logged with a traceback WHEN the next sequence starts THEN
+    pytest no longer holds it (it kept that sequence's frames alive: 10 MB a sequence in the soak),
+    and the new sequence's own records are kept for the failure report."""
+    try:
+        raise RuntimeError("an earlier sequence's failure")
+    except RuntimeError:
+        logging.getLogger("sagemaker-rollout").warning("earlier sequence", exc_info=True)
+    assert [r.getMessage() for r in caplog.records] == ["earlier sequence"]
+    machine = RolloutMachine()
+    try:
+        machine.first_create(fault=("none",), adopt=False, same=False, autoscaled=False)
+        messages = [r.getMessage() for r in caplog.records]
+        assert "earlier sequence" not in messages
+        assert "request succeeded" in messages
+    finally:
+        machine.teardown()
 
 
 @pytest.mark.stateful
