@@ -52,6 +52,16 @@ def expect(step: StepResult, condition: bool, problem: str) -> None:
         step.problems.append(problem)
 
 
+def expect_runs_only(
+    step: StepResult, world: DemoWorld, described: dict[str, Any], config: str | None, why: str
+) -> None:
+    """The endpoint runs ``config``, and it is the only endpoint config in the account."""
+    running = described.get("EndpointConfigName")
+    expect(step, running == config, f"endpoint runs {running}, not {config}")
+    configs = endpoint_configs(world)
+    expect(step, configs == [config], f"endpoint configs {configs}, not [{config}]: {why}")
+
+
 def step_create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     outcome = world.stack.deploy(state["rendered"], state["revision"].parameters)
     response = response_of(step, outcome, world.resource)
@@ -75,16 +85,7 @@ def step_create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> No
         if native
         else response.data.get("EndpointConfigName")
     )
-    expect(
-        step,
-        described.get("EndpointConfigName") == config,
-        f"endpoint runs {described.get('EndpointConfigName')}, not {config}",
-    )
-    expect(
-        step,
-        endpoint_configs(world) == [config],
-        f"endpoint configs {endpoint_configs(world)}, expected only {config}",
-    )
+    expect_runs_only(step, world, described, config, "expected only it")
     scaling = scaling_of(world, world.endpoint)
     expected_targets = sum(
         1
@@ -293,16 +294,7 @@ def step_canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> No
     expect(
         step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}"
     )
-    expect(
-        step,
-        described.get("EndpointConfigName") == config,
-        f"endpoint runs {described.get('EndpointConfigName')}, not {config}",
-    )
-    expect(
-        step,
-        endpoint_configs(world) == [config],
-        f"endpoint configs {endpoint_configs(world)}: the previous one should be gone",
-    )
+    expect_runs_only(step, world, described, config, "the previous one should be gone")
     expect(
         step,
         scaling_of(world, world.endpoint) == state["scaling"],
