@@ -147,7 +147,7 @@ soak: venv
 	rm -rf benchmarks/soak.md.parts
 	SOAK_SEQUENCES=$(SOAK_SEQUENCES) SOAK_RANDOM=1 SOAK_SEED=$(SEED) SOAK_JOBS=$(SOAK_JOBS) SOAK_RESULTS=benchmarks/soak.md \
 	  timeout --signal=INT --kill-after=120 $$(( $(SOAK_MINUTES) > 0 ? $(SOAK_MINUTES) * 60 : 0 )) \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x $$( [ $(SOAK_JOBS) -gt 1 ] && echo "-n $(SOAK_JOBS)" ); \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/stateful -x $$( [ $(SOAK_JOBS) -gt 1 ] && echo "-n $(SOAK_JOBS) --dist loadgroup" ); \
 	  status=$$?; rm -rf benchmarks/soak.md.parts; \
 	  if [ $$status -eq 124 ]; then echo "soak stopped after $(SOAK_MINUTES) min (figures so far in benchmarks/soak.md)"; \
 	  grep -q -- "- violations: 0" benchmarks/soak.md; else exit $$status; fi

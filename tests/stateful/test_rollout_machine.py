@@ -531,7 +531,11 @@ def _shard(index: int) -> type:
         (machine.TestCase,),
         {"__doc__": f"Shard {index} of the state machine (fixed seed unless ``SOAK_RANDOM=1``)."},
     )
-    return pytest.mark.stateful(case)  # type: ignore[no-any-return]
+    # One xdist group per shard: ``make soak`` runs ``--dist loadgroup``, which gives each worker its
+    # own shard (plain load scheduling sent both shards of a two-worker soak to one worker).
+    return pytest.mark.xdist_group(f"stateful-shard-{index}")(  # type: ignore[no-any-return]
+        pytest.mark.stateful(case)
+    )
 
 
 for _index in range(SHARDS):
@@ -560,6 +564,7 @@ def _write_figures(*, finished: bool) -> None:
     total: Counter[str] = Counter()
     done = True
     peaks: list[int] = []
+    per_process: dict[str, int] = {}
     for part in sorted(parts.glob("*.json")):
         try:
             data = json.loads(part.read_text(encoding="utf-8"))
@@ -567,6 +572,7 @@ def _write_figures(*, finished: bool) -> None:
             continue
         total.update(data["figures"])
         peaks.append(int(data.get("peak_rss_mb", 0)))
+        per_process[part.stem] = int(data["figures"].get("sequences", 0))
         done = done and bool(data["finished"])
     faults = sum(v for k, v in total.items() if k.startswith("fault:") and k != "fault:none")
     jobs = SHARDS if RANDOM else 1
@@ -586,6 +592,7 @@ def _write_figures(*, finished: bool) -> None:
         f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
         f"- late continuations re-delivered: {total['late-continuations']}",
         f"- violations: {total['violations']}",
+        f"- sequences per process: {', '.join(f'{k} {v}' for k, v in sorted(per_process.items()))}",
         f"- peak memory (RSS) of a shard's process: {max(peaks, default=0)} MB",
         "",
         "| fault | requests it was armed for |",
