@@ -583,7 +583,10 @@ def _write_figures(*, finished: bool) -> None:
         "# Soak results (tests/stateful, `make soak`)",
         "",
         f"- seed: {seeds}",
-        f"- sequences: {total['sequences']} of `SOAK_SEQUENCES={SEQUENCES}` (hypothesis runs)"
+        f"- sequences: {total['sequences']} run for `SOAK_SEQUENCES={SEQUENCES}` valid ones"
+        " (hypothesis's swarm testing disables rules at random per sequence; a sequence left with"
+        " no rule its state allows ends there and is not counted as valid, though every request it"
+        " made was checked)"
         + ("" if done else "; the run was still going or was stopped when this was written"),
         f"- requests: {total['requests']}",
         f"- faults injected: {faults}",
