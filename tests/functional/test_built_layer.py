@@ -235,6 +235,46 @@ def test_handler_imports_from_the_built_layer_alone(handler: str, x86_layer: Pat
     assert result == {"absent": [], "foreign": []}
 
 
+def cold_start_modules_without_bytecode(layer: Path, handler: str) -> list[str]:
+    """Modules that importing ``handler``'s ``app`` loads from ``layer`` with no .pyc beside them.
+
+    Each is compiled again at every cold start: /opt is read-only in Lambda, so Python cannot cache
+    the bytecode it compiles there (see layers/Makefile).
+    """
+    code = (
+        "import importlib.util, json, os\n"
+        "import app\n"
+        f"layer = {str(layer / 'python')!r}\n"
+        "missing = sorted(\n"
+        "    name for name, m in list(sys.modules.items())\n"
+        "    if (getattr(m, '__file__', None) or '').startswith(layer)\n"
+        "    and m.__file__.endswith('.py')\n"
+        "    and not os.path.isfile(importlib.util.cache_from_source(m.__file__))\n"
+        ")\n"
+        "print(json.dumps(missing))\n"
+    )
+    done = run_in_layer(layer, code, REPO / "handlers" / handler)
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_every_module_the_provider_imports_at_cold_start_has_bytecode(x86_layer: Path) -> None:
+    # GIVEN the x86_64 layer (its bytecode is the arm64 build's: .pyc does not depend on the machine)
+    # WHEN the provider's handler is imported from it
+    missing = cold_start_modules_without_bytecode(x86_layer, "endpoint_provider")
+    # THEN every module it loads from the layer has its .pyc (PYC_PACKAGES in layers/Makefile)
+    assert missing == [], f"no bytecode in the layer for {missing}: add their packages to PYC_PACKAGES"
+
+
+def test_the_macro_lacks_bytecode_only_for_the_packages_too_large_for_the_budget(x86_layer: Path) -> None:
+    # GIVEN the x86_64 layer WHEN the macro's handler is imported from it
+    missing = cold_start_modules_without_bytecode(x86_layer, "rollout_macro")
+    # THEN only aws_lambda_powertools (2.1 MB of bytecode) and typing_extensions, which does not fit
+    # beside it in the 15 MB budget, are compiled at its cold start
+    assert missing, "the check found no module at all: it no longer reads the layer"
+    assert {name.split(".")[0] for name in missing} <= {"aws_lambda_powertools", "typing_extensions"}, missing
+
+
 def run_functional(layer: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pytest on ``args`` with every provider client built from ``layer``'s botocore data only."""
     env = {
