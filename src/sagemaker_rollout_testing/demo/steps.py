@@ -52,6 +52,19 @@ def expect(step: StepResult, condition: bool, problem: str) -> None:
         step.problems.append(problem)
 
 
+def expect_configs(step: StepResult, world: DemoWorld, expected: list[str]) -> None:
+    """The account's endpoint configs are exactly ``expected``."""
+    configs = endpoint_configs(world)
+    expect(step, configs == expected, f"endpoint configs {configs}, expected {expected}")
+
+
+def expect_scaling_kept(step: StepResult, world: DemoWorld, state: dict[str, Any]) -> None:
+    """Autoscaling is as it was before the update (``state["scaling"]``)."""
+    assert world.endpoint is not None
+    kept = scaling_of(world, world.endpoint) == state["scaling"]
+    expect(step, kept, "autoscaling differs from before the update")
+
+
 def expect_runs_only(
     step: StepResult, world: DemoWorld, described: dict[str, Any], config: str | None, why: str
 ) -> None:
@@ -131,11 +144,7 @@ def step_refused(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> N
         model_names(world) == state["models"],
         f"models {model_names(world)}, expected {state['models']}",
     )
-    expect(
-        step,
-        scaling_of(world, world.endpoint) == state["scaling"],
-        "autoscaling differs from before the update",
-    )
+    expect_scaling_kept(step, world, state)
 
 
 def configs_after(
@@ -176,16 +185,8 @@ def step_native_update(world: DemoWorld, step: StepResult, state: dict[str, Any]
         f"{described.get('EndpointConfigName')}, not {config}",
     )
     expected = configs_after(world, plot.rendered, configs_before, config)
-    expect(
-        step,
-        endpoint_configs(world) == expected,
-        f"endpoint configs {endpoint_configs(world)}, expected {expected}",
-    )
-    expect(
-        step,
-        scaling_of(world, world.endpoint) == state["scaling"],
-        "autoscaling differs from before the update",
-    )
+    expect_configs(step, world, expected)
+    expect_scaling_kept(step, world, state)
     state.update(revision=plot.revision, rendered=plot.rendered, config=config, models=model_names(world))
 
 
@@ -246,16 +247,8 @@ def expect_rolled_back(
         f"endpoint is {described.get('EndpointStatus')} on {described.get('EndpointConfigName')}, "
         f"not the previous {state['config']}",
     )
-    expect(
-        step,
-        endpoint_configs(world) == configs,
-        f"endpoint configs {endpoint_configs(world)}, expected {configs}",
-    )
-    expect(
-        step,
-        scaling_of(world, world.endpoint) == state["scaling"],
-        "autoscaling differs from before the update",
-    )
+    expect_configs(step, world, configs)
+    expect_scaling_kept(step, world, state)
 
 
 def step_native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
@@ -295,11 +288,7 @@ def step_canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> No
         step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}"
     )
     expect_runs_only(step, world, described, config, "the previous one should be gone")
-    expect(
-        step,
-        scaling_of(world, world.endpoint) == state["scaling"],
-        "autoscaling differs from before the update",
-    )
+    expect_scaling_kept(step, world, state)
     state.update(revision=revision, rendered=rendered, config=config)
 
 
