@@ -558,21 +558,19 @@ def _write_figures(*, finished: bool) -> None:
     mine = parts / f"{worker}.json"
     scratch = parts / f".{worker}.json.tmp"
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # (Linux: kilobytes)
-    part = {"finished": finished, "figures": dict(FIGURES), "peak_rss_mb": peak_mb}
-    scratch.write_text(json.dumps(part), encoding="utf-8")
+    own = {"finished": finished, "figures": dict(FIGURES), "peak_rss_mb": peak_mb}
+    scratch.write_text(json.dumps(own), encoding="utf-8")
     scratch.replace(mine)
     total: Counter[str] = Counter()
     done = True
-    peaks: list[int] = []
-    per_process: dict[str, int] = {}
+    processes: dict[str, dict[str, Any]] = {}  # worker -> its part
     for part in sorted(parts.glob("*.json")):
         try:
             data = json.loads(part.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # another worker is replacing it: its next write counts
             continue
         total.update(data["figures"])
-        peaks.append(int(data.get("peak_rss_mb", 0)))
-        per_process[part.stem] = int(data["figures"].get("sequences", 0))
+        processes[part.stem] = data
         done = done and bool(data["finished"])
     faults = sum(v for k, v in total.items() if k.startswith("fault:") and k != "fault:none")
     jobs = SHARDS if RANDOM else 1
@@ -595,8 +593,10 @@ def _write_figures(*, finished: bool) -> None:
         f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
         f"- late continuations re-delivered: {total['late-continuations']}",
         f"- violations: {total['violations']}",
-        f"- sequences per process: {', '.join(f'{k} {v}' for k, v in sorted(per_process.items()))}",
-        f"- peak memory (RSS) of a shard's process: {max(peaks, default=0)} MB",
+        "- sequences per process: "
+        + ", ".join(f"{k} {v['figures'].get('sequences', 0)}" for k, v in sorted(processes.items())),
+        f"- peak memory (RSS) of a shard's process: "
+        f"{max((int(v.get('peak_rss_mb', 0)) for v in processes.values()), default=0)} MB",
         "",
         "| fault | requests it was armed for |",
         "|---|---|",
