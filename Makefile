@@ -59,7 +59,8 @@ export SAM_CLI_TELEMETRY := 0
 # .venv first (python3.12, cfn-lint of the tests), then the tools (sam, cfn).
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
-.PHONY: venv tools demo test test-slow check bench build lock upgrade clean soak registry-check registry-package
+.PHONY: venv tools demo test test-slow check bench build lock upgrade clean soak registry-check registry-package \
+        golden-record golden-check
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -103,6 +104,19 @@ check: venv tools
 	$(BIN)/python -m sagemaker_rollout_tools.schemas_gen --check --registry-dir $(REGISTRY) --docs-root .
 	$(MAKE) --no-print-directory registry-check
 	PY=$(BIN)/python TOOLS_BIN=$(TOOLS_BIN) CHECKOV_LOCK=$(CHECKOV_LOCK) UV=$(UV) bash .ci/scan.sh
+
+# Golden traces (tests/golden_traces.py): every AWS call, journal write and answer of each functional
+# and registry scenario. Record before a refactor, check after each commit: a differing trace fails
+# its test with the first differing lines. golden-record also rewrites tests/golden/traces.sha256.
+GOLDEN_SUITES := tests/functional tests/registry -m "not slow"
+golden-record: venv tools
+	rm -rf .golden/record
+	GOLDEN_TRACES=record $(BIN)/python -m pytest -q -n auto --dist worksteal $(GOLDEN_SUITES)
+	$(BIN)/python tests/golden_traces.py
+
+golden-check: venv tools
+	rm -rf .golden/check
+	GOLDEN_TRACES=check $(BIN)/python -m pytest -q -n auto --dist worksteal $(GOLDEN_SUITES)
 
 bench: venv tools
 	$(BIN)/python benchmarks/run_all.py

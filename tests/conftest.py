@@ -20,6 +20,8 @@ if str(LAYERS) not in sys.path:
 
 from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
 
+from golden_traces import golden_trace  # noqa: E402, F401  (GOLDEN_TRACES=record|check; make golden-*)
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 
