@@ -116,7 +116,7 @@ def _in_service_after(sim: Any, since: float) -> float:
 
 
 def _provider(minutes: float) -> Measurement:
-    from sagemaker_rollout import provider
+    from sagemaker_rollout import custom_resource as provider
     from sagemaker_rollout_testing import CloudFormationDriver
 
     with _account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):

@@ -18,9 +18,9 @@ LAYERS = REPO_ROOT / "layers"
 if str(LAYERS) not in sys.path:
     sys.path.insert(0, str(LAYERS))
 
-from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
-
 from golden_traces import golden_trace  # noqa: E402, F401  (GOLDEN_TRACES=record|check; make golden-*)
+
+from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -78,7 +78,7 @@ def sim(aws: None, clock: SimulatedClock) -> Iterator[Any]:
 @pytest.fixture
 def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[Any]:
     """A running driver for ``EndpointProviderFunction`` of ``template.yaml``."""
-    from sagemaker_rollout.provider import configure
+    from sagemaker_rollout.custom_resource import configure
     from sagemaker_rollout_testing import CloudFormationDriver
 
     driver = CloudFormationDriver.from_template(

@@ -153,9 +153,8 @@ def golden_trace(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             pytest.fail(f"golden trace: no recorded trace for {request.node.nodeid}", pytrace=False)
         before = recorded.read_text(encoding="utf-8")
         if before != text:
-            diff = list(
-                difflib.unified_diff(before.splitlines(), text.splitlines(), "recorded", "now", lineterm="", n=1)
-            )
+            old, new = before.splitlines(), text.splitlines()
+            diff = list(difflib.unified_diff(old, new, "recorded", "now", lineterm="", n=1))
             shown = "\n".join(line[:300] for line in diff[:40])
             pytest.fail(f"golden trace differs ({len(diff)} diff lines):\n{shown}", pytrace=False)
 

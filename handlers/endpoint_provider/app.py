@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sagemaker_rollout.provider import handler
+from sagemaker_rollout.custom_resource import handler
 
 __all__ = ["handler"]

@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.calls import call, error_code
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.provider.aws import call, error_code
 from sagemaker_rollout.rollout.state import RolloutState
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.provider.origin import OriginPolicy
-from sagemaker_rollout.provider.runtime import ProviderRuntime
+from sagemaker_rollout.custom_resource.origin import OriginPolicy
 from sagemaker_rollout_testing.context import (
     MAX_LAMBDA_TIMEOUT_SECONDS,
     FakeLambdaContext,
@@ -448,7 +448,7 @@ class CloudFormationDriver:
     def origin_policy(self) -> OriginPolicy:
         """The requests the provider accepts under this driver: its stack's, answered to its local server.
 
-        Set in code on the provider's runtime (the only seam; see ``provider.origin``). The local
+        Set in code on the provider's runtime (the only seam; see ``custom_resource.origin``). The local
         server's URLs are not pre-signed, so that one check is off; host, scheme and StackId are not.
         """
         host = urlsplit(self._server.base_url).netloc

@@ -70,7 +70,7 @@ class LayerDataSession:
 @pytest.fixture(autouse=True)
 def built_layer_botocore_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Give every ``ProviderRuntime`` a :class:`LayerDataSession` before it builds a client."""
-    from sagemaker_rollout.provider.runtime import ProviderRuntime
+    from sagemaker_rollout.aws.runtime import ProviderRuntime
 
     data = layer_data_dir()
     original = ProviderRuntime.client

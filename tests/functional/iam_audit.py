@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
-from sagemaker_rollout.provider import ProviderRuntime
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout_testing.iam_eval import AuthRequest, action_matches, evaluate, role_statements
 from sagemaker_rollout_testing.iam_requests import Account, NotModelledError, authorization_requests
 

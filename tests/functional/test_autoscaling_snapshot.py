@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from sagemaker_rollout.clock import SimulatedClock
-from sagemaker_rollout.provider import autoscaling
-from sagemaker_rollout.provider.autoscaling import (
+from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws.autoscaling import (
     INSTANCE_COUNT,
     PROVISIONED_CONCURRENCY,
     AutoscalingRestoreError,
     same_autoscaling,
 )
+from sagemaker_rollout.clock import SimulatedClock
 from sagemaker_rollout_testing.simulator import SageMakerSimulator, Timings
 
 T = Timings()

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from world import World
 
-from sagemaker_rollout.provider import ProviderRuntime, configure, handler
-from sagemaker_rollout.provider.origin import (
+from sagemaker_rollout.aws.runtime import ProviderRuntime
+from sagemaker_rollout.custom_resource import configure, handler
+from sagemaker_rollout.custom_resource.origin import (
     RESPONSE_HOSTS_ENV,
     OriginPolicy,
     check_origin,

@@ -13,7 +13,7 @@ def test_five_invocations_killed_in_a_row_still_answer_before_the_deadline(
     sim: Any, clock: Any, session: Any, repo_root: Any
 ) -> None:
     # GIVEN a provider whose invocations last 120 s and a DescribeEndpoint that hangs five times
-    from sagemaker_rollout import provider
+    from sagemaker_rollout import custom_resource as provider
     from sagemaker_rollout_testing import CloudFormationDriver
 
     driver = CloudFormationDriver.from_template(
@@ -47,7 +47,7 @@ def test_five_invocations_killed_in_a_row_still_answer_before_the_deadline(
 
 def test_autoscaling_a_dead_request_left_suspended_is_restored_by_the_next(world: World) -> None:
     # GIVEN autoscaling that a request (now dead for good) deregistered, its snapshot in the journal
-    from sagemaker_rollout.provider import autoscaling
+    from sagemaker_rollout.aws import autoscaling
 
     world.create()
     world.autoscale()
@@ -94,8 +94,8 @@ def test_upgrade_continuation_of_the_previous_version_is_finished(world: World) 
     world.autoscale()
     before = world.scaling()
     props = world.props("model-a-v2", "ml.c5.2xlarge")
+    from sagemaker_rollout.aws import autoscaling
     from sagemaker_rollout.naming import config_name, owner_tags
-    from sagemaker_rollout.provider import autoscaling
     from sagemaker_rollout.spec import parse_endpoint_properties
 
     spec = parse_endpoint_properties(props)
@@ -183,7 +183,7 @@ def test_history_lists_requests_with_configs_and_outcome(world: World, capsys: A
     ],
 )
 def test_request_deadline_from_signed_url(url: str, expected: float | None) -> None:
-    from sagemaker_rollout.provider.handler import request_deadline
+    from sagemaker_rollout.custom_resource.handler import request_deadline
 
     assert request_deadline({"ResponseURL": url, "ResourceProperties": {}}) == expected
 

@@ -99,7 +99,7 @@ class RolloutMachine(RuleBasedStateMachine):
         import boto3
         from moto import mock_aws
 
-        from sagemaker_rollout import provider
+        from sagemaker_rollout import custom_resource as provider
         from sagemaker_rollout.clock import SimulatedClock
         from sagemaker_rollout_testing import CloudFormationDriver, FaultInjector
         from sagemaker_rollout_testing.simulator import SageMakerSimulator
@@ -147,7 +147,7 @@ class RolloutMachine(RuleBasedStateMachine):
         sm.create_endpoint(EndpointName="foreign", EndpointConfigName="foreign-config")
 
     def teardown(self) -> None:
-        from sagemaker_rollout import provider
+        from sagemaker_rollout import custom_resource as provider
 
         self.driver.__exit__(None, None, None)
         self.faults.__exit__(None, None, None)

@@ -67,7 +67,7 @@ def test_every_service_the_runtime_asks_for_has_a_typed_client() -> None:
         if "macro" not in path.parts
         for m in re.finditer(r"\.client\(\"([a-z-]+)\"\)", path.read_text(encoding="utf-8"))
     }
-    source = (RUNTIME / "provider" / "runtime.py").read_text(encoding="utf-8")
+    source = (RUNTIME / "aws" / "runtime.py").read_text(encoding="utf-8")
     typed = set(re.findall(r'def client\(self, service: Literal\["([a-z-]+)"\]\)', source))
     assert asked and asked <= typed
 
@@ -75,9 +75,9 @@ def test_every_service_the_runtime_asks_for_has_a_typed_client() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "sagemaker_rollout.provider.handler",
+        "sagemaker_rollout.custom_resource.handler",
         "sagemaker_rollout.rollout.engine",
-        "sagemaker_rollout.provider.autoscaling",
+        "sagemaker_rollout.aws.autoscaling",
         "sagemaker_rollout.registry_type",
     ],
 )

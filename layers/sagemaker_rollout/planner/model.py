@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.current import BUSY_STATUSES, CurrentEndpoint
 from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout.spec import RolloutEstimate
 
@@ -22,7 +23,6 @@ __all__ = [
     "diff_variants",
 ]
 
-BUSY_STATUSES = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
 SCALABLE_DIMENSION = INSTANCE_COUNT_DIMENSION
 
 # Fields whose change SageMaker refuses while the variant is registered with autoscaling.
@@ -41,54 +41,6 @@ _COMPARED = (
     "InferenceAmiVersion",
     "AcceleratorType",
 )
-
-
-@dataclass(frozen=True)
-class CurrentEndpoint:
-    """What runs now, as read from SageMaker and Application Auto Scaling.
-
-    Attributes
-    ----------
-    name:
-        Endpoint name.
-    status:
-        ``EndpointStatus``.
-    config_name:
-        Endpoint config in use.
-    variants:
-        ProductionVariants of that config (``DescribeEndpointConfig``); empty if the config is gone.
-    live_variants:
-        ``DescribeEndpoint`` variants (current counts and weights).
-    tags:
-        Tags on the endpoint.
-    autoscaled:
-        Names of variants registered as scalable targets.
-    failure_reason:
-        ``FailureReason`` if SageMaker reports one.
-    arn, config_arn:
-        ARNs of the endpoint and of its config ("" if the config is gone).
-    async_inference:
-        Whether the running config has an ``AsyncInferenceConfig`` (an update cannot remove it).
-    """
-
-    name: str
-    status: str
-    config_name: str
-    variants: tuple[Mapping[str, Any], ...] = ()
-    live_variants: tuple[Mapping[str, Any], ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-    autoscaled: frozenset[str] = frozenset()
-    failure_reason: str | None = None
-    arn: str = ""
-    config_arn: str = ""
-    async_inference: bool = False
-    config: Mapping[str, Any] = field(default_factory=dict)
-    """The running config as ``DescribeEndpointConfig`` returns it (empty if it is gone)."""
-
-    @property
-    def busy(self) -> bool:
-        """Whether SageMaker refuses an update now (it must be waited for)."""
-        return self.status in BUSY_STATUSES
 
 
 @dataclass(frozen=True)

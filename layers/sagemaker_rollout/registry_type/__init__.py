@@ -18,7 +18,7 @@ CLI's Python library, so the Lambda layer never needs that library.
 
 from __future__ import annotations
 
-from sagemaker_rollout.registry_type.limits import (
+from sagemaker_rollout.spec.limits import (
     HANDLER_TIMEOUT_MINUTES,
     REGISTRY_TIME_LIMIT,
     TYPE_NAME,

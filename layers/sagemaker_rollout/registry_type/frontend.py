@@ -18,16 +18,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.aws.calls import call, tags_of
+from sagemaker_rollout.aws.reading import describe_endpoint
+from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
 from sagemaker_rollout.journal import Journal, request_key
 from sagemaker_rollout.naming import default_endpoint_name
-from sagemaker_rollout.provider.aws import call, tags_of
-from sagemaker_rollout.provider.reading import describe_endpoint
-from sagemaker_rollout.provider.runtime import ProviderRuntime, ProviderSettings
-from sagemaker_rollout.registry_type.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
 from sagemaker_rollout.registry_type.live import is_managed, live_model, managed_endpoints
 from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
+from sagemaker_rollout.spec.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
 
 __all__ = [
     "HANDLER_PERMISSIONS",

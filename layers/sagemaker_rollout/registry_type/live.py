@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.calls import call, is_not_found, tags_of
+from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.naming import MANAGED_BY_TAG
 from sagemaker_rollout.planner import scalable_resource_id
-from sagemaker_rollout.provider.aws import call, is_not_found, tags_of
-from sagemaker_rollout.provider.reading import describe_endpoint
 from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout.spec.endpoint import OWNER_TAG_PREFIX, allowed_keys
 

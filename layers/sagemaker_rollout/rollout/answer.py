@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.aws.calls import short
 from sagemaker_rollout.journal import RequestRecord
-from sagemaker_rollout.provider.aws import short
 from sagemaker_rollout.rollout import create
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.state import RolloutState

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.calls import call, error_code, is_not_found, tags_of
+from sagemaker_rollout.aws.reading import describe_endpoint
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, RequestRecord
 from sagemaker_rollout.naming import ENDPOINT_TAG, LOGICAL_ID_TAG, STACK_ID_TAG, owner_tags
-from sagemaker_rollout.provider.aws import call, error_code, is_not_found, tags_of
-from sagemaker_rollout.provider.reading import describe_endpoint
-from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
 if TYPE_CHECKING:

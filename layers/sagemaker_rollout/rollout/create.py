@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from sagemaker_rollout.aws.calls import call, error_message, short
+from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
 from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
-from sagemaker_rollout.provider.aws import call, error_message, short
-from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState

@@ -40,10 +40,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sagemaker_rollout.aws.calls import call, error_code, error_message, is_not_found, is_transient, short
+from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.naming import OWNER_TAG_KEYS
 from sagemaker_rollout.planner import BUSY_STATUSES, plan_release
-from sagemaker_rollout.provider.aws import call, error_code, error_message, is_not_found, is_transient, short
-from sagemaker_rollout.provider.reading import read_endpoint
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.recovery import restore_orphan

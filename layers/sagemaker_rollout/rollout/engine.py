@@ -28,9 +28,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sagemaker_rollout.aws.calls import error_code, error_message, is_transient, short
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord, request_key
-from sagemaker_rollout.provider.aws import error_code, error_message, is_transient, short
-from sagemaker_rollout.provider.runtime import ProviderRuntime
 from sagemaker_rollout.rollout import recovery
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
 from sagemaker_rollout.rollout.context import StepContext

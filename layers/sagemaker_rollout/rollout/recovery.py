@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.planner import configs_to_drop
-from sagemaker_rollout.provider import autoscaling
 from sagemaker_rollout.rollout.context import StepContext, UnknownUsersError
 from sagemaker_rollout.rollout.progress import Next, Progress, Wait
 from sagemaker_rollout.rollout.state import Phase, RolloutState

@@ -11,9 +11,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws.calls import call, error_message, short
 from sagemaker_rollout.planner import BUSY_STATUSES, settle_verdict, update_was_issued
-from sagemaker_rollout.provider import autoscaling
-from sagemaker_rollout.provider.aws import call, error_message, short
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.create import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait

@@ -23,7 +23,7 @@ from cloudformation_cli_python_lib import (
 )
 
 from sagemaker_rollout.clock import Clock, SystemClock
-from sagemaker_rollout.provider.runtime import ProviderRuntime
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.registry_type.frontend import (
     TYPE_NAME,
     HandlerProgress,

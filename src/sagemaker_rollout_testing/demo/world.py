@@ -329,7 +329,7 @@ def repo_root() -> Path | None:
 
 
 def make_driver(clock: Any, session: Any, timeline: Timeline | None, stack_name: str) -> tuple[Any, str]:
-    from sagemaker_rollout import provider
+    from sagemaker_rollout import custom_resource as provider
     from sagemaker_rollout_testing import CloudFormationDriver, load_function_spec
 
     def configure(runtime: Any) -> None:
@@ -371,7 +371,7 @@ def make_driver(clock: Any, session: Any, timeline: Timeline | None, stack_name:
         function_name=f"sagemaker-rollout-{PROVIDER_FUNCTION}",
         **options,
     )
-    return driver, "sagemaker_rollout.provider.handler (template.yaml not found: installed package)"
+    return driver, "sagemaker_rollout.custom_resource.handler (template.yaml not found: installed package)"
 
 
 def endpoint_configs(world: DemoWorld) -> list[str]:
@@ -413,8 +413,8 @@ def scaling_of(world: DemoWorld, endpoint: str) -> list[Any]:
 
 
 def describe(world: DemoWorld, endpoint: str) -> dict[str, Any] | None:
+    from sagemaker_rollout.aws.reading import describe_endpoint
     from sagemaker_rollout.clock import SystemClock
-    from sagemaker_rollout.provider.reading import describe_endpoint
 
     return describe_endpoint(world.client("sagemaker"), SystemClock(), endpoint)
 
@@ -458,7 +458,7 @@ def simulated_account(
         import boto3
         from moto import mock_aws
 
-        from sagemaker_rollout import provider
+        from sagemaker_rollout import custom_resource as provider
         from sagemaker_rollout.clock import SimulatedClock
         from sagemaker_rollout_testing.simulator import SageMakerSimulator
 

@@ -195,10 +195,10 @@ def build_plan(
     MacroError, TemplateRefusedError
         The template is refused.
     """
+    from sagemaker_rollout.aws.reading import read_endpoint
     from sagemaker_rollout.clock import SystemClock
     from sagemaker_rollout.naming import MANAGED_BY_TAG, STACK_ID_TAG, config_name, default_endpoint_name
     from sagemaker_rollout.planner import plan_create, plan_update
-    from sagemaker_rollout.provider.reading import read_endpoint
     from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
     from sagemaker_rollout_tools.intrinsics import (
         Resolver,

@@ -24,7 +24,7 @@ from typing import Any
 
 from crhelper import CfnResource
 
-from sagemaker_rollout.provider.runtime import ProviderRuntime
+from sagemaker_rollout.aws.runtime import ProviderRuntime
 
 __all__ = ["ATTEMPTS", "RECEIVED", "configure", "handler"]
 

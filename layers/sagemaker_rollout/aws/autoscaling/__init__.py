@@ -32,16 +32,16 @@ PutScalingPolicy and PutScheduledAction create *or update*; API reference of eac
 alarms from the snapshot's policy ARN to the live one, which PutScalingPolicy keeps when it updates
 an existing policy, so a second restore finds the alarms already pointing at it.
 
-The package's parts: :mod:`~sagemaker_rollout.provider.autoscaling.snapshot` (read, compare),
-:mod:`~sagemaker_rollout.provider.autoscaling.restore` (deregister, register again) and
-:mod:`~sagemaker_rollout.provider.autoscaling.alarms` (re-point alarms to a restored policy).
+The package's parts: :mod:`~sagemaker_rollout.aws.autoscaling.snapshot` (read, compare),
+:mod:`~sagemaker_rollout.aws.autoscaling.restore` (deregister, register again) and
+:mod:`~sagemaker_rollout.aws.autoscaling.alarms` (re-point alarms to a restored policy).
 """
 
 from __future__ import annotations
 
-from sagemaker_rollout.provider.autoscaling.alarms import repoint_alarms
-from sagemaker_rollout.provider.autoscaling.restore import AutoscalingRestoreError, deregister, restore
-from sagemaker_rollout.provider.autoscaling.snapshot import (
+from sagemaker_rollout.aws.autoscaling.alarms import repoint_alarms
+from sagemaker_rollout.aws.autoscaling.restore import AutoscalingRestoreError, deregister, restore
+from sagemaker_rollout.aws.autoscaling.snapshot import (
     INSTANCE_COUNT,
     PROVISIONED_CONCURRENCY,
     SCALABLE_DIMENSIONS,

@@ -1,6 +1,6 @@
 """Read Application Auto Scaling into the snapshot, and compare two snapshots.
 
-Part of :mod:`sagemaker_rollout.provider.autoscaling` (its docstring describes the snapshot).
+Part of :mod:`sagemaker_rollout.aws.autoscaling` (its docstring describes the snapshot).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.calls import call
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.planner import scalable_resource_id
-from sagemaker_rollout.provider.aws import call
 from sagemaker_rollout.sagemaker import (
     INSTANCE_COUNT_DIMENSION,
     PROVISIONED_CONCURRENCY_DIMENSION,
     SCALABLE_DIMENSIONS,
+    scalable_resource_id,
 )
 
 if TYPE_CHECKING:

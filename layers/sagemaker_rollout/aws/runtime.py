@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from sagemaker_rollout.clock import Clock, SystemClock
-from sagemaker_rollout.provider.origin import OriginPolicy
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -21,7 +20,18 @@ if TYPE_CHECKING:
 
     from sagemaker_rollout.journal import Journal
 
-__all__ = ["ProviderRuntime", "ProviderSettings"]
+__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings"]
+
+
+class OriginScreen(Protocol):
+    """Decides whether an event is CloudFormation's (the custom resource's origin check).
+
+    :class:`sagemaker_rollout.custom_resource.origin.OriginPolicy` is the one implementation; it is
+    named here structurally so that this layer does not import the front end above it.
+    """
+
+    def check(self, event: Mapping[str, Any]) -> str | None:
+        """Why ``event`` is refused, or None to accept it."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class ProviderRuntime:
         The rollout journal's DynamoDB table; default: environment variable ``JOURNAL_TABLE_NAME``
         (set by ``template.yaml``).
     origin_policy:
-        Which requests are CloudFormation's (:mod:`sagemaker_rollout.provider.origin`). None in
+        Which requests are CloudFormation's (:mod:`sagemaker_rollout.custom_resource.origin`). None in
         Lambda: the function's own account, region and partition. Only the test kit sets it, in
         code, to accept its local response server.
     """
@@ -82,7 +92,7 @@ class ProviderRuntime:
     ssl_verify: str | bool | None = None
     listener: Callable[[str, str], None] | None = None
     journal_table: str | None = None
-    origin_policy: OriginPolicy | None = None
+    origin_policy: OriginScreen | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

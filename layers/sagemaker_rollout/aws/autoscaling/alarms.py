@@ -1,14 +1,14 @@
 """Re-point CloudWatch alarms from a scaling policy's old ARN to the one it has after a restore.
 
-Part of :mod:`sagemaker_rollout.provider.autoscaling`.
+Part of :mod:`sagemaker_rollout.aws.autoscaling`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.calls import call
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.provider.aws import call
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

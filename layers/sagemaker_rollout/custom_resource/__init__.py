@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sagemaker_rollout.provider.handler import configure, handler
-from sagemaker_rollout.provider.runtime import ProviderRuntime, ProviderSettings
+from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
+from sagemaker_rollout.custom_resource.handler import configure, handler
 
 __all__ = ["ProviderRuntime", "ProviderSettings", "configure", "handler"]

@@ -1,7 +1,7 @@
 """Read what runs now: one endpoint as SageMaker and Application Auto Scaling describe it.
 
 Shared by the provider's executor and ``sagemaker-rollout plan`` so that both plan from the same
-:class:`~sagemaker_rollout.planner.CurrentEndpoint`.
+:class:`~sagemaker_rollout.current.CurrentEndpoint`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws.calls import call, is_not_found, tags_of
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.planner import CurrentEndpoint
-from sagemaker_rollout.provider import autoscaling
-from sagemaker_rollout.provider.aws import call, is_not_found, tags_of
+from sagemaker_rollout.current import CurrentEndpoint
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient

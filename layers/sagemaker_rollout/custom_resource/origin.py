@@ -34,7 +34,7 @@ What a genuine request looks like (AWS CloudFormation user guide):
   provider also requires the function's own account.
 
 The local driver and the demo PUT to ``https://127.0.0.1:<port>``: the test kit sets
-:attr:`ProviderRuntime.origin_policy <sagemaker_rollout.provider.runtime.ProviderRuntime>` in code to a
+:attr:`ProviderRuntime.origin_policy <sagemaker_rollout.aws.runtime.ProviderRuntime>` in code to a
 policy naming that host. Nothing in the event or the environment can relax the check.
 """
 
@@ -46,6 +46,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from sagemaker_rollout.aws.runtime import OriginScreen
 
 __all__ = [
     "RESPONSE_HOSTS_ENV",
@@ -171,7 +173,7 @@ class OriginPolicy:
         )
 
 
-def screen(event: Mapping[str, Any], context: Any, policy: OriginPolicy | None) -> str | None:
+def screen(event: Mapping[str, Any], context: Any, policy: OriginScreen | None) -> str | None:
     """The handler's one call: ``policy`` if the test kit set one, else the function's own identity.
 
     In Lambda the account, region and partition come from ``context.invoked_function_arn`` and the

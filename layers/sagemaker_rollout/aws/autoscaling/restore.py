@@ -1,6 +1,6 @@
 """Deregister the scalable targets around a rollout, then register them again exactly as saved.
 
-Part of :mod:`sagemaker_rollout.provider.autoscaling` (its docstring describes the snapshot).
+Part of :mod:`sagemaker_rollout.aws.autoscaling` (its docstring describes the snapshot).
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sagemaker_rollout.aws.autoscaling.alarms import repoint_alarms
+from sagemaker_rollout.aws.autoscaling.snapshot import _NAMESPACE, _OLD_ARN, _dimension, _suspended
+from sagemaker_rollout.aws.calls import call, error_code, is_not_found
 from sagemaker_rollout.clock import Clock
-from sagemaker_rollout.planner import scalable_resource_id
-from sagemaker_rollout.provider.autoscaling.alarms import repoint_alarms
-from sagemaker_rollout.provider.autoscaling.snapshot import _NAMESPACE, _OLD_ARN, _dimension, _suspended
-from sagemaker_rollout.provider.aws import call, error_code, is_not_found
+from sagemaker_rollout.sagemaker import scalable_resource_id
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient

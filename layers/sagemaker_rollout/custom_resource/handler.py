@@ -1,7 +1,7 @@
 """Lambda handler of ``Custom::SageMakerEndpoint``: the custom-resource adapter of the engine.
 
 crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL), reached only
-through :mod:`sagemaker_rollout.provider.crhelper_adapter`. The engine
+through :mod:`sagemaker_rollout.custom_resource.crhelper_adapter`. The engine
 (:mod:`sagemaker_rollout.rollout.engine`) carries the request; when it must wait longer than this
 invocation can, the adapter invokes the function again asynchronously with a continuation that
 holds only the request's journal key and token (the journal is the memory), and crhelper is not
@@ -19,11 +19,11 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sagemaker_rollout.provider import origin
-from sagemaker_rollout.provider.aws import call
-from sagemaker_rollout.provider.crhelper_adapter import FAILED, SUCCESS, CfnResponder
-from sagemaker_rollout.provider.runtime import ProviderRuntime
-from sagemaker_rollout.provider.telemetry import Telemetry
+from sagemaker_rollout.aws.calls import call
+from sagemaker_rollout.aws.runtime import ProviderRuntime
+from sagemaker_rollout.custom_resource import origin
+from sagemaker_rollout.custom_resource.crhelper_adapter import FAILED, SUCCESS, CfnResponder
+from sagemaker_rollout.custom_resource.telemetry import Telemetry
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.tracing import subsegment
 
