@@ -131,6 +131,93 @@ def test_the_simulator_keeps_its_own_copy_of_sagemakers_rules() -> None:
     assert used == {"sagemaker_rollout.clock"}
 
 
+#: The runtime's layers (contract section 9; docs/architecture.md), lowest first. A module may import
+#: its own layer and the layers below it, never one above.
+RUNTIME_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "domain",
+        (
+            "sagemaker_rollout",
+            "sagemaker_rollout.__version__",
+            "sagemaker_rollout.clock",
+            "sagemaker_rollout.current",
+            "sagemaker_rollout.naming",
+            "sagemaker_rollout.sagemaker",
+            "sagemaker_rollout.tracing",
+        ),
+    ),
+    ("aws", ("sagemaker_rollout.aws",)),
+    ("spec", ("sagemaker_rollout.spec",)),
+    ("planner", ("sagemaker_rollout.planner",)),
+    ("engine", ("sagemaker_rollout.rollout", "sagemaker_rollout.journal")),
+    (
+        "front end",
+        ("sagemaker_rollout.custom_resource", "sagemaker_rollout.registry_type", "sagemaker_rollout.events"),
+    ),
+)
+#: Front ends stand side by side: none imports another.
+FRONT_ENDS = RUNTIME_LAYERS[-1][1]
+#: The macro stands beside the layers: it uses the domain and the spec, and nothing imports it.
+MACRO = "sagemaker_rollout.macro"
+MACRO_MAY_USE = ("domain", "spec")
+
+
+def _within(module: str, root: str) -> bool:
+    return module == root or module.startswith(root + ".")
+
+
+def _layer(module: str) -> int | None:
+    """Index of ``module``'s layer in :data:`RUNTIME_LAYERS`; None for the macro or outside the runtime.
+
+    The package itself (``sagemaker_rollout``) is the domain's; every other root covers its submodules.
+    """
+    if module == "sagemaker_rollout":
+        return 0
+    for index, (_name, roots) in enumerate(RUNTIME_LAYERS):
+        if any(_within(module, root) for root in roots if root != "sagemaker_rollout"):
+            return index
+    return None
+
+
+def test_every_runtime_module_belongs_to_a_layer() -> None:
+    """GIVEN every module of the runtime WHEN its layer is looked up THEN it has one, or is the macro."""
+    modules = {_module_name("sagemaker_rollout", p) for p in ROOTS["sagemaker_rollout"].rglob("*.py")}
+    homeless = sorted(m for m in modules if _layer(m) is None and not _within(m, MACRO))
+    assert homeless == []
+
+
+def test_runtime_imports_point_down_one_way() -> None:
+    """GIVEN every import inside the runtime (lazy and type-checking-free ones included) WHEN the
+    importing and the imported module's layers are compared THEN no import runs up a layer, no front
+    end imports another, the macro uses only the domain and the spec, and nothing imports the macro."""
+    may_use = {name for name, _roots in RUNTIME_LAYERS if name in MACRO_MAY_USE}
+    names = [name for name, _roots in RUNTIME_LAYERS]
+    offending = []
+    for module, name, line, _lazy in _all_imports("sagemaker_rollout"):
+        if not _within(name, "sagemaker_rollout"):
+            continue
+        where = f"{module}:{line} imports {name}"
+        if _within(name, MACRO):
+            if not _within(module, MACRO):
+                offending.append(f"{where} (nothing imports the macro)")
+            continue
+        target = _layer(name)
+        assert target is not None, where
+        if _within(module, MACRO):
+            if names[target] not in may_use:
+                offending.append(f"{where} (the macro uses only {', '.join(sorted(may_use))})")
+            continue
+        source = _layer(module)
+        assert source is not None, where
+        if target > source:
+            offending.append(f"{where} ({names[source]} -> {names[target]}: up)")
+        mine = [root for root in FRONT_ENDS if _within(module, root)]
+        theirs = [root for root in FRONT_ENDS if _within(name, root)]
+        if mine and theirs and mine != theirs:
+            offending.append(f"{where} (one front end imports another)")
+    assert offending == []
+
+
 def test_the_runtime_has_no_module_over_400_lines() -> None:
     """GIVEN the runtime's modules WHEN their lines are counted THEN none is over 400 (issue 11)."""
     long = {

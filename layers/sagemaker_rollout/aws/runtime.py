@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sagemaker import SageMakerClient
 
-    from sagemaker_rollout.journal import Journal
 
 __all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings"]
 
@@ -130,13 +129,3 @@ class ProviderRuntime:
                     ),
                 )
             return self._clients[service]
-
-    def journal(self) -> Journal:
-        """The rollout journal (no I/O until used)."""
-        from sagemaker_rollout.journal import Journal
-
-        table = self.journal_table or os.environ.get("JOURNAL_TABLE_NAME")
-        if not table:
-            raise RuntimeError("JOURNAL_TABLE_NAME is not set: the provider needs its rollout journal table")
-        days = int(os.environ.get("JOURNAL_RETENTION_DAYS", "90"))
-        return Journal(self.client("dynamodb"), table, self.clock, days)

@@ -59,10 +59,11 @@ class _Provider:
     def engine(self) -> Engine:
         """The engine and its journal, built on first use (a dropped request needs neither)."""
         if self._engine is None:
+            from sagemaker_rollout.journal import Journal
             from sagemaker_rollout.rollout.engine import Engine
 
             self._engine = Engine(
-                self.runtime, self.runtime.journal(), self.telemetry.logger, self.telemetry.notify
+                self.runtime, Journal.for_runtime(self.runtime), self.telemetry.logger, self.telemetry.notify
             )
         return self._engine
 

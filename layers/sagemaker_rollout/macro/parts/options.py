@@ -110,12 +110,8 @@ def provider_validation(scope: Scope, properties: Mapping[str, Any], *, registry
     refused only for its hour says that the registry type would carry it.
     """
     try:
-        from sagemaker_rollout.registry_type import (
-            REGISTRY_TIME_LIMIT,
-            needs_registry_type,
-            registry_type_note,
-        )
         from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
+        from sagemaker_rollout.spec.limits import REGISTRY_TIME_LIMIT, needs_registry_type, registry_type_note
     except ImportError:  # pragma: no cover - the spec package ships with the layer
         return
     try:
