@@ -207,7 +207,8 @@ class _ShapeSchemas:
 def endpoint_schema() -> dict[str, Any]:
     """The registry schema of ``Custom::SageMakerEndpoint``."""
     # The provider's accepted keys: the same function parse_endpoint_properties uses.
-    from sagemaker_rollout.spec.endpoint import MAX_SERVICE_TIMEOUT, allowed_keys
+    from sagemaker_rollout.spec.endpoint import allowed_keys
+    from sagemaker_rollout.spec.limits import MAX_SERVICE_TIMEOUT
     from sagemaker_rollout.spec.shapes import operation_input
 
     shapes = _ShapeSchemas()

@@ -262,3 +262,33 @@ def test_11_timeout_reason_has_no_internal_class_name(world: World) -> None:
     assert response.status == "FAILED"
     assert response.reason.startswith("Timed out after"), response.reason
     assert "_Timeout" not in response.reason and "Error" not in response.reason.split(":")[0]
+
+
+def test_a_step_raising_a_bug_still_restores_autoscaling_and_answers_failed(
+    world: World, monkeypatch: Any
+) -> None:
+    """GIVEN an autoscaled endpoint whose rollout deregistered its autoscaling, and a bug in the verify
+    step (ZeroDivisionError) WHEN the update runs THEN the engine's barrier turns the bug into one
+    FAILED answer with a one-line reason, the autoscaling is registered again exactly, and the
+    journal holds no suspended snapshot (issue 19: one barrier per step, restore on every route)."""
+    from sagemaker_rollout.rollout import graph
+    from sagemaker_rollout.rollout.graph import Phase
+
+    world.create()
+    world.autoscale()
+    scaling_before = world.scaling()
+
+    def verify_with_a_bug(ctx: Any, state: Any) -> Any:
+        return 1 // 0
+
+    steps = graph.registered_steps()
+    monkeypatch.setitem(graph._STEPS, Phase.VERIFY, verify_with_a_bug)
+    response = _canary_update(world)
+    monkeypatch.setitem(graph._STEPS, Phase.VERIFY, steps[Phase.VERIFY])
+    assert response.status == "FAILED"
+    assert response.reason.startswith("Internal error in step verify: ZeroDivisionError: ")
+    assert "\n" not in response.reason and len(response.reason) <= 256
+    assert "autoscaling restored" in response.reason
+    assert world.scaling() == scaling_before
+    assert world.journal().endpoint("classifier").get("suspended_by") is None
+    check_response_limits(response)

@@ -19,7 +19,7 @@ from sagemaker_rollout.planner import (
     update_was_issued,
 )
 from sagemaker_rollout.rollout import Phase, RolloutState
-from sagemaker_rollout.rollout.engine import legacy_state
+from sagemaker_rollout.custom_resource.legacy import legacy_state
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_state_round_trips_through_json_and_ignores_unknown_fields() -> None:
 def test_legacy_continuation_maps_onto_the_state_machine(
     old: dict[str, Any], target: str, intent: float | None, snapshot: bool
 ) -> None:
-    state = legacy_state({"SageMakerRolloutState": old})
+    state, _started = legacy_state({"SageMakerRolloutState": old})
     assert state is not None
     assert state.target_config == target and state.update_intent_at == intent
     assert state.suspended is snapshot

@@ -16,19 +16,24 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.aws.calls import call
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.custom_resource import origin
 from sagemaker_rollout.custom_resource.crhelper_adapter import FAILED, SUCCESS, CfnResponder
+from sagemaker_rollout.custom_resource.legacy import LEGACY_STATE_KEY, legacy_state
 from sagemaker_rollout.custom_resource.telemetry import Telemetry
+from sagemaker_rollout.rollout.request import RequestError, RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
+from sagemaker_rollout.spec.limits import service_timeout
 from sagemaker_rollout.tracing import subsegment
 
 if TYPE_CHECKING:
     from sagemaker_rollout.rollout.engine import Engine, EngineResult
+
+    _Run = Callable[[Callable[[], float], Callable[[dict[str, Any]], None]], EngineResult]
 
 # The engine is imported when the provider is first used (not at import): the engine's modules
 # import this package's helpers, and this package's __init__ imports this module.
@@ -53,7 +58,6 @@ class _Provider:
             ssl_verify=runtime.ssl_verify,
         )
         self._engine: Engine | None = None
-        self.continuation_token: str | None = None
 
     @property
     def engine(self) -> Engine:
@@ -67,17 +71,18 @@ class _Provider:
             )
         return self._engine
 
-    def __call__(self, event: dict[str, Any], context: Any) -> None:
-        """Run the request, then answer through crhelper, unless this invocation handed it off."""
+    def __call__(self, request: RolloutRequest, run: _Run, context: Any) -> None:
+        """Carry ``request`` with ``run``; answer through crhelper unless this invocation handed it off."""
+        event = request.raw
         remaining = context.get_remaining_time_in_millis() / 1000.0 - 0.5
         timer = self.runtime.clock.call_later(remaining, self._timeout)
         try:
             try:
-                result = self._run(event, context)
+                result = run(lambda: context.get_remaining_time_in_millis() / 1000.0, self._hand_off(context))
             except Exception as error:  # crhelper answers FAILED with the error, as for a raising handler
                 self.responder.fail(event, context, error)
                 return
-            self._report(event, context, result)
+            self._report(request, context, result)
         finally:
             timer.cancel()
 
@@ -86,7 +91,7 @@ class _Provider:
         # answering FAILED here would end a rollout that is still going.
         self.telemetry.logger.error("invocation about to time out; Lambda's retry resumes the request")
 
-    def _run(self, event: dict[str, Any], context: Any) -> EngineResult:
+    def _hand_off(self, context: Any) -> Callable[[dict[str, Any]], None]:
         def hand_off(payload: dict[str, Any]) -> None:
             call(
                 self.runtime.clock,
@@ -96,16 +101,9 @@ class _Provider:
                 Payload=json.dumps(payload).encode(),
             )
 
-        return self.engine.run(
-            event,
-            invocation_id=str(getattr(context, "aws_request_id", "local")),
-            remaining=lambda: context.get_remaining_time_in_millis() / 1000.0,
-            hand_off=hand_off,
-            continuation_token=self.continuation_token,
-            deadline_hint=request_deadline(event),
-        )
+        return hand_off
 
-    def _report(self, event: Mapping[str, Any], context: Any, result: EngineResult) -> None:
+    def _report(self, request: RolloutRequest, context: Any, result: EngineResult) -> None:
         answer = result.answer
         if answer is None:
             self.telemetry.logger.info("no answer from this invocation", extra={"why": result.why})
@@ -114,9 +112,10 @@ class _Provider:
             self.telemetry.logger.info("request already answered: sending the recorded answer again")
         else:
             state = {"started": result.started}
-            self.telemetry.finished(event, state, ok=answer.status == "SUCCESS", reason=answer.reason or None)
+            ok = answer.status == "SUCCESS"
+            self.telemetry.finished(request, state, ok=ok, reason=answer.reason or None)
         self.responder.answer(
-            event,
+            request.raw,
             context,
             status=SUCCESS if answer.status == "SUCCESS" else FAILED,
             physical_id=answer.physical_id,
@@ -144,12 +143,8 @@ def request_deadline(event: Mapping[str, Any]) -> float | None:
         signed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
-    raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
-    try:
-        timeout = float(raw) if raw is not None else 3600.0
-    except (TypeError, ValueError):
-        timeout = 3600.0
-    return signed + min(max(timeout, 1.0), 3600.0)
+    properties = event.get("ResourceProperties")
+    return signed + service_timeout(properties if isinstance(properties, Mapping) else {})
 
 
 def configure(runtime: ProviderRuntime | None) -> None:
@@ -192,31 +187,52 @@ def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
 
 def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
     continuation = payload.get(CONTINUATION_KEY)
-    provider.continuation_token = None
+    run: _Run
     if isinstance(continuation, Mapping):
-        record = provider.engine.journal.load(str(continuation.get("key", "")))
-        if record is None or record.token != continuation.get("token") or record.answered:
+        key, token = str(continuation.get("key", "")), str(continuation.get("token", ""))
+        record = provider.engine.continuation(key, token)
+        if record is None:
             provider.telemetry.logger.warning("continuation ignored: stale, duplicated or unknown")
             return
-        event = dict(record.event)
-        provider.continuation_token = str(continuation.get("token"))
+        request = record.request
+
+        def run(remaining: Callable[[], float], hand_off: Callable[[dict[str, Any]], None]) -> EngineResult:
+            return provider.engine.resume(key, token, remaining=remaining, hand_off=hand_off)
+
     else:
         # Only CloudFormation's requests for this account and region are acted on (a continuation
         # is authenticated by its journal token instead, above): no AWS call, no PUT otherwise.
-        event = payload
-        dropped = origin.screen(event, context, provider.runtime.origin_policy)
+        dropped = origin.screen(payload, context, provider.runtime.origin_policy)
+        if dropped is None:
+            try:
+                request = RolloutRequest.from_record(payload)
+            except RequestError as error:
+                dropped = str(error)
         if dropped is not None:
             provider.telemetry.logger.error("REQUEST DROPPED (origin check): %s", dropped)
             return
-    provider.telemetry.start(event, context)
+        prior, started = legacy_state(payload)
+
+        def run(remaining: Callable[[], float], hand_off: Callable[[dict[str, Any]], None]) -> EngineResult:
+            return provider.engine.run(
+                request,
+                invocation_id=str(getattr(context, "aws_request_id", "local")),
+                remaining=remaining,
+                hand_off=hand_off,
+                deadline_hint=request_deadline(payload),
+                prior=prior,
+                started=started,
+            )
+
+    provider.telemetry.start(request, context, resumed=LEGACY_STATE_KEY in payload)
     if dead_letter:
         provider.telemetry.logger.warning("resuming a request from the dead-letter queue")
     with subsegment(
         "## custom resource request",
-        request_type=str(event.get("RequestType")),
-        logical_id=str(event.get("LogicalResourceId")),
+        request_type=request.kind.value,
+        logical_id=request.logical_id,
     ):
-        provider(event, context)
+        provider(request, run, context)
 
 
 def handler(event: dict[str, Any], context: Any) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from sagemaker_rollout.clock import Clock, SystemClock
+from sagemaker_rollout.rollout.request import RolloutRequest
 
 __all__ = ["Telemetry"]
 
@@ -45,20 +46,18 @@ class Telemetry:
         self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "SageMakerRollout"))
         self._has_metrics = False
 
-    def start(self, event: Mapping[str, Any], context: Any) -> None:
+    def start(self, request: RolloutRequest, context: Any, *, resumed: bool = False) -> None:
         """Bind the request's keys to every following log line."""
         self.logger.remove_keys(["endpoint_name"])
         self.logger.append_keys(
-            stack_id=event.get("StackId"),
-            logical_id=event.get("LogicalResourceId"),
-            request_type=event.get("RequestType"),
-            request_id=event.get("RequestId"),
-            endpoint_name=event.get("PhysicalResourceId")
-            or (event.get("ResourceProperties") or {}).get("EndpointName"),
+            stack_id=request.stack_id,
+            logical_id=request.logical_id,
+            request_type=request.kind.value,
+            request_id=request.request_id,
+            endpoint_name=request.physical_id or request.properties.get("EndpointName"),
             function_request_id=getattr(context, "aws_request_id", None),
         )
-        self.logger.set_correlation_id(str(event.get("RequestId", "")))
-        resumed = "SageMakerRolloutState" in event
+        self.logger.set_correlation_id(request.request_id)
         self.logger.info("request resumed" if resumed else "request received")
 
     def notify(self, kind: str, text: str) -> None:
@@ -79,13 +78,13 @@ class Telemetry:
         self._has_metrics = True
 
     def finished(
-        self, event: Mapping[str, Any], state: Mapping[str, Any], *, ok: bool, reason: str | None = None
+        self, request: RolloutRequest, state: Mapping[str, Any], *, ok: bool, reason: str | None = None
     ) -> None:
         """The request is answered: its duration and outcome."""
         from aws_lambda_powertools.metrics import MetricUnit
 
         duration = max(self.clock.now() - float(state.get("started", self.clock.now())), 0.0)
-        if event.get("RequestType") in ("Create", "Update"):
+        if not request.is_delete:
             self.metrics.add_metric(name="RolloutDuration", unit=MetricUnit.Seconds, value=round(duration, 3))
             self._has_metrics = True
         if ok:

@@ -11,10 +11,10 @@ from sagemaker_rollout.journal.records import (
     ENDPOINT_INDEX,
     JournalConflictError,
     RequestRecord,
-    request_key,
     table_definition,
 )
 from sagemaker_rollout.journal.store import Journal
+from sagemaker_rollout.rollout.request import request_key
 
 __all__ = [
     "ENDPOINT_INDEX",

@@ -5,12 +5,12 @@ Part of :mod:`sagemaker_rollout.journal` (which re-exports these names).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sagemaker_rollout.rollout.request import RolloutRequest, request_key
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = [
@@ -33,11 +33,6 @@ _ADOPTION = {"#d": "adoption"}
 
 class JournalConflictError(RuntimeError):
     """Another invocation moved the request on: this one must stop without acting."""
-
-
-def request_key(stack_id: str, logical_id: str, request_id: str) -> str:
-    """Stable key of one CloudFormation request."""
-    return hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()[:40]
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -69,7 +64,7 @@ class RequestRecord:
     """One request as the journal holds it."""
 
     key: str
-    event: dict[str, Any]
+    request: RolloutRequest
     started: float
     deadline: float
     state: RolloutState
@@ -96,7 +91,7 @@ def _record(item: Mapping[str, Any]) -> RequestRecord:
     answer = item.get("answer", {}).get("S")
     return RequestRecord(
         key=item["pk"]["S"].split("#", 1)[1],
-        event=json.loads(item["event"]["S"]),
+        request=RolloutRequest.from_record(json.loads(item["event"]["S"])),
         started=float(item["started"]["N"]),
         deadline=float(item["deadline"]["N"]),
         state=RolloutState.from_json(item["state"]["S"]),

@@ -43,6 +43,7 @@ from sagemaker_rollout.journal.records import (
     _record,
     _s,
 )
+from sagemaker_rollout.rollout.request import RolloutRequest
 from sagemaker_rollout.rollout.state import RolloutState
 
 if TYPE_CHECKING:
@@ -98,20 +99,19 @@ class Journal:
         ).get("Item")
         return _record(item) if item else None
 
-    def open(
-        self, key: str, *, event: Mapping[str, Any], deadline: float, state: RolloutState
-    ) -> RequestRecord:
+    def open(self, request: RolloutRequest, *, deadline: float, state: RolloutState) -> RequestRecord:
         """The request's record: created on first sight (its deadline fixed then), else read."""
+        key = request.key
         now = self.clock.now()
         token = secrets.token_hex(16)
         item = {
             "pk": _s(f"request#{key}"),
             "kind": _s("request"),
-            "request_type": _s(str(event.get("RequestType", ""))),
-            "stack_id": _s(str(event.get("StackId", ""))),
-            "logical_id": _s(str(event.get("LogicalResourceId", ""))),
-            "request_id": _s(str(event.get("RequestId", ""))),
-            "event": _s(json.dumps(event, sort_keys=True, default=str)),
+            "request_type": _s(request.kind.value),
+            "stack_id": _s(request.stack_id),
+            "logical_id": _s(request.logical_id),
+            "request_id": _s(request.request_id),
+            "event": _s(json.dumps(request.to_record(), sort_keys=True, default=str)),
             "started": _n(now),
             "deadline": _n(deadline),
             "state": _s(state.to_json()),
@@ -127,7 +127,7 @@ class Journal:
                 Item=item,
                 ConditionExpression="attribute_not_exists(pk)",
             )
-            return RequestRecord(key, dict(event), now, deadline, state, token, 0)
+            return RequestRecord(key, request, now, deadline, state, token, 0)
         except Exception as error:
             if error_code(error) != _CONFLICT:
                 raise
@@ -312,10 +312,10 @@ class Journal:
                 record = _record(item)
                 items.append(
                     {
-                        "requestType": record.event.get("RequestType"),
-                        "requestId": record.event.get("RequestId"),
-                        "stackId": record.event.get("StackId"),
-                        "logicalId": record.event.get("LogicalResourceId"),
+                        "requestType": record.request.kind.value,
+                        "requestId": record.request.request_id,
+                        "stackId": record.request.stack_id,
+                        "logicalId": record.request.logical_id,
                         "started": record.started,
                         "finished": float(item["finished"]["N"]) if "finished" in item else None,
                         "state": json.loads(record.state.to_json()),

@@ -21,10 +21,10 @@ from typing import Any
 from sagemaker_rollout.aws.calls import call, tags_of
 from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
-from sagemaker_rollout.journal import Journal, request_key
+from sagemaker_rollout.journal import Journal
 from sagemaker_rollout.naming import default_endpoint_name
 from sagemaker_rollout.registry_type.live import is_managed, live_model, managed_endpoints
-from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY
+from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
 from sagemaker_rollout.spec.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
@@ -115,7 +115,7 @@ REGISTRY_MAX_POLL_SECONDS = 300.0
 """The longest callback delay of a poll: the delay grows to a tenth of the time the request has run
 (a rollout of three hours is looked at every five minutes, not every minute), up to this."""
 
-_ACTIONS = {"CREATE": "Create", "UPDATE": "Update", "DELETE": "Delete"}
+_ACTIONS = {"CREATE": RequestKind.CREATE, "UPDATE": RequestKind.UPDATE, "DELETE": RequestKind.DELETE}
 
 
 def registry_settings() -> ProviderSettings:
@@ -237,8 +237,9 @@ class RegistryFrontEnd:
             )
         rt = self.runtime
         journal = Journal(rt.client("dynamodb"), request.journal_table, rt.clock)
-        token: str | None = None
+        engine = Engine(rt, journal, self.log, self.notify)
         continuation = context.get(CONTINUATION_KEY)
+        wanted = self._request(request)
         if isinstance(continuation, Mapping):
             record = journal.load(str(continuation.get("key", "")))
             if record is None:
@@ -246,31 +247,35 @@ class RegistryFrontEnd:
                     "InternalFailure", "callbackContext: names no request of the rollout journal"
                 )
         else:
-            event = self._event(request)
-            record = journal.load(self._key(event))
+            record = journal.load(wanted.key)
             if record is None:
-                refusal = self._first_sight(request, event)
+                refusal = self._first_sight(request, wanted)
                 if refusal is not None:
                     return refusal
-        if record is not None:
-            if record.answer is not None:
-                return self._progress(request, Answer.from_dict(record.answer), record.state)
-            # The journal is the memory: an invocation killed after it moved the token on (or
-            # before CloudFormation got its event) is resumed with the journal's token.
-            event, token = dict(record.event), record.token
+        if record is not None and record.answer is not None:
+            return self._progress(request, Answer.from_dict(record.answer), record.state)
         captured: dict[str, Any] = {}
         end = rt.clock.now() + self.budget
-        engine = Engine(rt, journal, self.log, self.notify)
-        result = engine.run(
-            event,
-            invocation_id=f"registry-{request.client_request_token}",
-            remaining=lambda: end - rt.clock.now(),
-            hand_off=captured.update,
-            continuation_token=token,
-        )
+
+        def remaining() -> float:
+            return end - rt.clock.now()
+
+        if record is not None:
+            # The journal is the memory: an invocation killed after it moved the token on (or
+            # before CloudFormation got its event) is resumed with the journal's token.
+            the_request = record.request
+            result = engine.resume(record.key, record.token, remaining=remaining, hand_off=captured.update)
+        else:
+            the_request = wanted
+            result = engine.run(
+                wanted,
+                invocation_id=f"registry-{request.client_request_token}",
+                remaining=remaining,
+                hand_off=captured.update,
+            )
         if result.answer is not None:
             return self._progress(request, result.answer, result.state)
-        key = self._key(event)
+        key = the_request.key
         if captured.get(CONTINUATION_KEY):
             context_out = dict(captured)
             delay = result.delay
@@ -281,7 +286,8 @@ class RegistryFrontEnd:
             latest = journal.load(key)
             if latest is not None and latest.answer is not None:
                 return self._progress(request, Answer.from_dict(latest.answer), latest.state)
-            context_out = {CONTINUATION_KEY: {"key": key, "token": latest.token if latest else token}}
+            token = latest.token if latest else (record.token if record is not None else None)
+            context_out = {CONTINUATION_KEY: {"key": key, "token": token}}
             delay = rt.settings.poll_interval
         status = result.state.last_status if result.state is not None else ""
         phase = result.state.phase.value if result.state is not None else "waiting"
@@ -291,23 +297,19 @@ class RegistryFrontEnd:
             callback_context=context_out,
             callback_delay_seconds=max(1, math.ceil(delay)),
             model=(
-                {**dict(request.desired or {}), "EndpointName": self._name(event)}
+                {**dict(request.desired or {}), "EndpointName": self._name(the_request)}
                 if request.action.upper() != "DELETE"
                 else None
             ),
         )
 
     @staticmethod
-    def _name(event: Mapping[str, Any]) -> str:
-        """The endpoint of an engine event (the primary identifier)."""
-        properties = event.get("ResourceProperties") or {}
-        return str(event.get("PhysicalResourceId") or properties.get("EndpointName") or "")
+    def _name(request: RolloutRequest) -> str:
+        """The endpoint of a request (the primary identifier)."""
+        return str(request.physical_id or request.properties.get("EndpointName") or "")
 
-    def _key(self, event: Mapping[str, Any]) -> str:
-        return request_key(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
-
-    def _event(self, request: RegistryRequest) -> dict[str, Any]:
-        """The request in the engine's event shape (what the journal records)."""
+    def _request(self, request: RegistryRequest) -> RolloutRequest:
+        """The handler request as the engine's typed request."""
         action = request.action.upper()
         stack_id, logical_id = self._owner(request)
         desired = dict(request.desired or {})
@@ -320,20 +322,18 @@ class RegistryFrontEnd:
                 model.pop(key, None)
             if name and model:
                 model["EndpointName"] = name
-        event: dict[str, Any] = {
-            "RequestType": _ACTIONS[action],
-            "RequestId": request.client_request_token,
-            "StackId": stack_id,
-            "LogicalResourceId": logical_id,
-            "ResourceType": TYPE_NAME,
-            "ResourceProperties": desired,
-            TIME_LIMIT_KEY: HANDLER_TIMEOUT_MINUTES[action.lower()] * 60,
-        }
-        if action != "CREATE":
-            event["PhysicalResourceId"] = name
-        if action == "UPDATE":
-            event["OldResourceProperties"] = previous
-        return event
+        kind = _ACTIONS[action]
+        return RolloutRequest(
+            kind=kind,
+            stack_id=stack_id,
+            logical_id=logical_id,
+            request_id=request.client_request_token,
+            physical_id=name if kind is not RequestKind.CREATE else "",
+            properties=desired,
+            old_properties=previous if kind is RequestKind.UPDATE else {},
+            resource_type=TYPE_NAME,
+            explicit_time_limit=HANDLER_TIMEOUT_MINUTES[action.lower()] * 60,
+        )
 
     def _owner(self, request: RegistryRequest) -> tuple[str, str]:
         """Stack id and logical id of the ownership tags.
@@ -344,7 +344,7 @@ class RegistryFrontEnd:
         stack = request.stack_id or f"cloudcontrol:{request.region or ''}:{request.account_id or ''}"
         return stack, request.logical_id or "Endpoint"
 
-    def _first_sight(self, request: RegistryRequest, event: Mapping[str, Any]) -> HandlerProgress | None:
+    def _first_sight(self, request: RegistryRequest, wanted: RolloutRequest) -> HandlerProgress | None:
         """The handler contract's checks before anything is touched (CloudFormation CLI user guide,
         "Resource type handler contract"): a create of an existing resource fails AlreadyExists, an
         update or delete of a missing one NotFound, invalid properties InvalidRequest."""
@@ -352,16 +352,16 @@ class RegistryFrontEnd:
         rt = self.runtime
         if action != "DELETE":
             parse_endpoint_properties(
-                event["ResourceProperties"], time_limit=int(event[TIME_LIMIT_KEY])
+                dict(wanted.properties), time_limit=wanted.explicit_time_limit
             )  # PropertyError -> InvalidRequest
-        name = self._name(event)
+        name = self._name(wanted)
         described = describe_endpoint(rt.client("sagemaker"), rt.clock, name) if name else None
         managed = False
         if described is not None:
             sm = rt.client("sagemaker")
             managed = is_managed(tags_of(call(rt.clock, sm.list_tags, ResourceArn=described["EndpointArn"])))
         if action == "CREATE" and described is not None:
-            adopt = str(event["ResourceProperties"].get("AdoptExistingEndpoint", "")).lower() == "true"
+            adopt = str(wanted.properties.get("AdoptExistingEndpoint", "")).lower() == "true"
             if not adopt:
                 return HandlerProgress.failed(
                     "AlreadyExists", f"EndpointName: endpoint {name} already exists; choose another name"

@@ -11,8 +11,9 @@ from typing import Any
 
 from sagemaker_rollout.aws.calls import short
 from sagemaker_rollout.journal import RequestRecord
-from sagemaker_rollout.rollout import create
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.helpers import done
+from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = ["Answer", "EngineResult", "final_answer"]
@@ -84,10 +85,10 @@ def final_answer(ctx: StepContext, state: RolloutState) -> Answer:
         elif physical is None:
             physical = state.physical_id or ctx.old_physical_id
         answer = Answer("FAILED", reason, physical)
-    elif ctx.request_type == "Delete":
+    elif ctx.kind is RequestKind.DELETE:
         # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
         answer = Answer("SUCCESS", short(state.fate_reason), ctx.old_physical_id)
     else:
-        done = create.done(state)
-        answer = Answer("SUCCESS", "", done.physical_id, done.data)
+        success = done(state)
+        answer = Answer("SUCCESS", "", success.physical_id, success.data)
     return answer

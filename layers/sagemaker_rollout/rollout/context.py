@@ -12,6 +12,7 @@ from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, RequestRecord
 from sagemaker_rollout.naming import ENDPOINT_TAG, LOGICAL_ID_TAG, STACK_ID_TAG, owner_tags
+from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
 if TYPE_CHECKING:
@@ -22,12 +23,7 @@ if TYPE_CHECKING:
 
     from sagemaker_rollout.clock import Clock
 
-__all__ = ["TIME_LIMIT_KEY", "StepContext", "UnknownUsersError"]
-
-TIME_LIMIT_KEY = "SageMakerRolloutTimeLimit"
-"""Top-level key of a request event that sets its time limit in seconds instead of the custom
-resource's ``ServiceTimeout`` (the registry type's events: their handler timeout). CloudFormation's
-custom-resource events never carry it (only ``ResourceProperties`` come from the template)."""
+__all__ = ["StepContext", "UnknownUsersError"]
 
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
@@ -65,33 +61,33 @@ class StepContext:
 
     # ---- the request -------------------------------------------------------------------------
     @property
-    def event(self) -> Mapping[str, Any]:
-        return self.record.event
+    def request(self) -> RolloutRequest:
+        return self.record.request
 
     @property
-    def request_type(self) -> str:
-        return str(self.event.get("RequestType", ""))
+    def kind(self) -> RequestKind:
+        return self.record.request.kind
 
     @property
     def stack_id(self) -> str:
-        return str(self.event.get("StackId", ""))
+        return self.record.request.stack_id
 
     @property
     def logical_id(self) -> str:
-        return str(self.event.get("LogicalResourceId", ""))
+        return self.record.request.logical_id
 
     @property
     def old_physical_id(self) -> str:
-        return str(self.event.get("PhysicalResourceId") or "")
+        return self.record.request.physical_id
 
     @property
     def spec(self) -> EndpointSpec:
         """The validated properties (raises PropertyError)."""
         if self._spec is None:
             self._spec = parse_endpoint_properties(
-                dict(self.event.get("ResourceProperties") or {}),
+                dict(self.request.properties),
                 passable_roles=os.environ.get(PASSABLE_ROLES_ENV),
-                time_limit=_time_limit(self.event),
+                time_limit=self.request.explicit_time_limit,
             )
         return self._spec
 
@@ -101,11 +97,6 @@ class StepContext:
         except PropertyError as error:
             return str(error)
         return None
-
-    def previous_tag_keys(self) -> list[str]:
-        old = self.event.get("OldResourceProperties") or {}
-        tags = old.get("Tags") if isinstance(old, Mapping) else None
-        return [str(t["Key"]) for t in tags or [] if isinstance(t, Mapping) and "Key" in t]
 
     @property
     def clock(self) -> Clock:
@@ -221,8 +212,3 @@ class StepContext:
                 return False
             raise
         return True
-
-
-def _time_limit(event: Mapping[str, Any]) -> int | None:
-    raw = event.get(TIME_LIMIT_KEY)
-    return int(raw) if isinstance(raw, int | float) and raw > 0 else None

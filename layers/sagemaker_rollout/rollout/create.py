@@ -13,7 +13,10 @@ from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
 from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
 from sagemaker_rollout.rollout.context import StepContext
-from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.graph import step
+from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
+from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
 if TYPE_CHECKING:
@@ -23,30 +26,16 @@ __all__ = [
     "adopt",
     "create_config",
     "create_endpoint",
-    "done",
-    "is_unseen_config",
     "read",
     "retag",
     "start",
     "wait_create",
 ]
 
-EVENTUAL_CONSISTENCY_WAIT = 5.0
-"""Seconds before retrying a call that does not see a config created a moment ago.
-
-The CreateEndpoint API reference notes that a just-created endpoint config may not be visible yet
-("Could not find endpoint configuration"), and recommends retrying: SageMaker's reads are
-eventually consistent.
-"""
-
-
-def is_unseen_config(error: BaseException) -> bool:
-    return "could not find endpoint configuration" in error_message(error).lower()
-
-
+@step(Phase.START)
 def start(ctx: StepContext, state: RolloutState) -> Progress:
     """Validate the properties and settle which endpoint the request acts on."""
-    if ctx.request_type == "Delete":
+    if ctx.kind is RequestKind.DELETE:
         state.endpoint = state.physical_id = ctx.old_physical_id
         return Next(Phase.DELETE_ENDPOINT)
     problem = ctx.spec_error()
@@ -60,12 +49,13 @@ def start(ctx: StepContext, state: RolloutState) -> Progress:
         if state.update_intent_at is not None:
             return Next(Phase.WAIT_UPDATE)
         return Next(Phase.DEREGISTER if state.snapshot else Phase.UPDATE)
-    if ctx.request_type == "Update" and ctx.old_physical_id and ctx.old_physical_id != name:
+    if ctx.kind is RequestKind.UPDATE and ctx.old_physical_id and ctx.old_physical_id != name:
         state.replacement_of = ctx.old_physical_id
         ctx.notify("plan", f"EndpointName changes {ctx.old_physical_id} -> {name}: creating a new endpoint")
     return Next(Phase.READ)
 
 
+@step(Phase.READ)
 def read(ctx: StepContext, state: RolloutState) -> Progress:
     """Read the endpoint and decide: create it, wait for it, retag it, or roll it out."""
     name = state.endpoint
@@ -74,7 +64,7 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     if current is None:
         if state.adopted_from:
             return Fail(short(f"Endpoint {name} disappeared while it was being adopted"), name)
-        if state.create_intent_at is not None and ctx.request_type == "Create":
+        if state.create_intent_at is not None and ctx.kind is RequestKind.CREATE:
             return Fail(short(f"Endpoint {name} disappeared while it was being created"), name)
         state.target_config = target
         state.previous_config = ""
@@ -98,7 +88,7 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         return Wait(
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
         )
-    plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.previous_tag_keys())
+    plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.request.old_tag_keys)
     for warning in plan.warnings:
         ctx.log.warning("plan warning", extra={"warning": warning})
     if plan.refusal is not None:
@@ -139,12 +129,12 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
         current.tags,
         current.status,
         adopt=ctx.spec.adopt_existing_endpoint,
-        request_type=ctx.request_type,
+        request_type=ctx.kind,
     )
     if refusal is not None:
         # Nothing touched: the failed Create must not name the endpoint (its rollback Delete
         # then has nothing to do with it).
-        return Fail(short(refusal), "" if ctx.request_type == "Create" or state.replacement_of else name)
+        return Fail(short(refusal), "" if ctx.kind is RequestKind.CREATE or state.replacement_of else name)
     if current.busy:
         return Wait(
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before adopting it"
@@ -169,6 +159,7 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
     return Next(Phase.ADOPT)
 
 
+@step(Phase.ADOPT)
 def adopt(ctx: StepContext, state: RolloutState) -> Progress:
     """AddTags: the ownership tags only (the user's ``Tags`` follow as in any update), then READ.
 
@@ -194,6 +185,7 @@ def adopt(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.READ)
 
 
+@step(Phase.RETAG)
 def retag(ctx: StepContext, state: RolloutState) -> Progress:
     """Tags-only change: retag the endpoint, no rollout."""
     _retag(ctx, state)
@@ -204,7 +196,7 @@ def _retag(ctx: StepContext, state: RolloutState) -> None:
     current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, state.endpoint)
     if current is None:
         return
-    plan = plan_update(current, ctx.spec, current.config_name, previous_tag_keys=ctx.previous_tag_keys())
+    plan = plan_update(current, ctx.spec, current.config_name, previous_tag_keys=ctx.request.old_tag_keys)
     if plan.tags_to_add:
         call(ctx.clock, ctx.sm.add_tags, ResourceArn=current.arn, Tags=[dict(t) for t in plan.tags_to_add])
     if plan.tag_keys_to_remove:
@@ -213,6 +205,7 @@ def _retag(ctx: StepContext, state: RolloutState) -> None:
         ctx.notify("tags", f"{state.endpoint}: tags updated")
 
 
+@step(Phase.CREATE_CONFIG)
 def create_config(ctx: StepContext, state: RolloutState) -> Progress:
     """CreateEndpointConfig for the target (same content, same name: an existing one is reused)."""
     arguments = {
@@ -232,6 +225,7 @@ def create_config(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.SNAPSHOT if state.suspend_variants else Phase.UPDATE)
 
 
+@step(Phase.CREATE_ENDPOINT)
 def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     """CreateEndpoint (intent journaled first; "already exists" goes back to reading)."""
     name = state.endpoint
@@ -257,6 +251,7 @@ def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.WAIT_CREATE)
 
 
+@step(Phase.WAIT_CREATE)
 def wait_create(ctx: StepContext, state: RolloutState) -> Progress:
     """Wait until the new endpoint leaves ``Creating``; report SageMaker's FailureReason."""
     name = state.endpoint
@@ -280,13 +275,3 @@ def wait_create(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.CLEANUP)
 
 
-def done(state: RolloutState) -> Done:
-    """The success answer of a request that converged."""
-    return Done(
-        state.endpoint,
-        {
-            "EndpointName": state.endpoint,
-            "EndpointArn": state.outcome_arn,
-            "EndpointConfigName": state.outcome_config,
-        },
-    )

@@ -45,8 +45,9 @@ from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.naming import OWNER_TAG_KEYS
 from sagemaker_rollout.planner import BUSY_STATUSES, plan_release
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.graph import step
+from sagemaker_rollout.rollout.helpers import restore_orphan
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
-from sagemaker_rollout.rollout.recovery import restore_orphan
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
 __all__ = [
@@ -77,6 +78,7 @@ def valid_endpoint_name(name: str) -> bool:
     return 0 < len(name) <= 63 and set(name) <= _NAME_CHARS and name[0] != "-" and name[-1] != "-"
 
 
+@step(Phase.DELETE_ENDPOINT)
 def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     """DeleteEndpoint, if the endpoint exists and this resource owns it."""
     name = state.endpoint
@@ -114,6 +116,7 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.WAIT_DELETE)
 
 
+@step(Phase.WAIT_DELETE)
 def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     """Wait until the endpoint is gone."""
     described = ctx.describe(state.endpoint)
@@ -132,6 +135,7 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     return Wait(ctx.runtime.settings.poll_interval, f"{state.endpoint} is Deleting")
 
 
+@step(Phase.STACK_STATUS)
 def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
     """Decide the fate of an adopted endpoint from its stack's status: delete or release.
 
@@ -198,6 +202,7 @@ def _adoption_succeeded(ctx: StepContext, endpoint: str, adoption: dict[str, Any
     return succeeded
 
 
+@step(Phase.RELEASE)
 def release(ctx: StepContext, state: RolloutState) -> Progress:
     """Plan the way back of a failed adoption: untag only, or UpdateEndpoint back first."""
     name = state.endpoint
@@ -247,6 +252,7 @@ def release(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.SNAPSHOT if decision.suspend else Phase.UPDATE)
 
 
+@step(Phase.UNTAG)
 def untag(ctx: StepContext, state: RolloutState) -> Progress:
     """DeleteTags: the ownership tags only (the owner's ``sagemaker-rollout:adoptable`` stays)."""
     name = state.endpoint

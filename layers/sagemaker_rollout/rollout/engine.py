@@ -22,25 +22,24 @@ Beside the loop: :mod:`~sagemaker_rollout.rollout.steps` (which step runs in whi
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_rollout.aws.calls import error_code, error_message, is_transient, short
+from sagemaker_rollout.aws.calls import error_code, error_message, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
-from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord, request_key
-from sagemaker_rollout.rollout import recovery
+from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
+from sagemaker_rollout.rollout.barrier import run_step
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.graph import RECOVERING, failure_route, recovery_failure_route
+from sagemaker_rollout.rollout.helpers import restore_orphan
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
-from sagemaker_rollout.rollout.request import LEGACY_STATE_KEY, legacy_state, service_timeout
+from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
-from sagemaker_rollout.rollout.steps import STEPS
-from sagemaker_rollout.spec import PropertyError
 
-__all__ = ["CONTINUATION_KEY", "LEGACY_STATE_KEY", "Answer", "Engine", "EngineResult", "legacy_state"]
+__all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult"]
 
 
 SALVAGE_AFTER_DEATHS = 3
@@ -80,62 +79,91 @@ class Engine:
     # ---- entry -----------------------------------------------------------------------------------
     def run(
         self,
-        event: Mapping[str, Any],
+        request: RolloutRequest,
         *,
         invocation_id: str,
         remaining: Callable[[], float],
         hand_off: Callable[[dict[str, Any]], None],
-        continuation_token: str | None = None,
         deadline_hint: float | None = None,
+        prior: RolloutState | None = None,
+        started: float | None = None,
     ) -> EngineResult:
-        """Carry the request of ``event`` as far as this invocation can.
+        """Carry ``request`` as far as this invocation can (its first sight, a retry, a duplicate).
 
         Parameters
         ----------
-        event:
-            CloudFormation's event (for a continuation: the one the journal recorded).
+        request:
+            The typed request the front end built.
         invocation_id:
             Identifies this invocation (lease ownership).
         remaining:
             Seconds left in this invocation.
         hand_off:
             Sends a continuation payload to a fresh invocation (raises if it cannot).
-        continuation_token:
-            The token of a continuation payload; None for CloudFormation's event.
         deadline_hint:
-            When CloudFormation gives up on the request, if the event tells (signed URL date).
+            When CloudFormation gives up on the request, if the front end can tell (signed URL date).
+        prior, started:
+            State and start time a request carried before the journal existed (an upgrade); None
+            otherwise.
         """
-        key = request_key(str(event["StackId"]), str(event["LogicalResourceId"]), str(event["RequestId"]))
-        if continuation_token is not None:
-            record = self.journal.load(key)
-            if record is None or record.token != continuation_token:
-                return EngineResult(None, "stale or unknown continuation: ignored")
-            if record.answered:
-                return EngineResult(None, "continuation of an answered request: ignored")
-        else:
-            record = self._open(key, event, deadline_hint)
-            if record.answer is not None:
-                return EngineResult.resend(record)
-        owner = f"{key}/{continuation_token or invocation_id}"
-        ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, continuation_token)
+        record = self._open(request, deadline_hint, prior, started)
+        if record.answer is not None:
+            return EngineResult.resend(record)
+        return self._carry(record, f"{record.key}/{invocation_id}", None, remaining, hand_off)
+
+    def continuation(self, key: str, token: str) -> RequestRecord | None:
+        """The journal's record of a continuation's request, if ``token`` is its live token."""
+        record = self.journal.load(key)
+        if record is None or record.token != token or record.answered:
+            return None
+        return record
+
+    def resume(
+        self,
+        key: str,
+        token: str,
+        *,
+        remaining: Callable[[], float],
+        hand_off: Callable[[dict[str, Any]], None],
+    ) -> EngineResult:
+        """Carry on the request journaled under ``key``, if ``token`` is still its token.
+
+        Every continuation comes here: the custom resource's hand-off and dead-letter payloads, the
+        registry type's callback context. A stale, duplicated or forged token changes nothing.
+        """
+        record = self.journal.load(key)
+        if record is None or record.token != token:
+            return EngineResult(None, "stale or unknown continuation: ignored")
+        if record.answered:
+            return EngineResult(None, "continuation of an answered request: ignored")
+        return self._carry(record, f"{key}/{token}", token, remaining, hand_off)
+
+    def _carry(
+        self,
+        record: RequestRecord,
+        owner: str,
+        token: str | None,
+        remaining: Callable[[], float],
+        hand_off: Callable[[dict[str, Any]], None],
+    ) -> EngineResult:
+        ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, token)
         try:
             return self._drive(ctx, owner, remaining, hand_off)
         except JournalConflictError as conflict:
             return EngineResult(None, f"{conflict}: this invocation stops")
 
-    def _open(self, key: str, event: Mapping[str, Any], deadline_hint: float | None) -> RequestRecord:
-        clean = {k: v for k, v in event.items() if k not in (LEGACY_STATE_KEY, "CrHelperData")}
-        legacy = event.get(LEGACY_STATE_KEY)
-        now = self.clock.now()
-        started = now
-        if isinstance(legacy, Mapping) and legacy.get("started") is not None:
-            started = float(legacy["started"])
-        timeout = service_timeout(event)
-        deadline = started + timeout - self.settings.response_margin
+    def _open(
+        self,
+        request: RolloutRequest,
+        deadline_hint: float | None,
+        prior: RolloutState | None,
+        started: float | None,
+    ) -> RequestRecord:
+        start = self.clock.now() if started is None else started
+        deadline = start + request.time_limit - self.settings.response_margin
         if deadline_hint is not None:
             deadline = min(deadline, deadline_hint - self.settings.response_margin)
-        state = legacy_state(event) or RolloutState()
-        return self.journal.open(key, event=clean, deadline=deadline, state=state)
+        return self.journal.open(request, deadline=deadline, state=prior or RolloutState())
 
     # ---- the loop --------------------------------------------------------------------------------
     def _drive(
@@ -195,8 +223,8 @@ class Engine:
                 state.notes.append("recovery skipped after repeated failures")
                 state.phase = Phase.ANSWER
             self.journal.save(record, endpoint=state.endpoint, inflight=deaths + 1)
-            if ctx.request_type != "Delete" and state.phase == Phase.READ:
-                note = self._guarded(lambda: recovery.restore_orphan(ctx, state.endpoint))
+            if ctx.kind is not RequestKind.DELETE and state.phase == Phase.READ:
+                note = self._guarded(lambda: restore_orphan(ctx, state.endpoint))
                 if note:
                     state.notes.append(note)
         lease_until = self.clock.now() + LEASE_SECONDS
@@ -233,38 +261,10 @@ class Engine:
         return self._answer(ctx, owner if leased else None)
 
     def _step(self, ctx: StepContext, state: RolloutState) -> Progress:
-        """Run the current phase's step; turn its result into the next state."""
+        """Run the current phase's step through the barrier; turn its result into the next state."""
         phase = state.phase
         state.steps += 1
-        try:
-            progress = STEPS[phase](ctx, state)
-        except JournalConflictError:
-            raise
-        except PropertyError as error:
-            progress = Fail(short(str(error)), None)
-        except (ClientError, BotoCoreError) as error:
-            if is_transient(error):
-                ctx.transient_streak += 1
-                streak = ctx.transient_streak
-                jitter = random.Random(f"{ctx.record.key}/{state.steps}").random()
-                delay = min(30.0, 2.0 ** min(streak, 5)) * (0.5 + jitter / 2)
-                ctx.last_transient = f"{_operation(error)}: {error_code(error) or type(error).__name__}"
-                return Wait(
-                    delay, f"{_operation(error)} failed transiently ({error_code(error) or 'network'})"
-                )
-            progress = Fail(
-                short(
-                    f"{_operation(error)}: {error_code(error) or type(error).__name__}: "
-                    f"{error_message(error)}"
-                ),
-                None,
-            )
-        except Exception as error:  # a bug must still restore, clean up and answer
-            self.log.exception("step failed unexpectedly", extra={"phase": phase.value})
-            progress = Fail(
-                short(f"Internal error in step {phase.value}: {type(error).__name__}: {error}"), None
-            )
-        ctx.transient_streak = 0
+        progress = run_step(ctx, state, self.log)
         if isinstance(progress, Next):
             state.phase = progress.phase
         elif isinstance(progress, Done):
@@ -274,14 +274,12 @@ class Engine:
         return progress
 
     def _route_failure(self, state: RolloutState, phase: Phase, failure: Fail) -> None:
-        if phase in RECOVERY_PHASES or phase == Phase.ABANDON:
+        if phase in RECOVERING:
             # Recovery itself failed: say so and go on with what is left of recovery.
             state.notes.append(failure.reason)
             if not state.failure and phase == Phase.RESTORE:
                 state.failure = f"Endpoint {state.endpoint}: autoscaling could not be restored"
-            state.phase = {Phase.RESTORE: Phase.CLEANUP, Phase.ABANDON: Phase.CLEANUP}.get(
-                phase, Phase.ANSWER
-            )
+            state.phase = recovery_failure_route(phase)
             return
         self._fail(state, failure.reason, failure.physical_id)
 
@@ -289,19 +287,12 @@ class Engine:
         if not state.failure:
             state.failure = reason
             state.failure_physical_id = physical_id
-        if not state.endpoint or state.phase == Phase.START:
-            state.phase = Phase.ANSWER
-        elif state.replacement_of and state.create_intent_at is not None:
-            state.phase = Phase.ABANDON
-        elif state.snapshot and state.suspended:
-            state.phase = Phase.RESTORE
-        else:
-            state.phase = Phase.CLEANUP
+        state.phase = failure_route(state, state.phase)
 
     def _timeout(self, ctx: StepContext, state: RolloutState) -> None:
         elapsed = int(self.clock.now() - ctx.record.started)
         status = state.last_status or "busy"
-        what = "to be deleted" if ctx.request_type == "Delete" else ""
+        what = "to be deleted" if ctx.kind is RequestKind.DELETE else ""
         reason = (
             f"Timed out after {elapsed} s waiting for endpoint {state.endpoint}{' ' + what if what else ''} "
             f"(still {status}); the next update waits for it"
@@ -387,5 +378,3 @@ def _progress_key(state: RolloutState) -> str:
         state.steps = steps
 
 
-def _operation(error: BaseException) -> str:
-    return str(getattr(error, "operation_name", "") or "AWS call")

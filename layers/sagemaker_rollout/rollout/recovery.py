@@ -7,16 +7,19 @@ import json
 from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.planner import configs_to_drop
 from sagemaker_rollout.rollout.context import StepContext, UnknownUsersError
+from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.progress import Next, Progress, Wait
+from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["RESTORE_ATTEMPTS", "cleanup", "restore", "restore_orphan"]
+__all__ = ["RESTORE_ATTEMPTS", "cleanup", "restore"]
 
 RESTORE_ATTEMPTS = 4
 """Tries of a restore that failed in part before the request says autoscaling is not restored."""
 RESTORE_RETRY_SECONDS = 10.0
 
 
+@step(Phase.RESTORE)
 def restore(ctx: StepContext, state: RolloutState) -> Progress:
     """Register the saved autoscaling again, exactly (journal snapshot; safe to repeat)."""
     if not (state.snapshot and state.suspended):
@@ -51,31 +54,14 @@ def restore(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.CLEANUP)
 
 
-def restore_orphan(ctx: StepContext, endpoint: str) -> str | None:
-    """Restore autoscaling a dead request left suspended on ``endpoint``; a note, or None."""
-    item = ctx.journal.endpoint(endpoint)
-    holder = item.get("suspended_by")
-    if not holder or holder == ctx.record.key:
-        return None
-    snapshot = item.get("snapshot") or []
-    described = ctx.describe(endpoint)
-    variants = [str(v["VariantName"]) for v in (described or {}).get("ProductionVariants", [])]
-    if described is not None and described.get("EndpointStatus") not in ("InService", "Failed"):
-        return None  # SageMaker is still at it; restore once it settles
-    if snapshot and described is not None:
-        autoscaling.restore(ctx.aas, ctx.clock, snapshot, variants, endpoint, ctx.cw)
-    ctx.journal.clear_suspended(endpoint, str(holder))
-    ctx.notify("autoscaling", f"restored autoscaling a previous request left suspended on {endpoint}")
-    return "autoscaling left suspended by an earlier request restored"
-
-
+@step(Phase.CLEANUP)
 def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
     """Delete the configs this resource created for the endpoint that nothing runs or moves to.
 
     What the endpoint runs and is moving to is read from SageMaker, never inferred; when that read
     fails, nothing is deleted.
     """
-    if state.endpoint and state.adopted_from and not state.failure and ctx.request_type == "Create":
+    if state.endpoint and state.adopted_from and not state.failure and ctx.kind is RequestKind.CREATE:
         # The adoption succeeded: a later Delete deletes the endpoint like any other it owns.
         adoption = ctx.journal.endpoint(state.endpoint).get("adoption")
         if isinstance(adoption, dict) and not adoption.get("adopted"):
@@ -90,7 +76,7 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
 def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> None:
     described = ctx.describe(endpoint)
     in_use = set()
-    if described is not None and state.failure and ctx.request_type != "Delete":
+    if described is not None and state.failure and ctx.kind is not RequestKind.DELETE:
         config = str(described.get("EndpointConfigName"))
         if config not in state.failure:
             state.notes.insert(0, f"endpoint {endpoint} is {described.get('EndpointStatus')} on {config}")

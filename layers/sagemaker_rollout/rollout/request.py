@@ -1,50 +1,163 @@
-"""What the engine reads from a request's event besides its identity: time limit, pre-journal state.
+"""The engine's input: one typed request, whatever front end received it.
 
-Part of the engine (:mod:`sagemaker_rollout.rollout.engine`), which re-exports these names.
+Each front end builds a :class:`RolloutRequest` once, at its boundary: the custom resource from
+CloudFormation's event (:mod:`sagemaker_rollout.custom_resource`), the registry type from the
+handler request (:mod:`sagemaker_rollout.registry_type`). The engine and the steps read only its
+typed fields; a continuation names its request by journal key and token
+(:meth:`~sagemaker_rollout.rollout.engine.Engine.resume`) and the journal gives the request back.
+
+The journal stores a request as :meth:`RolloutRequest.to_record` gives it: CloudFormation's
+custom-resource field names (``RequestType``, ``StackId``, ``LogicalResourceId``, ``RequestId``,
+``PhysicalResourceId``, ``ResourceType``, ``ResourceProperties``, ``OldResourceProperties``; CloudFormation
+user guide, "Custom resource request objects"), the request as the front end received it (the
+custom resource's answer needs its ``ResponseURL``), plus :data:`TIME_LIMIT_KEY` when the time limit
+is not the custom resource's ``ServiceTimeout``. Records written by earlier versions of the provider
+have exactly this shape, so a request in flight during an upgrade resumes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from sagemaker_rollout.rollout.context import TIME_LIMIT_KEY
-from sagemaker_rollout.rollout.state import Phase, RolloutState
+from sagemaker_rollout.spec.limits import service_timeout
 
-__all__ = ["LEGACY_STATE_KEY", "legacy_state", "service_timeout"]
+__all__ = ["TIME_LIMIT_KEY", "RequestError", "RequestKind", "RolloutRequest", "request_key"]
 
-LEGACY_STATE_KEY = "SageMakerRolloutState"
-"""Continuation state of provider versions before the journal (the whole event plus this key)."""
+TIME_LIMIT_KEY = "SageMakerRolloutTimeLimit"
+"""Field of a stored request that sets its time limit in seconds instead of ``ServiceTimeout`` (the
+registry type's requests: their handler timeout). CloudFormation's custom-resource events never carry
+it (only ``ResourceProperties`` come from the template), and the custom resource's front end drops it."""
 
-
-def legacy_state(event: Mapping[str, Any]) -> RolloutState | None:
-    """The state a pre-journal continuation carried, mapped onto the state machine (upgrades)."""
-    old = event.get(LEGACY_STATE_KEY)
-    if not isinstance(old, Mapping):
-        return None
-    state = RolloutState()
-    rollout = old.get("rollout")
-    if isinstance(rollout, Mapping):
-        state.phase = Phase.START
-        state.target_config = str(rollout.get("config") or "")
-        state.previous_config = str(rollout.get("previous") or "")
-        state.snapshot = list(rollout.get("autoscaling") or [])
-        state.suspended = bool(state.snapshot)
-        if rollout.get("since") is not None:
-            state.update_intent_at = float(rollout["since"])
-    elif old.get("created"):
-        state.create_intent_at = float(old.get("started") or 0.0)
-    return state
+_DROPPED = ("SageMakerRolloutState", "CrHelperData")
+"""Keys never stored: a pre-journal continuation's state (read by the front end) and crhelper's own."""
 
 
-def service_timeout(event: Mapping[str, Any]) -> float:
-    """Seconds CloudFormation gives the request: the registry handler's limit, or ServiceTimeout (<= 3600)."""
-    limit = event.get(TIME_LIMIT_KEY)
-    if isinstance(limit, int | float) and limit > 0:
-        return float(limit)  # the registry type's handler timeout
-    raw = (event.get("ResourceProperties") or {}).get("ServiceTimeout")
-    try:
-        value = float(raw) if raw is not None else 3600.0
-    except (TypeError, ValueError):
-        return 3600.0
-    return value if 0 < value <= 3600 else 3600.0
+def request_key(stack_id: str, logical_id: str, request_id: str) -> str:
+    """Stable key of one request (its journal record's key)."""
+    return hashlib.sha256(f"{stack_id}\n{logical_id}\n{request_id}".encode()).hexdigest()[:40]
+
+
+class RequestKind(StrEnum):
+    """What CloudFormation asks (CloudFormation user guide, "Custom resource request types")."""
+
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+
+
+class RequestError(ValueError):
+    """A request lacks what every request has (kind, stack, logical id, request id): nothing to run."""
+
+
+@dataclass(frozen=True)
+class RolloutRequest:
+    """One Create, Update or Delete of one endpoint resource.
+
+    Attributes
+    ----------
+    kind:
+        Create, Update or Delete.
+    stack_id, logical_id, request_id:
+        The request's identity (its journal key is derived from them).
+    physical_id:
+        The resource's physical id as CloudFormation knows it ('' on a Create).
+    properties, old_properties:
+        The desired properties, and on an Update the previous ones ({} otherwise).
+    resource_type:
+        The resource's type in the template (``Custom::...`` or the registry type's name).
+    explicit_time_limit:
+        Seconds the request has when not the custom resource's ``ServiceTimeout`` (the registry
+        type's handler timeout); None: ``ServiceTimeout`` (see :attr:`time_limit`).
+    raw:
+        The request as the front end received it, stored in the journal (:meth:`to_record`).
+    """
+
+    kind: RequestKind
+    stack_id: str
+    logical_id: str
+    request_id: str
+    physical_id: str = ""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    old_properties: Mapping[str, Any] = field(default_factory=dict)
+    resource_type: str = ""
+    explicit_time_limit: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The journal key of this request."""
+        return request_key(self.stack_id, self.logical_id, self.request_id)
+
+    @property
+    def time_limit(self) -> float:
+        """Seconds CloudFormation gives the request: the explicit limit, or ``ServiceTimeout``."""
+        if self.explicit_time_limit is not None:
+            return float(self.explicit_time_limit)
+        return float(service_timeout(self.properties))
+
+    @property
+    def is_delete(self) -> bool:
+        return self.kind is RequestKind.DELETE
+
+    @property
+    def old_tag_keys(self) -> list[str]:
+        """Keys of the previous ``Tags`` (an Update removes the ones no longer asked for)."""
+        tags = self.old_properties.get("Tags")
+        return [str(t["Key"]) for t in tags or [] if isinstance(t, Mapping) and "Key" in t]
+
+    def to_record(self) -> dict[str, Any]:
+        """The request as the journal stores it (see the module docstring)."""
+        record = {k: v for k, v in self.raw.items() if k not in _DROPPED}
+        if not record:
+            record = {
+                "RequestType": self.kind.value,
+                "RequestId": self.request_id,
+                "StackId": self.stack_id,
+                "LogicalResourceId": self.logical_id,
+                "ResourceType": self.resource_type,
+                "ResourceProperties": dict(self.properties),
+            }
+            if self.physical_id:
+                record["PhysicalResourceId"] = self.physical_id
+            if self.kind is RequestKind.UPDATE:
+                record["OldResourceProperties"] = dict(self.old_properties)
+        if self.explicit_time_limit is not None:
+            record[TIME_LIMIT_KEY] = self.explicit_time_limit
+        return record
+
+    @classmethod
+    def from_record(cls, raw: Mapping[str, Any]) -> RolloutRequest:
+        """A request from its stored form (or from CloudFormation's event, which has the same fields).
+
+        Raises
+        ------
+        RequestError
+            ``RequestType`` is not Create, Update or Delete, or an identity field is missing.
+        """
+        try:
+            kind = RequestKind(str(raw.get("RequestType")))
+        except ValueError:
+            seen = raw.get("RequestType")
+            raise RequestError(f"RequestType: {seen!r} is not Create, Update or Delete") from None
+        missing = [k for k in ("StackId", "LogicalResourceId", "RequestId") if not raw.get(k)]
+        if missing:
+            raise RequestError(f"{missing[0]}: missing from the request")
+        limit = raw.get(TIME_LIMIT_KEY)
+        properties = raw.get("ResourceProperties")
+        old = raw.get("OldResourceProperties")
+        return cls(
+            kind=kind,
+            stack_id=str(raw["StackId"]),
+            logical_id=str(raw["LogicalResourceId"]),
+            request_id=str(raw["RequestId"]),
+            physical_id=str(raw.get("PhysicalResourceId") or ""),
+            properties=dict(properties) if isinstance(properties, Mapping) else {},
+            old_properties=dict(old) if isinstance(old, Mapping) else {},
+            resource_type=str(raw.get("ResourceType") or ""),
+            explicit_time_limit=int(limit) if isinstance(limit, int | float) and limit > 0 else None,
+            raw={k: v for k, v in raw.items() if k not in (*_DROPPED, TIME_LIMIT_KEY)},
+        )

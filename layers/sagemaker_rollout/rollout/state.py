@@ -4,55 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from enum import StrEnum
 from typing import Any
+
+from sagemaker_rollout.rollout.graph import RECOVERY_PHASES, Phase
 
 __all__ = ["CONTINUATION_KEY", "RECOVERY_PHASES", "Phase", "RolloutState"]
 
 CONTINUATION_KEY = "SageMakerRolloutContinuation"
 """Key of a continuation payload: ``{"key": <request key>, "token": <journal token>}`` only."""
-
-
-class Phase(StrEnum):
-    """Where a request stands. Each phase is one step of :mod:`sagemaker_rollout.rollout.steps`."""
-
-    START = "start"
-    """Validate the properties, settle the endpoint name, restore autoscaling a dead request left."""
-    READ = "read"
-    """Read the endpoint (Create and Update) and decide what to do."""
-    CREATE_CONFIG = "create-config"
-    CREATE_ENDPOINT = "create-endpoint"
-    WAIT_CREATE = "wait-create"
-    RETAG = "retag"
-    ADOPT = "adopt"
-    """Tag an adoptable endpoint as owned (the adoption is journaled first), then read it again."""
-    SNAPSHOT = "snapshot"
-    """Save the autoscaling that blocks the update (journal first, then nothing else)."""
-    DEREGISTER = "deregister"
-    UPDATE = "update"
-    WAIT_UPDATE = "wait-update"
-    VERIFY = "verify"
-    ABANDON = "abandon"
-    """A replacement endpoint whose creation failed: delete what was made of it."""
-    DELETE_ENDPOINT = "delete-endpoint"
-    STACK_STATUS = "stack-status"
-    """Delete of a successfully adopted endpoint: read the stack's status (DescribeStacks) and
-    journal the decision, delete (the stack is deleted, or an update removed the resource) or
-    release (anything else: a rollback), before either acts."""
-    RELEASE = "release"
-    """Delete of a failed adoption: plan the way back to the config the endpoint ran when adopted."""
-    UNTAG = "untag"
-    """Last step of a release: remove the ownership tags (the endpoint is left, never deleted)."""
-    WAIT_DELETE = "wait-delete"
-    RESTORE = "restore"
-    """Register the saved autoscaling again (every path goes through here after a suspension)."""
-    CLEANUP = "cleanup"
-    """Delete configs the provider created that no endpoint runs or is moving to."""
-    ANSWER = "answer"
-
-
-RECOVERY_PHASES = frozenset({Phase.RESTORE, Phase.CLEANUP, Phase.ANSWER})
-"""Phases that run after the outcome is known; the deadline does not divert them."""
 
 
 @dataclass

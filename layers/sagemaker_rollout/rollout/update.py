@@ -15,13 +15,16 @@ from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.aws.calls import call, error_message, short
 from sagemaker_rollout.planner import BUSY_STATUSES, settle_verdict, update_was_issued
 from sagemaker_rollout.rollout.context import StepContext
-from sagemaker_rollout.rollout.create import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
+from sagemaker_rollout.rollout.graph import step
+from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
 __all__ = ["abandon", "deregister", "snapshot", "update", "verify", "wait_update"]
 
 
+@step(Phase.SNAPSHOT)
 def snapshot(ctx: StepContext, state: RolloutState) -> Progress:
     """Save the autoscaling that blocks the update: in the journal, before anything is removed."""
     if not state.snapshot:
@@ -36,6 +39,7 @@ def snapshot(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.DEREGISTER)
 
 
+@step(Phase.DEREGISTER)
 def deregister(ctx: StepContext, state: RolloutState) -> Progress:
     """DeregisterScalableTarget for every saved target (already gone is fine)."""
     autoscaling.deregister(ctx.aas, ctx.clock, state.snapshot)
@@ -51,11 +55,12 @@ def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
     return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
 
 
+@step(Phase.UPDATE)
 def update(ctx: StepContext, state: RolloutState) -> Progress:
     """UpdateEndpoint to the target config, unless a previous attempt already took effect."""
     name = state.endpoint
     described = ctx.describe(name)
-    if described is None and ctx.request_type == "Delete":
+    if described is None and ctx.kind is RequestKind.DELETE:
         return Next(Phase.CLEANUP)  # a release whose endpoint was deleted meanwhile: nothing to give back
     if described is None:
         # Deleted out of band mid-rollout: recreate it on the target config.
@@ -98,6 +103,7 @@ def _refused(error: BaseException) -> bool:
     return isinstance(status, int) and status < 500
 
 
+@step(Phase.WAIT_UPDATE)
 def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
     """Poll until SageMaker settles the endpoint."""
     name = state.endpoint
@@ -113,6 +119,7 @@ def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.VERIFY)
 
 
+@step(Phase.VERIFY)
 def verify(ctx: StepContext, state: RolloutState) -> Progress:
     """Success only if the endpoint is InService on the target config (rollbacks end InService too)."""
     described = ctx.describe(state.endpoint)
@@ -182,6 +189,7 @@ def _fired_alarms(ctx: StepContext, state: RolloutState) -> list[str]:
     return fired
 
 
+@step(Phase.ABANDON)
 def abandon(ctx: StepContext, state: RolloutState) -> Progress:
     """A replacement endpoint whose creation failed: delete it (CloudFormation never will)."""
     name = state.endpoint

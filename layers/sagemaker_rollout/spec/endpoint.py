@@ -19,6 +19,7 @@ from sagemaker_rollout.sagemaker import NAME_RE
 from sagemaker_rollout.spec.deployment import check_deployment_config
 from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.estimate import RolloutEstimate
+from sagemaker_rollout.spec.limits import MAX_SERVICE_TIMEOUT, parse_service_timeout
 from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
 from sagemaker_rollout.spec.variants import (
     check_serverless,
@@ -45,7 +46,6 @@ OWNER_TAG_PREFIX = "sagemaker-rollout:"
 PASSABLE_ROLES_ENV = "SAGEMAKER_ROLLOUT_PASSABLE_ROLES"
 """Role ARN pattern the provider may pass (template: ``role/${PassableRoleNamePattern}``)."""
 
-MAX_SERVICE_TIMEOUT = 3600
 _NAME_RE = NAME_RE
 _MAX_USER_TAGS = 46  # SageMaker allows 50 tags; the provider adds 4
 _UPDATE_KEYS = (
@@ -222,7 +222,7 @@ def parse_endpoint_properties(
     if time_limit is None and "ServiceTimeout" in properties:
         raw = properties["ServiceTimeout"]
         if not (allow_intrinsics and is_intrinsic(raw)):
-            timeout = _timeout(raw)
+            timeout = parse_service_timeout(raw)
 
     if passable_roles:
         _check_execution_role(config.get("ExecutionRoleArn"), passable_roles)
@@ -284,16 +284,6 @@ def _check_execution_role(role: Any, pattern: str) -> None:
             f"{role!r} is not a role this provider may pass to SageMaker (allowed: {pattern}; "
             "stack parameter PassableRoleNamePattern)",
         )
-
-
-def _timeout(raw: Any) -> int:
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise PropertyError("ServiceTimeout", f"{raw!r} must be a whole number of seconds, 1-3600") from None
-    if not 1 <= value <= MAX_SERVICE_TIMEOUT:
-        raise PropertyError("ServiceTimeout", f"{value} is outside 1-{MAX_SERVICE_TIMEOUT} seconds")
-    return value
 
 
 def _tags(raw: Any, allow_intrinsics: bool) -> tuple[Mapping[str, str], ...]:

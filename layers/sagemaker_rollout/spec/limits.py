@@ -10,13 +10,57 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sagemaker_rollout.spec.errors import PropertyError
+
 __all__ = [
     "HANDLER_TIMEOUT_MINUTES",
+    "MAX_SERVICE_TIMEOUT",
     "REGISTRY_TIME_LIMIT",
     "TYPE_NAME",
     "needs_registry_type",
+    "parse_service_timeout",
     "registry_type_note",
+    "service_timeout",
 ]
+
+MAX_SERVICE_TIMEOUT = 3600
+"""A custom resource's ``ServiceTimeout``: 1-3600 seconds, default 3600 (CloudFormation user guide,
+"AWS::CloudFormation::CustomResource")."""
+
+
+def parse_service_timeout(raw: Any) -> int:
+    """``ServiceTimeout`` as CloudFormation delivers it (a string) -> seconds.
+
+    Raises
+    ------
+    PropertyError
+        Not a whole number of seconds in 1-3600.
+    """
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise PropertyError(
+            "ServiceTimeout", f"{raw!r} must be a whole number of seconds, 1-{MAX_SERVICE_TIMEOUT}"
+        ) from None
+    if not 1 <= value <= MAX_SERVICE_TIMEOUT:
+        raise PropertyError("ServiceTimeout", f"{value} is outside 1-{MAX_SERVICE_TIMEOUT} seconds")
+    return value
+
+
+def service_timeout(properties: Mapping[str, Any]) -> int:
+    """The request's time limit from its properties: ``ServiceTimeout``, or 3600 when it is absent.
+
+    The one reading of ``ServiceTimeout`` (the engine's deadline, the custom resource's deadline
+    from the signed URL, the spec's validation). An invalid value counts as the default: such a
+    request fails validation before anything is touched.
+    """
+    raw = properties.get("ServiceTimeout")
+    if raw is None:
+        return MAX_SERVICE_TIMEOUT
+    try:
+        return parse_service_timeout(raw)
+    except PropertyError:
+        return MAX_SERVICE_TIMEOUT
 
 TYPE_NAME = "SageMakerRollout::SageMaker::Endpoint"
 
@@ -43,7 +87,7 @@ def needs_registry_type(properties: Mapping[str, Any], *, allow_intrinsics: bool
     True when they are refused with the custom resource's largest ``ServiceTimeout`` (3600 s) and
     valid with the registry type's time limit: nothing else is wrong with them.
     """
-    from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
+    from sagemaker_rollout.spec import parse_endpoint_properties
 
     base = {k: v for k, v in properties.items() if k not in ("ServiceToken", "ServiceTimeout")}
     for limit, fits in ((3600, False), (REGISTRY_TIME_LIMIT, True)):
