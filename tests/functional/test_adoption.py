@@ -83,8 +83,8 @@ def test_adopt_same_content_tags_it_without_rollout_and_keeps_its_config(world: 
     assert _owned(tags) and tags["team"] == "ml"
     assert tags[ADOPTABLE_TAG] == "true" and tags["owner"] == "data-science"
     # AND the journal knows the adoption succeeded (a later Delete deletes, not releases)
-    adoption = world.journal().endpoint("classifier")["adoption"]
-    assert adoption["config"] == LEGACY and adoption["adopted"] is True
+    adoption = world.journal().endpoint("classifier").adoption
+    assert adoption is not None and adoption.config == LEGACY and adoption.adopted is True
     check_response_limits(response)
 
 
@@ -105,7 +105,7 @@ def test_adopt_different_content_rolls_out_guarded_and_restores_autoscaling(worl
     # AND autoscaling is exactly as before, and the original config is kept
     assert world.scaling() == scaling_before
     assert world.configs() == sorted([LEGACY, endpoint["EndpointConfigName"]])
-    assert world.journal().endpoint("classifier").get("suspended_by") is None
+    assert world.journal().endpoint("classifier").suspended_by is None
     # WHEN a later stack update rolls out again
     update = world.driver.update(
         "classifier",
@@ -126,7 +126,7 @@ def test_adopt_different_content_rolls_out_guarded_and_restores_autoscaling(worl
     assert world.sim.calls["DeleteEndpoint"] == 1
     assert world.sm.list_endpoints()["Endpoints"] == []
     assert world.configs() == [LEGACY]
-    assert "adoption" not in world.journal().endpoint("classifier")
+    assert world.journal().endpoint("classifier").adoption is None
 
 
 def test_adopt_busy_endpoint_waits_until_it_settles(world: World) -> None:
@@ -146,7 +146,7 @@ def test_adopt_flag_without_an_endpoint_creates_one_deleted_with_the_stack(world
     # THEN the endpoint is simply created (nothing to adopt), and deleted with the stack
     assert response.status == "SUCCESS", response.reason
     assert world.sim.calls["CreateEndpoint"] == 1 and world.sim.calls["AddTags"] == 0
-    assert "adoption" not in world.journal().endpoint("classifier")
+    assert world.journal().endpoint("classifier").adoption is None
     deleted = world.driver.delete(
         "classifier", world.props(AdoptExistingEndpoint=True), logical_id="Classifier"
     )
@@ -271,7 +271,7 @@ def _assert_released(world: World, arn: str, scaling_before: list[dict[str, Any]
     assert world.scaling() == scaling_before
     assert world.configs() == [LEGACY]
     assert world.sim.calls["DeleteEndpoint"] == 0
-    assert "adoption" not in world.journal().endpoint("classifier")
+    assert world.journal().endpoint("classifier").adoption is None
 
 
 def test_failed_adoption_alarm_rollback_then_rollback_delete_releases(world: World) -> None:
@@ -442,7 +442,7 @@ def test_adopted_endpoint_delete_with_the_stack_or_removed_by_an_update_deletes_
     assert world.sim.calls["DeleteEndpoint"] == 1
     assert world.sm.list_endpoints()["Endpoints"] == []
     assert world.configs() == [LEGACY]
-    assert "adoption" not in world.journal().endpoint("classifier")
+    assert world.journal().endpoint("classifier").adoption is None
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,7 @@ def test_update_instance_type_canary_keeps_autoscaling_and_removes_old_config(wo
     # the snapshot was journaled before deregistering, and the journal says it was restored
     (record,) = [r for r in world.history() if r["requestType"] == "Update"]
     assert record["state"]["snapshot"] and record["state"]["suspended"] is False
-    assert world.journal().endpoint("classifier").get("suspended_by") is None
+    assert world.journal().endpoint("classifier").suspended_by is None
     assert created.data["EndpointArn"] == response.data["EndpointArn"]
     check_response_limits(response)
 

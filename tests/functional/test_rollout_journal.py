@@ -63,7 +63,7 @@ def test_autoscaling_a_dead_request_left_suspended_is_restored_by_the_next(world
     # THEN it restores that autoscaling first and says so
     assert response.status == "SUCCESS", response.reason
     assert world.scaling() == before
-    assert world.journal().endpoint("classifier").get("suspended_by") is None
+    assert world.journal().endpoint("classifier").suspended_by is None
 
 
 def test_upgrade_endpoint_on_old_config_name_with_same_content_is_not_rolled_out(world: World) -> None:

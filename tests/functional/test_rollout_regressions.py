@@ -290,5 +290,5 @@ def test_a_step_raising_a_bug_still_restores_autoscaling_and_answers_failed(
     assert "\n" not in response.reason and len(response.reason) <= 256
     assert "autoscaling restored" in response.reason
     assert world.scaling() == scaling_before
-    assert world.journal().endpoint("classifier").get("suspended_by") is None
+    assert world.journal().endpoint("classifier").suspended_by is None
     check_response_limits(response)

@@ -500,7 +500,7 @@ class RolloutMachine(RuleBasedStateMachine):
     @invariant()
     def journal_holds_no_suspension(self) -> None:
         item = self.world.journal().endpoint("classifier")
-        assert not item.get("suspended_by"), item
+        assert not item.suspended_by, item
 
 
 # ``make test``: SEQUENCES split over SHARDS test classes, each on its own fixed seed, so that

@@ -273,3 +273,26 @@ def test_a_command_whose_extra_is_missing_names_the_extra(
     assert package in lines[0]
     assert f"pip install 'sagemaker-rollout[{extra}]'" in lines[0]
     assert lines[0].startswith(f"sagemaker-rollout {argv[0]}:")
+
+
+#: The runtime's broad handlers: one per Lambda entry point and the engine's step barrier (issue 19).
+BROAD_HANDLERS = {
+    "sagemaker_rollout.custom_resource.handler": 1,
+    "sagemaker_rollout.macro.handler": 1,
+    "sagemaker_rollout.rollout.barrier": 1,
+}
+
+
+def test_broad_except_only_at_entry_points_and_the_step_barrier() -> None:
+    """GIVEN every exception handler of the runtime WHEN it catches Exception, BaseException or
+    everything THEN it is one of the entry points' or the step barrier's; every other handler names
+    the errors it expects (``ClientError``, ``AWS_ERRORS``, ...)."""
+    broad: dict[str, int] = {}
+    for path in sorted(ROOTS["sagemaker_rollout"].rglob("*.py")):
+        module = _module_name("sagemaker_rollout", path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and (
+                node.type is None or ast.unparse(node.type) in ("Exception", "BaseException")
+            ):
+                broad[module] = broad.get(module, 0) + 1
+    assert broad == BROAD_HANDLERS

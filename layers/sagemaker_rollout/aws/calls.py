@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from sagemaker_rollout.clock import Clock
 
 __all__ = [
+    "AWS_ERRORS",
     "call",
     "error_code",
     "error_message",
@@ -42,6 +43,10 @@ _RETRYABLE = frozenset(
     }
 )
 _ATTEMPTS = 6
+
+AWS_ERRORS = (ClientError, BotoCoreError)
+"""What an AWS call raises when AWS (or the way to it) says no: an error answer, or a connection,
+timeout or parameter error. Anything else from a call is a bug and is left to the step barrier."""
 
 
 def error_code(error: BaseException) -> str:
@@ -79,8 +84,6 @@ def is_transient(error: BaseException) -> bool:
             return True
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return isinstance(status, int) and status >= 500
-    from botocore.exceptions import BotoCoreError
-
     return isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.aws.calls import call, is_not_found, tags_of
 from sagemaker_rollout.clock import Clock
@@ -25,7 +27,7 @@ def describe_endpoint(sm: SageMakerClient, clock: Clock, name: str) -> dict[str,
     """``DescribeEndpoint`` of ``name`` (retried on ``clock``), or None if it does not exist."""
     try:
         return dict(call(clock, sm.describe_endpoint, EndpointName=name))
-    except Exception as error:
+    except ClientError as error:
         if is_not_found(error):
             return None
         raise
@@ -67,7 +69,7 @@ def read_endpoint(
         config_arn = str(config.get("EndpointConfigArn", ""))
         config = dict(config)
         async_inference = async_inference or "AsyncInferenceConfig" in config
-    except Exception as error:
+    except ClientError as error:
         if not is_not_found(error):
             raise
         if on_missing_config is not None:

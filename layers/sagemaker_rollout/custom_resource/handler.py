@@ -112,15 +112,14 @@ class _Provider:
             self.telemetry.logger.info("request already answered: sending the recorded answer again")
         else:
             state = {"started": result.started}
-            ok = answer.status == "SUCCESS"
-            self.telemetry.finished(request, state, ok=ok, reason=answer.reason or None)
+            self.telemetry.finished(request, state, ok=answer.succeeded, reason=answer.reason or None)
         self.responder.answer(
             request.raw,
             context,
-            status=SUCCESS if answer.status == "SUCCESS" else FAILED,
+            status=SUCCESS if answer.succeeded else FAILED,
             physical_id=answer.physical_id,
             reason=answer.reason,
-            data=answer.data if answer.status == "SUCCESS" else None,
+            data=answer.data if answer.succeeded else None,
         )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sagemaker_rollout.journal.records import (
     ENDPOINT_INDEX,
+    Adoption,
+    EndpointItem,
     JournalConflictError,
     RequestRecord,
     table_definition,
@@ -18,6 +20,8 @@ from sagemaker_rollout.rollout.request import request_key
 
 __all__ = [
     "ENDPOINT_INDEX",
+    "Adoption",
+    "EndpointItem",
     "Journal",
     "JournalConflictError",
     "RequestRecord",

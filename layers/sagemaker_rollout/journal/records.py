@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from sagemaker_rollout.rollout.progress import Answer
 from sagemaker_rollout.rollout.request import RolloutRequest, request_key
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = [
     "ENDPOINT_INDEX",
+    "Adoption",
+    "EndpointItem",
     "JournalConflictError",
     "RequestRecord",
     "request_key",
@@ -71,7 +74,7 @@ class RequestRecord:
     token: str
     version: int
     inflight: int = 0
-    answer: dict[str, Any] | None = None
+    answer: Answer | None = None
     endpoint: str = ""
 
     @property
@@ -98,8 +101,90 @@ def _record(item: Mapping[str, Any]) -> RequestRecord:
         token=item["token"]["S"],
         version=int(item["version"]["N"]),
         inflight=int(item.get("inflight", {}).get("N", "0")),
-        answer=json.loads(answer) if answer else None,
+        answer=Answer.from_dict(json.loads(answer)) if answer else None,
         endpoint=item.get("endpoint", {}).get("S", ""),
     )
 
 
+@dataclass(frozen=True)
+class Adoption:
+    """An endpoint adopted by a stack resource (``AdoptExistingEndpoint``), as the journal keeps it.
+
+    Attributes
+    ----------
+    stack_id, logical_id:
+        The adopting stack resource.
+    config:
+        The config the endpoint ran when it was adopted (never deleted by the provider).
+    request:
+        The adopting request's journal key.
+    adopted:
+        Set once that request succeeded (a later Delete deletes; before, it releases).
+    """
+
+    stack_id: str
+    logical_id: str
+    config: str
+    request: str
+    adopted: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "stack_id": self.stack_id,
+                "logical_id": self.logical_id,
+                "config": self.config,
+                "request": self.request,
+                "adopted": self.adopted,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Adoption:
+        raw = json.loads(text)
+        return cls(
+            str(raw.get("stack_id", "")),
+            str(raw.get("logical_id", "")),
+            str(raw.get("config", "")),
+            str(raw.get("request", "")),
+            bool(raw.get("adopted", False)),
+        )
+
+
+@dataclass(frozen=True)
+class EndpointItem:
+    """The journal's item of one endpoint (``endpoint#<name>``); empty when there is none.
+
+    Attributes
+    ----------
+    lease_owner, lease_until:
+        Which invocation acts on the endpoint, and until when (unless renewed).
+    suspended_by, snapshot:
+        The request whose rollout deregistered the endpoint's autoscaling, and what it saved.
+    adoption:
+        The endpoint's adoption, if a stack resource adopted it.
+    """
+
+    lease_owner: str | None = None
+    lease_until: float | None = None
+    suspended_by: str | None = None
+    snapshot: list[dict[str, Any]] = field(default_factory=list)
+    adoption: Adoption | None = None
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
+        def text(name: str) -> str | None:
+            value = item.get(name, {}).get("S")
+            return str(value) if value is not None else None
+
+        until = item.get("lease_until", {}).get("N")
+        snapshot = text("snapshot")
+        adoption = text("adoption")
+        return cls(
+            lease_owner=text("lease_owner"),
+            lease_until=float(until) if until is not None else None,
+            suspended_by=text("suspended_by"),
+            snapshot=list(json.loads(snapshot)) if snapshot else [],
+            adoption=Adoption.from_json(adoption) if adoption else None,
+        )

@@ -29,6 +29,8 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws.calls import call, error_code
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.journal.records import (
@@ -37,12 +39,15 @@ from sagemaker_rollout.journal.records import (
     _LEASE,
     _SUSPENDED,
     ENDPOINT_INDEX,
+    Adoption,
+    EndpointItem,
     JournalConflictError,
     RequestRecord,
     _n,
     _record,
     _s,
 )
+from sagemaker_rollout.rollout.progress import Answer
 from sagemaker_rollout.rollout.request import RolloutRequest
 from sagemaker_rollout.rollout.state import RolloutState
 
@@ -128,7 +133,7 @@ class Journal:
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return RequestRecord(key, request, now, deadline, state, token, 0)
-        except Exception as error:
+        except ClientError as error:
             if error_code(error) != _CONFLICT:
                 raise
         record = self.load(key)
@@ -174,7 +179,7 @@ class Journal:
         if inflight is not None:
             record.inflight = inflight
 
-    def finish(self, record: RequestRecord, answer: Mapping[str, Any]) -> None:
+    def finish(self, record: RequestRecord, answer: Answer) -> None:
         """Record the answer (before it is sent) and let the record expire later."""
         now = self.clock.now()
         written = self._update(
@@ -189,7 +194,7 @@ class Journal:
                 "#i": "inflight",
             },
             {
-                ":a": _s(json.dumps(dict(answer), sort_keys=True)),
+                ":a": _s(json.dumps(answer.to_dict(), sort_keys=True)),
                 ":f": _n(now),
                 ":x": {"N": str(int(now + self.retention_days * 86400))},
                 ":s": _s(record.state.to_json()),
@@ -202,7 +207,7 @@ class Journal:
         if not written:
             raise JournalConflictError(f"request {record.key} was answered in another invocation")
         record.version += 1
-        record.answer = dict(answer)
+        record.answer = answer
 
     @staticmethod
     def new_token() -> str:
@@ -230,7 +235,7 @@ class Journal:
             arguments["ConditionExpression"] = condition
         try:
             call(self.clock, self.client.update_item, **arguments)
-        except Exception as error:
+        except ClientError as error:
             if error_code(error) != _CONFLICT:
                 raise
             return False
@@ -245,14 +250,14 @@ class Journal:
             {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
             "attribute_not_exists(#o) OR #u < :now OR #o = :o",
         )
-        return None if taken else str(self.endpoint(endpoint).get("lease_owner", "?"))
+        return None if taken else (self.endpoint(endpoint).lease_owner or "?")
 
     def release_lease(self, endpoint: str, owner: str) -> None:
         """Give the lease up (only if still ours)."""
         self._update(f"endpoint#{endpoint}", "REMOVE #o, #u", _LEASE, {":o": _s(owner)}, "#o = :o")
 
-    def endpoint(self, endpoint: str) -> dict[str, Any]:
-        """The endpoint item as plain values: lease_owner, lease_until, suspended_by, snapshot."""
+    def endpoint(self, endpoint: str) -> EndpointItem:
+        """The endpoint's item: lease, suspended autoscaling, adoption."""
         item = (
             call(
                 self.clock,
@@ -263,16 +268,7 @@ class Journal:
             ).get("Item")
             or {}
         )
-        plain: dict[str, Any] = {}
-        for name, value in item.items():
-            if "S" in value:
-                plain[name] = value["S"]
-            elif "N" in value:
-                plain[name] = float(value["N"])
-        for document in ("snapshot", "adoption"):
-            if document in plain:
-                plain[document] = json.loads(plain[document])
-        return plain
+        return EndpointItem.from_item(item)
 
     def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
         """Before deregistering: the endpoint's autoscaling lives in the journal until restored."""
@@ -285,9 +281,9 @@ class Journal:
         """After a restore: forget the snapshot (only if ``request`` still holds it)."""
         self._update(f"endpoint#{endpoint}", "REMOVE #b, #n", _SUSPENDED, {":r": _s(request)}, "#b = :r")
 
-    def mark_adopted(self, endpoint: str, adoption: Mapping[str, Any]) -> None:
+    def mark_adopted(self, endpoint: str, adoption: Adoption) -> None:
         """Record an adoption (before the ownership tags are added), or update it (``adopted``)."""
-        document = _s(json.dumps(dict(adoption), sort_keys=True))
+        document = _s(adoption.to_json())
         self._update(f"endpoint#{endpoint}", "SET #d = :d", _ADOPTION, {":d": document})
 
     def clear_adopted(self, endpoint: str) -> None:
@@ -319,7 +315,7 @@ class Journal:
                         "started": record.started,
                         "finished": float(item["finished"]["N"]) if "finished" in item else None,
                         "state": json.loads(record.state.to_json()),
-                        "answer": record.answer,
+                        "answer": record.answer.to_dict() if record.answer is not None else None,
                     }
                 )
             if not page.get("LastEvaluatedKey"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sagemaker_rollout.planner.adoption import Release, adoption_refusal, plan_release
 from sagemaker_rollout.planner.decisions import (
     Verdict,
+    VerdictKind,
     config_matches,
     configs_to_drop,
     needs_rollout,
@@ -40,6 +41,7 @@ __all__ = [
     "Release",
     "VariantChange",
     "Verdict",
+    "VerdictKind",
     "adoption_refusal",
     "config_matches",
     "configs_to_drop",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sagemaker_rollout.planner.model import BUSY_STATUSES, CurrentEndpoint
 
 __all__ = [
     "Verdict",
+    "VerdictKind",
     "config_matches",
     "configs_to_drop",
     "needs_rollout",
@@ -67,21 +69,30 @@ def needs_rollout(current: CurrentEndpoint, target_config: str, content_matches:
     return not (current.config_name == target_config or content_matches)
 
 
+class VerdictKind(StrEnum):
+    """What SageMaker did with an update, read once the endpoint settled."""
+
+    SUCCEEDED = "succeeded"
+    """InService on the target config."""
+    ROLLED_BACK = "rolled-back"
+    """InService on another config: SageMaker's silent rollback."""
+    ROLLBACK_FAILED = "rollback-failed"
+    FAILED = "failed"
+    GONE = "gone"
+    """The endpoint no longer exists."""
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What SageMaker did with an update, read once the endpoint settled.
+    """What SageMaker did with an update (:class:`VerdictKind`), its status and config then."""
 
-    ``kind``: ``succeeded`` (InService on the target config), ``rolled-back`` (InService on
-    another config: SageMaker's silent rollback), ``rollback-failed``, ``failed`` or ``gone``.
-    """
-
-    kind: str
+    kind: VerdictKind
     status: str
     config: str
 
     @property
     def succeeded(self) -> bool:
-        return self.kind == "succeeded"
+        return self.kind is VerdictKind.SUCCEEDED
 
 
 def settle_verdict(described: Mapping[str, Any] | None, target_config: str) -> Verdict:
@@ -91,14 +102,15 @@ def settle_verdict(described: Mapping[str, Any] | None, target_config: str) -> V
     developer guide, "Auto-Rollback Configuration and Monitoring"): status alone is not success.
     """
     if described is None:
-        return Verdict("gone", "gone", "")
+        return Verdict(VerdictKind.GONE, "gone", "")
     status = str(described.get("EndpointStatus", ""))
     config = str(described.get("EndpointConfigName", ""))
     if status == "InService":
-        return Verdict("succeeded" if config == target_config else "rolled-back", status, config)
+        kind = VerdictKind.SUCCEEDED if config == target_config else VerdictKind.ROLLED_BACK
+        return Verdict(kind, status, config)
     if status == "UpdateRollbackFailed":
-        return Verdict("rollback-failed", status, config)
-    return Verdict("failed", status, config)
+        return Verdict(VerdictKind.ROLLBACK_FAILED, status, config)
+    return Verdict(VerdictKind.FAILED, status, config)
 
 
 def update_was_issued(described: Mapping[str, Any], target_config: str, intent_at: float | None) -> bool:

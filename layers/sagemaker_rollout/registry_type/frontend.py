@@ -24,8 +24,16 @@ from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
 from sagemaker_rollout.journal import Journal
 from sagemaker_rollout.naming import default_endpoint_name
 from sagemaker_rollout.registry_type.live import is_managed, live_model, managed_endpoints
+from sagemaker_rollout.registry_type.protocol import (
+    HANDLER_PERMISSIONS,
+    HandlerProgress,
+    ProgressStatus,
+    RegistryAction,
+    RegistryRequest,
+)
+from sagemaker_rollout.rollout.progress import Answer, FailCode
 from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
-from sagemaker_rollout.rollout.state import CONTINUATION_KEY
+from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RolloutState
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
 from sagemaker_rollout.spec.limits import HANDLER_TIMEOUT_MINUTES, TYPE_NAME
 
@@ -35,70 +43,12 @@ __all__ = [
     "INVOCATION_BUDGET_SECONDS",
     "TYPE_NAME",
     "HandlerProgress",
+    "ProgressStatus",
+    "RegistryAction",
     "RegistryFrontEnd",
     "RegistryRequest",
     "registry_settings",
 ]
-
-_JOURNAL = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-_READ = (
-    "sagemaker:DescribeEndpoint",
-    "sagemaker:DescribeEndpointConfig",
-    "sagemaker:ListTags",
-    "application-autoscaling:DescribeScalableTargets",
-)
-_ROLLOUT = (
-    *_READ,
-    *_JOURNAL,
-    "sagemaker:ListEndpoints",
-    "sagemaker:ListEndpointConfigs",
-    "sagemaker:CreateEndpointConfig",
-    "sagemaker:CreateEndpoint",
-    "sagemaker:UpdateEndpoint",
-    "sagemaker:DeleteEndpoint",
-    "sagemaker:DeleteEndpointConfig",
-    "sagemaker:AddTags",
-    "sagemaker:DeleteTags",
-    "iam:PassRole",
-    "kms:CreateGrant",
-    "kms:DescribeKey",
-    "application-autoscaling:DescribeScalingPolicies",
-    "application-autoscaling:DescribeScheduledActions",
-    "application-autoscaling:RegisterScalableTarget",
-    "application-autoscaling:DeregisterScalableTarget",
-    "application-autoscaling:PutScalingPolicy",
-    "application-autoscaling:PutScheduledAction",
-    "application-autoscaling:DeleteScheduledAction",
-    "iam:CreateServiceLinkedRole",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:DescribeAlarmHistory",
-    "cloudwatch:PutMetricAlarm",
-    # Application Auto Scaling checks that the caller of RegisterScalableTarget / PutScalingPolicy
-    # may do these (template.yaml, LetAutoscalingValidate*): never called by the handlers.
-    "sagemaker:UpdateEndpointWeightsAndCapacities",
-    "cloudwatch:DeleteAlarms",
-)
-HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "create": _ROLLOUT,
-    "update": _ROLLOUT,
-    "delete": (
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:ListTags",
-        "sagemaker:DeleteEndpoint",
-        "sagemaker:ListEndpoints",
-        "sagemaker:ListEndpointConfigs",
-        "sagemaker:DeleteEndpointConfig",
-        *_JOURNAL,
-    ),
-    "read": _READ,
-    "list": ("sagemaker:ListEndpoints", "sagemaker:ListTags"),
-}
-"""IAM actions each handler may call (the schema's ``handlers.*.permissions``, generated from this
-table; the registry tests fail when a handler calls anything else). Create and update run the same
-steps as the custom resource, so they need what its role grants (``template.yaml``,
-EndpointProviderRole) minus the Lambda self-invocation; PassRole and the KMS grant are SageMaker's
-requirements for a config with an ExecutionRoleArn or KmsKeyId (SageMaker developer guide,
-"CreateEndpointConfig API: Execution Role Permissions")."""
 
 INVOCATION_BUDGET_SECONDS = 60.0
 """Work one handler invocation does before it hands the rest to CloudFormation's callback.
@@ -115,62 +65,16 @@ REGISTRY_MAX_POLL_SECONDS = 300.0
 """The longest callback delay of a poll: the delay grows to a tenth of the time the request has run
 (a rollout of three hours is looked at every five minutes, not every minute), up to this."""
 
-_ACTIONS = {"CREATE": RequestKind.CREATE, "UPDATE": RequestKind.UPDATE, "DELETE": RequestKind.DELETE}
+_KINDS = {
+    RegistryAction.CREATE: RequestKind.CREATE,
+    RegistryAction.UPDATE: RequestKind.UPDATE,
+    RegistryAction.DELETE: RequestKind.DELETE,
+}
 
 
 def registry_settings() -> ProviderSettings:
     """The engine's tunables under the registry type (a poll is a callback, not a sleep)."""
     return ProviderSettings(poll_interval=REGISTRY_POLL_SECONDS)
-
-
-@dataclass(frozen=True)
-class RegistryRequest:
-    """A handler request as the CloudFormation CLI's library delivers it (plain values).
-
-    Attributes
-    ----------
-    action:
-        ``CREATE``, ``READ``, ``UPDATE``, ``DELETE`` or ``LIST``.
-    client_request_token:
-        Identifies the operation (the same for every callback of it).
-    desired, previous:
-        The desired and previous resource models as dicts (None when absent).
-    stack_id, logical_id:
-        The stack and logical id (None outside a stack, e.g. Cloud Control API).
-    journal_table:
-        The type configuration's ``JournalTableName``.
-    next_token:
-        Pagination of the list handler.
-    """
-
-    action: str
-    client_request_token: str
-    desired: Mapping[str, Any] | None = None
-    previous: Mapping[str, Any] | None = None
-    stack_id: str | None = None
-    logical_id: str | None = None
-    journal_table: str | None = None
-    next_token: str | None = None
-    region: str | None = None
-    account_id: str | None = None
-
-
-@dataclass(frozen=True)
-class HandlerProgress:
-    """A progress event in plain values (``registry/src`` turns it into the library's ProgressEvent)."""
-
-    status: str
-    error_code: str | None = None
-    message: str = ""
-    callback_context: dict[str, Any] | None = None
-    callback_delay_seconds: int = 0
-    model: dict[str, Any] | None = None
-    models: list[dict[str, Any]] | None = None
-    next_token: str | None = None
-
-    @classmethod
-    def failed(cls, code: str, message: str) -> HandlerProgress:
-        return cls("FAILED", code, message)
 
 
 @dataclass
@@ -195,31 +99,34 @@ class RegistryFrontEnd:
     budget: float = INVOCATION_BUDGET_SECONDS
 
     def handle(self, request: RegistryRequest, callback_context: Mapping[str, Any] | None) -> HandlerProgress:
-        """One invocation of the handler of ``request.action``."""
-        action = request.action.upper()
+        """One invocation of the handler of ``request.action`` (dispatched by table)."""
+        handlers: dict[RegistryAction, Callable[[], HandlerProgress]] = {
+            RegistryAction.READ: lambda: self._read(request),
+            RegistryAction.LIST: lambda: self._list(request),
+            RegistryAction.CREATE: lambda: self._mutate(request, dict(callback_context or {})),
+            RegistryAction.UPDATE: lambda: self._mutate(request, dict(callback_context or {})),
+            RegistryAction.DELETE: lambda: self._mutate(request, dict(callback_context or {})),
+        }
         try:
-            if action == "READ":
-                return self._read(request)
-            if action == "LIST":
-                return self._list(request)
-            if action in _ACTIONS:
-                return self._mutate(request, dict(callback_context or {}))
+            return handlers[request.action]()
         except PropertyError as error:
-            return HandlerProgress.failed("InvalidRequest", str(error))
-        return HandlerProgress.failed("InvalidRequest", f"action: {request.action!r} is not a handler")
+            return HandlerProgress.failed(FailCode.INVALID_REQUEST, str(error))
 
     # ---- read and list ----------------------------------------------------------------------
     def _read(self, request: RegistryRequest) -> HandlerProgress:
         name = str((request.desired or {}).get("EndpointName") or "")
         model = self._live(name) if name else None
         if model is None:
-            return HandlerProgress.failed("NotFound", f"EndpointName: endpoint {name!r} does not exist here")
-        return HandlerProgress("SUCCESS", model=model)
+            return HandlerProgress.failed(
+                FailCode.NOT_FOUND, f"EndpointName: endpoint {name!r} does not exist here"
+            )
+        return HandlerProgress(ProgressStatus.SUCCESS, model=model)
 
     def _list(self, request: RegistryRequest) -> HandlerProgress:
         clock = self.runtime.clock
         names, token = managed_endpoints(self.runtime.client("sagemaker"), clock, request.next_token)
-        return HandlerProgress("SUCCESS", models=[{"EndpointName": n} for n in names], next_token=token)
+        models = [{"EndpointName": n} for n in names]
+        return HandlerProgress(ProgressStatus.SUCCESS, models=models, next_token=token)
 
     def _live(self, name: str) -> dict[str, Any] | None:
         rt = self.runtime
@@ -227,11 +134,11 @@ class RegistryFrontEnd:
 
     # ---- create, update, delete ---------------------------------------------------------------
     def _mutate(self, request: RegistryRequest, context: dict[str, Any]) -> HandlerProgress:
-        from sagemaker_rollout.rollout.engine import Answer, Engine
+        from sagemaker_rollout.rollout.engine import Engine
 
         if not request.journal_table:
             return HandlerProgress.failed(
-                "InvalidTypeConfiguration",
+                FailCode.INVALID_TYPE_CONFIGURATION,
                 "JournalTableName: not set; set it to the provider stack's RolloutJournalTableName "
                 "output with `aws cloudformation set-type-configuration`",
             )
@@ -244,7 +151,7 @@ class RegistryFrontEnd:
             record = journal.load(str(continuation.get("key", "")))
             if record is None:
                 return HandlerProgress.failed(
-                    "InternalFailure", "callbackContext: names no request of the rollout journal"
+                    FailCode.INTERNAL_FAILURE, "callbackContext: names no request of the rollout journal"
                 )
         else:
             record = journal.load(wanted.key)
@@ -253,7 +160,7 @@ class RegistryFrontEnd:
                 if refusal is not None:
                     return refusal
         if record is not None and record.answer is not None:
-            return self._progress(request, Answer.from_dict(record.answer), record.state)
+            return self._progress(request, record.answer, record.state)
         captured: dict[str, Any] = {}
         end = rt.clock.now() + self.budget
 
@@ -285,20 +192,20 @@ class RegistryFrontEnd:
         else:  # another invocation holds the endpoint, or a conflict: look again later
             latest = journal.load(key)
             if latest is not None and latest.answer is not None:
-                return self._progress(request, Answer.from_dict(latest.answer), latest.state)
+                return self._progress(request, latest.answer, latest.state)
             token = latest.token if latest else (record.token if record is not None else None)
             context_out = {CONTINUATION_KEY: {"key": key, "token": token}}
             delay = rt.settings.poll_interval
         status = result.state.last_status if result.state is not None else ""
         phase = result.state.phase.value if result.state is not None else "waiting"
         return HandlerProgress(
-            "IN_PROGRESS",
+            ProgressStatus.IN_PROGRESS,
             message=f"{phase}{': endpoint ' + status if status else ''}",
             callback_context=context_out,
             callback_delay_seconds=max(1, math.ceil(delay)),
             model=(
                 {**dict(request.desired or {}), "EndpointName": self._name(the_request)}
-                if request.action.upper() != "DELETE"
+                if request.action is not RegistryAction.DELETE
                 else None
             ),
         )
@@ -310,19 +217,18 @@ class RegistryFrontEnd:
 
     def _request(self, request: RegistryRequest) -> RolloutRequest:
         """The handler request as the engine's typed request."""
-        action = request.action.upper()
+        kind = _KINDS[request.action]
         stack_id, logical_id = self._owner(request)
         desired = dict(request.desired or {})
         previous = dict(request.previous or {})
         name = str(desired.get("EndpointName") or previous.get("EndpointName") or "")
-        if not name and action == "CREATE":
+        if not name and kind is RequestKind.CREATE:
             name = default_endpoint_name(stack_id, logical_id)
         for model in (desired, previous):
             for key in ("EndpointArn", "EndpointConfigName"):
                 model.pop(key, None)
             if name and model:
                 model["EndpointName"] = name
-        kind = _ACTIONS[action]
         return RolloutRequest(
             kind=kind,
             stack_id=stack_id,
@@ -332,7 +238,7 @@ class RegistryFrontEnd:
             properties=desired,
             old_properties=previous if kind is RequestKind.UPDATE else {},
             resource_type=TYPE_NAME,
-            explicit_time_limit=HANDLER_TIMEOUT_MINUTES[action.lower()] * 60,
+            explicit_time_limit=HANDLER_TIMEOUT_MINUTES[request.action.handler] * 60,
         )
 
     def _owner(self, request: RegistryRequest) -> tuple[str, str]:
@@ -348,9 +254,9 @@ class RegistryFrontEnd:
         """The handler contract's checks before anything is touched (CloudFormation CLI user guide,
         "Resource type handler contract"): a create of an existing resource fails AlreadyExists, an
         update or delete of a missing one NotFound, invalid properties InvalidRequest."""
-        action = request.action.upper()
+        action = request.action
         rt = self.runtime
-        if action != "DELETE":
+        if action is not RegistryAction.DELETE:
             parse_endpoint_properties(
                 dict(wanted.properties), time_limit=wanted.explicit_time_limit
             )  # PropertyError -> InvalidRequest
@@ -360,34 +266,36 @@ class RegistryFrontEnd:
         if described is not None:
             sm = rt.client("sagemaker")
             managed = is_managed(tags_of(call(rt.clock, sm.list_tags, ResourceArn=described["EndpointArn"])))
-        if action == "CREATE" and described is not None:
+        if action is RegistryAction.CREATE and described is not None:
             adopt = str(wanted.properties.get("AdoptExistingEndpoint", "")).lower() == "true"
             if not adopt:
-                return HandlerProgress.failed(
-                    "AlreadyExists", f"EndpointName: endpoint {name} already exists; choose another name"
-                )
-        if action in ("UPDATE", "DELETE") and (
+                why = f"EndpointName: endpoint {name} already exists; choose another name"
+                return HandlerProgress.failed(FailCode.ALREADY_EXISTS, why)
+        if action in (RegistryAction.UPDATE, RegistryAction.DELETE) and (
             described is None or not managed or described.get("EndpointStatus") == "Deleting"
         ):
             return HandlerProgress.failed(
-                "NotFound", f"EndpointName: endpoint {name!r} does not exist or is not managed here"
+                FailCode.NOT_FOUND, f"EndpointName: endpoint {name!r} does not exist or is not managed here"
             )
         return None
 
-    def _progress(self, request: RegistryRequest, answer: Any, state: Any) -> HandlerProgress:
-        if answer.status != "SUCCESS":
+    def _progress(
+        self, request: RegistryRequest, answer: Answer, state: RolloutState | None
+    ) -> HandlerProgress:
+        if not answer.succeeded:
             issued = state is not None and (
                 state.update_intent_at is not None or state.create_intent_at is not None
             )
-            code = "NotStabilized" if issued else "GeneralServiceException"
+            fallback = FailCode.NOT_STABILIZED if issued else FailCode.GENERAL_SERVICE_EXCEPTION
+            code = answer.code or fallback
             if "already exists" in answer.reason:
-                code = "AlreadyExists"
+                code = FailCode.ALREADY_EXISTS
             return HandlerProgress.failed(code, answer.reason)
-        if request.action.upper() == "DELETE":
-            return HandlerProgress("SUCCESS")
+        if request.action is RegistryAction.DELETE:
+            return HandlerProgress(ProgressStatus.SUCCESS)
         model = {k: v for k, v in dict(request.desired or {}).items()}
         model["EndpointName"] = answer.data.get("EndpointName") or answer.physical_id
         for key in ("EndpointArn", "EndpointConfigName"):
             if answer.data.get(key):
                 model[key] = answer.data[key]
-        return HandlerProgress("SUCCESS", model=model)
+        return HandlerProgress(ProgressStatus.SUCCESS, model=model)

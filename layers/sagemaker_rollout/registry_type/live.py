@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws.calls import call, is_not_found, tags_of
 from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.clock import Clock
@@ -110,7 +112,7 @@ def live_model(
     config_name = str(described["EndpointConfigName"])
     try:
         config = call(clock, sm.describe_endpoint_config, EndpointConfigName=config_name)
-    except Exception as error:
+    except ClientError as error:
         if not is_not_found(error):
             raise
         config = {"ProductionVariants": []}

@@ -5,45 +5,17 @@ Part of the engine (:mod:`sagemaker_rollout.rollout.engine`), which re-exports t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sagemaker_rollout.aws.calls import short
 from sagemaker_rollout.journal import RequestRecord
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.helpers import done
+from sagemaker_rollout.rollout.progress import Answer, AnswerStatus
 from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = ["Answer", "EngineResult", "final_answer"]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What CloudFormation is told (recorded in the journal before it is sent)."""
-
-    status: str
-    reason: str = ""
-    physical_id: str = ""
-    data: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "Status": self.status,
-            "Reason": self.reason,
-            "PhysicalResourceId": self.physical_id,
-            "Data": dict(self.data),
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> Answer:
-        return cls(
-            str(raw.get("Status", "FAILED")),
-            str(raw.get("Reason", "")),
-            str(raw.get("PhysicalResourceId", "")),
-            dict(raw.get("Data") or {}),
-        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +38,7 @@ class EngineResult:
         """The recorded answer of a request already answered, to send again."""
         assert record.answer is not None
         return cls(
-            Answer.from_dict(record.answer),
+            record.answer,
             "already answered",
             resent=True,
             state=record.state,
@@ -84,11 +56,11 @@ def final_answer(ctx: StepContext, state: RolloutState) -> Answer:
             physical = state.replacement_of  # CloudFormation keeps the old endpoint
         elif physical is None:
             physical = state.physical_id or ctx.old_physical_id
-        answer = Answer("FAILED", reason, physical)
+        answer = Answer(AnswerStatus.FAILED, reason, physical, code=state.failure_code)
     elif ctx.kind is RequestKind.DELETE:
         # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
-        answer = Answer("SUCCESS", short(state.fate_reason), ctx.old_physical_id)
+        answer = Answer(AnswerStatus.SUCCESS, short(state.fate_reason), ctx.old_physical_id)
     else:
         success = done(state)
-        answer = Answer("SUCCESS", "", success.physical_id, success.data)
+        answer = Answer(AnswerStatus.SUCCESS, "", success.physical_id, success.data)
     return answer

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws.calls import call, error_code, is_not_found, tags_of
 from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime
@@ -182,7 +184,7 @@ class StepContext:
                         continue
                     try:
                         described = self.describe(other)
-                    except Exception as error:
+                    except ClientError as error:
                         if error_code(error) in _DENIED:
                             hidden.append(other)
                             continue
@@ -207,7 +209,7 @@ class StepContext:
         """DeleteEndpointConfig; already gone is fine. Returns whether it was deleted now."""
         try:
             call(self.clock, self.sm.delete_endpoint_config, EndpointConfigName=name)
-        except Exception as error:
+        except ClientError as error:
             if is_not_found(error):
                 return False
             raise

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws.calls import call, error_message, short
 from sagemaker_rollout.aws.reading import read_endpoint
+from sagemaker_rollout.journal import Adoption
 from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
 from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
 from sagemaker_rollout.rollout.context import StepContext
@@ -146,14 +149,7 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
     state.adopted_from = current.config_name
     ctx.checkpoint()
     ctx.journal.mark_adopted(
-        name,
-        {
-            "stack_id": ctx.stack_id,
-            "logical_id": ctx.logical_id,
-            "config": current.config_name,
-            "request": ctx.record.key,
-            "adopted": False,
-        },
+        name, Adoption(ctx.stack_id, ctx.logical_id, current.config_name, ctx.record.key, adopted=False)
     )
     ctx.notify("plan", f"AdoptExistingEndpoint: adopting {name} (runs {current.config_name})")
     return Next(Phase.ADOPT)
@@ -216,7 +212,7 @@ def create_config(ctx: StepContext, state: RolloutState) -> Progress:
     try:
         call(ctx.clock, ctx.sm.create_endpoint_config, **arguments)
         ctx.notify("config", f"created endpoint config {state.target_config}")
-    except Exception as error:
+    except ClientError as error:
         if "already exist" not in error_message(error).lower():
             raise
         ctx.notify("config", f"endpoint config {state.target_config} exists (same content)")
@@ -241,7 +237,7 @@ def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
             EndpointConfigName=state.target_config,
             Tags=ctx.resource_tags(name),
         )
-    except Exception as error:
+    except ClientError as error:
         if "already exist" in error_message(error).lower():
             return Next(Phase.READ)  # ours from before a crash, or a duplicate's: READ tells
         if is_unseen_config(error):

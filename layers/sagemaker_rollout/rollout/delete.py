@@ -36,19 +36,20 @@ exist is a ``ValidationError``.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sagemaker_rollout.aws.calls import call, error_code, error_message, is_not_found, is_transient, short
 from sagemaker_rollout.aws.reading import read_endpoint
+from sagemaker_rollout.journal import Adoption
 from sagemaker_rollout.naming import OWNER_TAG_KEYS
 from sagemaker_rollout.planner import BUSY_STATUSES, plan_release
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import restore_orphan
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
-from sagemaker_rollout.rollout.state import Phase, RolloutState
+from sagemaker_rollout.rollout.state import AdoptionFate, Phase, RolloutState
 
 __all__ = [
     "DELETE_STACK_STATUSES",
@@ -96,9 +97,9 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
         state.releasing = True
         ctx.notify("plan", f"{name} was adopted by a Create that failed: releasing it, not deleting it")
         return Next(Phase.RELEASE)
-    if adoption is not None and state.adoption_fate != "delete":
+    if adoption is not None and state.adoption_fate is not AdoptionFate.DELETE:
         # Adopted, and not yet decided to delete: the stack's status decides (journaled first).
-        return Next(Phase.RELEASE if state.adoption_fate == "release" else Phase.STACK_STATUS)
+        return Next(Phase.RELEASE if state.adoption_fate is AdoptionFate.RELEASE else Phase.STACK_STATUS)
     if not ctx.owned(ctx.tags_of_arn(str(described["EndpointArn"]))):
         ctx.notify("done", f"{name} is not managed by this stack resource: left alone")
         return Next(Phase.CLEANUP)
@@ -110,7 +111,7 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
         try:
             call(ctx.clock, ctx.sm.delete_endpoint, EndpointName=name)
             ctx.notify("delete", f"DeleteEndpoint {name}")
-        except Exception as error:
+        except ClientError as error:
             if not is_not_found(error):
                 raise
     return Next(Phase.WAIT_DELETE)
@@ -123,10 +124,9 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
     if described is None:
         ctx.notify("done", f"{state.endpoint} deleted")
         item = ctx.journal.endpoint(state.endpoint)
-        holder = item.get("suspended_by")
-        if holder:  # its scalable targets went with it: nothing is left to restore
-            ctx.journal.clear_suspended(state.endpoint, str(holder))
-        if item.get("adoption"):
+        if item.suspended_by:  # its scalable targets went with it: nothing is left to restore
+            ctx.journal.clear_suspended(state.endpoint, item.suspended_by)
+        if item.adoption is not None:
             ctx.journal.clear_adopted(state.endpoint)
         return Next(Phase.CLEANUP)
     state.last_status = str(described["EndpointStatus"])
@@ -146,8 +146,8 @@ def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
     """
     name = state.endpoint
     stack = ctx.stack_id
-    adoption = adoption_of(ctx, name) or {}
-    original = str(adoption.get("config") or "its original config")
+    adoption = adoption_of(ctx, name)
+    original = adoption.config if adoption is not None and adoption.config else "its original config"
     try:
         response = call(ctx.clock, ctx.cfn.describe_stacks, StackName=stack)
         stacks = list(response.get("Stacks") or [])
@@ -168,10 +168,10 @@ def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
             extra={"endpoint": name, "stack_id": stack, "error": str(error)},
         )
     if status in DELETE_STACK_STATUSES:
-        state.adoption_fate = "delete"
+        state.adoption_fate = AdoptionFate.DELETE
         ctx.notify("plan", f"{name} was adopted; {why}: deleting it like any endpoint it owns")
         return Next(Phase.DELETE_ENDPOINT)
-    state.adoption_fate = "release"
+    state.adoption_fate = AdoptionFate.RELEASE
     state.releasing = True
     state.fate_reason = short(
         f"Released endpoint {name} (adopted by this resource) instead of deleting it: {why}; "
@@ -182,23 +182,21 @@ def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.RELEASE)
 
 
-def adoption_of(ctx: StepContext, endpoint: str) -> dict[str, Any] | None:
+def adoption_of(ctx: StepContext, endpoint: str) -> Adoption | None:
     """This stack resource's adoption of ``endpoint`` as the journal recorded it, or None."""
-    adoption = ctx.journal.endpoint(endpoint).get("adoption")
-    if not isinstance(adoption, dict):
-        return None
-    if adoption.get("stack_id") != ctx.stack_id or adoption.get("logical_id") != ctx.logical_id:
+    adoption = ctx.journal.endpoint(endpoint).adoption
+    if adoption is None or adoption.stack_id != ctx.stack_id or adoption.logical_id != ctx.logical_id:
         return None
     return adoption
 
 
-def _adoption_succeeded(ctx: StepContext, endpoint: str, adoption: dict[str, Any]) -> bool:
-    if adoption.get("adopted"):
+def _adoption_succeeded(ctx: StepContext, endpoint: str, adoption: Adoption) -> bool:
+    if adoption.adopted:
         return True
-    record = ctx.journal.load(str(adoption.get("request", "")))
-    succeeded = bool(record and record.answer and record.answer.get("Status") == "SUCCESS")
+    record = ctx.journal.load(adoption.request)
+    succeeded = bool(record and record.answer and record.answer.succeeded)
     if succeeded:  # the mark was skipped (recovery cut short): set it now
-        ctx.journal.mark_adopted(endpoint, {**adoption, "adopted": True})
+        ctx.journal.mark_adopted(endpoint, replace(adoption, adopted=True))
     return succeeded
 
 
@@ -206,8 +204,8 @@ def _adoption_succeeded(ctx: StepContext, endpoint: str, adoption: dict[str, Any
 def release(ctx: StepContext, state: RolloutState) -> Progress:
     """Plan the way back of a failed adoption: untag only, or UpdateEndpoint back first."""
     name = state.endpoint
-    adoption = adoption_of(ctx, name) or {}
-    original = str(adoption.get("config") or "")
+    adoption = adoption_of(ctx, name)
+    original = adoption.config if adoption is not None else ""
     note = restore_orphan(ctx, name)  # a dead request's suspended autoscaling comes back first
     if note:
         state.notes.append(note)
@@ -224,7 +222,7 @@ def release(ctx: StepContext, state: RolloutState) -> Progress:
         return Next(Phase.CLEANUP)
     try:
         described = call(ctx.clock, ctx.sm.describe_endpoint_config, EndpointConfigName=original)
-    except Exception as error:
+    except ClientError as error:
         if not is_not_found(error):
             raise
         return Fail(

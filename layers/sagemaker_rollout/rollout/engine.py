@@ -27,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_rollout.aws.calls import error_code, error_message, short
+from sagemaker_rollout.aws.calls import AWS_ERRORS, error_code, error_message, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
@@ -35,7 +35,7 @@ from sagemaker_rollout.rollout.barrier import run_step
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import RECOVERING, failure_route, recovery_failure_route
 from sagemaker_rollout.rollout.helpers import restore_orphan
-from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Done, Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
 
@@ -281,12 +281,15 @@ class Engine:
                 state.failure = f"Endpoint {state.endpoint}: autoscaling could not be restored"
             state.phase = recovery_failure_route(phase)
             return
-        self._fail(state, failure.reason, failure.physical_id)
+        self._fail(state, failure.reason, failure.physical_id, failure.code)
 
-    def _fail(self, state: RolloutState, reason: str, physical_id: str | None) -> None:
+    def _fail(
+        self, state: RolloutState, reason: str, physical_id: str | None, code: FailCode | None = None
+    ) -> None:
         if not state.failure:
             state.failure = reason
             state.failure_physical_id = physical_id
+            state.failure_code = code
         state.phase = failure_route(state, state.phase)
 
     def _timeout(self, ctx: StepContext, state: RolloutState) -> None:
@@ -331,7 +334,7 @@ class Engine:
         payload = {CONTINUATION_KEY: {"key": record.key, "token": token}}
         try:
             hand_off(payload)
-        except Exception as error:
+        except (*AWS_ERRORS, _HandOffUnavailableError) as error:
             # The wait cannot go on: restore what was suspended and answer, in this invocation.
             code = error_code(error) or type(error).__name__
             reason = short(
@@ -355,7 +358,7 @@ class Engine:
     def _answer(self, ctx: StepContext, owner: str | None) -> EngineResult:
         record, state = ctx.record, ctx.record.state
         answer = final_answer(ctx, state)
-        self.journal.finish(record, answer.to_dict())
+        self.journal.finish(record, answer)
         if owner and state.endpoint:
             self.journal.release_lease(state.endpoint, owner)
         return EngineResult(answer, "answered", state=state, started=record.started)

@@ -29,17 +29,17 @@ def is_unseen_config(error: BaseException) -> bool:
 def restore_orphan(ctx: StepContext, endpoint: str) -> str | None:
     """Restore autoscaling a dead request left suspended on ``endpoint``; a note, or None."""
     item = ctx.journal.endpoint(endpoint)
-    holder = item.get("suspended_by")
+    holder = item.suspended_by
     if not holder or holder == ctx.record.key:
         return None
-    snapshot = item.get("snapshot") or []
+    snapshot = item.snapshot
     described = ctx.describe(endpoint)
     variants = [str(v["VariantName"]) for v in (described or {}).get("ProductionVariants", [])]
     if described is not None and described.get("EndpointStatus") not in ("InService", "Failed"):
         return None  # SageMaker is still at it; restore once it settles
     if snapshot and described is not None:
         autoscaling.restore(ctx.aas, ctx.clock, snapshot, variants, endpoint, ctx.cw)
-    ctx.journal.clear_suspended(endpoint, str(holder))
+    ctx.journal.clear_suspended(endpoint, holder)
     ctx.notify("autoscaling", f"restored autoscaling a previous request left suspended on {endpoint}")
     return "autoscaling left suspended by an earlier request restored"
 

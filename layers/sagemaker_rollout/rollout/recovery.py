@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.planner import configs_to_drop
@@ -24,7 +25,7 @@ def restore(ctx: StepContext, state: RolloutState) -> Progress:
     """Register the saved autoscaling again, exactly (journal snapshot; safe to repeat)."""
     if not (state.snapshot and state.suspended):
         return Next(Phase.CLEANUP)
-    holder = ctx.journal.endpoint(state.endpoint).get("suspended_by")
+    holder = ctx.journal.endpoint(state.endpoint).suspended_by
     if holder not in (None, ctx.record.key):
         state.suspended = False
         state.notes.append("autoscaling restored by a later request")
@@ -63,9 +64,9 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
     """
     if state.endpoint and state.adopted_from and not state.failure and ctx.kind is RequestKind.CREATE:
         # The adoption succeeded: a later Delete deletes the endpoint like any other it owns.
-        adoption = ctx.journal.endpoint(state.endpoint).get("adoption")
-        if isinstance(adoption, dict) and not adoption.get("adopted"):
-            ctx.journal.mark_adopted(state.endpoint, {**adoption, "adopted": True})
+        adoption = ctx.journal.endpoint(state.endpoint).adoption
+        if adoption is not None and not adoption.adopted:
+            ctx.journal.mark_adopted(state.endpoint, replace(adoption, adopted=True))
     if state.endpoint:
         _sweep(ctx, state, state.endpoint)
     if state.releasing and not state.failure:
@@ -94,10 +95,8 @@ def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> None:
     except UnknownUsersError as unknown:
         ctx.log.warning("configs kept: other endpoints' use unknown", extra={"why": str(unknown)})
         users = None
-    adoption = ctx.journal.endpoint(endpoint).get("adoption")
-    protected = {state.adopted_from} | (
-        {str(adoption.get("config"))} if isinstance(adoption, dict) else set()
-    )
+    adoption = ctx.journal.endpoint(endpoint).adoption
+    protected = {state.adopted_from} | ({adoption.config} if adoption is not None else set())
     drop, kept = configs_to_drop(owned, in_use, users, protected - {""})
     for line in kept:
         ctx.log.info("keeping endpoint config", extra={"why": line})

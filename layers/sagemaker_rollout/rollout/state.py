@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 from sagemaker_rollout.rollout.graph import RECOVERY_PHASES, Phase
+from sagemaker_rollout.rollout.progress import FailCode
 
-__all__ = ["CONTINUATION_KEY", "RECOVERY_PHASES", "Phase", "RolloutState"]
+__all__ = ["CONTINUATION_KEY", "RECOVERY_PHASES", "AdoptionFate", "Phase", "RolloutState"]
 
 CONTINUATION_KEY = "SageMakerRolloutContinuation"
 """Key of a continuation payload: ``{"key": <request key>, "token": <journal token>}`` only."""
+
+
+class AdoptionFate(StrEnum):
+    """What the Delete of a successfully adopted endpoint does, decided once from the stack's status."""
+
+    UNDECIDED = ""
+    DELETE = "delete"
+    RELEASE = "release"
+
+
+_WRITTEN_WHEN_SET = ("failure_code",)
+"""Fields written to the journal only when set: records keep the shape earlier versions wrote."""
 
 
 @dataclass
@@ -64,9 +78,12 @@ class RolloutState:
         Delete of a failed adoption: the endpoint goes back to ``target_config`` (its original
         config) and loses its ownership tags; it is never deleted.
     adoption_fate:
-        Delete of an endpoint whose adoption succeeded: ``"delete"`` or ``"release"``, decided from
-        the stack's status and journaled before either acts ('' until decided, and for any other
-        endpoint). A resumed request follows it and never decides again.
+        Delete of an endpoint whose adoption succeeded: delete or release, decided from the stack's
+        status and journaled before either acts (undecided until then, and for any other endpoint).
+        A resumed request follows it and never decides again.
+    failure_code:
+        The kind of failure (:class:`~sagemaker_rollout.rollout.progress.FailCode`), when the step
+        that failed knows it.
     fate_reason:
         Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
     """
@@ -94,8 +111,9 @@ class RolloutState:
     steps: int = 0
     adopted_from: str = ""
     releasing: bool = False
-    adoption_fate: str = ""
+    adoption_fate: AdoptionFate = AdoptionFate.UNDECIDED
     fate_reason: str = ""
+    failure_code: FailCode | None = None
 
     @property
     def failed(self) -> bool:
@@ -104,6 +122,9 @@ class RolloutState:
     def to_json(self) -> str:
         data = asdict(self)
         data["phase"] = self.phase.value
+        for name in _WRITTEN_WHEN_SET:
+            if data.get(name) is None:
+                del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
     @classmethod
@@ -112,4 +133,6 @@ class RolloutState:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in raw.items() if k in known}
         values["phase"] = Phase(values.get("phase", Phase.START.value))
+        values["adoption_fate"] = AdoptionFate(values.get("adoption_fate") or "")
+        values["failure_code"] = FailCode.parse(values.get("failure_code"))
         return cls(**values)

@@ -12,8 +12,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sagemaker_rollout.aws import autoscaling
-from sagemaker_rollout.aws.calls import call, error_message, short
-from sagemaker_rollout.planner import BUSY_STATUSES, settle_verdict, update_was_issued
+from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_message, short
+from sagemaker_rollout.planner import BUSY_STATUSES, VerdictKind, settle_verdict, update_was_issued
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
@@ -78,7 +78,7 @@ def update(ctx: StepContext, state: RolloutState) -> Progress:
     ctx.checkpoint()
     try:
         call(ctx.clock, ctx.sm.update_endpoint, **_update_arguments(ctx, state))
-    except Exception as error:
+    except AWS_ERRORS as error:
         if _refused(error):
             state.update_intent_at = None  # SageMaker answered no: nothing took effect
         message = error_message(error)
@@ -124,7 +124,7 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
     """Success only if the endpoint is InService on the target config (rollbacks end InService too)."""
     described = ctx.describe(state.endpoint)
     verdict = settle_verdict(described, state.target_config)
-    if verdict.kind == "gone":
+    if verdict.kind is VerdictKind.GONE:
         return Next(Phase.UPDATE)
     assert described is not None
     if verdict.succeeded:
@@ -133,7 +133,7 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("done", f"{state.endpoint} InService on {verdict.config} (verified)")
         ctx.notify("metric", "RolloutSucceeded")
         return Next(Phase.RESTORE if state.suspended else Phase.CLEANUP)
-    ctx.notify("metric", "RolloutRolledBack" if verdict.kind == "rolled-back" else "RolloutFailed")
+    ctx.notify("metric", "RolloutRolledBack" if verdict.kind is VerdictKind.ROLLED_BACK else "RolloutFailed")
     return Fail(_failure_reason(ctx, described, state), state.endpoint)
 
 
@@ -168,7 +168,7 @@ def _fired_alarms(ctx: StepContext, state: RolloutState) -> list[str]:
     try:
         alarms = call(ctx.clock, ctx.cw.describe_alarms, AlarmNames=names[:100]).get("MetricAlarms", [])
         fired = [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
-    except Exception as error:  # reading alarms only improves the message
+    except AWS_ERRORS as error:  # reading alarms only improves the message
         ctx.log.warning("could not read rollback alarms", extra={"error": str(error)})
     since = state.update_intent_at
     for alarm in names:
@@ -182,7 +182,7 @@ def _fired_alarms(ctx: StepContext, state: RolloutState) -> list[str]:
                 HistoryItemType="StateUpdate",
                 StartDate=float(since),
             )
-        except Exception:  # only improves the message
+        except AWS_ERRORS:  # only improves the message
             continue
         if any("to ALARM" in str(i.get("HistorySummary", "")) for i in history.get("AlarmHistoryItems", [])):
             fired.append(alarm)

@@ -22,11 +22,12 @@ from cloudformation_cli_python_lib import (
     SessionProxy,
 )
 
-from sagemaker_rollout.clock import Clock, SystemClock
 from sagemaker_rollout.aws.runtime import ProviderRuntime
+from sagemaker_rollout.clock import Clock, SystemClock
 from sagemaker_rollout.registry_type.frontend import (
     TYPE_NAME,
     HandlerProgress,
+    RegistryAction,
     RegistryFrontEnd,
     RegistryRequest,
     registry_settings,
@@ -78,7 +79,7 @@ def _runtime(session: SessionProxy | None) -> ProviderRuntime:
 
 
 def _run(
-    action: str,
+    action: RegistryAction,
     session: SessionProxy | None,
     request: ResourceHandlerRequest,
     callback_context: MutableMapping[str, Any],
@@ -106,8 +107,8 @@ def _run(
 
 def _event(progress: HandlerProgress) -> ProgressEvent:
     return ProgressEvent(
-        status=OperationStatus[progress.status],
-        errorCode=HandlerErrorCode[progress.error_code] if progress.error_code else None,
+        status=OperationStatus[progress.status.value],
+        errorCode=HandlerErrorCode[progress.error_code.value] if progress.error_code else None,
         message=progress.message,
         callbackContext=progress.callback_context,
         callbackDelaySeconds=progress.callback_delay_seconds,
@@ -123,32 +124,32 @@ def _event(progress: HandlerProgress) -> ProgressEvent:
 def create_handler(
     session: SessionProxy | None, request: ResourceHandlerRequest, callback_context: MutableMapping[str, Any]
 ) -> ProgressEvent:
-    return _run("CREATE", session, request, callback_context)
+    return _run(RegistryAction.CREATE, session, request, callback_context)
 
 
 @resource.handler(Action.UPDATE)
 def update_handler(
     session: SessionProxy | None, request: ResourceHandlerRequest, callback_context: MutableMapping[str, Any]
 ) -> ProgressEvent:
-    return _run("UPDATE", session, request, callback_context)
+    return _run(RegistryAction.UPDATE, session, request, callback_context)
 
 
 @resource.handler(Action.DELETE)
 def delete_handler(
     session: SessionProxy | None, request: ResourceHandlerRequest, callback_context: MutableMapping[str, Any]
 ) -> ProgressEvent:
-    return _run("DELETE", session, request, callback_context)
+    return _run(RegistryAction.DELETE, session, request, callback_context)
 
 
 @resource.handler(Action.READ)
 def read_handler(
     session: SessionProxy | None, request: ResourceHandlerRequest, callback_context: MutableMapping[str, Any]
 ) -> ProgressEvent:
-    return _run("READ", session, request, callback_context)
+    return _run(RegistryAction.READ, session, request, callback_context)
 
 
 @resource.handler(Action.LIST)
 def list_handler(
     session: SessionProxy | None, request: ResourceHandlerRequest, callback_context: MutableMapping[str, Any]
 ) -> ProgressEvent:
-    return _run("LIST", session, request, callback_context)
+    return _run(RegistryAction.LIST, session, request, callback_context)

@@ -10,6 +10,7 @@ import functools
 import json
 import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
@@ -21,6 +22,7 @@ from moto.applicationautoscaling.models import (
 )
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.exceptions import JsonRESTError, ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.sagemaker.exceptions import SagemakerClientError, ValidationError
@@ -95,6 +97,20 @@ def _no_target(namespace: str, resource_id: str, dimension: str) -> JsonRESTErro
         f"No scalable target registered for service namespace: {namespace}, resource ID: {resource_id}, "
         f"scalable dimension: {dimension}",
     )
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A request timestamp as moto hands it (datetime, epoch seconds or ISO text) -> aware datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    text = str(value)
+    try:
+        return datetime.fromtimestamp(float(text), tz=UTC)
+    except ValueError:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _snake(action: str) -> str:
@@ -232,9 +248,43 @@ class MotoBridge:
             for name, state in previous.items():
                 sim.record_alarm_state(backend.account_id, backend.region_name, name, None, state)
 
+        def describe_alarm_history(response: CloudWatchResponse) -> ActionResult:
+            """DescribeAlarmHistory, which moto lacks, from the simulator's alarm log.
+
+            CloudWatch API reference, DescribeAlarmHistory: items of ``HistoryItemType``
+            ``StateUpdate`` between ``StartDate`` and ``EndDate``, newest first, each with a
+            ``HistorySummary`` such as "Alarm updated from OK to ALARM" (the wording CloudWatch
+            writes, shown in the CloudWatch user guide's alarm history). Only state updates are
+            modelled; a request for another item type gets none.
+            """
+            backend = response.cloudwatch_backend
+            name = response._get_param("AlarmName")
+            kind = response._get_param("HistoryItemType")
+            start = response._get_param("StartDate")
+            end = response._get_param("EndDate")
+            items = []
+            if kind in (None, "StateUpdate"):
+                for at, old, new in sim.alarm_transitions(backend.account_id, backend.region_name, name):
+                    stamp = datetime.fromtimestamp(at, tz=UTC)
+                    if (start is not None and stamp < _as_datetime(start)) or (
+                        end is not None and stamp > _as_datetime(end)
+                    ):
+                        continue
+                    items.append(
+                        {
+                            "AlarmName": name,
+                            "AlarmType": "MetricAlarm",
+                            "Timestamp": stamp,
+                            "HistoryItemType": "StateUpdate",
+                            "HistorySummary": f"Alarm updated from {old or 'INSUFFICIENT_DATA'} to {new}",
+                        }
+                    )
+            return ActionResult({"AlarmHistoryItems": list(reversed(items))})
+
         self._patch(CloudWatchBackend, "put_metric_alarm", patched_put)
         self._patch(CloudWatchBackend, "set_alarm_state", patched_set)
         self._patch(CloudWatchBackend, "delete_alarms", patched_delete)
+        self._patch(CloudWatchResponse, "describe_alarm_history", describe_alarm_history)
 
     def _patch_autoscaling(self) -> None:
         """Make moto's Application Auto Scaling behave as the API reference documents."""

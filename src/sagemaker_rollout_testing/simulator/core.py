@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -490,6 +491,16 @@ class SageMakerSimulator:
             if not log:
                 log.append((float("-inf"), previous))
             log.append((self.clock.now(), state))
+
+    def alarm_transitions(self, account: str, region: str, name: str) -> list[tuple[float, str | None, str]]:
+        """(time, from, to) of every recorded state change of an alarm, oldest first."""
+        with self._lock:
+            log = list(self._alarm_log.get((account, region, name), []))
+        changes = []
+        for (_before, old), (at, new) in itertools.pairwise(log):
+            if new is not None and new != old:
+                changes.append((at, old, new))
+        return changes
 
     # ------------------------------------------------------------------ handlers
 

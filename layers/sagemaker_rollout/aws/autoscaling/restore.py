@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from sagemaker_rollout.aws.autoscaling.alarms import repoint_alarms
 from sagemaker_rollout.aws.autoscaling.snapshot import _NAMESPACE, _OLD_ARN, _dimension, _suspended
-from sagemaker_rollout.aws.calls import call, error_code, is_not_found
+from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_code, is_not_found
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.sagemaker import scalable_resource_id
 
@@ -49,7 +51,7 @@ def deregister(
                 ResourceId=target["ResourceId"],
                 ScalableDimension=_dimension(target),
             )
-        except Exception as error:
+        except ClientError as error:
             if not is_not_found(error):
                 raise
 
@@ -106,7 +108,7 @@ def restore(
             continue
         try:
             _restore_target(client, clock, target, resource_id, dimension, cloudwatch, consistency_window)
-        except Exception as error:
+        except AWS_ERRORS as error:
             failed.append(f"{resource_id} ({error_code(error) or type(error).__name__})")
     if failed:
         raise AutoscalingRestoreError(f"autoscaling not restored for {', '.join(failed)}")
@@ -156,7 +158,7 @@ def _after_register(
     while True:
         try:
             return call(clock, method, **kwargs)
-        except Exception as error:
+        except ClientError as error:
             if error_code(error) != "ObjectNotFoundException" or clock.now() - start + delay > window:
                 raise
             clock.sleep(delay)

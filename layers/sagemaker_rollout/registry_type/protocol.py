@@ -1,0 +1,157 @@
+"""The registry type's boundary in plain, typed values: actions, requests, progress events, permissions.
+
+The CloudFormation CLI's Python library (``cloudformation_cli_python_lib``: ``Action``,
+``OperationStatus``, ``HandlerErrorCode``, ``ProgressEvent``) is wrapped in ``registry/src`` so the
+Lambda layer never needs it; these enums carry the same names (CloudFormation CLI user guide,
+"ProgressEvent object schema" and "Handler error codes"), and ``registry/src`` maps them by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sagemaker_rollout.rollout.progress import FailCode
+
+__all__ = [
+    "HANDLER_PERMISSIONS",
+    "HandlerProgress",
+    "ProgressStatus",
+    "RegistryAction",
+    "RegistryRequest",
+]
+
+
+class RegistryAction(StrEnum):
+    """A handler (the library's ``Action``)."""
+
+    CREATE = "CREATE"
+    READ = "READ"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    LIST = "LIST"
+
+    @property
+    def handler(self) -> str:
+        """The schema's handler name (``handlers.<name>``)."""
+        return self.value.lower()
+
+
+class ProgressStatus(StrEnum):
+    """A progress event's status (the library's ``OperationStatus``)."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
+_JOURNAL = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+_READ = (
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:ListTags",
+    "application-autoscaling:DescribeScalableTargets",
+)
+_ROLLOUT = (
+    *_READ,
+    *_JOURNAL,
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListEndpointConfigs",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateEndpoint",
+    "sagemaker:UpdateEndpoint",
+    "sagemaker:DeleteEndpoint",
+    "sagemaker:DeleteEndpointConfig",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+    "iam:PassRole",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:DescribeScheduledActions",
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DeleteScheduledAction",
+    "iam:CreateServiceLinkedRole",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:DescribeAlarmHistory",
+    "cloudwatch:PutMetricAlarm",
+    # Application Auto Scaling checks that the caller of RegisterScalableTarget / PutScalingPolicy
+    # may do these (template.yaml, LetAutoscalingValidate*): never called by the handlers.
+    "sagemaker:UpdateEndpointWeightsAndCapacities",
+    "cloudwatch:DeleteAlarms",
+)
+HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "create": _ROLLOUT,
+    "update": _ROLLOUT,
+    "delete": (
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:ListTags",
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:ListEndpoints",
+        "sagemaker:ListEndpointConfigs",
+        "sagemaker:DeleteEndpointConfig",
+        *_JOURNAL,
+    ),
+    "read": _READ,
+    "list": ("sagemaker:ListEndpoints", "sagemaker:ListTags"),
+}
+"""IAM actions each handler may call (the schema's ``handlers.*.permissions``, generated from this
+table; the registry tests fail when a handler calls anything else). Create and update run the same
+steps as the custom resource, so they need what its role grants (``template.yaml``,
+EndpointProviderRole) minus the Lambda self-invocation; PassRole and the KMS grant are SageMaker's
+requirements for a config with an ExecutionRoleArn or KmsKeyId (SageMaker developer guide,
+"CreateEndpointConfig API: Execution Role Permissions")."""
+
+@dataclass(frozen=True)
+class RegistryRequest:
+    """A handler request as the CloudFormation CLI's library delivers it (plain values).
+
+    Attributes
+    ----------
+    action:
+        The handler invoked.
+    client_request_token:
+        Identifies the operation (the same for every callback of it).
+    desired, previous:
+        The desired and previous resource models as dicts (None when absent).
+    stack_id, logical_id:
+        The stack and logical id (None outside a stack, e.g. Cloud Control API).
+    journal_table:
+        The type configuration's ``JournalTableName``.
+    next_token:
+        Pagination of the list handler.
+    """
+
+    action: RegistryAction
+    client_request_token: str
+    desired: Mapping[str, Any] | None = None
+    previous: Mapping[str, Any] | None = None
+    stack_id: str | None = None
+    logical_id: str | None = None
+    journal_table: str | None = None
+    next_token: str | None = None
+    region: str | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HandlerProgress:
+    """A progress event in plain values (``registry/src`` turns it into the library's ProgressEvent)."""
+
+    status: ProgressStatus
+    error_code: FailCode | None = None
+    message: str = ""
+    callback_context: dict[str, Any] | None = None
+    callback_delay_seconds: int = 0
+    model: dict[str, Any] | None = None
+    models: list[dict[str, Any]] | None = None
+    next_token: str | None = None
+
+    @classmethod
+    def failed(cls, code: FailCode, message: str) -> HandlerProgress:
+        return cls(ProgressStatus.FAILED, code, message)
