@@ -287,10 +287,7 @@ class RegistryFrontEnd:
                 state.update_intent_at is not None or state.create_intent_at is not None
             )
             fallback = FailCode.NOT_STABILIZED if issued else FailCode.GENERAL_SERVICE_EXCEPTION
-            code = answer.code or fallback
-            if "already exists" in answer.reason:
-                code = FailCode.ALREADY_EXISTS
-            return HandlerProgress.failed(code, answer.reason)
+            return HandlerProgress.failed(answer.code or fallback, answer.reason)
         if request.action is RegistryAction.DELETE:
             return HandlerProgress(ProgressStatus.SUCCESS)
         model = {k: v for k, v in dict(request.desired or {}).items()}

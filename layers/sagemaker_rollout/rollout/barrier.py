@@ -26,7 +26,7 @@ from sagemaker_rollout.aws.calls import error_code, error_message, is_transient,
 from sagemaker_rollout.journal import JournalConflictError
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import check_transition, step_for
-from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.state import RolloutState
 from sagemaker_rollout.spec import PropertyError
 
@@ -46,7 +46,7 @@ def run_step(ctx: StepContext, state: RolloutState, log: Any) -> Progress:
     except JournalConflictError:
         raise
     except PropertyError as error:
-        progress = Fail(short(str(error)), None)
+        progress = Fail(short(str(error)), None, FailCode.INVALID_REQUEST)
     except (ClientError, BotoCoreError) as error:
         if is_transient(error):
             ctx.transient_streak += 1
@@ -56,12 +56,28 @@ def run_step(ctx: StepContext, state: RolloutState, log: Any) -> Progress:
             ctx.last_transient = f"{_operation(error)}: {error_code(error) or type(error).__name__}"
             return Wait(delay, f"{_operation(error)} failed transiently ({error_code(error) or 'network'})")
         code = error_code(error) or type(error).__name__
-        progress = Fail(short(f"{_operation(error)}: {code}: {error_message(error)}"), None)
+        progress = Fail(short(f"{_operation(error)}: {code}: {error_message(error)}"), None, _fail_code(code))
     except Exception as error:  # the barrier: a bug must still restore, clean up and answer
         log.exception("step failed unexpectedly", extra={"phase": phase.value})
-        progress = Fail(short(f"Internal error in step {phase.value}: {type(error).__name__}: {error}"), None)
+        why = f"Internal error in step {phase.value}: {type(error).__name__}: {error}"
+        progress = Fail(short(why), None, FailCode.INTERNAL_FAILURE)
     ctx.transient_streak = 0
     return progress
+
+
+_CODES = {
+    "AccessDenied": FailCode.ACCESS_DENIED,
+    "AccessDeniedException": FailCode.ACCESS_DENIED,
+    "UnauthorizedOperation": FailCode.ACCESS_DENIED,
+    "ResourceLimitExceeded": FailCode.SERVICE_LIMIT_EXCEEDED,
+    "LimitExceededException": FailCode.SERVICE_LIMIT_EXCEEDED,
+}
+"""AWS error codes that say what kind of failure it is (SageMaker API reference, "Common errors" and
+each action's errors: ResourceLimitExceeded; Application Auto Scaling: LimitExceededException)."""
+
+
+def _fail_code(aws_code: str) -> FailCode | None:
+    return _CODES.get(aws_code)
 
 
 def _operation(error: BaseException) -> str:

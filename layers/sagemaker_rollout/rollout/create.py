@@ -18,7 +18,7 @@ from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_cr
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
-from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
@@ -43,7 +43,7 @@ def start(ctx: StepContext, state: RolloutState) -> Progress:
         return Next(Phase.DELETE_ENDPOINT)
     problem = ctx.spec_error()
     if problem is not None:
-        return Fail(short(problem), ctx.old_physical_id or None)
+        return Fail(short(problem), ctx.old_physical_id or None, FailCode.INVALID_REQUEST)
     name = ctx.spec.endpoint_name or default_endpoint_name(ctx.stack_id, ctx.logical_id)
     state.endpoint = name
     state.physical_id = name
@@ -96,7 +96,7 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.log.warning("plan warning", extra={"warning": warning})
     if plan.refusal is not None:
         # SageMaker's rules that need what runs now: refused before anything is touched.
-        return Fail(short(plan.refusal), name)
+        return Fail(short(plan.refusal), name, FailCode.INVALID_REQUEST)
     if plan.action in ("none", "retag"):
         state.outcome_config, state.outcome_arn = current.config_name, current.arn
         if plan.tags_to_add or plan.tag_keys_to_remove:
@@ -137,7 +137,8 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
     if refusal is not None:
         # Nothing touched: the failed Create must not name the endpoint (its rollback Delete
         # then has nothing to do with it).
-        return Fail(short(refusal), "" if ctx.kind is RequestKind.CREATE or state.replacement_of else name)
+        physical = "" if ctx.kind is RequestKind.CREATE or state.replacement_of else name
+        return Fail(short(refusal), physical, FailCode.ALREADY_EXISTS)
     if current.busy:
         return Wait(
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before adopting it"
@@ -145,7 +146,7 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
     target = config_name(name, ctx.spec.config_digest)
     plan = plan_update(current, ctx.spec, target)
     if plan.refusal is not None:
-        return Fail(short(plan.refusal), "")
+        return Fail(short(plan.refusal), "", FailCode.INVALID_REQUEST)
     state.adopted_from = current.config_name
     ctx.checkpoint()
     ctx.journal.mark_adopted(
