@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
@@ -12,6 +14,8 @@ from sagemaker_rollout.clock import Clock
 __all__ = [
     "AWS_ERRORS",
     "call",
+    "call_deadline",
+    "current_call_deadline",
     "error_code",
     "error_message",
     "is_not_found",
@@ -87,11 +91,37 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, BotoCoreError) and "timeout" in type(error).__name__.lower()
 
 
+_DEADLINE: ContextVar[float | None] = ContextVar("sagemaker_rollout_call_deadline", default=None)
+
+
+@contextmanager
+def call_deadline(until: float | None) -> Iterator[None]:
+    """Within the block, :func:`call` never sleeps for a retry past ``until`` (clock seconds).
+
+    Front ends set it per invocation (a registry handler has 60 s to return a progress event; a
+    request has its deadline): a transient error that would need a retry beyond it is raised at
+    once, for the engine to turn into a wait it owns. Nested blocks keep the earlier of the two.
+    None: no deadline beyond the retry count.
+    """
+    current = _DEADLINE.get()
+    token = _DEADLINE.set(until if current is None else (current if until is None else min(current, until)))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def current_call_deadline() -> float | None:
+    """The deadline :func:`call_deadline` set for this context, if any."""
+    return _DEADLINE.get()
+
+
 def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
     """Call ``method(**kwargs)``, retrying throttling and transient errors with backoff on ``clock``.
 
     botocore's own retries are off (``max_attempts=1``) so that every wait happens on the injected
-    clock: simulated in tests and the demo, real in Lambda.
+    clock: simulated in tests and the demo, real in Lambda. At most 6 attempts, waiting 1, 2, 4, 8
+    and 16 s between them (31 s), and never a wait past :func:`call_deadline`'s.
     """
     delay = 1.0
     for attempt in range(1, _ATTEMPTS + 1):
@@ -99,6 +129,9 @@ def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
             return method(**kwargs)
         except (ClientError, ConnectionError, HTTPClientError) as error:
             if not is_transient(error) or attempt == _ATTEMPTS:
+                raise
+            deadline = _DEADLINE.get()
+            if deadline is not None and clock.now() + delay > deadline:
                 raise
             clock.sleep(delay)
             delay = min(delay * 2, 20.0)
