@@ -70,6 +70,10 @@ def declared_services() -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")}
 
 
+DEPENDENCY_SERVICES = {"xray"}
+"""Services a dependency of the runtime builds a client for (botocore-services.txt says which, why)."""
+
+
 _CLIENT = re.compile(r"""\.(?:client|get_service_model)\(\s*["']([a-z0-9-]+)["']""")
 
 
@@ -186,14 +190,14 @@ def test_layer_declares_the_services_the_runtime_uses() -> None:
     used = services_in_source()
     # THEN the layer's list (layers/botocore-services.txt) names exactly those
     assert "sagemaker" in used and "dynamodb" in used  # the regex still finds the calls
-    assert used == declared_services(), (
+    assert used | DEPENDENCY_SERVICES == declared_services(), (
         f"the runtime uses {sorted(used)}; {SERVICES_FILE.name} must list them"
     )
 
 
 def test_layer_loads_every_service_the_runtime_uses(x86_layer: Path) -> None:
-    # GIVEN the services of the runtime's source
-    services = sorted(services_in_source())
+    # GIVEN the services of the runtime's source and of its dependencies
+    services = sorted(services_in_source() | DEPENDENCY_SERVICES)
     # WHEN the layer's own Python loads each model and builds each client (no call is made)
     code = (
         "import botocore, botocore.session\n"
@@ -233,6 +237,34 @@ def test_handler_imports_from_the_built_layer_alone(handler: str, x86_layer: Pat
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"absent": [], "foreign": []}
+
+
+def test_logging_metrics_and_tracing_run_from_the_pruned_layer(x86_layer: Path) -> None:
+    """GIVEN the layer, whose aws_lambda_powertools lacks event_handler/ and most utilities/
+    (layers/Makefile) WHEN the provider's telemetry logs and flushes a metric, the tracer is built as
+    in Lambda (tracing on) and the macro's handler is imported THEN all of it runs, every module
+    from the layer or the standard library."""
+    code = (
+        "import json, os, sysconfig\n"
+        "os.environ.update(AWS_LAMBDA_FUNCTION_NAME='provider', POWERTOOLS_TRACE_DISABLED='false')\n"
+        "from sagemaker_rollout.custom_resource.telemetry import Telemetry\n"
+        "from sagemaker_rollout.tracing import _tracer\n"
+        "import sagemaker_rollout.macro.handler\n"
+        "telemetry = Telemetry()\n"
+        "telemetry.notify('metric', 'RolloutSucceeded')\n"
+        "telemetry.logger.info('from the layer')\n"
+        "telemetry.flush()\n"
+        "assert _tracer() is not None\n"
+        "stdlib = sysconfig.get_paths()['stdlib']\n"
+        "files = {getattr(m, '__file__', None) for m in list(sys.modules.values())} - {None}\n"
+        f"foreign = sorted(f for f in files if not f.startswith(({str(x86_layer)!r}, stdlib)))\n"
+        "print(json.dumps(foreign))\n"
+    )
+    done = run_in_layer(x86_layer, code)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert '"RolloutSucceeded"' in done.stdout and "from the layer" in done.stdout
+    assert not (x86_layer / "python" / "aws_lambda_powertools" / "event_handler").exists()
 
 
 def cold_start_modules_without_bytecode(layer: Path, handler: str) -> list[str]:
