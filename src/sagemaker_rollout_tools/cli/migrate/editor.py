@@ -81,6 +81,16 @@ class Span:
     plain: Any
     entries: list[Entry] = field(default_factory=list)
     items: list[Span] = field(default_factory=list)
+    #: For a mapping value: its key, and the comment lines directly above the key (they go where
+    #: the entry goes).
+    key: str | None = None
+    key_comments: list[str] = field(default_factory=list)
+    #: The end-of-line comment of the key's line when the value starts below it (``"  # note"``),
+    #: and the comment lines between that line and the value's.
+    key_eol: str = ""
+    key_lead: list[str] = field(default_factory=list)
+    #: The end-of-line comment after the node's last character (``"   # note"``), or empty.
+    tail: str = ""
 
 
 # -- reading: spans from the original text -------------------------------------------------------
@@ -129,6 +139,16 @@ def yaml_spans(text: str, data: Any, plain: Callable[[Any], Any]) -> tuple[Span,
             entries = []
             for (key_node, value_node), key in zip(node.value, data.keys(), strict=True):
                 value = build(value_node, data[key], int(key_node.start_mark.column))
+                value.key = str(key)
+                value.key_comments = _comments_above(text, int(key_node.start_mark.index))
+                key_line_end = text.find("\n", int(key_node.end_mark.index))
+                if 0 <= key_line_end < value.start:
+                    after = text[int(key_node.end_mark.index) : key_line_end].lstrip().removeprefix(":")
+                    if after.strip().startswith("#"):
+                        value.key_eol = after.rstrip()
+                    between = text[key_line_end + 1 : text.rfind("\n", 0, value.start) + 1].split("\n")[:-1]
+                    if all(not line.strip() or line.strip().startswith("#") for line in between):
+                        value.key_lead = between
                 entries.append(Entry(str(key), key_node.start_mark.index, key_node.end_mark.index, value))
             flow = bool(node.flow_style) or not entries
             end = int(node.end_mark.index) if flow else entries[-1].value.end
@@ -149,6 +169,10 @@ def yaml_spans(text: str, data: Any, plain: Callable[[Any], Any]) -> tuple[Span,
             if getattr(node, "style", None) in ("|", ">"):
                 end = start + len(text[start:end].rstrip())
             span = Span("scalar", start, end, column, owner, True, tag, plain(data))
+        line_end = text.find("\n", span.end)
+        tail = text[span.end : line_end if line_end >= 0 else len(text)]
+        if tail.strip().startswith("#"):
+            span.tail = tail.rstrip()
         if isinstance(data, Mapping | list) or tag is not None:
             origin[id(data)] = span
         return span
@@ -156,6 +180,23 @@ def yaml_spans(text: str, data: Any, plain: Callable[[Any], Any]) -> tuple[Span,
     if node is None:
         raise EditorError("empty document")
     return build(node, data, 0), origin
+
+
+def _comments_above(text: str, key_start: int) -> list[str]:
+    """The comment lines directly above the line of a key (no blank line between), top first."""
+    line_start = text.rfind("\n", 0, key_start) + 1
+    if text[line_start:key_start].strip():
+        return []
+    lines: list[str] = []
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not line.strip().startswith("#"):
+            break
+        lines.insert(0, line)
+        end = start - 1
+    return lines
 
 
 _WHITESPACE = " \t\n\r"
@@ -385,7 +426,7 @@ class _YamlWriter:
     def copy(self, span: Span, owner: int) -> tuple[str, list[str]]:
         """An unchanged node's own text at a new place (re-indented by the owners' difference)."""
         delta = owner - span.owner
-        lines = self.span_text(span).split("\n")
+        lines = (self.span_text(span) + span.tail).split("\n")
         if span.kind in ("map", "seq") and not span.flow and span.tag is None:
             column = span.column + delta
             first = " " * column + lines[0]
@@ -394,7 +435,16 @@ class _YamlWriter:
 
     def entry(self, key: Any, node: Any, column: int) -> list[str]:
         inline, lines = self.value(node, column)
-        return [" " * column + self.key(key) + ":" + inline, *lines]
+        span = self.original(node)
+        above: list[str] = []
+        eol = ""
+        lead: list[str] = []
+        if span is not None and span.key == str(key):
+            above = [_reindent(line, column - span.owner) for line in span.key_comments]
+            if not inline:
+                eol = span.key_eol
+                lead = [_reindent(line, column - span.owner) for line in span.key_lead]
+        return [*above, " " * column + self.key(key) + ":" + inline + eol, *lead, *lines]
 
     def entries(self, node: Mapping[Any, Any], column: int) -> list[str]:
         lines: list[str] = []
