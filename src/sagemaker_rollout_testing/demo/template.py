@@ -51,17 +51,18 @@ def example_template_path() -> Path:
 
 
 def load_template(path: Path) -> dict[str, Any]:
+    """The template at ``path``, or :class:`DemoError` (status 2) saying what to pass instead."""
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise DemoError(f"{path}: {error.strerror or error}", 2) from None
-    try:
-        data = cfn_yaml.load(text)
-    except cfn_yaml.CfnYamlError as error:
-        raise DemoError(f"{path}: {error}", 2) from None
-    if not isinstance(data, dict):
-        raise DemoError(f"{path}: a template must be a mapping", 2)
-    return data
+        text = read_text(path)
+        try:
+            data = cfn_yaml.load(text)
+        except cfn_yaml.CfnYamlError as error:
+            raise DemoError(f"{path}: {error}; fix the template (YAML or JSON)", 2) from None
+        return check_template(path, data)
+    except NotATemplateError as error:
+        raise DemoError(str(error), 2) from None
 
 
 def declares(template: Mapping[str, Any], transform: str) -> bool:

@@ -150,21 +150,20 @@ def read_template(path: Path) -> dict[str, Any]:
     Raises
     ------
     CliError
-        Unreadable file, or invalid YAML/JSON (with the file name, line and column).
+        Unreadable file, invalid YAML/JSON (with the file name, line and column), or not a
+        template (:mod:`sagemaker_rollout_tools.inputs`: one line saying what to pass instead).
     """
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CliError(f"{path}: {err.strerror or err}") from err
-    except UnicodeDecodeError as err:
-        raise CliError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
-    try:
-        data = cfn_yaml.load(text, source=str(path))
-    except cfn_yaml.CfnYamlError as err:
+        text = read_text(path)
+        try:
+            data = cfn_yaml.load(text, source=str(path))
+        except cfn_yaml.CfnYamlError as err:
+            raise CliError(f"{err}; fix the template (YAML or JSON)") from err
+        return check_template(path, data)
+    except NotATemplateError as err:
         raise CliError(str(err)) from err
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: a template must be a mapping")
-    return data
 
 
 def render_template(

@@ -337,9 +337,14 @@ def load_document(path: Path) -> Document:
     MissingExtraError
         ruamel.yaml is missing (YAML templates only).
     """
+    from sagemaker_rollout_tools.inputs import NotATemplateError, read_text
+
     try:
+        read_text(path)  # directories, binary data, source code: one line saying what to pass
         with path.open(encoding="utf-8", newline="") as stream:
             raw = stream.read()
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
     except OSError as err:
         raise TemplateError(f"{path}: {err.strerror or err}") from err
     except UnicodeDecodeError as err:
@@ -348,9 +353,25 @@ def load_document(path: Path) -> Document:
     newline = "\r\n" if "\r\n" in raw else "\n"
     text = raw.removeprefix(bom).replace("\r\n", "\n")
     document = _parse(path, text)
+    from sagemaker_rollout_tools.inputs import check_template
+
+    try:
+        check_template(path, plain(document.data))
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
     document.bom, document.newline = bom, newline
     document.remember_source(text)
     return document
+
+
+def _not_a_template(path: Path, data: Any) -> None:
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template
+
+    try:
+        check_template(path, data)
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
+    raise TemplateError(f"{path}: a template must be a mapping")  # pragma: no cover - check_template raises
 
 
 def _parse(path: Path, text: str) -> Document:
@@ -360,7 +381,7 @@ def _parse(path: Path, text: str) -> Document:
         except json.JSONDecodeError as err:
             raise TemplateError(f"{path}, line {err.lineno}, column {err.colno}: {err.msg}") from err
         if not isinstance(data, dict):
-            raise TemplateError(f"{path}: a template must be a mapping")
+            _not_a_template(path, data)
         indents = [len(line) - len(line.lstrip(" ")) for line in text.splitlines()[1:] if line.strip()]
         positive = [indent for indent in indents if indent]
         return Document(data, is_json=True, short_form=False, json_indent=min(positive, default=2))
@@ -377,7 +398,7 @@ def _parse(path: Path, text: str) -> Document:
     except Exception as err:  # ruamel raises several unrelated types (duplicate keys, ...)
         raise TemplateError(f"{path}: {' '.join(str(err).split())}") from err
     if not isinstance(data, Mapping):
-        raise TemplateError(f"{path}: a template must be a mapping")
+        _not_a_template(path, plain(data))
     mapping, offset = _guess_indents(text)
     return Document(
         data,
