@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sagemaker_rollout.__version__ import __version__
 
@@ -74,7 +74,7 @@ def _command_modules() -> list[ModuleType | tuple[str, str]]:
 
 
 def _register_unavailable(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, reason: str
+    subparsers: Any, name: str, reason: str
 ) -> None:
     """A command that only says which extra it needs (it takes any arguments)."""
     parser = subparsers.add_parser(name, help=f"(unavailable: {reason.split('; ', 1)[1]})", add_help=False)
