@@ -18,9 +18,9 @@ LAYERS = REPO_ROOT / "layers"
 if str(LAYERS) not in sys.path:
     sys.path.insert(0, str(LAYERS))
 
-from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
-
 from golden_traces import golden_trace  # noqa: E402, F401  (GOLDEN_TRACES=record|check; make golden-*)
+
+from sagemaker_rollout.clock import SimulatedClock  # noqa: E402
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
