@@ -329,7 +329,10 @@ class SimulatedStack:
         """The template's Outputs, resolved against the deployed resources (unresolvable: skipped)."""
         resolver = self.resolver(self.template, self.parameters)
         values = {}
-        for name, output in (self.template.get("Outputs") or {}).items():
+        outputs = self.template.get("Outputs")
+        for name, output in (outputs.items() if isinstance(outputs, Mapping) else []):
+            if not isinstance(output, Mapping):
+                continue
             try:
                 values[name] = resolver.resolve(output.get("Value"), f"Outputs.{name}")
             except UnresolvableError:

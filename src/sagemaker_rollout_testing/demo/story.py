@@ -106,6 +106,18 @@ def run_demo(
     apply_edits(source, edits)  # a --change that names nothing is a usage error before anything plays
     rendered = rendered_for(first, "")
     resource = pick_resource(rendered, options.resource)
+    condition = (rendered["Resources"][resource] or {}).get("Condition")
+    if condition is not None:
+        resolver = Resolver(rendered, parameters, region=REGION, account_id=ACCOUNT_ID, placeholders=True)
+        try:
+            created = resolver.condition(str(condition), f"Resources.{resource}.Condition")
+        except UnresolvableError as error:
+            raise DemoError(f"Resources.{resource}.Condition: {error}") from None
+        if not created:
+            raise DemoError(
+                f"Resources.{resource}: its Condition {condition} is false with these parameters, so "
+                "CloudFormation would not create the endpoint; pass parameters that make it true"
+            )
     label = (
         str(path)
         if options.template
@@ -416,6 +428,11 @@ def _play(
             action(world, step, state)
         except StackError as error:
             step.problems.append(str(error))
+        except DemoError:
+            raise
+        except Exception as error:  # the simulated AWS (moto) refused the template's values
+            text = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            step.problems.append(f"the step could not be played on the simulated account ({text})")
         step.ended = timeline.offset()
         step.ok = not step.problems
         took = timeline.stamp(step.simulated_seconds)

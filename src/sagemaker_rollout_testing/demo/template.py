@@ -189,8 +189,9 @@ def config_resource(rendered: Mapping[str, Any], resource: str) -> str | None:
 def first_model(rendered: Mapping[str, Any], resource: str) -> str:
     resources_ = rendered["Resources"]
     holder = config_resource(rendered, resource) or resource
-    props = resources_[holder].get("Properties") or {}
-    variants = props.get("ProductionVariants") or []
+    props = (resources_[holder] or {}).get("Properties") or {}
+    variants = props.get("ProductionVariants") if isinstance(props, Mapping) else None
+    variants = variants if isinstance(variants, list) else []
     model = variants[0].get("ModelName") if variants and isinstance(variants[0], Mapping) else None
     logical_id = target_of(model)
     if logical_id and (resources_.get(logical_id) or {}).get("Type") == "AWS::SageMaker::Model":

@@ -73,9 +73,7 @@ def _command_modules() -> list[ModuleType | tuple[str, str]]:
     return found
 
 
-def _register_unavailable(
-    subparsers: Any, name: str, reason: str
-) -> None:
+def _register_unavailable(subparsers: Any, name: str, reason: str) -> None:
     """A command that only says which extra it needs (it takes any arguments)."""
     parser = subparsers.add_parser(name, help=f"(unavailable: {reason.split('; ', 1)[1]})", add_help=False)
     parser.add_argument("rest", nargs=argparse.REMAINDER)

@@ -35,6 +35,7 @@ __all__ = [
     "CliError",
     "add_render_arguments",
     "apply_parameters",
+    "aws_setup_problem",
     "check_parameters",
     "dump_like",
     "fail",
@@ -208,3 +209,27 @@ def fail(message: str, status: int) -> int:
     """Print a one-line error to stderr and return ``status``."""
     print(f"sagemaker-rollout: {message}", file=sys.stderr)
     return status
+
+
+def aws_setup_problem(error: Exception) -> str | None:
+    """A one-line reason when ``error`` is about credentials or permissions, else None."""
+    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials found"
+    if isinstance(error, NoRegionError):
+        return "no AWS region configured"
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in (
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+            "AccessDeniedException",
+            "InvalidSignatureException",
+        ):
+            return f"AWS refused the credentials ({code}: {' '.join(str(error).split())[:200]})"
+    return None

@@ -39,6 +39,7 @@ from typing import Any
 from sagemaker_rollout.macro import ENDPOINT_TYPE, REGISTRY_ENDPOINT_TYPE, MacroError
 from sagemaker_rollout_tools.cli._common import (
     CliError,
+    aws_setup_problem,
     fail,
     parse_parameters,
     read_template,
@@ -717,30 +718,6 @@ def _show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _credentials_problem(error: Exception) -> str | None:
-    """A one-line reason when ``error`` is about credentials or permissions, else None."""
-    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
-
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return "no AWS credentials found"
-    if isinstance(error, NoRegionError):
-        return "no AWS region configured"
-    if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        if code in (
-            "ExpiredToken",
-            "ExpiredTokenException",
-            "InvalidClientTokenId",
-            "UnrecognizedClientException",
-            "SignatureDoesNotMatch",
-            "AccessDenied",
-            "AccessDeniedException",
-            "InvalidSignatureException",
-        ):
-            return f"AWS refused the credentials ({code}: {' '.join(str(error).split())[:200]})"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Plan; 0 planned (including "would create"), 1 the provider would refuse, 2 unusable input."""
     try:
@@ -800,7 +777,7 @@ def run(args: argparse.Namespace) -> int:
     except TemplateRefusedError as error:
         return fail(str(error), 1)
     except (BotoCoreError, ClientError) as error:
-        problem = _credentials_problem(error)
+        problem = aws_setup_problem(error)
         if problem is not None:
             return fail(f"plan: {problem}; fix the credentials, or plan with --offline", 2)
         what = args.endpoint or "the endpoint"

@@ -378,6 +378,8 @@ def _parse(path: Path, text: str) -> Document:
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise TemplateError(f"{path}: nested too deeply (deeper than Python's recursion limit)") from None
         except json.JSONDecodeError as err:
             raise TemplateError(f"{path}, line {err.lineno}, column {err.colno}: {err.msg}") from err
         if not isinstance(data, dict):

@@ -240,6 +240,9 @@ class Rewriter:
             seen: set[str] = set()
             kept = []
             for item in value:
+                if not isinstance(item, str):  # malformed (CloudFormation wants names): kept as it is
+                    kept.append(item)
+                    continue
                 name = self.replacements[item].new_id if item in self.replacements else str(item)
                 if name not in seen:
                     seen.add(name)
