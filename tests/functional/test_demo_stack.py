@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_rollout_testing.demo import DemoWorld, simulated_account
+from sagemaker_rollout_testing.demo import DemoWorld, StackError, simulated_account
 
 ROLE = {
     "Type": "AWS::IAM::Role",
@@ -181,6 +181,14 @@ def test_changing_a_resource_type_is_refused(world: DemoWorld) -> None:
     changed["Resources"]["Api"]["Type"] = "AWS::ApiGateway::Stage"
     outcome = world.stack.deploy(changed, {})
     assert not outcome.ok and "Update of resource type is not permitted" in str(outcome.reason)
+
+
+def test_properties_that_are_not_a_mapping_are_a_template_error(world: DemoWorld) -> None:
+    """Found by the fuzz (tests/fuzz): ``Properties: !Ref AWS::NoValue`` was a TypeError."""
+    broken = template()
+    broken["Resources"]["Model"]["Properties"] = {"Ref": "AWS::NoValue"}
+    with pytest.raises(StackError, match=r"Resources\.Model\.Properties must be a mapping"):
+        world.stack.deploy(broken, {})
 
 
 def test_stage2_as_cloudformation_runs_it(world: DemoWorld) -> None:

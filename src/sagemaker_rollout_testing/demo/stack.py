@@ -416,6 +416,13 @@ class SimulatedStack:
                 )
             except UnresolvableError as error:
                 raise StackError(str(error)) from None
+            if not isinstance(properties, dict):
+                # CloudFormation validates the template before any resource: Properties is an
+                # object ("Template format error" otherwise; template anatomy, Resources section)
+                raise StackError(
+                    f"Resources.{logical_id}.Properties must be a mapping of property names to "
+                    f"values, not {type(properties).__name__.lstrip('_')}"
+                )
             current = self.resources.get(logical_id)
             policies = _policies(resource)
             if current is not None and current.type == kind and current.properties == properties:

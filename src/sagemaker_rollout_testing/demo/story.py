@@ -161,9 +161,10 @@ def _resolved(world: DemoWorld, rendered: Mapping[str, Any], parameters: Mapping
         placeholders=True,
     )
     try:
-        return resolver.resolve((rendered["Resources"][lid].get("Properties") or {}), lid)
+        resolved = resolver.resolve((rendered["Resources"][lid].get("Properties") or {}), lid)
     except UnresolvableError:
         return {}
+    return resolved if isinstance(resolved, dict) else {}
 
 
 def _plot(world: DemoWorld, first: Revision, rendered: dict[str, Any]) -> Plot:
