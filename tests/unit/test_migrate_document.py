@@ -48,9 +48,9 @@ def test_plain_data_equals_the_projects_loader(path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "mapping", "offset"),
     [
-        ("A:\n  B:\n    - x\n", 2, 2),
-        ("A:\n    B:\n    - x\n", 4, 0),
-        ("A:\n  B:\n  - x\n", 2, 0),
+        ("Resources: {R: {Type: T}}\nA:\n  B:\n    - x\n", 2, 2),
+        ("Resources: {R: {Type: T}}\nA:\n    B:\n    - x\n", 4, 0),
+        ("Resources: {R: {Type: T}}\nA:\n  B:\n  - x\n", 2, 0),
     ],
     ids=["indented-lists", "four-spaces", "flush-lists"],
 )
