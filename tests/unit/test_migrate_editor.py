@@ -126,8 +126,19 @@ def test_random_comments_are_written_back(compact: bool, tmp_path: Path) -> None
         retained, adopted, rewrites = _both_stages(path, compact=compact)
         assert rewrites == [None, None], (rewrites, text)
         assert _markers(retained) == _markers(text), text
-        allowed = _COMPACTED if compact else REMOVED_LINES
+        allowed = _COMPACTED if compact else REMOVED_LINES | _separated_from_what_moves(text)
         assert _markers(text) - _markers(adopted) <= allowed, text
+
+
+def _separated_from_what_moves(text: str) -> frozenset[int]:
+    """The comments before the moved ``ProductionVariants`` when a blank line separates them from
+    it: they belong to the removed line above (the editor's rule, docs/migrating.md), so they may
+    leave with the config."""
+    lines = text.splitlines()
+    moved = lines.index("      ProductionVariants:") if "      ProductionVariants:" in lines else 0
+    if moved and lines[moved - 1].strip() == "":
+        return frozenset([BASE.splitlines().index("      ProductionVariants:")])
+    return frozenset()
 
 
 @pytest.mark.parametrize(
