@@ -168,11 +168,11 @@ def test_json_keeps_one_line_intrinsics_and_no_final_newline(tmp_path: Path) -> 
     one-line intrinsics WHEN references change THEN only those lines change, in the file's style."""
     path = tmp_path / "t.json"
     resources = '"Resources": {\n  "R": {\n   "Type": "T"\n  }\n },\n'
-    path.write_text('{\n' + resources + ' "A": {"Ref": "X"},\n "B": [\n  1\n ]\n}')
+    path.write_text("{\n" + resources + ' "A": {"Ref": "X"},\n "B": [\n  1\n ]\n}')
     document = load_document(path)
     document.data["A"] = {"Fn::GetAtt": ["Y", "Arn"]}
     document.data["C"] = {"Ref": "Z"}
     assert document.dump() == (
-        '{\n' + resources + ' "A": {"Fn::GetAtt": ["Y", "Arn"]},\n "B": [\n  1\n ],\n "C": {"Ref": "Z"}\n}'
+        "{\n" + resources + ' "A": {"Fn::GetAtt": ["Y", "Arn"]},\n "B": [\n  1\n ],\n "C": {"Ref": "Z"}\n}'
     )
     assert document.full_rewrite is None

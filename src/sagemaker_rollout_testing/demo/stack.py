@@ -330,7 +330,7 @@ class SimulatedStack:
         resolver = self.resolver(self.template, self.parameters)
         values = {}
         outputs = self.template.get("Outputs")
-        for name, output in (outputs.items() if isinstance(outputs, Mapping) else []):
+        for name, output in outputs.items() if isinstance(outputs, Mapping) else []:
             if not isinstance(output, Mapping):
                 continue
             try:
