@@ -165,6 +165,10 @@ def load(text: str, source: str = "") -> Any:
         raise CfnYamlError(reason, line, column, source) from err
     except yaml.YAMLError as err:  # pragma: no cover - every PyYAML parse error is marked
         raise CfnYamlError(" ".join(str(err).split()), source=source) from err
+    except RecursionError:
+        raise CfnYamlError("nested too deeply (deeper than Python's recursion limit)", source=source) from (
+            None
+        )
 
 
 class _Dumper(yaml.SafeDumper):  # type: ignore[misc,unused-ignore]

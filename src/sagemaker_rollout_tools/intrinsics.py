@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "NO_VALUE",
+    "Missing",
     "Resolver",
     "UnresolvableError",
     "parameter_values",
@@ -40,6 +41,34 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 """``Ref: AWS::NoValue``: the key or list item holding it is removed."""
+
+
+class Missing:
+    """The value of a parameter that has neither a given value nor a default (``plan``).
+
+    Inside a string it reads ``<Name>``; a condition or a function that needs the value raises
+    :class:`UnresolvableError` naming the parameter, so nothing is decided on a guess.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Missing) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("Missing", self.name))
+
+
+def _needs(value: Any, path: str) -> None:
+    if isinstance(value, Missing):
+        raise UnresolvableError(
+            f"{path}: depends on parameter {value.name}, which has no value; pass -p {value.name}=VALUE, "
+            "--parameters FILE or samconfig.toml parameter_overrides"
+        )
 
 
 def placeholder_text(node: Mapping[str, Any]) -> str:
@@ -64,13 +93,22 @@ def with_placeholders(node: Any) -> Any:
     return node
 
 
-def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
+def parameter_values(
+    template: Mapping[str, Any], given: Mapping[str, str], *, allow_missing: bool = False
+) -> dict[str, Any]:
     """Parameter values: ``given`` over each parameter's ``Default``; lists split for list types.
+
+    Parameters
+    ----------
+    allow_missing:
+        A parameter with neither a value nor a default becomes :class:`Missing` instead of an
+        error (``plan`` fails only if what it plans depends on one).
 
     Raises
     ------
     UnresolvableError
-        A parameter has neither a value nor a default, or a value names no parameter.
+        A parameter has neither a value nor a default (unless ``allow_missing``), or a value names
+        no parameter.
     """
     declared = template.get("Parameters") or {}
     unknown = sorted(set(given) - set(declared))
@@ -85,6 +123,8 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
         for name, spec in declared.items()
         if name not in given and not (isinstance(spec, Mapping) and "Default" in spec)
     ]
+    if allow_missing:
+        missing = []
     if len(missing) == 1:
         raise UnresolvableError(
             f"Parameters.{missing[0]}: has no Default; pass --parameter {missing[0]}=VALUE"
@@ -96,6 +136,9 @@ def parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> d
         )
     for name, spec in declared.items():
         spec = spec if isinstance(spec, Mapping) else {}
+        if name not in given and "Default" not in spec:
+            values[name] = Missing(str(name))
+            continue
         raw: Any = given[name] if name in given else spec["Default"]
         kind = str(spec.get("Type", "String"))
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
@@ -248,6 +291,7 @@ class Resolver:
 
     def text(self, value: Any, path: str) -> str:
         resolved = self.resolve(value, path)
+        _needs(resolved, path)
         if isinstance(resolved, Mapping) and len(resolved) == 1 and self.placeholders:
             return placeholder_text(resolved)
         if isinstance(resolved, bool):
@@ -303,6 +347,8 @@ def _sub(r: Resolver, value: Any, path: str) -> str:
 
 
 def _as_text(value: Any, path: str) -> str:
+    if isinstance(value, Missing):
+        return repr(value)
     if isinstance(value, Mapping) and len(value) == 1:
         return placeholder_text(value)
     if isinstance(value, bool):
@@ -317,6 +363,7 @@ def _join(r: Resolver, value: Any, path: str) -> str:
         raise UnresolvableError(f"{path}: expects [delimiter, [values]]")
     delimiter = r.text(value[0], path)
     items = r.resolve(value[1], path)
+    _needs(items, path)
     if not isinstance(items, list):
         raise UnresolvableError(f"{path}: the values must be a list")
     return delimiter.join(_as_text(item, path) for item in items)
@@ -327,6 +374,7 @@ def _select(r: Resolver, value: Any, path: str) -> Any:
         raise UnresolvableError(f"{path}: expects [index, [values]]")
     index = int(r.text(value[0], path))
     items = r.resolve(value[1], path)
+    _needs(items, path)
     if not isinstance(items, list) or not 0 <= index < len(items):
         raise UnresolvableError(f"{path}: index {index} is out of range")
     return items[index]
@@ -351,6 +399,7 @@ def _bools(r: Resolver, value: Any, path: str) -> list[bool]:
     result = []
     for item in value:
         resolved = r.resolve(item, path)
+        _needs(resolved, path)
         if not isinstance(resolved, bool):
             raise UnresolvableError(f"{path}: {resolved!r} is not true or false")
         result.append(resolved)
@@ -361,6 +410,8 @@ def _equals(r: Resolver, value: Any, path: str) -> bool:
     if not (isinstance(value, list) and len(value) == 2):
         raise UnresolvableError(f"{path}: expects [a, b]")
     a, b = (r.resolve(item, path) for item in value)
+    _needs(a, path)
+    _needs(b, path)
     return bool(_as_comparable(a) == _as_comparable(b))
 
 

@@ -159,7 +159,7 @@ def test_cli_bad_input_exits_two(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN a missing file, a malformed option or unparsable YAML
-    (tmp_path / "t.yaml").write_text("Resources: {}\n")
+    (tmp_path / "t.yaml").write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
     (tmp_path / "b.yaml").write_text("a: 1\na: 2\n")
     args = [
         {"TEMPLATE": str(tmp_path / "t.yaml"), "BROKEN": str(tmp_path / "b.yaml")}.get(a, a) for a in args

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sagemaker_rollout_testing.demo import DemoWorld, simulated_account
+from sagemaker_rollout_testing.demo import DemoWorld, StackError, simulated_account
 
 ROLE = {
     "Type": "AWS::IAM::Role",
@@ -181,3 +181,65 @@ def test_changing_a_resource_type_is_refused(world: DemoWorld) -> None:
     changed["Resources"]["Api"]["Type"] = "AWS::ApiGateway::Stage"
     outcome = world.stack.deploy(changed, {})
     assert not outcome.ok and "Update of resource type is not permitted" in str(outcome.reason)
+
+
+def test_properties_that_are_not_a_mapping_are_a_template_error(world: DemoWorld) -> None:
+    """Found by the fuzz (tests/fuzz): ``Properties: !Ref AWS::NoValue`` was a TypeError."""
+    broken = template()
+    broken["Resources"]["Model"]["Properties"] = {"Ref": "AWS::NoValue"}
+    with pytest.raises(StackError, match=r"Resources\.Model\.Properties must be a mapping"):
+        world.stack.deploy(broken, {})
+
+
+def test_stage2_as_cloudformation_runs_it(world: DemoWorld) -> None:
+    """GIVEN a deployed pair with DeletionPolicy Retain and an alarm on the endpoint's name WHEN a
+    template without the pair is deployed, with a resource under a new logical id and the alarm's
+    reference rewritten to it (the same value) THEN, as CloudFormation documents it
+    (docs/migrating.md, "What CloudFormation does at stage 2"): the new resource is created first,
+    the alarm is not updated (its properties resolve to the same values), and in the cleanup phase
+    the retained pair leaves the stack but stays in AWS; the stack reports each status on the way
+    to DescribeStacks."""
+    alarm = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": "demo-5xx",
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "Invocation5XXErrors",
+            "Dimensions": [{"Name": "EndpointName", "Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}],
+            "Statistic": "Sum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        },
+    }
+    first = template(policies={"Endpoint": "Retain", "Config": "Retain"})
+    first["Resources"]["Alarm"] = alarm
+    assert world.stack.deploy(first, {}).ok
+    endpoint = world.client("sagemaker").describe_endpoint(EndpointName="demo-endpoint")
+    alarm_arn = world.stack.resources["Alarm"].attributes["Arn"]
+    statuses: list[str] = []
+    original = world.driver.set_stack_status
+    world.driver.set_stack_status = lambda status: (statuses.append(status), original(status))[1]
+    events: list[str] = []
+    world.stack.notify = lambda kind, text: events.append(text)
+    # the stage-2 shape, with an opaque stand-in for the adopting resource (named after the endpoint)
+    second = copy.deepcopy(first)
+    del second["Resources"]["Endpoint"], second["Resources"]["Config"]
+    second["Resources"]["EndpointRollout"] = {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "x"}}
+    second["Resources"]["Alarm"]["Properties"]["Dimensions"][0]["Value"] = "demo-endpoint"
+    calls_before = world.sim.calls["DeleteEndpoint"]
+    outcome = world.stack.deploy(second, {})
+    assert outcome.ok, outcome.reason
+    created = next(i for i, e in enumerate(events) if e.startswith("EndpointRollout"))
+    removed = next(
+        i for i, e in enumerate(events) if "retained (DeletionPolicy: Retain), removed from the stack" in e
+    )
+    assert created < removed  # creates first, removals in the cleanup phase
+    assert statuses == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE"]
+    assert not any(e.startswith("Alarm") for e in events)  # same values: not updated
+    assert world.stack.resources["Alarm"].attributes["Arn"] == alarm_arn
+    assert "Endpoint" not in world.stack.resources and "Config" not in world.stack.resources
+    assert world.sim.calls["DeleteEndpoint"] == calls_before
+    described = world.client("sagemaker").describe_endpoint(EndpointName="demo-endpoint")
+    assert described["EndpointArn"] == endpoint["EndpointArn"] and described["EndpointStatus"] == "InService"

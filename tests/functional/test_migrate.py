@@ -520,3 +520,119 @@ def test_conditional_endpoint_keeps_its_condition_and_flow_style(
     assert "not converted" not in err
     status, report = _lint(adopted, capsys)
     assert status == 0, report
+
+
+# -- issue 22, point 1: a ResourceId built from the config's name -----------------------------------
+
+POINT1 = """\
+Resources:
+  Model:
+    Type: AWS::SageMaker::Model
+    Properties:
+      ExecutionRoleArn: arn:aws:iam::123456789012:role/SageMakerModelRole
+      PrimaryContainer:
+        Image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1-cpu-py310
+  EndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      EndpointConfigName: my-endpoint        # same name as the endpoint, as the original relies on
+      ProductionVariants:
+        - VariantName: AllTraffic
+          ModelName: !GetAtt Model.ModelName
+          InstanceType: ml.m5.large
+          InitialInstanceCount: 1
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointName: my-endpoint
+      EndpointConfigName: !GetAtt EndpointConfig.EndpointConfigName
+  ScalableTarget:
+    Type: AWS::ApplicationAutoScaling::ScalableTarget
+    Properties:
+      MinCapacity: 1
+      MaxCapacity: 4
+      ResourceId: !Join ['', [endpoint/, !GetAtt EndpointConfig.EndpointConfigName, /variant/AllTraffic]]
+      ScalableDimension: sagemaker:variant:DesiredInstanceCount
+      ServiceNamespace: sagemaker
+"""
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["plain", "compact"])
+def test_point1_resource_id_from_the_config_name_becomes_the_endpoint_name(
+    compact: bool, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN the issue's minimal template (a scalable target's ResourceId joined from the config's
+    name, equal to the endpoint's) WHEN both stages run THEN stage 1 writes the endpoint's name
+    (the same value), stage 2 the adopted resource's name (never its EndpointConfigName, which
+    changes with every rollout), and lint finds no E9103 in either output."""
+    source = tmp_path / "source.yaml"
+    source.write_text(POINT1)
+    flags = ["--compact"] if compact else []
+    retained, adopted, _err = _two_stages(capsys, tmp_path, source, *flags)
+    assert "!GetAtt Endpoint.EndpointName" in retained.read_text()
+    assert cfn_yaml.load(adopted.read_text())["Resources"]["ScalableTarget"]["Properties"]["ResourceId"] == {
+        "Fn::Join": ["", ["endpoint/", {"Ref": "EndpointRollout"}, "/variant/AllTraffic"]]
+    }
+    assert "EndpointRollout.EndpointConfigName" not in adopted.read_text()
+    for path in (retained, adopted):
+        _, report = _lint(path, capsys)
+        assert "E9103" not in report, report
+    _status, report = _lint(source, capsys)
+    assert "E9103" in report  # the original has it: it works only while both names are equal
+
+
+def test_a_config_arn_where_an_endpoint_name_belongs_stops_the_migration(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GIVEN a ResourceId built from the config's Ref (its ARN) WHEN adopted THEN exit 1 with one
+    not converted: line naming the property and what to write instead; nothing on stdout."""
+    source = tmp_path / "source.yaml"
+    source.write_text(
+        POINT1.replace("!GetAtt EndpointConfig.EndpointConfigName, /variant", "!Ref EndpointConfig, /variant")
+    )
+    retained = tmp_path / "retain.yaml"
+    assert main(["migrate", str(source), "--stage", "retain", "-o", str(retained), "--no-check"]) == 0
+    capsys.readouterr()
+    status, out, err = _migrate(capsys, str(retained), "--stage", "adopt")
+    assert status == 1 and out == ""
+    assert err.startswith("not converted: Resources.ScalableTarget.Properties.ResourceId")
+    assert err.count("\n") == 1
+    assert "write the endpoint's name there" in err
+
+
+# -- issue 22, point 4: stage 1 changes only the lines it must ----------------------------------------
+
+PUBLIC = FIXTURES.parent / "public"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in PUBLIC.iterdir() if p.suffix in (".yaml", ".json")), ids=str
+)
+def test_stage1_changes_only_the_lines_it_must(name: str, tmp_path: Path) -> None:
+    """GIVEN a public template WHEN the retain stage is written THEN the diff is the two Retain
+    lines per resource of each pair, the name output of an endpoint CloudFormation names (YAML: 4
+    lines, and the Outputs key when there is none), and at most the lines of a ResourceId built
+    from the config's name (rewritten to the endpoint's, the same value); nothing else."""
+    import difflib
+
+    from sagemaker_rollout_tools.cli.migrate.document import load_document
+    from sagemaker_rollout_tools.cli.migrate.stages import retain
+
+    source = PUBLIC / name
+    document = load_document(source)
+    report = retain(document)
+    out = document.dump()
+    assert document.full_rewrite is None
+    diff = list(difflib.ndiff(source.read_text().splitlines(), out.splitlines()))
+    removed = [line[2:] for line in diff if line.startswith("- ")]
+    added = [line[2:] for line in diff if line.startswith("+ ")]
+    policies = ("DeletionPolicy: Retain", "UpdateReplacePolicy: Retain")
+    policies_json = ('"DeletionPolicy": "Retain"', '"UpdateReplacePolicy": "Retain"')
+    retain_lines = [
+        line for line in added if line.strip() in policies or line.strip().rstrip(",") in policies_json
+    ]
+    assert len(retain_lines) == 4 * len(report.pairs)
+    # Outputs header (when new), id, Description, Value (JSON: the GetAtt in the file's style, 9 lines)
+    output_lines = (9 if name.endswith(".json") else 5) * len(report.name_outputs)
+    assert all("EndpointConfig" in line for line in removed), removed
+    assert len(removed) <= 2 and len(added) <= len(retain_lines) + output_lines + len(removed), diff

@@ -446,4 +446,256 @@ def test_plan_endpoint_not_managed_is_refused(
     status = main(["plan", "--endpoint", "foreign", str(live)])
     err = capsys.readouterr().err
     assert status == 1
-    assert "not managed by sagemaker-rollout" in err and "AdoptExistingEndpoint: true" in err
+    # the provider's own words (planner.adoption_refusal), what the stack event would say
+    assert "not managed by this stack resource" in err and "AdoptExistingEndpoint: true" in err
+
+
+# -- issue 22, point 3: a plan that tells the truth ---------------------------------------------------
+
+PROJECT = """\
+Parameters:
+  ProjectName: {Type: String}
+  InstanceType: {Type: String}
+  CaptureBucket: {Type: String}
+  Unused: {Type: String}
+Resources:
+  Ep:
+    Type: Custom::SageMakerEndpoint
+    Properties:
+      ServiceToken: !ImportValue sagemaker-rollout-EndpointProviderArn
+      EndpointName: !Sub ${ProjectName}-prod
+      ProductionVariants:
+        - VariantName: AllTraffic
+          ModelName: model-a-v1
+          InstanceType: !Ref InstanceType
+          InitialInstanceCount: 1
+      DataCaptureConfig:
+        InitialSamplingPercentage: 10
+        DestinationS3Uri: !Sub s3://${CaptureBucket}-${AWS::AccountId}/capture
+        CaptureOptions: [{CaptureMode: Input}]
+"""
+
+PROJECT_PROPERTIES = {
+    "EndpointName": "churn-prod",
+    "ProductionVariants": [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": "model-a-v1",
+            "InstanceType": "ml.m5.large",
+            "InitialInstanceCount": 1,
+        }
+    ],
+    "DataCaptureConfig": {
+        "InitialSamplingPercentage": 10,
+        "DestinationS3Uri": "s3://capture-123456789012/capture",
+        "CaptureOptions": [{"CaptureMode": "Input"}],
+    },
+}
+
+
+@pytest.fixture
+def project(provider_driver: Any, session: Any, tmp_path: Path) -> Path:
+    """An endpoint the provider created from PROJECT with its parameters (account: moto's)."""
+    session.client("sagemaker").create_model(
+        ModelName="model-a-v1", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"}
+    )
+    response = provider_driver.create(PROJECT_PROPERTIES, logical_id="Ep")
+    assert response.status == "SUCCESS", response.reason
+    path = tmp_path / "project.yaml"
+    path.write_text(PROJECT)
+    return path
+
+
+def _parameters_file(tmp_path: Path, **values: str) -> Path:
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps([{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]))
+    return path
+
+
+def test_plan_resolves_the_account_from_sts_and_reads_a_parameters_file(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a template whose config uses ${AWS::AccountId} and parameters without defaults, the
+    endpoint running exactly that WHEN planned with --parameters (CloudFormation's JSON list) THEN
+    the account comes from STS, the unused parameter is not needed, and nothing rolls out."""
+    params = _parameters_file(
+        tmp_path, ProjectName="churn", InstanceType="ml.m5.large", CaptureBucket="capture"
+    )
+    document = _plan_json(capsys, str(project), "--parameters", str(params))
+    assert document["action"] == "none", document
+    assert document["endpointName"] == "churn-prod"
+    assert any("from --parameters" in note for note in document["notes"])
+
+
+def test_plan_reads_samconfig_parameter_overrides_beside_the_template(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN samconfig.toml beside the template with deploy parameter_overrides (SAM's string form)
+    WHEN planned without -p THEN its values are used; -p still wins over it."""
+    (project.parent / "samconfig.toml").write_text(
+        'version = 0.1\n[default.deploy.parameters]\nstack_name = "churn"\n'
+        'parameter_overrides = "ProjectName=churn InstanceType=ml.m5.large CaptureBucket=\\"capture\\""\n'
+    )
+    assert _plan_json(capsys, str(project))["action"] == "none"
+    document = _plan_json(capsys, str(project), "-p", "InstanceType=ml.m5.xlarge")
+    assert document["action"] == "rollout"
+
+
+def test_plan_names_the_parameters_it_needs_all_at_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN no values for the parameters the endpoint depends on WHEN planned THEN exit 2 with one
+    line naming each of them (not the unused one) and where to give them."""
+    status = main(["plan", str(project)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert "-p ProjectName=VALUE" in err and "--parameters FILE" in err and "Unused" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('{"A": 1}', "expected a JSON list"),
+        ('[{"ParameterValue": "x"}]', "item 0 has no ParameterKey"),
+        ('[{"ParameterKey": "Nope", "ParameterValue": "x"}]', "the template has no parameter Nope"),
+    ],
+    ids=["not-json", "object", "no-key", "unknown"],
+)
+def test_plan_bad_parameters_file_is_one_line_exit_2(
+    content: str, message: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    status = main(["plan", str(project), "--parameters", str(bad)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+
+
+def test_plan_offline_plans_the_template_alone_and_says_what_it_did_not_check(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN --offline WHEN planned THEN no AWS client is made, the account must come from --account
+    (the config depends on it), and the plan shows a create, an update and what it could not check."""
+    import boto3
+
+    def no_client(*_: Any, **__: Any) -> Any:
+        raise AssertionError("--offline made an AWS client")
+
+    monkeypatch.setattr(boto3.Session, "client", no_client)
+    params = _parameters_file(
+        tmp_path, ProjectName="churn", InstanceType="ml.m5.large", CaptureBucket="capture"
+    )
+    status = main(["plan", str(project), "--parameters", str(params), "--offline"])
+    err = capsys.readouterr().err
+    assert status == 2 and "depends on AWS::AccountId" in err and "--account ID" in err
+    status = main(
+        ["plan", str(project), "--parameters", str(params), "--offline", "--account", "123456789012"]
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "nothing read from AWS" in out and "If churn-prod does not exist: the provider creates it" in out
+    assert "If churn-prod exists and runs other content" in out and "Not checked offline" in out
+
+
+def test_plan_without_credentials_exits_2_saying_how_to_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """GIVEN no credentials anywhere (and no moto) WHEN planned THEN exit 2 with one line (not 1
+    with a blank endpoint name), pointing at --offline."""
+    project = tmp_path / "project.yaml"
+    project.write_text(PROJECT)
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    status = main(["plan", str(project), "-p", "ProjectName=churn", "-p", "InstanceType=ml.m5.large"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert "no AWS credentials found" in err and "--offline" in err
+
+
+def test_plan_same_content_under_another_config_name_is_said_so(
+    live: Path, session: Any, clock: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN an endpoint that runs the template's content under a config name the provider did not
+    give (an endpoint to adopt), tagged adoptable WHEN planned THEN "same content, other config name"
+    and no rollout, not "already runs" the provider's name."""
+    sm = session.client("sagemaker")
+    config = {k: v for k, v in _properties().items() if k == "ProductionVariants"}
+    sm.create_endpoint_config(EndpointConfigName="legacy-config", **config)
+    arn = sm.create_endpoint(EndpointName="legacy", EndpointConfigName="legacy-config")["EndpointArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker-rollout:adoptable", "Value": "true"}])
+    clock.sleep(1800)  # InService
+    live.write_text(
+        live.read_text().replace(
+            "EndpointName: classifier", "EndpointName: legacy\n      AdoptExistingEndpoint: true"
+        )
+    )
+    status = main(["plan", str(live)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert (
+        "runs legacy-config: same content as template resource Classifier asks for, other config name" in out
+    )
+    assert "already runs" not in out
+
+
+def test_plan_adoption_without_the_consent_tag_names_the_tag(
+    live: Path, session: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN AdoptExistingEndpoint: true and an endpoint without the consent tag WHEN planned THEN
+    the provider's refusal names the missing tag (not "set AdoptExistingEndpoint")."""
+    sm = session.client("sagemaker")
+    config = {k: v for k, v in _properties().items() if k == "ProductionVariants"}
+    sm.create_endpoint_config(EndpointConfigName="legacy-config", **config)
+    sm.create_endpoint(EndpointName="legacy", EndpointConfigName="legacy-config")
+    live.write_text(
+        live.read_text().replace(
+            "EndpointName: classifier", "EndpointName: legacy\n      AdoptExistingEndpoint: true"
+        )
+    )
+    status = main(["plan", str(live)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "lacks its owner's consent, the tag sagemaker-rollout:adoptable=true" in err
+    assert "set AdoptExistingEndpoint" not in err
+
+
+def test_plan_no_endpoint_named_to_adopt(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GIVEN AdoptExistingEndpoint: true and a name no endpoint has (a typo) WHEN planned THEN exit 1:
+    "no endpoint named X to adopt", not "would create it"."""
+    live.write_text(
+        live.read_text().replace(
+            "EndpointName: classifier", "EndpointName: clasifier\n      AdoptExistingEndpoint: true"
+        )
+    )
+    status = main(["plan", str(live)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "no endpoint named clasifier to adopt" in captured.err
+    assert "would create it" not in captured.out
+
+
+def test_plan_warns_about_an_instance_type_botocore_does_not_list(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a well-formed but unknown instance type WHEN planned THEN a warning naming botocore's
+    version (never a refusal: AWS adds types)."""
+    import botocore
+
+    document = _plan_json(capsys, str(live), "-p", "InstanceType=ml.m5.huge")
+    assert any(
+        f"InstanceType ml.m5.huge is not in botocore {botocore.__version__}'s list" in w
+        for w in document["warnings"]
+    ), document["warnings"]
+    assert document["refusal"] is None

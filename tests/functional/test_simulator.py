@@ -1436,3 +1436,31 @@ def test_scalable_target_always_shows_its_three_suspended_flags(
         "ScheduledScalingSuspended": True,
     }
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+
+
+@pytest.mark.parametrize(
+    ("resource_id", "message"),
+    [
+        ("endpoint/nope/variant/AllTraffic", "no SageMaker endpoint named nope"),
+        ("endpoint/ep/variant/Missing", "endpoint ep has no variant Missing"),
+    ],
+    ids=["no-endpoint", "no-variant"],
+)
+def test_register_scalable_target_for_a_missing_endpoint_or_variant_is_refused(
+    resource_id: str, message: str, sm: Any, aas: Any, clock: SimulatedClock
+) -> None:
+    """GIVEN an endpoint ep with variant AllTraffic WHEN a scalable target is registered for an
+    endpoint or variant that does not exist (a ResourceId built from a config's name) THEN
+    ValidationException, as Application Auto Scaling validates the resource (issue 22, point 1);
+    the existing variant registers."""
+    in_service(sm, clock)
+    code, text = error_of(
+        aas.register_scalable_target,
+        ServiceNamespace="sagemaker",
+        ResourceId=resource_id,
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+    )
+    assert code == "ValidationException" and message in text
+    assert register_target(aas, policy=False) == "endpoint/ep/variant/AllTraffic"

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from sagemaker_rollout_tools import cfn_yaml
-from sagemaker_rollout_tools.cli.migrate.comments import attach_trailing, detach_trailing
 from sagemaker_rollout_tools.cli.migrate.document import load_document, plain
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,9 +48,9 @@ def test_plain_data_equals_the_projects_loader(path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "mapping", "offset"),
     [
-        ("A:\n  B:\n    - x\n", 2, 2),
-        ("A:\n    B:\n    - x\n", 4, 0),
-        ("A:\n  B:\n  - x\n", 2, 0),
+        ("Resources: {R: {Type: T}}\nA:\n  B:\n    - x\n", 2, 2),
+        ("Resources: {R: {Type: T}}\nA:\n    B:\n    - x\n", 4, 0),
+        ("Resources: {R: {Type: T}}\nA:\n  B:\n  - x\n", 2, 0),
     ],
     ids=["indented-lists", "four-spaces", "flush-lists"],
 )
@@ -62,20 +61,3 @@ def test_indentation_is_guessed_from_the_text(text: str, mapping: int, offset: i
     document = load_document(path)
     assert (document.mapping_indent, document.sequence_offset) == (mapping, offset)
     assert document.dump() == text
-
-
-def test_comment_lines_move_to_the_resource_before_a_removed_one(tmp_path: Path) -> None:
-    """GIVEN three resources with comments between them WHEN the middle one is removed and its
-    trailing lines attached to the first THEN the comment introducing the third survives and the
-    one introducing the removed resource goes."""
-    path = tmp_path / "t.yaml"
-    path.write_text(
-        "Resources:\n  A:\n    Type: X  # a\n\n  # about B\n  B:\n    Type: Y\n"
-        "\n  # about C\n  C:\n    Type: Z\n"
-    )
-    document = load_document(path)
-    resources = document.data["Resources"]
-    lines = detach_trailing(resources["B"])
-    del resources["B"]
-    attach_trailing(resources["A"], lines)
-    assert document.dump() == "Resources:\n  A:\n    Type: X  # a\n\n  # about C\n  C:\n    Type: Z\n"

@@ -62,7 +62,15 @@ def _collect(node: Any, found: set[str], bound: frozenset[str] = frozenset()) ->
             _collect(value, found, bound)
             return
         if key == "Fn::Sub":
-            text, variables = (value, {}) if isinstance(value, str) else (value[0], value[1])
+            # a string, or [string, {variables}]; anything else is malformed (CloudFormation refuses
+            # it): its references are still collected, never a crash
+            if isinstance(value, str):
+                text, variables = value, {}
+            elif isinstance(value, list) and len(value) == 2:
+                text, variables = value[0], value[1]
+            else:
+                _collect(value, found, bound)
+                return
             names = frozenset(variables) if isinstance(variables, Mapping) else frozenset()
             if isinstance(text, str):
                 for match in _SUB_VARIABLE.finditer(text):

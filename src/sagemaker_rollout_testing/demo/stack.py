@@ -329,7 +329,10 @@ class SimulatedStack:
         """The template's Outputs, resolved against the deployed resources (unresolvable: skipped)."""
         resolver = self.resolver(self.template, self.parameters)
         values = {}
-        for name, output in (self.template.get("Outputs") or {}).items():
+        outputs = self.template.get("Outputs")
+        for name, output in outputs.items() if isinstance(outputs, Mapping) else []:
+            if not isinstance(output, Mapping):
+                continue
             try:
                 values[name] = resolver.resolve(output.get("Value"), f"Outputs.{name}")
             except UnresolvableError:
@@ -337,25 +340,56 @@ class SimulatedStack:
         return values
 
     # ---- create / update -------------------------------------------------------------------------
+    def _status(self, status: str) -> None:
+        """The stack's status, as DescribeStacks reports it to the provider (the driver's consumer
+        stack, when it has one: :meth:`CloudFormationDriver.create_stack`)."""
+        setter = getattr(self.driver, "set_stack_status", None)
+        if setter is not None and getattr(self.driver, "stack_id", None) and self._has_stack():
+            setter(status)
+
+    def _has_stack(self) -> bool:
+        try:
+            from moto.cloudformation.models import cloudformation_backends
+
+            backend = cloudformation_backends[self.account_id][self.region]
+            return self.driver.stack_id in backend.stacks
+        except Exception:  # no moto stack behind the driver: nothing to report
+            return False
+
     def deploy(self, template: Mapping[str, Any], parameters: Mapping[str, Any]) -> StackOutcome:
-        """Create the stack, or update it to ``template`` with ``parameters``; roll back on failure."""
+        """Create the stack, or update it to ``template`` with ``parameters``; roll back on failure.
+
+        The stack's status follows CloudFormation's ("Stack status codes", CloudFormation user
+        guide, view-stack-events.html#cfn-console-view-stack-data-resources-status-codes): *_IN_PROGRESS
+        while resources are created and updated, ``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`` while the
+        resources a successful update replaced or removed are deleted, rollback statuses after a
+        failure; the provider reads it (DescribeStacks) to delete or release an adopted endpoint.
+        """
         previous_template, previous_parameters = self.template, self.parameters
         creating = not self.resources
+        self._status("CREATE_IN_PROGRESS" if creating else "UPDATE_IN_PROGRESS")
         outcome = self._apply(dict(template), dict(parameters))
         if outcome.ok:
+            self._status(f"{'CREATE' if creating else 'UPDATE'}_COMPLETE_CLEANUP_IN_PROGRESS")
             self._cleanup(f"{'CREATE' if creating else 'UPDATE'}_COMPLETE_CLEANUP_IN_PROGRESS")
             self._remove_absent()
+            self._status(f"{'CREATE' if creating else 'UPDATE'}_COMPLETE")
             self.notify("stack", f"{'CREATE' if creating else 'UPDATE'}_COMPLETE")
             return outcome
         self.notify("stack", f"{'ROLLBACK' if creating else 'UPDATE_ROLLBACK'}_IN_PROGRESS: {outcome.reason}")
         if creating:
-            self.delete(quiet=True)
+            self._status("ROLLBACK_IN_PROGRESS")
+            self.delete(quiet=True, status="ROLLBACK_IN_PROGRESS")
+            self._status("ROLLBACK_COMPLETE")
             self.notify("stack", "ROLLBACK_COMPLETE")
             return outcome
+        self._status("UPDATE_ROLLBACK_IN_PROGRESS")
         rollback = self._apply(previous_template, previous_parameters, rolling_back=True)
         outcome.rollback_responses = rollback.responses
+        self._status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         self._cleanup("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         self._remove_absent()
+        self._status("UPDATE_ROLLBACK_COMPLETE" if rollback.ok else "UPDATE_ROLLBACK_FAILED")
         self.notify(
             "stack",
             "UPDATE_ROLLBACK_COMPLETE" if rollback.ok else f"UPDATE_ROLLBACK_FAILED: {rollback.reason}",
@@ -382,6 +416,13 @@ class SimulatedStack:
                 )
             except UnresolvableError as error:
                 raise StackError(str(error)) from None
+            if not isinstance(properties, dict):
+                # CloudFormation validates the template before any resource: Properties is an
+                # object ("Template format error" otherwise; template anatomy, Resources section)
+                raise StackError(
+                    f"Resources.{logical_id}.Properties must be a mapping of property names to "
+                    f"values, not {type(properties).__name__.lstrip('_')}"
+                )
             current = self.resources.get(logical_id)
             policies = _policies(resource)
             if current is not None and current.type == kind and current.properties == properties:
@@ -482,8 +523,10 @@ class SimulatedStack:
         return Deployed(logical_id, kind, physical, properties, dict(response.data)), response
 
     # ---- delete ----------------------------------------------------------------------------------
-    def delete(self, *, quiet: bool = False) -> StackOutcome:
-        """Delete every resource, dependents first."""
+    def delete(self, *, quiet: bool = False, status: str = "DELETE_IN_PROGRESS") -> StackOutcome:
+        """Delete every resource, dependents first (the stack ``DELETE_IN_PROGRESS``, or the
+        ``status`` of a rollback that deletes what a failed create made)."""
+        self._status(status)
         outcome = StackOutcome(ok=True)
         order = deployment_order(self.template, lambda lid: lid in self.resources)
         extra = [lid for lid in self.resources if lid not in order]

@@ -13,10 +13,13 @@ from sagemaker_rollout_testing.demo.stack import (
 from sagemaker_rollout_testing.demo.template import (
     NATIVE_ENDPOINT_TYPE,
     config_resource,
+    first_model,
     new_model,
+    note_renamed,
     rendered_for,
 )
 from sagemaker_rollout_testing.demo.world import (
+    DemoError,
     DemoWorld,
     Plot,
     StepResult,
@@ -66,13 +69,20 @@ def expect_scaling_kept(step: StepResult, world: DemoWorld, state: dict[str, Any
 
 
 def expect_runs_only(
-    step: StepResult, world: DemoWorld, described: dict[str, Any], config: str | None, why: str
+    step: StepResult,
+    world: DemoWorld,
+    described: dict[str, Any],
+    config: str | None,
+    why: str,
+    kept: list[str] | tuple[str, ...] = (),
 ) -> None:
-    """The endpoint runs ``config``, and it is the only endpoint config in the account."""
+    """The endpoint runs ``config``, and it is the only endpoint config in the account besides
+    ``kept`` (configs a migration retained: left in AWS on purpose)."""
     running = described.get("EndpointConfigName")
     expect(step, running == config, f"endpoint runs {running}, not {config}")
     configs = endpoint_configs(world)
-    expect(step, configs == [config], f"endpoint configs {configs}, not [{config}]: {why}")
+    expected = sorted({str(config), *kept})
+    expect(step, configs == expected, f"endpoint configs {configs}, not {expected}: {why}")
 
 
 def step_create(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
@@ -204,8 +214,7 @@ class AlarmedUpdate:
 def deploy_while_alarm_fires(world: DemoWorld, state: dict[str, Any], alarm: str, why: str) -> AlarmedUpdate:
     """Deploy a new model version; ``alarm`` goes to ALARM once the new fleet is provisioned (then OK
     again after the deployment, whatever happened)."""
-    revision = new_model(state["revision"], world.resource, state["rendered"], bigger=False)
-    rendered = rendered_for(revision, world.resource)
+    revision, rendered = revised(world, {**state, "change": {}}, bigger=False)
     delay = float(world.sim.timings.provision) + 90.0
     cloudwatch = world.client("cloudwatch")
 
@@ -269,10 +278,44 @@ def step_native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[s
     expect_rolled_back(world, step, state, update, expected)
 
 
+def revised(world: DemoWorld, state: dict[str, Any], *, bigger: bool) -> tuple[Any, dict[str, Any]]:
+    """The next revision of the template (``state["change"]``: the user's ``--change``), rendered;
+    a changed model with a fixed ModelName is renamed, as its owner must (see rendered_for)."""
+    change = state.get("change") or {}
+    revision = new_model(state["revision"], world.resource, state["rendered"], bigger=bigger, change=change)
+    rendered = rendered_for(revision, world.resource)
+    if change and not revision.rename_model:
+        try:
+            model = first_model(rendered, world.resource)
+        except DemoError:
+            return revision, rendered
+        before, after = (
+            _model_content(world, r, p, model)
+            for r, p in ((state["rendered"], state["revision"].parameters), (rendered, revision.parameters))
+        )
+        if before != after:
+            revision.rename_model = True
+            note_renamed(revision, world.resource, rendered)
+            rendered = rendered_for(revision, world.resource)
+    return revision, rendered
+
+
+def _model_content(world: DemoWorld, rendered: dict[str, Any], parameters: Any, model: str) -> Any:
+    """A model's resolved properties but its name (what makes CloudFormation replace it)."""
+    from sagemaker_rollout_tools.intrinsics import UnresolvableError
+
+    resolver = world.stack.resolver(rendered, parameters)
+    resolver.placeholders = True
+    try:
+        props = resolver.resolve(rendered["Resources"][model].get("Properties") or {}, model)
+    except UnresolvableError:
+        return None
+    return {k: v for k, v in props.items() if k != "ModelName"}
+
+
 def step_canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
     assert world.endpoint is not None
-    revision = new_model(state["revision"], world.resource, state["rendered"], bigger=True)
-    rendered = rendered_for(revision, world.resource)
+    revision, rendered = revised(world, state, bigger=True)
     world.stack.notify("change", ", ".join(revision.changes))
     updates_before = world.sim.calls["UpdateEndpoint"]
     outcome = world.stack.deploy(rendered, revision.parameters)
@@ -287,7 +330,7 @@ def step_canary(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> No
     expect(
         step, described.get("EndpointStatus") == "InService", f"endpoint is {described.get('EndpointStatus')}"
     )
-    expect_runs_only(step, world, described, config, "the previous one should be gone")
+    expect_runs_only(step, world, described, config, "the previous one should be gone", state.get("kept", []))
     expect_scaling_kept(step, world, state)
     state.update(revision=revision, rendered=rendered, config=config)
 
@@ -316,7 +359,7 @@ def step_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any
         rollback is not None and rollback.status == "SUCCESS",
         f"the stack rollback's Update was answered {getattr(rollback, 'status', 'nothing')}",
     )
-    expect_rolled_back(world, step, state, update, [state["config"]])
+    expect_rolled_back(world, step, state, update, sorted({state["config"], *state.get("kept", [])}))
 
 
 def step_delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:
@@ -333,7 +376,10 @@ def step_delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> No
             f"the delete was answered {step.status}: {step.reason}",
         )
     kept = world.stack.left_behind
-    if any(d.type == NATIVE_ENDPOINT_TYPE and d.physical_id == world.endpoint for d in kept):
+    # an endpoint left in AWS by DeletionPolicy Retain stays, unless it was adopted since (stage 2 of
+    # a migration): then it is the provider's, deleted with the stack
+    retained = any(d.type == NATIVE_ENDPOINT_TYPE and d.physical_id == world.endpoint for d in kept)
+    if retained and not state.get("adopted"):
         world.stack.notify("stack", f"endpoint {world.endpoint} kept (DeletionPolicy: Retain)")
     else:
         expect(

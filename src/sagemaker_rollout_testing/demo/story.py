@@ -1,11 +1,13 @@
 """The demo's story: create, roll a new model out, an update rolled back by an alarm, delete.
 
-The steps are told from what the template does: the endpoint may be a ``Custom::SageMakerEndpoint``
-(the provider's guarded rollout: canary, linear, all at once or blue/green as its DeploymentConfig
-says) or a plain ``AWS::SageMaker::Endpoint`` (CloudFormation replaces the model and the config and
-calls UpdateEndpoint); a model or config with a fixed name makes CloudFormation refuse the update,
-and the story expects the refusal; a step the template cannot play (no rollback alarm, no model of
-the template) is skipped with the reason.
+The steps are told from what the template does. A ``Custom::SageMakerEndpoint`` (or compact)
+template plays the provider's guarded rollout (canary, linear, all at once or blue/green as its
+DeploymentConfig says). A template with a plain ``AWS::SageMaker::Endpoint`` plays its owner's
+migration (:mod:`.migration`): the original create, ``migrate`` stage 1 and stage 2 (adoption),
+then the rollout of a changed model through the adopted resource and its alarm-rollback variant. A
+changed model with a fixed ``ModelName`` gets a new name, as its owner must give it; ``--change``
+says what changes instead of a new model revision. A step the template cannot play (no rollback
+alarm, no model of the template) is skipped with the reason.
 
 Everything runs in process: moto's ``mock_aws`` with fake credentials, the SageMaker simulator on
 a :class:`~sagemaker_rollout.clock.SimulatedClock`, the provider's real handler driven by the
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from sagemaker_rollout_testing.demo.migration import step_adopt, step_original_create, step_retain
 from sagemaker_rollout_testing.demo.stack import (
     StackError,
     fixed_name_refusal,
@@ -31,13 +34,12 @@ from sagemaker_rollout_testing.demo.steps import (
     step_canary,
     step_create,
     step_delete,
-    step_native_alarm_rollback,
-    step_native_update,
     step_refused,
 )
 from sagemaker_rollout_testing.demo.template import (
     NATIVE_ENDPOINT_TYPE,
     Revision,
+    apply_edits,
     config_resource,
     example_template_path,
     first_model,
@@ -99,8 +101,23 @@ def run_demo(
     except UnresolvableError as error:
         raise DemoError(str(error), 2) from None
     first = Revision(source, parameters)
+    declared = source.get("Parameters") or {}
+    edits = {key: value for key, value in options.change.items() if key not in declared}
+    apply_edits(source, edits)  # a --change that names nothing is a usage error before anything plays
     rendered = rendered_for(first, "")
     resource = pick_resource(rendered, options.resource)
+    condition = (rendered["Resources"][resource] or {}).get("Condition")
+    if condition is not None:
+        resolver = Resolver(rendered, parameters, region=REGION, account_id=ACCOUNT_ID, placeholders=True)
+        try:
+            created = resolver.condition(str(condition), f"Resources.{resource}.Condition")
+        except UnresolvableError as error:
+            raise DemoError(f"Resources.{resource}.Condition: {error}") from None
+        if not created:
+            raise DemoError(
+                f"Resources.{resource}: its Condition {condition} is false with these parameters, so "
+                "CloudFormation would not create the endpoint; pass parameters that make it true"
+            )
     label = (
         str(path)
         if options.template
@@ -144,9 +161,10 @@ def _resolved(world: DemoWorld, rendered: Mapping[str, Any], parameters: Mapping
         placeholders=True,
     )
     try:
-        return resolver.resolve((rendered["Resources"][lid].get("Properties") or {}), lid)
+        resolved = resolver.resolve((rendered["Resources"][lid].get("Properties") or {}), lid)
     except UnresolvableError:
         return {}
+    return resolved if isinstance(resolved, dict) else {}
 
 
 def _plot(world: DemoWorld, first: Revision, rendered: dict[str, Any]) -> Plot:
@@ -278,6 +296,79 @@ def _titles(plot: Plot, world: DemoWorld) -> list[StepResult]:
     return [create, update, rollback, delete]
 
 
+def _migration_titles(plot: Plot, world: DemoWorld, compact: bool) -> list[StepResult]:
+    """The steps of a plain endpoint's migration story (see :mod:`.migration`)."""
+    what = f"{plot.variants}-variant endpoint" if plot.variants > 1 else "endpoint"
+    scaling = (
+        f", {plot.targets} scalable target{'s' if plot.targets > 1 else ''} registered"
+        if plot.targets
+        else ""
+    )
+    kept = ", autoscaling kept" if plot.targets else ""
+    how = {"canary": "as a canary", "linear": "linearly", "all-at-once": "all at once"}.get(
+        plot.strategy, "blue/green, all at once with no guardrails"
+    )
+    steps = [
+        StepResult(
+            1,
+            "original create",
+            f"the original template's {what} is created as CloudFormation creates it "
+            f"(AWS::SageMaker::Endpoint): CREATE_COMPLETE, InService{scaling}",
+        ),
+        StepResult(
+            2,
+            "stage 1: retain",
+            "migrate --stage retain (DeletionPolicy and UpdateReplacePolicy Retain on the pair) is deployed: "
+            "UPDATE_COMPLETE, nothing changes in SageMaker",
+        ),
+        StepResult(
+            3,
+            "stage 2: adopt",
+            "the owner tags the endpoint sagemaker-rollout:adoptable=true; migrate --stage adopt"
+            + (" --compact" if compact else "")
+            + " is deployed: the provider adopts the same endpoint (no replacement) and CloudFormation "
+            f"removes the retained pair from the stack, leaving it in AWS{kept}",
+        ),
+        StepResult(
+            4,
+            f"{plot.strategy} rollout",
+            f"a changed model rolls out {how} through the adopted resource, "
+            + (
+                "under the template's own DeploymentConfig"
+                if plot.strategy != "blue/green"
+                else "as SageMaker updates an endpoint without one (the template has no DeploymentConfig)"
+            )
+            + f": SUCCESS, new config{kept}",
+        ),
+        StepResult(
+            5,
+            "alarm rollback",
+            "a rollback alarm fires while the update bakes: SageMaker rolls back, the update fails naming "
+            "the alarm, the endpoint stays on the previous config, the stack rolls back",
+        ),
+        StepResult(
+            6,
+            "delete",
+            "the stack is deleted: the adopted endpoint, the configs the provider created and the models "
+            "go; what stage 2 retained stays in AWS",
+        ),
+    ]
+    for number, reason in (
+        (4, plot.no_model),
+        (5, plot.no_model),
+        (
+            5,
+            None
+            if plot.alarms
+            else f"{world.resource}.DeploymentConfig has no AutoRollbackConfiguration alarm to fire",
+        ),
+    ):
+        step = steps[number - 1]
+        if reason and not step.skip_reason:
+            step.skip_reason = reason
+    return steps
+
+
 def _play(
     world: DemoWorld,
     timeline: Timeline,
@@ -286,14 +377,34 @@ def _play(
     before_step: StepHook | None,
 ) -> list[StepResult]:
     plot = _plot(world, first, rendered)
-    steps = _titles(plot, world)
-    state: dict[str, Any] = {"revision": first, "rendered": rendered, "plot": plot}
-    actions: list[Callable[[DemoWorld, StepResult, dict[str, Any]], None]] = [
-        step_create,
-        step_refused if plot.refusal else step_native_update if plot.native else step_canary,
-        step_native_alarm_rollback if plot.native else step_alarm_rollback,
-        step_delete,
-    ]
+    state: dict[str, Any] = {
+        "revision": first,
+        "rendered": rendered,
+        "plot": plot,
+        "change": dict(timeline.options.change),
+        "compact": timeline.options.compact,
+    }
+    actions: list[Callable[[DemoWorld, StepResult, dict[str, Any]], None]]
+    if plot.native:
+        steps = _migration_titles(plot, world, timeline.options.compact)
+        path = timeline.options.template or example_template_path()
+        state.update(source_text=path.read_text(encoding="utf-8").removeprefix("\ufeff"), suffix=path.suffix)
+        actions = [
+            step_original_create,
+            step_retain,
+            step_adopt,
+            step_canary,
+            step_alarm_rollback,
+            step_delete,
+        ]
+    else:
+        steps = _titles(plot, world)
+        actions = [
+            step_create,
+            step_refused if plot.refusal else step_canary,
+            step_alarm_rollback,
+            step_delete,
+        ]
     stopped = False
     for step, action in zip(steps, actions, strict=True):
         if stopped:
@@ -306,17 +417,23 @@ def _play(
         if step.skip_reason:
             step.skipped, step.ok = True, True
             timeline.print(
-                f"Step {step.number}/4  {step.title}: not playable: {step.skip_reason}", always=True
+                f"Step {step.number}/{len(steps)}  {step.title}: not playable: {step.skip_reason}",
+                always=True,
             )
             timeline.step = None
             continue
-        timeline.print(f"Step {step.number}/4  {step.title}: {step.expected}", always=True)
+        timeline.print(f"Step {step.number}/{len(steps)}  {step.title}: {step.expected}", always=True)
         if before_step is not None:
             before_step(step.number, world)
         try:
             action(world, step, state)
         except StackError as error:
             step.problems.append(str(error))
+        except DemoError:
+            raise
+        except Exception as error:  # the simulated AWS (moto) refused the template's values
+            text = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+            step.problems.append(f"the step could not be played on the simulated account ({text})")
         step.ended = timeline.offset()
         step.ok = not step.problems
         took = timeline.stamp(step.simulated_seconds)

@@ -25,11 +25,13 @@ from sagemaker_rollout_tools import cfn_yaml
 __all__ = [
     "NATIVE_ENDPOINT_TYPE",
     "Revision",
+    "apply_edits",
     "config_resource",
     "example_template_path",
     "first_model",
     "load_template",
     "new_model",
+    "note_renamed",
     "pick_resource",
     "render",
     "rendered_for",
@@ -51,17 +53,18 @@ def example_template_path() -> Path:
 
 
 def load_template(path: Path) -> dict[str, Any]:
+    """The template at ``path``, or :class:`DemoError` (status 2) saying what to pass instead."""
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise DemoError(f"{path}: {error.strerror or error}", 2) from None
-    try:
-        data = cfn_yaml.load(text)
-    except cfn_yaml.CfnYamlError as error:
-        raise DemoError(f"{path}: {error}", 2) from None
-    if not isinstance(data, dict):
-        raise DemoError(f"{path}: a template must be a mapping", 2)
-    return data
+        text = read_text(path)
+        try:
+            data = cfn_yaml.load(text)
+        except cfn_yaml.CfnYamlError as error:
+            raise DemoError(f"{path}: {error}; fix the template (YAML or JSON)", 2) from None
+        return check_template(path, data)
+    except NotATemplateError as error:
+        raise DemoError(str(error), 2) from None
 
 
 def declares(template: Mapping[str, Any], transform: str) -> bool:
@@ -142,12 +145,21 @@ def bigger_instance_type(instance_type: str) -> str | None:
 
 @dataclass
 class Revision:
-    """The template and parameters of one step, and what changed."""
+    """The template and parameters of one step, and what changed.
+
+    Attributes
+    ----------
+    edits:
+        ``LogicalId.Property.Path`` -> value, applied to the template (``--change``).
+    """
 
     source: dict[str, Any]
     parameters: dict[str, Any]
     model_revision: int = 1
     changes: list[str] = field(default_factory=list)
+    edits: dict[str, str] = field(default_factory=dict)
+    #: The first variant's model changes: a fixed ModelName gets a new name (see rendered_for).
+    rename_model: bool = False
 
 
 def target_of(node: Any) -> str | None:
@@ -177,8 +189,9 @@ def config_resource(rendered: Mapping[str, Any], resource: str) -> str | None:
 def first_model(rendered: Mapping[str, Any], resource: str) -> str:
     resources_ = rendered["Resources"]
     holder = config_resource(rendered, resource) or resource
-    props = resources_[holder].get("Properties") or {}
-    variants = props.get("ProductionVariants") or []
+    props = (resources_[holder] or {}).get("Properties") or {}
+    variants = props.get("ProductionVariants") if isinstance(props, Mapping) else None
+    variants = variants if isinstance(variants, list) else []
     model = variants[0].get("ModelName") if variants and isinstance(variants[0], Mapping) else None
     logical_id = target_of(model)
     if logical_id and (resources_.get(logical_id) or {}).get("Type") == "AWS::SageMaker::Model":
@@ -190,23 +203,90 @@ def first_model(rendered: Mapping[str, Any], resource: str) -> str:
 
 
 def rendered_for(revision: Revision, resource: str) -> dict[str, Any]:
-    rendered = render(revision.source, revision.parameters)
-    if revision.model_revision > 1 and "ModelVersion" not in (revision.source.get("Parameters") or {}):
+    """The template of a revision as CloudFormation would deploy it.
+
+    A revised model (``model_revision`` > 1, without a ``ModelVersion`` parameter to bump) gets an
+    environment variable naming the revision, so its content changes; a model with a fixed
+    ``ModelName`` also gets a new name, ``<name>-r<revision>``, as its owner must give it:
+    CloudFormation replaces a model whose content changes, and refuses to replace a custom-named
+    resource under the same name (aws-properties-name.html). ``revision.edits`` (``--change``) are
+    applied to the template first.
+    """
+    source = apply_edits(revision.source, revision.edits)
+    rendered = render(source, revision.parameters)
+    if revision.model_revision > 1 and "ModelVersion" not in (source.get("Parameters") or {}):
         model = rendered["Resources"][first_model(rendered, resource)]
         props = model.setdefault("Properties", {})
-        containers = props.get("Containers") or [props.setdefault("PrimaryContainer", {})]
-        for container in containers:
-            if isinstance(container, dict):
-                container.setdefault("Environment", {})["SAGEMAKER_ROLLOUT_DEMO_REVISION"] = str(
-                    revision.model_revision
-                )
+        if not revision.edits:
+            containers = props.get("Containers") or [props.setdefault("PrimaryContainer", {})]
+            for container in containers:
+                if isinstance(container, dict):
+                    container.setdefault("Environment", {})["SAGEMAKER_ROLLOUT_DEMO_REVISION"] = str(
+                        revision.model_revision
+                    )
+        if props.get("ModelName") is not None and revision.rename_model:
+            props["ModelName"] = {"Fn::Join": ["-", [props["ModelName"], f"r{revision.model_revision}"]]}
     return rendered
 
 
-def new_model(previous: Revision, resource: str, rendered: Mapping[str, Any], bigger: bool) -> Revision:
+def apply_edits(source: dict[str, Any], edits: Mapping[str, str]) -> dict[str, Any]:
+    """``source`` with ``--change LogicalId.Path=VALUE`` edits applied (a copy).
+
+    Raises
+    ------
+    DemoError
+        A path that names no resource, or goes through something that is not a mapping (status 2).
+    """
+    if not edits:
+        return source
+    import copy
+
+    result = copy.deepcopy(source)
+    resources = result.get("Resources") or {}
+    for path, value in edits.items():
+        logical_id, _, rest = path.partition(".")
+        if logical_id not in resources or not rest:
+            raise DemoError(
+                f"--change {path}: expected PARAMETER=VALUE or LogicalId.Property.Path=VALUE naming a "
+                f"resource of the template (resources: {', '.join(sorted(resources)) or 'none'})",
+                2,
+            )
+        node = resources[logical_id]
+        keys = ["Properties", *rest.split(".")] if not rest.startswith("Properties.") else rest.split(".")
+        for key in keys[:-1]:
+            child = node.get(key) if isinstance(node, dict) else None
+            if child is None and isinstance(node, dict):
+                child = node[key] = {}
+            if not isinstance(child, dict):
+                raise DemoError(f"--change {path}: {key} is not a mapping in {logical_id}", 2)
+            node = child
+        node[keys[-1]] = value
+    return result
+
+
+def new_model(
+    previous: Revision,
+    resource: str,
+    rendered: Mapping[str, Any],
+    bigger: bool,
+    change: Mapping[str, str] | None = None,
+) -> Revision:
+    """The next revision: ``change`` (``--change``: parameters or ``LogicalId.Path`` edits) when
+    given, else a new model version (the ``ModelVersion`` parameter, or a revised model), and with
+    ``bigger`` a bigger ``InstanceType`` parameter."""
     params = dict(previous.parameters)
     declared = previous.source.get("Parameters") or {}
-    revision = Revision(previous.source, params, previous.model_revision + 1)
+    revision = Revision(previous.source, params, previous.model_revision + 1, edits=dict(previous.edits))
+    if change:
+        for key, value in change.items():
+            if key in declared:
+                revision.changes.append(f"{key} {params.get(key)} -> {value}")
+                params[key] = value
+            else:
+                revision.changes.append(f"{key} -> {value}")
+                revision.edits[key] = value
+        apply_edits(previous.source, revision.edits)  # a wrong path is a usage error now
+        return revision
     if "ModelVersion" in declared:
         new = next_version(str(params["ModelVersion"]))
         revision.changes.append(f"ModelVersion {params['ModelVersion']} -> {new}")
@@ -214,9 +294,24 @@ def new_model(previous: Revision, resource: str, rendered: Mapping[str, Any], bi
     else:
         model = first_model(rendered, resource)
         revision.changes.append(f"model {model} revision {revision.model_revision}")
+        revision.rename_model = True
+        note_renamed(revision, resource, rendered)
     if bigger and "InstanceType" in declared:
         new_type = bigger_instance_type(str(params["InstanceType"]))
         if new_type:
             revision.changes.append(f"InstanceType {params['InstanceType']} -> {new_type}")
             params["InstanceType"] = new_type
     return revision
+
+
+def note_renamed(revision: Revision, resource: str, rendered: Mapping[str, Any]) -> None:
+    """Say so in the revision's changes when its model's fixed ModelName gets a new name."""
+    try:
+        model = first_model(rendered, resource)
+    except DemoError:
+        return
+    if ((rendered["Resources"][model].get("Properties") or {}).get("ModelName")) is not None:
+        revision.changes.append(
+            f"{model}'s ModelName is fixed: named <name>-r{revision.model_revision}, as CloudFormation needs "
+            "a new name to replace a model"
+        )

@@ -105,6 +105,11 @@ class DemoOptions:
         Print the timeline while it plays (False for ``--json``).
     progress_interval:
         Simulated seconds between two "waiting" lines while a request is in flight.
+    compact:
+        A plain endpoint's migration adopts with ``migrate --compact``.
+    change:
+        ``--change``: parameter or ``LogicalId.Property.Path`` -> value, the change the rollout
+        step deploys (default: a new revision of the first variant's model).
     """
 
     template: Path | None = None
@@ -114,6 +119,8 @@ class DemoOptions:
     quiet: bool = False
     echo: bool = True
     progress_interval: float = 120.0
+    compact: bool = False
+    change: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -472,6 +479,9 @@ def simulated_account(
             remove = clock.on_advance(timeline.advanced) if timeline is not None else (lambda: None)
             try:
                 with driver, contextlib.redirect_stdout(sink):
+                    # the consumer stack exists in the account, so DescribeStacks tells the provider
+                    # its status (an adopted endpoint is deleted with the stack, released otherwise)
+                    driver.create_stack()
                     stack = SimulatedStack(
                         session=session,
                         driver=driver,

@@ -442,6 +442,8 @@ class SageMakerSimulator:
         """Count, inject faults and model the consistency window; every Application Auto Scaling call."""
         with self._lock:
             self._count_and_inject(action)
+            if action == "RegisterScalableTarget":
+                self._check_scalable_resource(account, region, params)
             if action not in ("PutScalingPolicy", "PutScheduledAction"):
                 return
             namespace = str(params.get("ServiceNamespace"))
@@ -453,6 +455,40 @@ class SageMakerSimulator:
                     f"No scalable target registered for service namespace: {namespace}, "
                     f"resource ID: {resource_id}, scalable dimension: {dimension}",
                 )
+
+    def _check_scalable_resource(self, account: str, region: str, params: Mapping[str, Any]) -> None:
+        """RegisterScalableTarget names a SageMaker variant that exists, or is refused.
+
+        Application Auto Scaling validates the resource a scalable target is registered for: the
+        ``ResourceId`` of a SageMaker variant names an existing endpoint's variant ("SageMaker
+        endpoint variant - The resource type is variant and the unique identifier is the resource
+        ID. Example: endpoint/my-end-point/variant/KMeansClustering"), and a request it cannot
+        validate fails with ``ValidationException`` ("An exception was thrown for a validation
+        issue. Review the available parameters for the API request."), RegisterScalableTarget API
+        reference, ResourceId and Errors:
+        https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html.
+        moto registers any ``ResourceId``, which let a template whose ResourceId named an endpoint
+        *config* look autoscaled in the demo (issue 22, point 1).
+        """
+        if params.get("ServiceNamespace") != "sagemaker":
+            return
+        parts = str(params.get("ResourceId", "")).split("/")
+        if len(parts) != 4 or parts[0] != "endpoint" or parts[2] != "variant":
+            return
+        self._sync(account, region)
+        rec = self._endpoints.get((account, region, parts[1]))
+        if rec is None:
+            raise SimulatedServiceError(
+                "ValidationException",
+                f"The resource {params.get('ResourceId')} does not exist: no SageMaker endpoint named "
+                f"{parts[1]}",
+            )
+        if parts[3] not in {v["VariantName"] for v in rec.variants}:
+            raise SimulatedServiceError(
+                "ValidationException",
+                f"The resource {params.get('ResourceId')} does not exist: endpoint {parts[1]} has no variant "
+                f"{parts[3]}",
+            )
 
     def record_target_registered(self, account: str, region: str, params: Mapping[str, Any]) -> None:
         """A new scalable target: it becomes visible to policies after the visibility delay."""

@@ -16,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any, NoReturn
 
 from sagemaker_rollout.__version__ import __version__
 
@@ -72,9 +73,7 @@ def _command_modules() -> list[ModuleType | tuple[str, str]]:
     return found
 
 
-def _register_unavailable(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, reason: str
-) -> None:
+def _register_unavailable(subparsers: Any, name: str, reason: str) -> None:
     """A command that only says which extra it needs (it takes any arguments)."""
     parser = subparsers.add_parser(name, help=f"(unavailable: {reason.split('; ', 1)[1]})", add_help=False)
     parser.add_argument("rest", nargs=argparse.REMAINDER)
@@ -86,9 +85,16 @@ def _register_unavailable(
     parser.set_defaults(func=unavailable)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line that says where the help is (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every command's subparser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sagemaker-rollout",
         description="Render, lint, plan and demo guarded SageMaker endpoint rollouts.",
     )
@@ -103,17 +109,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 findings/refused input, 2 usage)."""
+    """Run the command line; returns the exit status (0 ok, 1 findings/refused input, 2 usage).
+
+    No command prints a traceback: an exception no command expected is a bug, reported on one line
+    (``internal error``, exit status 1) with what to send in a report.
+    """
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exit_:  # --help, --version (0) and usage errors (2, already printed)
+        return int(exit_.code or 0) if isinstance(exit_.code, int | None) else 2
     try:
         status: int = args.func(args)
+        sys.stdout.flush()
     except ModuleNotFoundError as err:
         # A dependency a command imports only when it runs (cfn-lint for lint, moto for demo).
         reason = missing_extra(err, args.command)
-        if reason is None:
-            raise
-        print(reason, file=sys.stderr)
-        return 2
-    sys.stdout.flush()
+        print(reason or _internal(args.command, err), file=sys.stderr)
+        return 2 if reason else 1
+    except KeyboardInterrupt:
+        print(f"sagemaker-rollout {args.command}: interrupted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `... | head`: the reader left; nothing more to say
+        return 0
+    except Exception as err:
+        print(_internal(args.command, err), file=sys.stderr)
+        return 1
     return status
+
+
+def _internal(command: str, err: BaseException) -> str:
+    """One line for an exception no command expected (a bug)."""
+    where = ""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    text = " ".join(str(err).split())[:300]
+    return (
+        f"sagemaker-rollout {command}: internal error (a bug, not your input's fault): "
+        f"{type(err).__name__}: {text}{where}; please report it with the command you ran"
+    )

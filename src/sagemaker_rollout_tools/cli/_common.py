@@ -35,6 +35,7 @@ __all__ = [
     "CliError",
     "add_render_arguments",
     "apply_parameters",
+    "aws_setup_problem",
     "check_parameters",
     "dump_like",
     "fail",
@@ -150,21 +151,20 @@ def read_template(path: Path) -> dict[str, Any]:
     Raises
     ------
     CliError
-        Unreadable file, or invalid YAML/JSON (with the file name, line and column).
+        Unreadable file, invalid YAML/JSON (with the file name, line and column), or not a
+        template (:mod:`sagemaker_rollout_tools.inputs`: one line saying what to pass instead).
     """
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CliError(f"{path}: {err.strerror or err}") from err
-    except UnicodeDecodeError as err:
-        raise CliError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
-    try:
-        data = cfn_yaml.load(text, source=str(path))
-    except cfn_yaml.CfnYamlError as err:
+        text = read_text(path)
+        try:
+            data = cfn_yaml.load(text, source=str(path))
+        except cfn_yaml.CfnYamlError as err:
+            raise CliError(f"{err}; fix the template (YAML or JSON)") from err
+        return check_template(path, data)
+    except NotATemplateError as err:
         raise CliError(str(err)) from err
-    if not isinstance(data, dict):
-        raise CliError(f"{path}: a template must be a mapping")
-    return data
 
 
 def render_template(
@@ -209,3 +209,27 @@ def fail(message: str, status: int) -> int:
     """Print a one-line error to stderr and return ``status``."""
     print(f"sagemaker-rollout: {message}", file=sys.stderr)
     return status
+
+
+def aws_setup_problem(error: Exception) -> str | None:
+    """A one-line reason when ``error`` is about credentials or permissions, else None."""
+    from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials found"
+    if isinstance(error, NoRegionError):
+        return "no AWS region configured"
+    if isinstance(error, ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in (
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+            "AccessDeniedException",
+            "InvalidSignatureException",
+        ):
+            return f"AWS refused the credentials ({code}: {' '.join(str(error).split())[:200]})"
+    return None

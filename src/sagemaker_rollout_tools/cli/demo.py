@@ -49,6 +49,21 @@ def register(subparsers: Any) -> None:
         help="play its own story through the registry type SageMakerRollout::SageMaker::Endpoint: create, "
         "a linear rollout of about 3 hours (4 x 45 min, IN_PROGRESS callbacks), delete; not with --template",
     )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="a plain AWS::SageMaker::Endpoint's migration adopts with migrate --compact "
+        "(SageMakerRollout::Endpoint); default: Custom::SageMakerEndpoint",
+    )
+    parser.add_argument(
+        "--change",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="what the rollout step changes (repeatable): a template parameter (ImageUri=...) or a "
+        "property (Model.PrimaryContainer.ModelDataUrl=s3://...); default: a new revision of the first "
+        "variant's model",
+    )
     parser.add_argument("--stack-name", default="sagemaker-rollout-demo", help="name of the simulated stack")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--quiet", "-q", action="store_true", help="print only step results and the summary")
@@ -56,6 +71,16 @@ def register(subparsers: Any) -> None:
         "--json", action="store_true", help="print the result as JSON instead of the timeline"
     )
     parser.set_defaults(func=run)
+
+
+def _changes(pairs: list[str]) -> dict[str, str]:
+    changes: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--change {pair!r}: expected PARAMETER=VALUE or LogicalId.Property.Path=VALUE")
+        changes[key] = value
+    return changes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
             f"SageMakerRollout::SageMaker::Endpoint); it takes no {given}",
             2,
         )
+    if args.registry_type and (args.compact or args.change):
+        return fail("--registry-type plays its own story; it takes no --compact or --change", 2)
     try:
         parameters = parse_parameters(args.parameter)
+        change = _changes(args.change)
     except CliError as error:
         return fail(str(error), 2)
     options = DemoOptions(
@@ -82,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         stack_name=args.stack_name,
         quiet=args.quiet,
         echo=not args.json,
+        compact=args.compact,
+        change=change,
     )
     try:
         if args.registry_type:

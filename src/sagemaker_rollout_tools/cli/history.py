@@ -110,7 +110,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"sagemaker-rollout history: {error}", file=sys.stderr)
         return 2
     except Exception as error:
-        print(f"sagemaker-rollout history: cannot read the journal: {error}", file=sys.stderr)
+        from sagemaker_rollout_tools.cli._common import aws_setup_problem
+
+        problem = aws_setup_problem(error)
+        if problem is not None:
+            print(
+                f"sagemaker-rollout history: {problem}; configure credentials and a region (or pass "
+                "--region)",
+                file=sys.stderr,
+            )
+            return 2
+        text = " ".join(str(error).split())[:300]
+        print(f"sagemaker-rollout history: cannot read the journal: {text}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps([summarise(e) for e in entries], indent=2))

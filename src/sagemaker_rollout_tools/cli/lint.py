@@ -131,7 +131,8 @@ def lint_rendered(
             Finding(
                 match.rule.severity,
                 match.rule.id,
-                "/".join(str(part) for part in (match.path or [])) or f"line {match.linenumber}",
+                "/".join(str(part) for part in (getattr(match, "path", None) or []))
+                or f"line {match.linenumber}",
                 " ".join(str(match.message).split()),
             )
             for match in cfnlint.api.lint(cfn_yaml.dump(template), config=config)
@@ -273,11 +274,32 @@ def sam_transformed(
     return result
 
 
+def _regions(regions: Sequence[str]) -> list[str]:
+    """The ``--region`` values, each one cfn-lint has the resource specifications of.
+
+    Raises
+    ------
+    CliError
+        A region cfn-lint does not know (a typo, or a region newer than the installed cfn-lint).
+    """
+    from cfnlint.helpers import REGIONS  # the regions cfn-lint has resource specifications for
+
+    names = set(REGIONS)
+    for region in regions:
+        if region not in names:
+            raise CliError(
+                f"--region {region!r}: not a region cfn-lint knows (e.g. us-east-1, eu-west-1); "
+                "check the name"
+            )
+    return list(regions)
+
+
 def run(args: argparse.Namespace) -> int:
     """Lint; 0 without errors, 1 on errors (or warnings with ``--warnings-as-errors``), 2 bad input."""
     try:
         template = read_template(args.template)
         parameters = parse_parameters(args.parameter)
+        regions = _regions(args.region or ["us-east-1"])
         rendered = render_template(
             template, parameters, service_token=args.service_token, macro_name=args.macro_name
         )
@@ -287,9 +309,7 @@ def run(args: argparse.Namespace) -> int:
         print(Finding("error", _SOURCE, err.resource, str(err)))
         print(f"{args.template}: 1 error(s), 0 warning(s)")
         return EXIT_FINDINGS
-    findings = lint_rendered(
-        rendered, args.region or ["us-east-1"], {**parameter_defaults(template), **parameters}
-    )
+    findings = lint_rendered(rendered, regions, {**parameter_defaults(template), **parameters})
     for finding in findings:
         print(finding)
     errors = sum(1 for finding in findings if finding.severity == "error")

@@ -19,6 +19,8 @@ an underscore (``cfn-lint -a <this directory> template.yaml``):
   the template autoscales (every update resets the instance counts).
 * ``W9103`` (:mod:`.instance_count_below_min`): a variant starting with fewer instances than its
   autoscaling ``MinCapacity`` (allowed; Application Auto Scaling scales it up afterwards).
+* ``W9104`` (:mod:`.instance_types`): an ``InstanceType`` the locked botocore's list of SageMaker
+  instance types lacks (a typo, or a type newer than botocore: a warning, never refused).
 
 ``sagemaker-rollout lint`` runs them all on the rendered template.
 
@@ -34,7 +36,7 @@ from pathlib import Path
 __all__ = ["RULE_IDS", "rules_directory"]
 
 #: Every rule id of the package, for ``--ignore-checks`` / ``--include-checks``.
-RULE_IDS = ("E9101", "E9102", "E9103", "E9104", "E9201", "W9101", "W9102", "W9103")
+RULE_IDS = ("E9101", "E9102", "E9103", "E9104", "E9201", "W9101", "W9102", "W9103", "W9104")
 
 
 def rules_directory() -> str:

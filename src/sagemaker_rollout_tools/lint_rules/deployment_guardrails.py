@@ -25,8 +25,27 @@ from sagemaker_rollout_tools.lint_rules._common import expanded_endpoint, resour
 __all__ = ["DeploymentGuardrails"]
 
 
+def _branches(value: Any) -> list[Any]:
+    """The values an ``Fn::If`` may take (``AWS::NoValue`` as None), or the value itself."""
+    if isinstance(value, Mapping) and set(value) == {"Fn::If"} and isinstance(value["Fn::If"], list):
+        options = value["Fn::If"][1:]
+        return [
+            None if option == {"Ref": "AWS::NoValue"} else branch
+            for option in options
+            for branch in _branches(option)
+        ]
+    return [value]
+
+
 def _problem(properties: Mapping[str, Any]) -> str | None:
     deployment = properties.get("DeploymentConfig")
+    branches = _branches(deployment)
+    if len(branches) > 1:
+        # chosen by a Condition (e.g. guarded in production only): judged by its guarded branch
+        guarded = [b for b in branches if isinstance(b, Mapping) and "AutoRollbackConfiguration" in b]
+        if guarded:
+            return None
+        deployment = next((b for b in branches if b is not None), None)
     if deployment is None:
         return "no DeploymentConfig: every update shifts all traffic at once and no alarm can roll it back"
     if isinstance(deployment, Mapping) and "AutoRollbackConfiguration" not in deployment:
@@ -34,54 +53,24 @@ def _problem(properties: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _model_id(model_name: Any) -> str | None:
-    """The logical id of ``!GetAtt Model.ModelName`` (or ``!Ref Model``), else None."""
-    if isinstance(model_name, Mapping) and len(model_name) == 1:
-        ((key, value),) = model_name.items()
-        if key == "Fn::GetAtt":
-            target = value.split(".", 1)[0] if isinstance(value, str) else value[0] if value else None
-            return str(target) if target is not None else None
-        if key == "Ref" and isinstance(value, str):
-            return value
-    return None
-
-
-def _package_models(template: Mapping[str, Any]) -> dict[str, str]:
-    """Logical id -> the first ``ModelPackageName`` of each ``AWS::SageMaker::Model``."""
-    found = {}
-    for logical_id, resource in resources_of_type(template, "AWS::SageMaker::Model"):
-        properties = resource.get("Properties")
-        if not isinstance(properties, Mapping):
-            continue
-        containers = [properties.get("PrimaryContainer"), *(properties.get("Containers") or [])]
-        for container in containers:
-            if isinstance(container, Mapping) and "ModelPackageName" in container:
-                package = container["ModelPackageName"]
-                found[logical_id] = package if isinstance(package, str) else "(a model package)"
-                break
-    return found
-
-
 def _fallbacks(template: Mapping[str, Any], properties: Mapping[str, Any]) -> Iterator[str]:
-    """Why SageMaker would ignore this endpoint's DeploymentConfig (nothing when it has none)."""
+    """Why SageMaker would ignore this endpoint's DeploymentConfig (nothing when it has none).
+
+    The model-package warning does not need the DeploymentConfig to parse: one chosen by ``Fn::If``
+    (production only, as SageMaker Projects templates write it) is a DeploymentConfig too.
+    """
     from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
+    from sagemaker_rollout_tools.advice import model_package_warnings
 
     if not isinstance(properties.get("DeploymentConfig"), Mapping):
         return
     try:
         spec = parse_endpoint_properties(properties, allow_intrinsics=True)
     except PropertyError:
-        return  # E9101 reports it
-    yield from spec.warnings
-    packages = _package_models(template)
-    for index, variant in enumerate(properties.get("ProductionVariants") or []):
-        model = _model_id(variant.get("ModelName")) if isinstance(variant, Mapping) else None
-        if model in packages:
-            yield (
-                f"ProductionVariants[{index}].ModelName: model {model} uses model package {packages[model]}; "
-                "if it is an AWS Marketplace model package, SageMaker does not apply deployment guardrails "
-                "(all at once, no final baking)"
-            )
+        pass  # E9101 reports it
+    else:
+        yield from spec.warnings
+    yield from model_package_warnings(template, properties, guarded=True)
 
 
 class DeploymentGuardrails(CloudFormationLintRule):  # type: ignore[misc]

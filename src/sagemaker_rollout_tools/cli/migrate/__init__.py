@@ -20,6 +20,7 @@ from typing import Any
 
 from sagemaker_rollout_tools.cli._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail
 from sagemaker_rollout_tools.cli.migrate.document import MissingExtraError, TemplateError, load_document
+from sagemaker_rollout_tools.cli.migrate.references import EndpointNameError
 from sagemaker_rollout_tools.cli.migrate.stages import (
     MigrationError,
     MigrationReport,
@@ -74,6 +75,12 @@ def register(subparsers: Any) -> None:
         help="adopt: ServiceToken is !ImportValue STACK-EndpointProviderArn (default: sagemaker-rollout)",
     )
     parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="do not lint the output (by default migrate stops, writing nothing, when the output has "
+        "E9103 or a lint/cfn-lint error the original lacks)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="adopt even when the template's pair lacks DeletionPolicy: Retain (only if the DEPLOYED "
@@ -115,7 +122,32 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err), EXIT_USAGE)
     except MigrationError as err:
         return fail(str(err), EXIT_FINDINGS)
+    except EndpointNameError as err:
+        print(f"not converted: {err}", file=sys.stderr)
+        return EXIT_FINDINGS
     text = document.dump()
+    if document.full_rewrite is not None:
+        report.notes.append(
+            f"the template was written in full, not edited in place ({document.full_rewrite}); review "
+            "the whole diff"
+        )
+    if not args.no_check:
+        problems = _check(document, text)
+        if problems is None:
+            pass
+        elif isinstance(problems, str):
+            report.notes.append(f"output not checked with lint: {problems}")
+        else:
+            for problem in problems:
+                print(
+                    f"not converted: the output has a lint error the original lacks: {problem}",
+                    file=sys.stderr,
+                )
+            return fail(
+                f"migrate stopped: {len(problems)} new lint error(s) in the output (listed above); nothing "
+                "written. Report it, or pass --no-check to write it anyway and fix it by hand",
+                EXIT_FINDINGS,
+            )
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -125,6 +157,25 @@ def run(args: argparse.Namespace) -> int:
             return fail(f"{args.output}: {err.strerror or err}", EXIT_USAGE)
     _print_steps(args, report)
     return EXIT_OK
+
+
+def _check(document: Any, text: str) -> list[str] | str | None:
+    """New lint errors of the output (a list), why it was not checked (a string), or None."""
+    from sagemaker_rollout_tools import cfn_yaml
+    from sagemaker_rollout_tools.cli.migrate.check import check_output
+
+    try:
+        original = cfn_yaml.load(document.source or "")
+        migrated = cfn_yaml.load(text)
+    except cfn_yaml.CfnYamlError as err:
+        return f"it does not read as CloudFormation YAML ({err})"
+    try:
+        result = check_output(original, migrated)
+    except ModuleNotFoundError as err:
+        return f"{err.name} is not installed (the 'cli' extra)"
+    if result.unchecked is not None:
+        return result.unchecked
+    return result.new_errors or None
 
 
 def _print_steps(args: argparse.Namespace, report: MigrationReport) -> None:

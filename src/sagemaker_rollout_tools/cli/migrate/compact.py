@@ -473,11 +473,6 @@ def add_transform(document: Document) -> None:
         )
         if hasattr(data, "insert"):
             data.insert(position, "Transform", MACRO_NAME)
-            if position:  # the blank line or comment after the previous key now follows Transform
-                previous = keys[position - 1]
-                entry = data.ca.items.pop(previous, None)
-                if entry is not None:
-                    data.ca.items["Transform"] = entry
         else:
             items = list(data.items())
             items.insert(position, ("Transform", MACRO_NAME))

@@ -1,10 +1,11 @@
-"""A template as an editable document: round-trip YAML (comments, order, tags) or JSON (indentation).
+"""A template as an editable document: its data, and the text it is written back into.
 
-YAML goes through ruamel.yaml's round-trip mode, which keeps comments, key order, quoting and the
-short-form tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...; unknown tags load as tagged nodes and dump
-back unchanged). PyYAML, which the rest of the project uses, drops all of that. One indentation
-per document is what ruamel can write: it is guessed from the text (the most common mapping
-indent and list-dash offset). JSON goes through :mod:`json`, keeping key order and the indent.
+YAML is read with ruamel.yaml's round-trip mode, which keeps key order, quoting and the short-form
+tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...; unknown tags load as tagged nodes); JSON with :mod:`json`.
+The stages edit that data; :meth:`Document.dump` writes it back into the original text with the
+round-trip editor (:mod:`.editor`): only the lines that changed are rewritten, comments and
+formatting stay. New text follows the document's own indentation, guessed from the text (the most
+common mapping indent and list-dash offset; JSON: the indent of its members).
 
 Intrinsic functions appear in three shapes: long form mappings (``{"Ref": "X"}``), tagged scalars
 (``!Ref X``) and tagged sequences or mappings (``!Join [...]``). :func:`intrinsic` reads all three;
@@ -18,7 +19,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,16 @@ class Document:
     mapping_indent: int = 2
     sequence_offset: int = 2
     explicit_start: bool = False
+    #: The text the document was read from (None: built in memory, written in full).
+    source: str | None = None
+    #: Line break of the source (``"\r\n"`` is written back as it was) and a byte-order mark.
+    newline: str = "\n"
+    bom: str = ""
+    #: Mapping path -> {new key: the removed key whose place it takes} (:meth:`place_instead`).
+    placements: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    #: Why the last :meth:`dump` wrote the whole document instead of editing the source, or None.
+    full_rewrite: str | None = None
+    _spans: Any = None
 
     # -- writing intrinsics in the document's style -------------------------------------------
 
@@ -168,8 +179,89 @@ class Document:
 
     # -- output -------------------------------------------------------------------------------
 
+    def place_instead(self, path: tuple[str, ...], new_key: str, old_key: str) -> None:
+        """Write ``new_key`` of the mapping at ``path`` where ``old_key`` (removed) was written.
+
+        Its lines take the place of the old entry's, after the comment lines above it (which
+        introduced the thing the new entry replaces).
+        """
+        self.placements.setdefault(path, {})[new_key] = old_key
+
+    def remember_source(self, text: str) -> None:
+        """Record the text the data was read from, before any edit (for :meth:`dump`)."""
+        from sagemaker_rollout_tools.cli.migrate import editor
+
+        self.source = text
+        try:
+            if self.is_json:
+                self._spans = editor.json_spans(text, self.data)
+            else:
+                self._spans = editor.yaml_spans(text, self.data, plain)
+        except editor.EditorError as err:
+            self._spans = None
+            self.full_rewrite = str(err)
+
     def dump(self) -> str:
-        """The template as text, in the input's format."""
+        """The template as text, in the input's format: the source with only the changes made.
+
+        A change the round-trip editor cannot make in place, or an edit whose result does not
+        read back as the data, writes the whole document instead (``full_rewrite`` says why).
+        """
+        from sagemaker_rollout_tools.cli.migrate import editor
+
+        if self.source is not None and self._spans is not None:
+            root, origin = self._spans
+            try:
+                if self.is_json:
+                    text = editor.write_json(
+                        self.source,
+                        root,
+                        self.data,
+                        origin,
+                        unit=self.json_indent,
+                        placements=self.placements,
+                    )
+                else:
+                    text = editor.write_yaml(
+                        self.source,
+                        root,
+                        self.data,
+                        origin,
+                        plain,
+                        mapping_indent=self.mapping_indent,
+                        sequence_offset=self.sequence_offset,
+                        placements=self.placements,
+                    )
+                self._check(text)
+            except editor.EditorError as err:
+                self.full_rewrite = str(err)
+            else:
+                self.full_rewrite = None
+                return self.bom + text.replace("\n", self.newline)
+        return self.bom + self._dump_all().replace("\n", self.newline)
+
+    def _check(self, text: str) -> None:
+        """The edited text must read back as the data."""
+        from sagemaker_rollout_tools.cli.migrate import editor
+
+        if self.is_json:
+            try:
+                back = json.loads(text)
+            except ValueError as err:
+                raise editor.EditorError(f"the edit is not valid JSON ({err})") from None
+            if not editor.same(back, self.data):
+                raise editor.EditorError("the edit does not read back as the data")
+            return
+        yaml = _new_yaml()
+        try:
+            back = yaml.load(text)
+        except Exception as err:  # ruamel raises several unrelated types
+            raise editor.EditorError(f"the edit is not valid YAML ({' '.join(str(err).split())})") from None
+        if not editor.same(plain(back), plain(self.data)):
+            raise editor.EditorError("the edit does not read back as the data")
+
+    def _dump_all(self) -> str:
+        """The whole document written anew (ruamel.yaml's writer; JSON with the input's indent)."""
         if self.is_json:
             return json.dumps(self.data, indent=self.json_indent, ensure_ascii=False) + "\n"
         yaml = _new_yaml()
@@ -245,19 +337,53 @@ def load_document(path: Path) -> Document:
     MissingExtraError
         ruamel.yaml is missing (YAML templates only).
     """
+    from sagemaker_rollout_tools.inputs import NotATemplateError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        read_text(path)  # directories, binary data, source code: one line saying what to pass
+        with path.open(encoding="utf-8", newline="") as stream:
+            raw = stream.read()
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
     except OSError as err:
         raise TemplateError(f"{path}: {err.strerror or err}") from err
     except UnicodeDecodeError as err:
         raise TemplateError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+    bom = "\ufeff" if raw.startswith("\ufeff") else ""
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    text = raw.removeprefix(bom).replace("\r\n", "\n")
+    document = _parse(path, text)
+    from sagemaker_rollout_tools.inputs import check_template
+
+    try:
+        check_template(path, plain(document.data))
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
+    document.bom, document.newline = bom, newline
+    document.remember_source(text)
+    return document
+
+
+def _not_a_template(path: Path, data: Any) -> None:
+    from sagemaker_rollout_tools.inputs import NotATemplateError, check_template
+
+    try:
+        check_template(path, data)
+    except NotATemplateError as err:
+        raise TemplateError(str(err)) from None
+    raise TemplateError(f"{path}: a template must be a mapping")  # pragma: no cover - check_template raises
+
+
+def _parse(path: Path, text: str) -> Document:
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise TemplateError(f"{path}: nested too deeply (deeper than Python's recursion limit)") from None
         except json.JSONDecodeError as err:
             raise TemplateError(f"{path}, line {err.lineno}, column {err.colno}: {err.msg}") from err
         if not isinstance(data, dict):
-            raise TemplateError(f"{path}: a template must be a mapping")
+            _not_a_template(path, data)
         indents = [len(line) - len(line.lstrip(" ")) for line in text.splitlines()[1:] if line.strip()]
         positive = [indent for indent in indents if indent]
         return Document(data, is_json=True, short_form=False, json_indent=min(positive, default=2))
@@ -274,7 +400,7 @@ def load_document(path: Path) -> Document:
     except Exception as err:  # ruamel raises several unrelated types (duplicate keys, ...)
         raise TemplateError(f"{path}: {' '.join(str(err).split())}") from err
     if not isinstance(data, Mapping):
-        raise TemplateError(f"{path}: a template must be a mapping")
+        _not_a_template(path, plain(data))
     mapping, offset = _guess_indents(text)
     return Document(
         data,

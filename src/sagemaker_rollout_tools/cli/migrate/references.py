@@ -17,6 +17,16 @@ before                                                   after (``N``: the new r
 ``${Config.EndpointConfigName}``
 ``DependsOn: [Endpoint, Config]``                        ``DependsOn: [N]``
 =======================================================  ==========================================
+
+One exception: where a template uses the *config's* name as the *endpoint's* name (Application Auto
+Scaling's ``ResourceId`` ``endpoint/<endpoint name>/variant/<variant>`` of a scalable target or
+scaling policy, a CloudWatch alarm's ``EndpointName`` dimension), it works only because the two
+names are equal (RegisterScalableTarget API reference, ``ResourceId``: "SageMaker endpoint variant
+- The resource type is variant and the unique identifier is the resource ID. Example:
+endpoint/my-end-point/variant/KMeansClustering"). After adoption the provider names every config
+it creates after its content, so the config's name changes with the first rollout: such a
+reference becomes the endpoint's name (``!Ref N``), the value it had; ``!Ref Config`` there (an
+ARN, never a name) cannot be rewritten and stops the migration (:class:`EndpointNameError`).
 """
 
 from __future__ import annotations
@@ -28,9 +38,13 @@ from typing import Any
 
 from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic
 
-__all__ = ["Replacement", "Rewriter"]
+__all__ = ["ConfigNameRewriter", "EndpointNameError", "Replacement", "Rewriter"]
 
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
+
+
+class EndpointNameError(Exception):
+    """A config reference stands for an endpoint name in a shape migrate cannot rewrite."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +76,38 @@ class Rewriter:
     document: Document
     replacements: Mapping[str, Replacement]
     notes: list[str] = field(default_factory=list)
+    #: ``where`` prefixes (``Resources.Target.Properties.ResourceId``) whose config-name references
+    #: stand for the endpoint's name.
+    endpoint_name_places: tuple[str, ...] = ()
+    #: Replaced config id -> whether its name equals its endpoint's (literally, in the template).
+    same_names: Mapping[str, bool] = field(default_factory=dict)
+
+    def _names_endpoint(self, where: str) -> bool:
+        return any(
+            where == place or where.startswith((place + ".", place + "["))
+            for place in self.endpoint_name_places
+        )
+
+    def _as_endpoint_name(self, target: str, where: str, text: str) -> None:
+        replacement = self.replacements[target]
+        same = self.same_names.get(target, False)
+        self.notes.append(
+            f"{where}: {text} stood for the endpoint's name (the config and the endpoint "
+            f"{'share a name' if same else 'must share a name for it to work'}); rewritten to the name "
+            f"of {replacement.new_id} (!Ref {replacement.new_id}), because the provider names the configs "
+            "it creates after their content"
+            + ("" if same else ": the value changes if the names differed, and CloudFormation replaces it")
+        )
 
     # -- the three shapes -------------------------------------------------------------------------
 
     def _ref(self, target: str, where: str, short: bool) -> Any:
         replacement = self.replacements[target]
+        if replacement.kind == "config" and self._names_endpoint(where):
+            raise EndpointNameError(
+                f"{where}: !Ref {target} (the endpoint config's ARN) where an endpoint name belongs; "
+                f"write the endpoint's name there (!GetAtt <Endpoint>.EndpointName) and run migrate again"
+            )
         if replacement.kind == "endpoint":
             return self.document.get_att(replacement.new_id, "EndpointArn", short=short)
         self.notes.append(
@@ -81,6 +122,9 @@ class Rewriter:
         if replacement.kind == "endpoint" and attribute == "EndpointName":
             return self.document.ref(replacement.new_id, short=short)
         if replacement.kind == "config" and attribute == "EndpointConfigName":
+            if self._names_endpoint(where):
+                self._as_endpoint_name(target, where, f"!GetAtt {target}.EndpointConfigName")
+                return self.document.ref(replacement.new_id, short=short)
             return self.document.get_att(replacement.new_id, "EndpointConfigName", short=short)
         self.notes.append(
             f"{where}: !GetAtt {target}.{attribute} has no equivalent on Custom::SageMakerEndpoint "
@@ -100,6 +144,14 @@ class Rewriter:
                 return f"{new}.EndpointArn"
             if attribute == "EndpointName":
                 return new
+        elif self._names_endpoint(where) and (not dot or attribute == "EndpointConfigName"):
+            if not dot:
+                raise EndpointNameError(
+                    f"{where}: ${{{name}}} (the endpoint config's ARN) where an endpoint name belongs; "
+                    "write the endpoint's name there and run migrate again"
+                )
+            self._as_endpoint_name(name.strip(), where, f"${{{variable}}}")
+            return new
         elif not dot or attribute == "EndpointConfigName":
             if not dot:
                 self.notes.append(
@@ -188,6 +240,9 @@ class Rewriter:
             seen: set[str] = set()
             kept = []
             for item in value:
+                if not isinstance(item, str):  # malformed (CloudFormation wants names): kept as it is
+                    kept.append(item)
+                    continue
                 name = self.replacements[item].new_id if item in self.replacements else str(item)
                 if name not in seen:
                     seen.add(name)
@@ -228,3 +283,78 @@ def _same_scalar_type(old: Any, new: str) -> Any:
         return kind(new)
     except TypeError:  # pragma: no cover - every ScalarString takes the value first
         return new
+
+
+@dataclass
+class ConfigNameRewriter:
+    """The retain stage's one rewrite: a config's name where the endpoint's name belongs, when the
+    template gives both the same name, becomes the endpoint's name (``!GetAtt E.EndpointName``).
+
+    The value does not change (so CloudFormation leaves the scalable target or alarm as it is) and
+    the adopt stage, which rewrites ``!GetAtt E.EndpointName`` to the new resource's name, keeps it
+    right after the provider renames configs.
+
+    Attributes
+    ----------
+    endpoint_of:
+        Config logical id -> the logical id of the endpoint that runs it (pairs with equal names).
+    notes:
+        One line per rewritten reference.
+    """
+
+    document: Document
+    endpoint_of: Mapping[str, str]
+    places: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)
+
+    def rewrite(self, node: Any, where: str) -> Any:
+        """``node`` with config-name references in endpoint-name places rewritten (in place)."""
+        inside = any(where == place or where.startswith((place + ".", place + "[")) for place in self.places)
+        found = intrinsic(node)
+        if inside and found is not None:
+            function, argument = found
+            if function == "Fn::GetAtt":
+                target, attribute = _get_att_parts(argument)
+                if target is not None and target in self.endpoint_of and attribute == "EndpointConfigName":
+                    endpoint = self.endpoint_of[target]
+                    self.notes.append(
+                        f"{where}: !GetAtt {target}.EndpointConfigName stood for the endpoint's name (both "
+                        f"resources have the same name); rewritten to !GetAtt {endpoint}.EndpointName, the "
+                        "same value, which stays right once the provider names the configs"
+                    )
+                    replaced = self.document.get_att(endpoint, "EndpointName", short=_is_tagged(node))
+                    _keep_flow_style(node, replaced)
+                    return replaced
+            if function == "Fn::Sub" and isinstance(argument, str):
+                new_text = _SUB_VARIABLE.sub(self._sub(where), str(argument))
+                if new_text != str(argument):
+                    if _is_tagged(node):
+                        node.value = _same_scalar_type(argument, new_text)
+                    else:
+                        node["Fn::Sub"] = _same_scalar_type(argument, new_text)
+                return node
+        if isinstance(node, Mapping) and not isinstance(node, str):
+            for key in list(node.keys()):
+                new = self.rewrite(node[key], f"{where}.{key}")
+                if new is not node[key]:
+                    node[key] = new  # type: ignore[index]
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                new = self.rewrite(item, f"{where}[{index}]")
+                if new is not item:
+                    node[index] = new
+        return node
+
+    def _sub(self, where: str) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            name, _, attribute = match.group(1).partition(".")
+            if name.strip() in self.endpoint_of and attribute == "EndpointConfigName":
+                endpoint = self.endpoint_of[name.strip()]
+                self.notes.append(
+                    f"{where}: ${{{match.group(1)}}} stood for the endpoint's name; rewritten to "
+                    f"${{{endpoint}.EndpointName}}, the same value"
+                )
+                return "${" + endpoint + ".EndpointName}"
+            return match.group(0)
+
+        return replace

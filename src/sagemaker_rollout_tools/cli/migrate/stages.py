@@ -8,6 +8,8 @@ without deleting it when the resource is removed from the stack). Hence two depl
 1. **retain**: ``DeletionPolicy: Retain`` and ``UpdateReplacePolicy: Retain`` on every
    ``AWS::SageMaker::EndpointConfig`` + ``AWS::SageMaker::Endpoint`` pair. An endpoint without
    ``EndpointName`` also gets an output with the name CloudFormation generated, which stage 2 needs.
+   A config's name used as its endpoint's name (a scalable target's ``ResourceId``) where both
+   have the same name becomes the endpoint's name: the same value (:class:`.ConfigNameRewriter`).
 2. **adopt**: each pair becomes one ``Custom::SageMakerEndpoint`` (``AdoptExistingEndpoint: true``)
    under a new logical id; the pair leaves the template (retained: left in AWS), every reference to
    it is rewritten (:mod:`.references`).
@@ -20,9 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.sagemaker import NAME_RE
-from sagemaker_rollout_tools.cli.migrate.comments import attach_trailing, detach_trailing
-from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic
-from sagemaker_rollout_tools.cli.migrate.references import Replacement, Rewriter
+from sagemaker_rollout_tools.cli.migrate.document import Document, intrinsic, plain
+from sagemaker_rollout_tools.cli.migrate.references import (
+    ConfigNameRewriter,
+    Replacement,
+    Rewriter,
+)
 
 __all__ = [
     "AWS_CONFIG_TYPE",
@@ -241,6 +246,12 @@ def retain(document: Document) -> MigrationReport:
         report.endpoint_names[pair.endpoint] = _literal_name(name)
         if name is None:
             report.name_outputs[pair.endpoint] = _add_name_output(document, pair.endpoint)
+    same = {pair.config: pair.endpoint for pair in pairs if _same_name(document, pair, None)}
+    if same:
+        rewriter = ConfigNameRewriter(document, same, endpoint_name_places(document))
+        for logical_id, resource in resources.items():
+            rewriter.rewrite(resource, f"Resources.{logical_id}")
+        report.notes.extend(rewriter.notes)
     return report
 
 
@@ -371,13 +382,13 @@ def resource_node(
 def _replace_in_resources(
     document: Document, removed: list[str], inserted: dict[str, tuple[str, Any]]
 ) -> None:
-    """Put each new resource where its endpoint was, drop ``removed``, keep comment lines."""
+    """Put each new resource where its endpoint was and drop ``removed``.
+
+    The written text follows (:meth:`~.document.Document.place_instead`): the new resource's lines
+    take the endpoint's place, after the comment lines above it; a removed resource's lines go
+    with the comment lines directly above it.
+    """
     resources = document.data["Resources"]
-    held: dict[str, str] = {}
-    if not document.is_json:
-        for logical_id in removed:
-            held[logical_id] = detach_trailing(resources[logical_id])
-    order = list(resources.keys())
     for anchor, (new_id, node) in inserted.items():
         position = list(resources.keys()).index(anchor)
         if hasattr(resources, "insert"):
@@ -387,26 +398,42 @@ def _replace_in_resources(
             items.insert(position, (new_id, node))
             resources.clear()
             resources.update(items)
+        document.place_instead(("Resources",), new_id, anchor)
     for logical_id in removed:
         del resources[logical_id]
-    if document.is_json:
-        return
-    new_for = {anchor: new_id for anchor, (new_id, _) in inserted.items()}
-    for logical_id in removed:
-        lines = held.get(logical_id, "")
-        index = order.index(logical_id)
-        previous = None
-        for candidate in reversed(order[:index]):
-            if candidate in new_for:
-                previous = new_for[candidate]
-                break
-            if candidate in resources:
-                previous = candidate
-                break
-        if logical_id in new_for:
-            previous = new_for[logical_id]
-        if previous is not None:
-            attach_trailing(resources[previous], lines)
+
+
+_SCALING_TYPES = (
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+)
+
+
+def endpoint_name_places(document: Document) -> tuple[str, ...]:
+    """Where the template puts an endpoint's *name* (see :mod:`.references`): the ``ResourceId`` of
+    scalable targets and scaling policies, the ``EndpointName`` dimension of CloudWatch alarms."""
+    places: list[str] = []
+    for logical_id, resource in (document.data.get("Resources") or {}).items():
+        kind, props = _type(resource), _properties(resource)
+        if kind in _SCALING_TYPES and "ResourceId" in props:
+            places.append(f"Resources.{logical_id}.Properties.ResourceId")
+        elif kind == "AWS::CloudWatch::Alarm" and isinstance(props.get("Dimensions"), list):
+            for index, dimension in enumerate(props["Dimensions"]):
+                if isinstance(dimension, Mapping) and dimension.get("Name") == "EndpointName":
+                    places.append(f"Resources.{logical_id}.Properties.Dimensions[{index}].Value")
+    return tuple(places)
+
+
+def _same_name(document: Document, pair: Pair, literal_name: str | None) -> bool:
+    """Whether the config's EndpointConfigName is, in the template, the endpoint's EndpointName."""
+    resources = document.data["Resources"]
+    config_name = _properties(resources[pair.config]).get("EndpointConfigName")
+    endpoint_name = _properties(resources[pair.endpoint]).get("EndpointName")
+    if config_name is None:
+        return False
+    if endpoint_name is None:
+        return literal_name is not None and plain(config_name) == literal_name
+    return bool(plain(config_name) == plain(endpoint_name))
 
 
 def adopt(
@@ -423,6 +450,8 @@ def adopt(
     ------
     MigrationError
         No convertible pair, or a pair without ``DeletionPolicy: Retain`` (unless ``force``).
+    EndpointNameError
+        A config's ARN where an endpoint name belongs (a scalable target's ``ResourceId``).
     UsageError
         An endpoint without ``EndpointName`` and no ``--endpoint-name`` for it; a name for an
         unknown endpoint or an invalid one.
@@ -494,8 +523,13 @@ def adopt(
         report.new_ids[pair.endpoint] = new_id
         replacements[pair.endpoint] = Replacement(new_id, "endpoint")
         replacements[pair.config] = Replacement(new_id, "config")
+    same_names = {
+        pair.config: _same_name(document, pair, report.endpoint_names.get(pair.endpoint)) for pair in pairs
+    }
     _replace_in_resources(document, removed, inserted)
-    rewriter = Rewriter(document, replacements)
+    rewriter = Rewriter(
+        document, replacements, endpoint_name_places=endpoint_name_places(document), same_names=same_names
+    )
     for key in list(document.data.keys()):
         if key == "Resources":
             for logical_id, resource in document.data["Resources"].items():
