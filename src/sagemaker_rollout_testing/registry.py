@@ -256,12 +256,28 @@ class RegistryDriver:
         }
         return {k: v for k, v in event.items() if v is not None}
 
-    def invoke(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
-        """One handler invocation through the library's entry point; None if it was killed."""
-        self._handler = str(event["action"]).lower()
+    def invoke(
+        self, event: Mapping[str, Any], *, entrypoint: str = "resource", context: Any = None
+    ) -> dict[str, Any] | None:
+        """One handler invocation through the library's entry point; None if it was killed.
+
+        Parameters
+        ----------
+        event:
+            The request: a ``HandlerRequest`` for ``resource`` (what CloudFormation and ``cfn test``
+            send), a ``TestEvent`` (``credentials``, ``action``, ``request``) for ``test_entrypoint``.
+        entrypoint:
+            ``resource`` or ``test_entrypoint``: the two functions of the template ``cfn init``
+            writes (``TypeFunction`` and ``TestEntrypoint``).
+        context:
+            The Lambda context passed to the entry point (default None).
+        """
+        if entrypoint not in ("resource", "test_entrypoint"):
+            raise RegistryDriverError(f"entrypoint: {entrypoint!r} is neither resource nor test_entrypoint")
+        self._handler = str(event.get("action", "")).lower()
         self._killed = False
         try:
-            result: dict[str, Any] = self._module.resource(dict(event), None)
+            result: dict[str, Any] = getattr(self._module, entrypoint)(dict(event), context)
         except InvocationTimeoutError:
             result = {}
         finally:
