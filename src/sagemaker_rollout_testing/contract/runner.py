@@ -26,9 +26,10 @@ Usage: ``python -I runner.py --endpoint URL --results DIR [cfn test options] [--
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import sys
-import urllib.request
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,16 @@ _MESSAGE_LIMIT = 8000
 
 
 def _post(url: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # the local harness only
-        response.read()
+    """POST ``body`` as JSON to the harness (plain HTTP on the loopback only)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"the harness endpoint must be http on the loopback, not {url!r}")
+    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+    try:
+        connection.request("POST", parts.path, json.dumps(body), {"Content-Type": "application/json"})
+        connection.getresponse().read()
+    finally:
+        connection.close()
 
 
 def outcome_of(
