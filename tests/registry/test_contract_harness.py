@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from registry_kit import REGISTRY
 
-from sagemaker_rollout.registry_type.limits import REGISTRY_TIME_LIMIT
+from sagemaker_rollout.spec.limits import REGISTRY_TIME_LIMIT
 from sagemaker_rollout.spec import parse_endpoint_properties
 from sagemaker_rollout_testing.contract.checks import (
     BUDGET_SECONDS,
