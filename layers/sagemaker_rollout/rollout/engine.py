@@ -27,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_rollout.aws.calls import AWS_ERRORS, error_code, error_message, short
+from sagemaker_rollout.aws.calls import AWS_ERRORS, call_deadline, error_code, error_message, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
@@ -242,8 +242,12 @@ class Engine:
                 state.notes.append(f"{state.phase.value} skipped: out of time")
                 state.phase = Phase.ANSWER
                 break
+            if remaining() <= 0:  # the invocation's time for steps is over: go on in a fresh one
+                return self._hand_off(ctx, owner, remaining, hand_off, lease=leased, delay=0.0)
             before = _progress_key(state)
-            progress = self._step(ctx, state)
+            window = self.settings.step_call_window
+            with call_deadline(None if window is None else self.clock.now() + window):
+                progress = self._step(ctx, state)
             if not (isinstance(progress, Wait) and _progress_key(state) == before):
                 # A poll that learnt nothing new changes nothing worth a write (most of a wait).
                 self.journal.save(record, endpoint=state.endpoint)
@@ -379,5 +383,3 @@ def _progress_key(state: RolloutState) -> str:
         return state.to_json()
     finally:
         state.steps = steps
-
-
