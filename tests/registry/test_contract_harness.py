@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from registry_kit import REGISTRY
 
-from sagemaker_rollout.spec.limits import REGISTRY_TIME_LIMIT
 from sagemaker_rollout.spec import parse_endpoint_properties
+from sagemaker_rollout.spec.limits import REGISTRY_TIME_LIMIT
 from sagemaker_rollout_testing.contract.checks import (
     BUDGET_SECONDS,
     Invocation,
@@ -73,10 +73,10 @@ def test_budgets_leave_a_margin_under_the_handler_contract() -> None:
 
 
 def test_a_call_outside_the_schema_permissions_is_named() -> None:
-    item = invocation("delete", calls=["sagemaker:DeleteEndpoint", "sagemaker:UpdateEndpoint"])
+    item = invocation("delete", calls=["sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint"])
     [violation] = check_invocation(SCHEMA, item)
     assert violation.check == "permissions"
-    assert "sagemaker:UpdateEndpoint" in violation.detail
+    assert "sagemaker:CreateEndpoint" in violation.detail
     assert "sagemaker:DeleteEndpoint" not in violation.detail
 
 

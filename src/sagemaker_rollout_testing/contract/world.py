@@ -177,8 +177,13 @@ class ContractWorld:
     bystanders:
         Endpoints of the account that the type does not manage (no tags, one shared config), as a
         real account holds: more than one page of ``ListEndpoints`` (at most 100 per page, SageMaker
-        API reference, ListEndpoints ``MaxResults``), so the list handler pages and every handler
-        that looks at the account's endpoints pays for their number.
+        API reference, ListEndpoints ``MaxResults``), so the list handler pages. They were created a
+        day before the run (the simulated clock moves on a day after them), as an account's other
+        endpoints were created before a test of a new type.
+    recent_bystanders:
+        Endpoints the type does not manage created just before the run: modified after the type's
+        first configs can exist, so the handlers' search for other users of a config must describe
+        them (:func:`sagemaker_rollout.aws.reading.scan_config_users`).
     """
 
     project: Path
@@ -187,6 +192,7 @@ class ContractWorld:
     account_id: str = "123456789012"
     journal_table: str = "sagemaker-rollout-journal"
     bystanders: int = 120
+    recent_bystanders: int = 8
     invocations: list[Invocation] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     clock: SimulatedClock = field(default_factory=SimulatedClock)
@@ -296,6 +302,9 @@ class ContractWorld:
                 sm.create_endpoint(
                     EndpointName=f"bystander-{index:03d}", EndpointConfigName="bystander-config"
                 )
+            self.clock.advance(86_400.0)
+            for index in range(self.recent_bystanders):
+                sm.create_endpoint(EndpointName=f"recent-{index:03d}", EndpointConfigName="bystander-config")
         cloudwatch = self.session.client("cloudwatch")
         for alarm in sorted(alarms):
             cloudwatch.put_metric_alarm(
