@@ -55,9 +55,11 @@ class ProviderSettings:
         crhelper's pause before answering a Delete (log flushing); 0 because the provider lives in
         its own stack.
     step_call_window:
-        None, or: a step's AWS calls (their retries included) end within this many seconds of the
-        step's start, so that a short invocation keeps time for the journal's writes and its answer
-        after its last step (the registry type's handlers, whose invocations last seconds).
+        None, or: a step's AWS calls (their retries included) end at most this many seconds after
+        the invocation's time for steps (``remaining``) is over, or after the step's start for a
+        step started later (an invocation's first step always runs), so that a short invocation
+        keeps time for the journal's writes and its answer after its last step (the registry type's
+        handlers, whose invocations last seconds).
     """
 
     poll_interval: float = 10.0

@@ -30,7 +30,8 @@ from sagemaker_rollout.aws.calls import (
 )
 from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
-from sagemaker_rollout.journal import Journal, RequestRecord
+from sagemaker_rollout.journal import EndpointItem, Journal, RequestRecord
+from sagemaker_rollout.naming import MANAGED_BY_CUSTOM_RESOURCE, MANAGED_BY_TAG
 from sagemaker_rollout.registry_type.live import WRITE_ONLY, live_model, managed_endpoints
 from sagemaker_rollout.registry_type.protocol import (
     HANDLER_PERMISSIONS,
@@ -76,13 +77,14 @@ REGISTRY_MAX_POLL_SECONDS = 300.0
 """The longest callback delay of a poll: the delay grows to a tenth of the time the request has run
 (a rollout of three hours is looked at every five minutes, not every minute), up to this."""
 
-STEP_SHARE = 0.25
+STEP_SHARE = 0.3
 """Share of a mutating invocation's work budget in which the engine starts steps (see ``_carry``)."""
 
-STEP_CALL_WINDOW = 20.0
-"""Seconds a step's AWS calls may take from the step's start: a step started in the first part of
-the budget (:data:`STEP_SHARE`) ends its calls with time left for the journal and the answer, and
-every step has time for a call throttled three times in a row (1 + 2 + 4 s of backoff)."""
+STEP_CALL_WINDOW = 18.0
+"""Seconds a step's AWS calls may go on after the time for steps (:data:`STEP_SHARE` of the budget)
+is over: a step started in time ends its calls with time left for the journal and the answer (12 s
+of steps, 18 s more, 10 s for the last writes and the hand-off), and every step has time for calls
+throttled three times in a row (1 + 2 + 4 s of backoff each)."""
 
 RETRY_SECONDS = {True: 1, False: 5}
 """Callback delay after an invocation ran out of its budget (True) or met a transient AWS error
@@ -144,16 +146,27 @@ class RegistryFrontEnd:
         rt = self.runtime
         journal = self._journal(request)
         owner = self._owner(request)
+        item: list[EndpointItem] = []
+
+        def recorded() -> EndpointItem:
+            if not item:
+                item.append(journal.endpoint(name) if journal is not None else EndpointItem())
+            return item[0]
+
+        def owns(tags: Mapping[str, str]) -> bool:
+            # The type's tag value, or an endpoint it created before it had one: its own stack
+            # resource's tags (a read from that stack), or the journal's creation record.
+            legacy = tags.get(MANAGED_BY_TAG) == MANAGED_BY_CUSTOM_RESOURCE and recorded().created_by
+            return owner.owns(tags) or bool(legacy)
+
         model = (
             live_model(
                 rt.client("sagemaker"),
                 rt.client("application-autoscaling"),
                 rt.clock,
                 name,
-                owner.owns,
-                (lambda config: journal.endpoint(name).requested.get(config, {}))
-                if journal
-                else (lambda c: {}),
+                owns,
+                lambda config: recorded().requested.get(config, {}),
             )
             if name
             else None
