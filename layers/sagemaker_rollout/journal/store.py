@@ -299,9 +299,14 @@ class Journal:
         self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
 
     # ---- the registry type's record of what it manages ------------------------------------------
-    def mark_created(self, endpoint: str, request: str) -> None:
-        """Record that ``request`` (of the registry type) creates or adopts ``endpoint``."""
-        self._update(f"endpoint#{endpoint}", "SET #c = :r", _CREATED, {":r": _s(request)})
+    def mark_created(self, endpoint: str, request: str, *, unless_another: bool = False) -> bool:
+        """Record that ``request`` (of the registry type) creates or adopts ``endpoint``.
+
+        ``unless_another``: only if no other request's record is there (a conditional write);
+        returns whether the record is ``request``'s now.
+        """
+        condition = "attribute_not_exists(#c) OR #c = :r" if unless_another else None
+        return self._update(f"endpoint#{endpoint}", "SET #c = :r", _CREATED, {":r": _s(request)}, condition)
 
     def clear_created(self, endpoint: str) -> None:
         """Forget the record (the endpoint was deleted or released)."""

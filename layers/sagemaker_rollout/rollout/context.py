@@ -181,11 +181,13 @@ class StepContext:
         }
         self.journal.mark_requested(endpoint, {**kept, target: asked})
 
-    def record_creation(self, endpoint: str) -> None:
+    def record_creation(self, endpoint: str, *, unless_another: bool = False) -> bool:
         """Journal that this request creates (or adopts) ``endpoint``, if its rule records that
-        (before the call that creates it: the list handler reads these records)."""
-        if self.request.ownership.records_creations:
-            self.journal.mark_created(endpoint, self.record.key)
+        (before the call that creates it: the list handler reads these records, a Create's retry
+        trusts them). ``unless_another``: not over another request's record; returns False then."""
+        if not self.request.ownership.records_creations:
+            return True
+        return self.journal.mark_created(endpoint, self.record.key, unless_another=unless_another)
 
     def owned_configs(self, endpoint: str) -> list[str]:
         """Configs this request's ownership rule gives it for ``endpoint`` (name and ownership tags)."""

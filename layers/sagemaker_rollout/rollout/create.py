@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from sagemaker_rollout.aws.calls import call, error_message, short
 from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.journal import Adoption
-from sagemaker_rollout.naming import config_name, default_endpoint_name
+from sagemaker_rollout.naming import MANAGED_BY_TAG, config_name, default_endpoint_name
 from sagemaker_rollout.planner import (
     CurrentEndpoint,
     adoption_refusal,
@@ -84,6 +84,8 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = current.status
     if not ctx.owned(current.tags) or not ctx.takes_existing(name):
         return _adopt_or_refuse(ctx, state, current)
+    if current.tags.get(MANAGED_BY_TAG) != ctx.request.ownership.managed_by:
+        ctx.record_creation(name)  # the type's endpoint from before its own tag value: list it from now
     if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
         state.target_config = state.target_config or target
         return Next(Phase.WAIT_CREATE)
@@ -246,7 +248,13 @@ def create_config(ctx: StepContext, state: RolloutState) -> Progress:
 def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     """CreateEndpoint (intent journaled first; "already exists" goes back to reading)."""
     name = state.endpoint
-    ctx.record_creation(name)  # before the intent: the journal never misses an endpoint it created
+    # Before the intent: the journal never misses an endpoint it created. Another request's record
+    # stands while its endpoint exists (READ then tells whose it is); a record whose endpoint is gone
+    # (deleted out of band) is stale.
+    if not ctx.record_creation(name, unless_another=True):
+        if ctx.describe(name) is not None:
+            return Next(Phase.READ)
+        ctx.record_creation(name)
     if state.create_intent_at is None:
         ctx.notify("plan", plan_create(ctx.spec, name, state.target_config).summary())
         state.create_intent_at = ctx.clock.now()
