@@ -13,55 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from registry_kit import ALARM, REGISTRY, ROLE
+from registry_kit import ALARM, REGISTRY, props
 
 from sagemaker_rollout.registry_type.frontend import HANDLER_PERMISSIONS, HANDLER_TIMEOUT_MINUTES
 from sagemaker_rollout.registry_type.live import WRITE_ONLY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec import PropertyError, parse_endpoint_properties
 from sagemaker_rollout_testing import stringify
-
-WAIT = 2700
-"""45 minutes per linear step: the four steps of an update bake three hours in all."""
-
-
-def props(
-    model: str = "model-a-v1",
-    *,
-    wait: int = WAIT,
-    kind: str = "LINEAR",
-    weight: float = 1.0,
-    count: int = 4,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Typed properties (a registry type receives JSON types) of a guarded, alarm-watched rollout."""
-    routing: dict[str, Any] = {"Type": kind, "WaitIntervalInSeconds": wait}
-    if kind == "LINEAR":
-        routing["LinearStepSize"] = {"Type": "CAPACITY_PERCENT", "Value": 25}
-    else:
-        routing["CanarySize"] = {"Type": "INSTANCE_COUNT", "Value": 1}
-    return {
-        "EndpointName": "classifier",
-        "ExecutionRoleArn": ROLE,
-        "ProductionVariants": [
-            {
-                "VariantName": "model-a",
-                "ModelName": model,
-                "InstanceType": "ml.c5.xlarge",
-                "InitialInstanceCount": count,
-                "InitialVariantWeight": weight,
-            }
-        ],
-        "DeploymentConfig": {
-            "BlueGreenUpdatePolicy": {
-                "TrafficRoutingConfiguration": routing,
-                "TerminationWaitInSeconds": 300,
-                "MaximumExecutionTimeoutInSeconds": 28800,
-            },
-            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": ALARM}]},
-        },
-        **extra,
-    }
 
 
 def contains(actual: Any, expected: Any) -> bool:

@@ -22,16 +22,16 @@ from sagemaker_rollout.registry_type.protocol import HANDLER_PERMISSIONS
 
 INTENDED_DIFFERENCES: dict[str, str] = {
     # Only the custom resource: a Lambda function of the provider stack.
-    "WriteOwnLogs": "custom resource only: the function's log group (CloudFormation logs the type's handlers)",
+    "WriteOwnLogs": "custom resource only: its log group (CloudFormation logs the type's handlers)",
     "WriteTraces": "custom resource only: the function's X-Ray traces",
     "ContinueInFreshInvocation": "custom resource only: self-invocation (the type's waits are callbacks)",
     "SendFailedContinuations": "custom resource only: its dead-letter queue",
     "ResumeFromDeadLetters": "custom resource only: its dead-letter queue's event source",
     # Both, differently.
     "RolloutJournal": "the type also reads a page of creation records with BatchGetItem (its list handler)",
-    "ChangeOnlyOwnedResources": "the type also accepts the custom resource's value: endpoints it created before",
-    "RetagOnlyOwnedResources": "the type also accepts the custom resource's value: endpoints it created before",
-    "ReleaseOnlyOwnedEndpoints": "the type also accepts the custom resource's value: endpoints it adopted before",
+    "ChangeOnlyOwnedResources": "the type also accepts the custom resource's value (what it created before)",
+    "RetagOnlyOwnedResources": "the type also accepts the custom resource's value (what it created before)",
+    "ReleaseOnlyOwnedEndpoints": "the type also accepts the custom resource's value (what it adopted before)",
 }
 """Statements that differ on purpose (``Sid``: why)."""
 
