@@ -17,6 +17,8 @@
 #   make registry-check    the registry type: schema and models.py current, `cfn validate` (offline)
 #   make registry-package  the registry type's zip with `cfn submit --dry-run` (no Docker, no AWS
 #                          account; the dependencies come from the package index, hash-checked)
+#   make contract-test     the CloudFormation CLI's own contract suite (`cfn test`) against the
+#                          registry type, no Docker, no AWS (docs/registry.md, "Contract tests")
 #
 # Environments and their locks (pyproject.toml and requirements/*.in are the abstract spec; the
 # locks are what is installed, every file checked against its hash):
@@ -60,7 +62,7 @@ export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS_BIN):$(PATH)
 
 .PHONY: venv tools demo test test-slow check bench build lock upgrade clean soak registry-check registry-package \
-        golden-record golden-check
+        golden-record golden-check contract-test
 
 venv: $(VENV)/.installed
 tools: $(TOOLS)/.installed
@@ -144,7 +146,7 @@ upgrade: venv
 	git diff --stat -- $(RUNTIME_LOCK) requirements schemas $(REGISTRY)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache .contract-test
 
 # Random request-and-fault sequences (tests/stateful) on a random seed, many more than `make test`
 # runs: the seed is printed first (replay a failure with `make soak SEED=<seed>`); the figures go
@@ -204,3 +206,16 @@ registry-package: registry-check
 	  ! grep -q -e sagemaker_rollout_tools -e sagemaker_rollout_testing "$$inner"/list || \
 	  { echo "the zip ships the tools or the test kit" >&2; exit 1; }
 	@ls -l $(REGISTRY)/*.zip
+
+# The CloudFormation CLI's own contract suite (`cfn test` of cloudformation-cli, .venv-tools) against
+# the registry type's real entry point, with no Docker and no AWS: a local endpoint speaking the
+# Lambda Invoke API runs the handlers in process over moto and the SageMaker simulator on a simulated
+# clock (src/sagemaker_rollout_testing/contract; the runner's patches: docs/registry.md, "Contract
+# tests"). Every input set of registry/inputs, under each fault profile (none, throttle, timeout);
+# report and logs in .contract-test/. Passes only when every set collects the 15 tests and passes
+# them all (none skipped, xfailed or errored) and every harness check holds in every profile (CI
+# runs it so).
+CONTRACT_PROFILES ?= none,throttle,timeout
+contract-test: venv tools
+	$(BIN)/python -m sagemaker_rollout_testing.contract --project $(REGISTRY) --tools-python $(TOOLS_BIN)/python \
+	  --profiles $(CONTRACT_PROFILES) --out .contract-test

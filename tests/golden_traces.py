@@ -132,8 +132,8 @@ def golden_trace(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
         original_invoke = RegistryDriver.invoke
 
-        def invoke(driver: Any, event: Any) -> Any:
-            result = original_invoke(driver, event)
+        def invoke(driver: Any, event: Any, **options: Any) -> Any:
+            result = original_invoke(driver, event, **options)
             lines.append(f"progress {_dump(result)}")
             return result
 

@@ -10,6 +10,8 @@ __all__ = [
     "ADOPTABLE_TAG",
     "ENDPOINT_TAG",
     "LOGICAL_ID_TAG",
+    "MANAGED_BY_CUSTOM_RESOURCE",
+    "MANAGED_BY_REGISTRY_TYPE",
     "MANAGED_BY_TAG",
     "NAME_PREFIX_ENV",
     "OWNER_TAG_KEYS",
@@ -25,6 +27,13 @@ STACK_ID_TAG = "sagemaker-rollout:stack-id"
 LOGICAL_ID_TAG = "sagemaker-rollout:logical-id"
 ENDPOINT_TAG = "sagemaker-rollout:endpoint-name"
 MANAGED_BY_TAG = "sagemaker-rollout:managed-by"
+MANAGED_BY_CUSTOM_RESOURCE = "sagemaker-rollout"
+"""Value of :data:`MANAGED_BY_TAG` on what ``Custom::SageMakerEndpoint`` creates (and on what the
+registry type created before it had a value of its own)."""
+MANAGED_BY_REGISTRY_TYPE = "SageMakerRollout::SageMaker::Endpoint"
+"""Value of :data:`MANAGED_BY_TAG` on what the registry type creates or adopts: its type name (the
+same text as ``spec.limits.TYPE_NAME``, which this domain module cannot import). IAM tells the two
+front ends' resources apart by this value (template.yaml, registry/resource-role.yaml)."""
 OWNER_TAG_KEYS = (STACK_ID_TAG, LOGICAL_ID_TAG, ENDPOINT_TAG, MANAGED_BY_TAG)
 """The ownership tags (:func:`owner_tags`): added on create and adoption, removed on release."""
 ADOPTABLE_TAG = "sagemaker-rollout:adoptable"
@@ -83,11 +92,17 @@ def config_name(endpoint_name: str, digest: str) -> str:
     return f"{endpoint_name[:50].rstrip('-')}-{unique}"
 
 
-def owner_tags(stack_id: str, logical_id: str, endpoint_name: str) -> list[dict[str, str]]:
-    """Tags that mark a resource as created by this provider for this stack resource and endpoint."""
+def owner_tags(
+    stack_id: str, logical_id: str, endpoint_name: str, managed_by: str = MANAGED_BY_CUSTOM_RESOURCE
+) -> list[dict[str, str]]:
+    """Tags that mark a resource as created by this provider for this stack resource and endpoint.
+
+    ``managed_by`` names the front end that owns it (:data:`MANAGED_BY_CUSTOM_RESOURCE` or
+    :data:`MANAGED_BY_REGISTRY_TYPE`); the stack and logical id say where it was created.
+    """
     return [
         {"Key": STACK_ID_TAG, "Value": stack_id[:256]},
         {"Key": LOGICAL_ID_TAG, "Value": logical_id[:256]},
         {"Key": ENDPOINT_TAG, "Value": endpoint_name},
-        {"Key": MANAGED_BY_TAG, "Value": "sagemaker-rollout"},
+        {"Key": MANAGED_BY_TAG, "Value": managed_by},
     ]

@@ -144,6 +144,8 @@ class RegistryDriver:
         self.stack_id = f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/{uuid.uuid4()}"
         self.schema: dict[str, Any] = json.loads((self.project / SCHEMA_FILE).read_text(encoding="utf-8"))
         self.calls: list[HandlerCall] = []
+        self.invocations: list[tuple[str, float]] = []
+        """(handler, simulated seconds) of every invocation :meth:`operation` made."""
         self._handler = ""
         self._kills: list[_Kill] = []
         self._killed = False
@@ -226,8 +228,12 @@ class RegistryDriver:
         callback_context: Mapping[str, Any] | None = None,
         next_token: str | None = None,
         type_configuration: Mapping[str, Any] | None = None,
+        stack_tags: Mapping[str, str] | None = None,
+        previous_stack_tags: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """A handler request as CloudFormation sends it (the library's ``HandlerRequest``)."""
+        """A handler request as CloudFormation sends it (the library's ``HandlerRequest``; stack-level
+        tags in ``requestData.stackTags`` and ``previousStackTags``). Without a logical id there is
+        no stack either, as Cloud Control API sends it."""
         credentials = {"accessKeyId": "testing", "secretAccessKey": "testing", "sessionToken": "testing"}
         data: dict[str, Any] = {
             "resourceProperties": dict(desired or {}),
@@ -242,6 +248,10 @@ class RegistryDriver:
         }
         if previous is not None:
             data["previousResourceProperties"] = dict(previous)
+        if stack_tags is not None:
+            data["stackTags"] = dict(stack_tags)
+        if previous_stack_tags is not None:
+            data["previousStackTags"] = dict(previous_stack_tags)
         event: dict[str, Any] = {
             "action": action,
             "awsAccountId": self.account_id,
@@ -256,12 +266,28 @@ class RegistryDriver:
         }
         return {k: v for k, v in event.items() if v is not None}
 
-    def invoke(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
-        """One handler invocation through the library's entry point; None if it was killed."""
-        self._handler = str(event["action"]).lower()
+    def invoke(
+        self, event: Mapping[str, Any], *, entrypoint: str = "resource", context: Any = None
+    ) -> dict[str, Any] | None:
+        """One handler invocation through the library's entry point; None if it was killed.
+
+        Parameters
+        ----------
+        event:
+            The request: a ``HandlerRequest`` for ``resource`` (what CloudFormation and ``cfn test``
+            send), a ``TestEvent`` (``credentials``, ``action``, ``request``) for ``test_entrypoint``.
+        entrypoint:
+            ``resource`` or ``test_entrypoint``: the two functions of the template ``cfn init``
+            writes (``TypeFunction`` and ``TestEntrypoint``).
+        context:
+            The Lambda context passed to the entry point (default None).
+        """
+        if entrypoint not in ("resource", "test_entrypoint"):
+            raise RegistryDriverError(f"entrypoint: {entrypoint!r} is neither resource nor test_entrypoint")
+        self._handler = str(event.get("action", "")).lower()
         self._killed = False
         try:
-            result: dict[str, Any] = self._module.resource(dict(event), None)
+            result: dict[str, Any] = getattr(self._module, entrypoint)(dict(event), context)
         except InvocationTimeoutError:
             result = {}
         finally:
@@ -277,6 +303,8 @@ class RegistryDriver:
         *,
         redeliver_after: float = 60.0,
         type_configuration: Mapping[str, Any] | None = None,
+        stack_tags: Mapping[str, str] | None = None,
+        previous_stack_tags: Mapping[str, str] | None = None,
     ) -> Operation:
         """Run ``action`` to its end: invoke, wait the callback delay, invoke again with the context."""
         handler = action.lower()
@@ -298,8 +326,12 @@ class RegistryDriver:
                 previous=previous,
                 callback_context=context,
                 type_configuration=type_configuration,
+                stack_tags=stack_tags,
+                previous_stack_tags=previous_stack_tags,
             )
+            started_invocation = self.clock.now()
             result = self.invoke(event)
+            self.invocations.append((handler, self.clock.now() - started_invocation))
             if result is None:  # the process died: no event; the same context comes again
                 killed += 1
                 self.clock.advance(redeliver_after)
@@ -367,7 +399,10 @@ class RegistryDriver:
             if result is None or result.get("status") != "SUCCESS":
                 raise RegistryDriverError(f"LIST: {result}")
             models.extend(result.get("resourceModels") or [])
-            next_token = result.get("nextToken")
+            following = result.get("nextToken")
+            if following and following == next_token:
+                raise RegistryDriverError("LIST: answered the nextToken it was sent (pagination stalls)")
+            next_token = following
             if not next_token:
                 return models
 

@@ -130,9 +130,70 @@ def test_plan_busy_endpoint_waits() -> None:
     assert plan.action == "wait"
 
 
-def test_plan_retained_capacity_is_warned() -> None:
-    plan = plan_update(_current(_variant("a", "m1")), _spec(_variant("a", "m2")), "ep-new")
-    assert any("RetainAllVariantProperties" in w for w in plan.warnings)
+# ---- the retain rule (RetainAllVariantProperties, issue 20) ---------------------------------------
+
+
+def _live(name: str, count: int, weight: float) -> dict[str, Any]:
+    """A DescribeEndpoint ProductionVariantSummary (desired and current values alike)."""
+    return {
+        "VariantName": name,
+        "CurrentInstanceCount": count,
+        "DesiredInstanceCount": count,
+        "CurrentWeight": weight,
+        "DesiredWeight": weight,
+    }
+
+
+def _mixed(**spec: Any) -> tuple[CurrentEndpoint, EndpointSpec]:
+    """An endpoint whose variant ``a`` autoscaled from 2 to 5 instances (weight moved to 2.0 out of
+    band) and whose fixed variant ``b`` runs 1; the template changes the models and asks ``b`` for 3."""
+    running = (_variant("a", "m1"), _variant("b", "m2", count=1))
+    current = dataclasses.replace(
+        _current(*running, autoscaled=frozenset({"a"})),
+        live_variants=(_live("a", 5, 2.0), _live("b", 1, 1.0)),
+        config={"ProductionVariants": list(running)},
+    )
+    props: dict[str, Any] = {
+        "ProductionVariants": [_variant("a", "m1-new"), _variant("b", "m2-new", count=3)],
+        **spec,
+    }
+    return current, parse_endpoint_properties(props)
+
+
+def test_retain_rule_writes_autoscaled_variants_live_values_and_the_template_for_the_others() -> None:
+    # GIVEN an endpoint mixing an autoscaled and a fixed variant, and the default retain flag
+    current, desired = _mixed()
+    # WHEN an update is planned
+    plan = plan_update(current, desired, "ep-template")
+    # THEN the autoscaled variant keeps its live count and weight (written into the new config), the
+    # fixed one gets the template's 3, and SageMaker's all-or-nothing retention is off
+    assert plan.retained == {"a": {"InitialInstanceCount": 5, "InitialVariantWeight": 2.0}}
+    assert plan.update_arguments["RetainAllVariantProperties"] is False
+    assert "ExcludeRetainedVariantProperties" not in plan.update_arguments
+    assert plan.config_name != "ep-template" and plan.config_name.startswith("ep-")  # new content, new name
+    counts = {c.name: c.fields.get("InitialInstanceCount") for c in plan.variant_changes}
+    assert counts == {"a": (2, 5), "b": (1, 3)}
+    assert any("autoscaled variants keep their live values" in w and "a: " in w for w in plan.warnings)
+
+
+def test_retain_rule_keeps_nothing_when_retention_is_off_or_excluded() -> None:
+    current, off = _mixed(RetainAllVariantProperties="false")
+    plan = plan_update(current, off, "ep-template")
+    assert plan.retained == {} and plan.config_name == "ep-template"
+    assert plan.update_arguments["RetainAllVariantProperties"] is False
+    _, weights_only = _mixed(
+        ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DesiredInstanceCount"}]
+    )
+    assert plan_update(current, weights_only, "ep-template").retained == {"a": {"InitialVariantWeight": 2.0}}
+
+
+def test_autoscaling_moving_counts_is_no_change_to_roll_out() -> None:
+    # GIVEN the template the endpoint was created from, and autoscaling that moved a's count since
+    current, _ = _mixed()
+    same = parse_endpoint_properties({"ProductionVariants": [dict(v) for v in current.variants]})
+    current = dataclasses.replace(current, live_variants=(_live("a", 5, 1.0), _live("b", 1, 1.0)))
+    # WHEN planned THEN nothing rolls out (the retained count is autoscaling's, not the template's)
+    assert plan_update(current, same, "ep-template").action == "none"
 
 
 # ---- SageMaker's rules that need the running endpoint --------------------------------------------
@@ -224,7 +285,8 @@ def test_plan_allows_what_sagemaker_allows(
     current = dataclasses.replace(_current(*running), async_inference=async_inference)
     plan = plan_update(current, desired, "ep-new")
     assert plan.refusal is None and not plan.unguarded and plan.irreversible == ()
-    assert plan.update_arguments == desired.update_arguments()
+    # the spec's arguments, with retention left to the planner's rule (nothing is autoscaled here)
+    assert plan.update_arguments == {**desired.update_arguments(), "RetainAllVariantProperties": False}
 
 
 def test_plan_unguarded_rollout_drops_the_deployment_config_and_says_so() -> None:
@@ -238,7 +300,7 @@ def test_plan_unguarded_rollout_drops_the_deployment_config_and_says_so() -> Non
     assert plan.refusal is None and plan.unguarded
     assert "DeploymentConfig" not in plan.update_arguments
     assert "RetainDeploymentConfig" not in plan.update_arguments
-    assert plan.update_arguments["RetainAllVariantProperties"] is True
+    assert plan.update_arguments["RetainAllVariantProperties"] is False  # the planner's retain rule
     assert plan.estimate.strategy == "AllAtOnce (no guardrails)"
     assert any("WITHOUT its DeploymentConfig" in w and "added b" in w for w in plan.warnings)
     assert "WITHOUT its DeploymentConfig (AllowUnguardedRollout)" in plan.summary()

@@ -13,6 +13,9 @@ from sagemaker_rollout.clock import Clock
 
 __all__ = [
     "AWS_ERRORS",
+    "TIMED_CLIENT_ATTRIBUTE",
+    "CallDeadlineError",
+    "attempt_seconds",
     "call",
     "call_deadline",
     "current_call_deadline",
@@ -48,6 +51,17 @@ _RETRYABLE = frozenset(
 )
 _ATTEMPTS = 6
 
+
+class CallDeadlineError(BotoCoreError):
+    """An AWS call not attempted: its worst case (the client's connect and read timeouts) would end
+    past :func:`call_deadline`. Transient: the engine waits it out in a later invocation."""
+
+    fmt = (
+        "{operation}: not attempted, {left:.1f} s left before the deadline and an attempt may take "
+        "{cost:.0f} s"
+    )
+
+
 AWS_ERRORS = (ClientError, BotoCoreError)
 """What an AWS call raises when AWS (or the way to it) says no: an error answer, or a connection,
 timeout or parameter error. Anything else from a call is a bug and is left to the step barrier."""
@@ -81,7 +95,7 @@ def is_transient(error: BaseException) -> bool:
     Besides the named codes, any 5xx status counts (AWS General Reference, "Error retries and
     exponential backoff": retry server errors and throttling, not client errors).
     """
-    if isinstance(error, ConnectionError | HTTPClientError):
+    if isinstance(error, ConnectionError | HTTPClientError | CallDeadlineError):
         return True
     if isinstance(error, ClientError):
         if error_code(error) in _RETRYABLE:
@@ -116,17 +130,54 @@ def current_call_deadline() -> float | None:
     return _DEADLINE.get()
 
 
+TIMED_CLIENT_ATTRIBUTE = "_sagemaker_rollout_client_for"
+"""Attribute of the clients :class:`~sagemaker_rollout.aws.runtime.ProviderRuntime` builds: called
+with the seconds left, it returns the same service's client whose timeouts fit them."""
+
+
+def _timed(method: Callable[..., Any], left: float) -> Callable[..., Any]:
+    """``method`` of the client whose timeouts fit ``left`` seconds, when its client knows it."""
+    owner = getattr(method, "__self__", None)
+    client_for = getattr(owner, TIMED_CLIENT_ATTRIBUTE, None)
+    name = getattr(method, "__name__", "")
+    if client_for is None or not name:
+        return method
+    return getattr(client_for(left), name, method)
+
+
+def attempt_seconds(method: Callable[..., Any]) -> float:
+    """The longest one attempt of a boto3 client ``method`` can take: its client's connect and read
+    timeouts (botocore ``Config``: ``connect_timeout``, ``read_timeout``); 0 for anything else."""
+    config = getattr(getattr(getattr(method, "__self__", None), "meta", None), "config", None)
+    if config is None:
+        return 0.0
+    return float(getattr(config, "connect_timeout", 0) or 0) + float(getattr(config, "read_timeout", 0) or 0)
+
+
 def call(clock: Clock, method: Callable[..., Any], /, **kwargs: Any) -> Any:
     """Call ``method(**kwargs)``, retrying throttling and transient errors with backoff on ``clock``.
 
     botocore's own retries are off (``max_attempts=1``) so that every wait happens on the injected
     clock: simulated in tests and the demo, real in Lambda. At most 6 attempts, waiting 1, 2, 4, 8
-    and 16 s between them (31 s), and never a wait past :func:`call_deadline`'s.
+    and 16 s between them (31 s), and never a wait past :func:`call_deadline`'s. Inside a deadline
+    each attempt goes through the client whose botocore timeouts fit the time left then (when the
+    client was built by the provider's runtime), and is made only when its worst case
+    (:func:`attempt_seconds`) ends before the deadline; otherwise :class:`CallDeadlineError`
+    (transient) is raised without calling.
     """
     delay = 1.0
     for attempt in range(1, _ATTEMPTS + 1):
+        attempt_method = method
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - clock.now()
+            attempt_method = _timed(method, left)  # botocore timeouts from the time left now
+            cost = attempt_seconds(attempt_method)
+            if cost > left:
+                operation = getattr(method, "__name__", "AWS call")
+                raise CallDeadlineError(operation=operation, left=max(left, 0.0), cost=cost)
         try:
-            return method(**kwargs)
+            return attempt_method(**kwargs)
         except (ClientError, ConnectionError, HTTPClientError) as error:
             if not is_transient(error) or attempt == _ATTEMPTS:
                 raise

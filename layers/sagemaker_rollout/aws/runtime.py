@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
+from sagemaker_rollout.aws.calls import TIMED_CLIENT_ATTRIBUTE, current_call_deadline
 from sagemaker_rollout.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
 
-__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings"]
+__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings", "call_timeouts"]
 
 
 class OriginScreen(Protocol):
@@ -52,12 +54,19 @@ class ProviderSettings:
     sleep_on_delete:
         crhelper's pause before answering a Delete (log flushing); 0 because the provider lives in
         its own stack.
+    step_call_window:
+        None, or: a step's AWS calls (their retries included) end at most this many seconds after
+        the invocation's time for steps (``remaining``) is over, or after the step's start for a
+        step started later (an invocation's first step always runs), so that a short invocation
+        keeps time for the journal's writes and its answer after its last step (the registry type's
+        handlers, whose invocations last seconds).
     """
 
     poll_interval: float = 10.0
     handoff_margin: float = 60.0
     response_margin: float = 120.0
     sleep_on_delete: int = 0
+    step_call_window: float | None = None
 
 
 @dataclass
@@ -111,21 +120,55 @@ class ProviderRuntime:
     def client(self, service: str) -> Any:
         """Return a cached boto3 client for ``service``, built on first use.
 
-        Typed per service with boto3-stubs (``mypy_boto3_<service>``, imported for type checking
-        only: the layer does not ship the stubs).
+        Outside a :func:`~sagemaker_rollout.aws.calls.call_deadline` the client waits up to 10 s to
+        connect and 60 s for an answer. Inside one, its timeouts come from the time left
+        (:func:`call_timeouts`), and :func:`~sagemaker_rollout.aws.calls.call` makes every attempt
+        with the client of the time left at that attempt (:data:`TIMED_CLIENT_ATTRIBUTE`): clients are
+        cached per timeout step. Typed per service with boto3-stubs (``mypy_boto3_<service>``,
+        imported for type checking only: the layer does not ship them).
         """
+        deadline = current_call_deadline()
+        return self._client(service, None if deadline is None else deadline - self.clock.now())
+
+    def _client(self, service: str, left: float | None) -> Any:
+        connect, read = call_timeouts(left)
+        key = service if (connect, read) == _DEFAULT_TIMEOUTS else f"{service}@{read:g}"
         with self._lock:
-            if service not in self._clients:
+            if key not in self._clients:
                 if self.session is None:
                     import boto3
 
                     self.session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
                 from botocore.config import Config
 
-                self._clients[service] = self.session.client(
+                client = self.session.client(
                     service,
                     config=Config(
-                        retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=60
+                        retries={"mode": "standard", "max_attempts": 1},
+                        connect_timeout=connect,
+                        read_timeout=read,
                     ),
                 )
-            return self._clients[service]
+                setattr(client, TIMED_CLIENT_ATTRIBUTE, functools.partial(self._client, service))
+                self._clients[key] = client
+            return self._clients[key]
+
+
+_DEFAULT_TIMEOUTS = (10.0, 60.0)
+_READ_TIMEOUT_STEPS = (60.0, 20.0, 10.0, 5.0, 2.0, 1.0)
+
+
+def call_timeouts(left: float | None) -> tuple[float, float]:
+    """botocore's (``connect_timeout``, ``read_timeout``) for a call with ``left`` seconds to its
+    deadline (None: no deadline, 10 s and 60 s).
+
+    The read timeout is the largest step not over a quarter of the time left (at least 1 s), the
+    connect timeout at most 5 s and never more than the read timeout: one call that gets no answer
+    costs at most a fraction of the invocation's budget, leaving time for a retry and the answer.
+    botocore's own defaults are 60 s for both (botocore ``Config``: ``connect_timeout``,
+    ``read_timeout``).
+    """
+    if left is None:
+        return _DEFAULT_TIMEOUTS
+    read = next((step for step in _READ_TIMEOUT_STEPS if step <= left / 4), _READ_TIMEOUT_STEPS[-1])
+    return min(5.0, read), read

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sagemaker_rollout.rollout.progress import Answer
-from sagemaker_rollout.rollout.request import RolloutRequest, request_key
+from sagemaker_rollout.rollout.request import Ownership, RolloutRequest, request_key
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = [
@@ -32,6 +32,8 @@ _CONFLICT = "ConditionalCheckFailedException"
 _LEASE = {"#o": "lease_owner", "#u": "lease_until"}
 _SUSPENDED = {"#b": "suspended_by", "#n": "snapshot"}
 _ADOPTION = {"#d": "adoption"}
+_CREATED = {"#c": "created_by"}
+_REQUESTED = {"#q": "requested"}
 
 
 class JournalConflictError(RuntimeError):
@@ -76,10 +78,18 @@ class RequestRecord:
     inflight: int = 0
     answer: Answer | None = None
     endpoint: str = ""
+    prior_token: str = ""
+    """The token this record's :attr:`token` replaced ('' before the first hand-off): a continuation
+    CloudFormation delivers again after the invocation that moved the token on died still belongs
+    to the request (the registry type accepts either)."""
 
     @property
     def answered(self) -> bool:
         return self.answer is not None
+
+    def issued(self, token: str) -> bool:
+        """Whether the journal issued ``token`` to this request (its token, or the one before)."""
+        return bool(token) and token in (self.token, self.prior_token)
 
 
 def _s(value: str) -> dict[str, str]:
@@ -103,6 +113,7 @@ def _record(item: Mapping[str, Any]) -> RequestRecord:
         inflight=int(item.get("inflight", {}).get("N", "0")),
         answer=Answer.from_dict(json.loads(answer)) if answer else None,
         endpoint=item.get("endpoint", {}).get("S", ""),
+        prior_token=item.get("prior_token", {}).get("S", ""),
     )
 
 
@@ -120,6 +131,9 @@ class Adoption:
         The adopting request's journal key.
     adopted:
         Set once that request succeeded (a later Delete deletes; before, it releases).
+    ownership:
+        The adopting request's ownership rule: under the primary-identifier rule (the registry
+        type) the adoption is the endpoint's, whatever stack resource asks later.
     """
 
     stack_id: str
@@ -127,18 +141,19 @@ class Adoption:
     config: str
     request: str
     adopted: bool = False
+    ownership: Ownership = Ownership.STACK_RESOURCE
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "stack_id": self.stack_id,
-                "logical_id": self.logical_id,
-                "config": self.config,
-                "request": self.request,
-                "adopted": self.adopted,
-            },
-            sort_keys=True,
-        )
+        document: dict[str, Any] = {
+            "stack_id": self.stack_id,
+            "logical_id": self.logical_id,
+            "config": self.config,
+            "request": self.request,
+            "adopted": self.adopted,
+        }
+        if self.ownership is not Ownership.STACK_RESOURCE:  # earlier records' shape otherwise
+            document["ownership"] = self.ownership.value
+        return json.dumps(document, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Adoption:
@@ -149,6 +164,7 @@ class Adoption:
             str(raw.get("config", "")),
             str(raw.get("request", "")),
             bool(raw.get("adopted", False)),
+            Ownership(str(raw.get("ownership") or Ownership.STACK_RESOURCE.value)),
         )
 
 
@@ -164,6 +180,10 @@ class EndpointItem:
         The request whose rollout deregistered the endpoint's autoscaling, and what it saved.
     adoption:
         The endpoint's adoption, if a stack resource adopted it.
+    created_by:
+        The request of the registry type that created (or adopted) the endpoint: the type's own
+        record of what it manages (its list handler reads it; a Create takes an existing endpoint
+        as its own only when it is that request). None for the custom resource's endpoints.
     """
 
     lease_owner: str | None = None
@@ -171,6 +191,10 @@ class EndpointItem:
     suspended_by: str | None = None
     snapshot: list[dict[str, Any]] = field(default_factory=list)
     adoption: Adoption | None = None
+    created_by: str | None = None
+    requested: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """``{config: {variant: {field: template value}}}``: for configs into which the retain rule
+    wrote live values, what the template asked (the registry type's read reports it)."""
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -181,10 +205,13 @@ class EndpointItem:
         until = item.get("lease_until", {}).get("N")
         snapshot = text("snapshot")
         adoption = text("adoption")
+        requested = text("requested")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
             suspended_by=text("suspended_by"),
             snapshot=list(json.loads(snapshot)) if snapshot else [],
             adoption=Adoption.from_json(adoption) if adoption else None,
+            created_by=text("created_by"),
+            requested=dict(json.loads(requested)) if requested else {},
         )

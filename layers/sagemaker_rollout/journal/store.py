@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -36,7 +36,9 @@ from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.journal.records import (
     _ADOPTION,
     _CONFLICT,
+    _CREATED,
     _LEASE,
+    _REQUESTED,
     _SUSPENDED,
     ENDPOINT_INDEX,
     Adoption,
@@ -165,6 +167,10 @@ class Journal:
             names["#t"] = "token"
             values[":t"] = _s(token)
             sets.append("#t = :t")
+            if record.token and record.token != token:
+                names["#p"] = "prior_token"
+                values[":p"] = _s(record.token)
+                sets.append("#p = :p")
         if inflight is not None:
             names["#i"] = "inflight"
             values[":i"] = {"N": str(inflight)}
@@ -175,6 +181,8 @@ class Journal:
         if endpoint:
             record.endpoint = endpoint
         if token is not None:
+            if record.token and record.token != token:
+                record.prior_token = record.token
             record.token = token
         if inflight is not None:
             record.inflight = inflight
@@ -289,6 +297,57 @@ class Journal:
     def clear_adopted(self, endpoint: str) -> None:
         """Forget an adoption (the endpoint was released or deleted)."""
         self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
+
+    # ---- the registry type's record of what it manages ------------------------------------------
+    def mark_created(self, endpoint: str, request: str, *, unless_another: bool = False) -> bool:
+        """Record that ``request`` (of the registry type) creates or adopts ``endpoint``.
+
+        ``unless_another``: only if no other request's record is there (a conditional write);
+        returns whether the record is ``request``'s now.
+        """
+        condition = "attribute_not_exists(#c) OR #c = :r" if unless_another else None
+        return self._update(f"endpoint#{endpoint}", "SET #c = :r", _CREATED, {":r": _s(request)}, condition)
+
+    def clear_created(self, endpoint: str) -> None:
+        """Forget the record (the endpoint was deleted or released)."""
+        self._update(f"endpoint#{endpoint}", "REMOVE #c", _CREATED)
+
+    def mark_requested(self, endpoint: str, requested: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """Record what the template asked for the fields the retain rule filled (per config name)."""
+        document = _s(json.dumps(requested, sort_keys=True))
+        self._update(f"endpoint#{endpoint}", "SET #q = :q", _REQUESTED, {":q": document})
+
+    def created_among(self, endpoints: Sequence[str]) -> set[str]:
+        """Which of ``endpoints`` (at most 100) the registry type has a creation record of.
+
+        One ``BatchGetItem`` (at most 100 keys: DynamoDB API reference, BatchGetItem), reading only
+        the key and the record; keys DynamoDB leaves unprocessed are asked again, and when some are
+        still unprocessed after a few rounds the call counts as throttled.
+        """
+        names = sorted(set(endpoints))[:100]
+        found: set[str] = set()
+        if not names:
+            return found
+        pending: dict[str, Any] = {
+            self.table: {
+                "Keys": [{"pk": _s(f"endpoint#{name}")} for name in names],
+                "ProjectionExpression": "pk, #c",
+                "ExpressionAttributeNames": dict(_CREATED),
+                "ConsistentRead": True,
+            }
+        }
+        for _round in range(4):
+            page = call(self.clock, self.client.batch_get_item, RequestItems=pending)
+            for item in page.get("Responses", {}).get(self.table, []):
+                if item.get("created_by", {}).get("S"):
+                    found.add(item["pk"]["S"].split("#", 1)[1])
+            pending = page.get("UnprocessedKeys") or {}
+            if not pending:
+                return found
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "BatchGetItem left keys unprocessed"}},
+            "BatchGetItem",
+        )
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:

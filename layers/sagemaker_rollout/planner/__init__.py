@@ -30,7 +30,7 @@ from sagemaker_rollout.planner.model import (
     VariantChange,
     diff_variants,
 )
-from sagemaker_rollout.planner.update import plan_create, plan_update
+from sagemaker_rollout.planner.update import plan_create, plan_update, retained_values, with_retained
 from sagemaker_rollout.sagemaker import scalable_resource_id
 
 __all__ = [
@@ -50,7 +50,9 @@ __all__ = [
     "plan_create",
     "plan_release",
     "plan_update",
+    "retained_values",
     "scalable_resource_id",
     "settle_verdict",
     "update_was_issued",
+    "with_retained",
 ]

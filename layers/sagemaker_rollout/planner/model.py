@@ -94,6 +94,10 @@ class Plan:
     irreversible:
         Human-readable changes SageMaker accepts but cannot roll back (serverless to
         instance-based); only planned with ``AllowIrreversibleChanges: true``.
+    retained:
+        The retain rule's values (:func:`~sagemaker_rollout.planner.update.retained_values`):
+        ``{variant: {"InitialInstanceCount": n, "InitialVariantWeight": w}}`` written into the new
+        config for autoscaled variants; ``config_name`` is that config's (its content changed).
     """
 
     action: str
@@ -111,6 +115,7 @@ class Plan:
     update_arguments: Mapping[str, Any] = field(default_factory=dict)
     unguarded: bool = False
     irreversible: tuple[str, ...] = ()
+    retained: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def needs_rollout(self) -> bool:
@@ -172,6 +177,7 @@ class Plan:
             "unguarded": self.unguarded,
             "irreversible": list(self.irreversible),
             "updateArguments": dict(self.update_arguments),
+            "retained": {name: dict(values) for name, values in self.retained.items()},
         }
 
 

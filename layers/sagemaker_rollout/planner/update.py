@@ -5,10 +5,12 @@ Part of :mod:`sagemaker_rollout.planner`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sagemaker_rollout.naming import config_name as name_config
 from sagemaker_rollout.planner.decisions import config_matches, needs_rollout
 from sagemaker_rollout.planner.model import (
     CurrentEndpoint,
@@ -19,7 +21,95 @@ from sagemaker_rollout.planner.model import (
 )
 from sagemaker_rollout.spec import EndpointSpec, estimate_create, estimate_rollout
 
-__all__ = ["plan_create", "plan_update"]
+__all__ = ["RETAINED_PROPERTIES", "plan_create", "plan_update", "retained_values", "with_retained"]
+
+RETAINED_PROPERTIES = {
+    "DesiredInstanceCount": "InitialInstanceCount",
+    "DesiredWeight": "InitialVariantWeight",
+}
+"""What SageMaker's retention keeps (UpdateEndpoint ``RetainAllVariantProperties``; VariantProperty
+``VariantPropertyType``: DesiredInstanceCount, DesiredWeight; DataCaptureConfig "not currently
+supported") and the ProductionVariant field the retain rule writes it into."""
+
+
+def _rule_subjects(current: CurrentEndpoint, desired: EndpointSpec) -> dict[str, tuple[str, ...]]:
+    """{variant: fields} the retain rule keeps live: desired variants that run now and are registered
+    with Application Auto Scaling, the fields ``ExcludeRetainedVariantProperties`` does not exclude;
+    nothing when ``RetainAllVariantProperties`` is false."""
+    if not desired.retain_all_variant_properties:
+        return {}
+    excluded = {str(x.get("VariantPropertyType")) for x in desired.exclude_retained_variant_properties or ()}
+    fields = tuple(f for p, f in RETAINED_PROPERTIES.items() if p not in excluded)
+    running = {str(v.get("VariantName")) for v in current.live_variants}
+    subjects = {}
+    for variant in desired.variants:
+        name = str(variant.get("VariantName"))
+        if name in current.autoscaled and name in running:
+            kept = tuple(
+                f for f in fields if f != "InitialInstanceCount" or "InitialInstanceCount" in variant
+            )
+            if kept:
+                subjects[name] = kept
+    return subjects
+
+
+def retained_values(current: CurrentEndpoint, desired: EndpointSpec) -> dict[str, dict[str, Any]]:
+    """The retain rule: the live values an update writes into the new config, per variant.
+
+    SageMaker's retention is all or nothing (``RetainAllVariantProperties`` and
+    ``ExcludeRetainedVariantProperties`` apply to every variant: UpdateEndpoint API reference), so
+    the provider never asks for it. With ``RetainAllVariantProperties`` (default true), a variant
+    registered with Application Auto Scaling keeps its live desired instance count and weight
+    (``DescribeEndpoint``: DesiredInstanceCount, DesiredWeight), written into the new config as
+    InitialInstanceCount and InitialVariantWeight (SageMaker developer guide, "Update endpoints that
+    use auto scaling"); every other variant gets the template's values, and UpdateEndpoint is called
+    with ``RetainAllVariantProperties: false``. Only values that differ from the template's are
+    returned (a count of 0, an endpoint scaled to zero, is written as 1: InitialInstanceCount's
+    minimum, CreateEndpointConfig API reference).
+    """
+    live = {str(v.get("VariantName")): v for v in current.live_variants}
+    wanted = {str(v.get("VariantName")): v for v in desired.variants}
+    values: dict[str, dict[str, Any]] = {}
+    for name, fields in _rule_subjects(current, desired).items():
+        now, variant = live[name], wanted[name]
+        found: dict[str, Any] = {}
+        if "InitialInstanceCount" in fields:
+            count = now.get("DesiredInstanceCount", now.get("CurrentInstanceCount"))
+            if count is not None:
+                found["InitialInstanceCount"] = max(1, int(count))
+        if "InitialVariantWeight" in fields:
+            weight = now.get("DesiredWeight", now.get("CurrentWeight"))
+            if weight is not None:
+                found["InitialVariantWeight"] = float(weight)
+        found = {k: v for k, v in found.items() if _number(variant.get(k)) != _number(v)}
+        if found:
+            values[name] = found
+    return values
+
+
+def with_retained(config: Mapping[str, Any], retained: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``config`` (CreateEndpointConfig content) with the retain rule's values written into its variants."""
+    out = dict(config)
+    out["ProductionVariants"] = [
+        {**dict(v), **dict(retained.get(str(v.get("VariantName")), {}))}
+        for v in config.get("ProductionVariants", [])
+    ]
+    return out
+
+
+def _number(value: Any) -> Any:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _as_configured(current: CurrentEndpoint, desired: EndpointSpec) -> dict[str, Any]:
+    """The desired config with the rule's fields as the running config has them: what to compare
+    with the running config, so that autoscaling's own changes never cause a rollout."""
+    configured = {str(v.get("VariantName")): v for v in current.variants}
+    kept = {
+        name: {f: configured[name][f] for f in fields if f in configured.get(name, {})}
+        for name, fields in _rule_subjects(current, desired).items()
+    }
+    return with_retained(desired.config, kept)
 
 
 def _tag_changes(
@@ -189,7 +279,11 @@ def plan_update(
         Tag keys the previous properties set (only those are ever removed).
     """
     tags_to_add, tags_to_remove = _tag_changes(current.tags, desired.tags, previous_tag_keys)
-    changes = diff_variants(current.variants, desired.variants)
+    retained = retained_values(current, desired)
+    if retained:  # new content, new name (the config-name churn docs/reference.md describes)
+        config = with_retained(desired.config, retained)
+        config_name = name_config(current.name, dataclasses.replace(desired, config=config).config_digest)
+    changes = diff_variants(current.variants, with_retained(desired.config, retained)["ProductionVariants"])
     common = dict(
         endpoint_name=current.name,
         config_name=config_name,
@@ -203,27 +297,34 @@ def plan_update(
     rules = _update_rules(current, desired)
     if rules.unguarded:
         common["estimate"] = estimate_rollout(None, desired.variants)
+    arguments = dict(rules.update_arguments)
+    arguments["RetainAllVariantProperties"] = False  # the rule above does what retention would
+    arguments.pop("ExcludeRetainedVariantProperties", None)  # applies only to a retaining update
     checked = dict(
         refusal=rules.refusal,
-        update_arguments=rules.update_arguments,
+        update_arguments=arguments,
         unguarded=rules.unguarded,
         irreversible=rules.irreversible,
     )
     if current.busy:
         return Plan(action="wait", warnings=rules.warnings, **checked, **common)  # type: ignore[arg-type]
-    if needs_rollout(current, config_name, config_matches(current.config, desired.config)) is False:
+    if (
+        needs_rollout(current, config_name, config_matches(current.config, _as_configured(current, desired)))
+        is False
+    ):
         action = "retag" if tags_to_add or tags_to_remove else "none"
         return Plan(action=action, **common)  # type: ignore[arg-type]
     suspend = blocked_by_autoscaling(changes, current.autoscaled)
     warnings = list(rules.warnings)
-    if desired.retain_all_variant_properties:
-        kept = [c.name for c in changes if c.kind in ("changed", "unchanged")]
-        if kept:
-            warnings.append(
-                "RetainAllVariantProperties: current instance counts and weights of "
-                f"{', '.join(kept)} are kept "
-                "(InitialInstanceCount / InitialVariantWeight changes are ignored)"
-            )
+    if retained:
+        kept = "; ".join(
+            f"{name}: " + ", ".join(f"{field} {value:g}" for field, value in sorted(values.items()))
+            for name, values in sorted(retained.items())
+        )
+        warnings.append(
+            f"RetainAllVariantProperties: autoscaled variants keep their live values, written into the new "
+            f"config ({kept}); the other variants take the template's"
+        )
     for excluded in desired.exclude_retained_variant_properties or ():
         warnings.append(
             f"ExcludeRetainedVariantProperties: {excluded.get('VariantPropertyType')} taken from the template"
@@ -240,6 +341,7 @@ def plan_update(
         action="rollout",
         suspend_autoscaling=suspend,
         warnings=tuple(warnings),
+        retained=retained,
         **checked,  # type: ignore[arg-type]
         **common,  # type: ignore[arg-type]
     )

@@ -7,10 +7,14 @@ progress events to CloudFormation: IN_PROGRESS with a callback delay and a callb
 holds the journal key and token (CloudFormation invokes the handler again with it), then SUCCESS or
 FAILED.
 
-* :mod:`.limits`: the type's name, handler timeouts, and whether a rollout needs them (imported by
-  the macro and the linter, so this package imports nothing heavier on its own);
+* :mod:`sagemaker_rollout.spec.limits` (re-exported here): the type's name, handler timeouts, and
+  whether a rollout needs them (imported by the macro and the linter, so this package imports
+  nothing heavier on its own);
+* :mod:`.protocol`: actions, progress events, per-invocation budgets, handler permissions;
+* :mod:`.requests`: the handler request as the engine's request (the primary-identifier ownership
+  rule, stack-level tags), the create-only name check, callback contexts;
 * :mod:`.frontend`: the handlers over the engine (:class:`~.frontend.RegistryFrontEnd`);
-* :mod:`.live`: the live endpoint as the type's properties (read handler, drift).
+* :mod:`.live`: the live endpoint as the type's properties (read handler, drift) and list.
 
 No CloudFormation CLI code lives here: ``registry/src`` wraps the front-end in the CloudFormation
 CLI's Python library, so the Lambda layer never needs that library.

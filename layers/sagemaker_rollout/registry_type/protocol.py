@@ -17,6 +17,7 @@ from sagemaker_rollout.rollout.progress import FailCode
 
 __all__ = [
     "HANDLER_PERMISSIONS",
+    "WORK_BUDGET_SECONDS",
     "HandlerProgress",
     "ProgressStatus",
     "RegistryAction",
@@ -47,6 +48,21 @@ class ProgressStatus(StrEnum):
     FAILED = "FAILED"
 
 
+WORK_BUDGET_SECONDS: dict[RegistryAction, float] = {
+    RegistryAction.CREATE: 40.0,
+    RegistryAction.UPDATE: 40.0,
+    RegistryAction.DELETE: 40.0,
+    RegistryAction.READ: 20.0,
+    RegistryAction.LIST: 20.0,
+}
+"""Seconds of work one handler invocation does, counted from its start: every AWS call and retry
+inside it ends by then (:func:`~sagemaker_rollout.aws.calls.call_deadline`), and a mutating handler
+returns IN_PROGRESS for the rest. The contract allows 60 s for create, update and delete ("Resource
+type handler contract", CloudFormation CLI user guide: a handler "MUST always return a
+ProgressEvent object within 60 seconds") and 30 s for read and list, which must answer at once (the
+contract runner gives read and list half the others' time: ``rpdk.core.contract.resource_client``,
+``assert_time``); the difference is kept for the Lambda cold start and the event's way back."""
+
 _JOURNAL = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 _READ = (
     "sagemaker:DescribeEndpoint",
@@ -54,21 +70,8 @@ _READ = (
     "sagemaker:ListTags",
     "application-autoscaling:DescribeScalableTargets",
 )
-_ROLLOUT = (
-    *_READ,
-    *_JOURNAL,
-    "sagemaker:ListEndpoints",
-    "sagemaker:ListEndpointConfigs",
-    "sagemaker:CreateEndpointConfig",
-    "sagemaker:CreateEndpoint",
-    "sagemaker:UpdateEndpoint",
-    "sagemaker:DeleteEndpoint",
-    "sagemaker:DeleteEndpointConfig",
-    "sagemaker:AddTags",
-    "sagemaker:DeleteTags",
-    "iam:PassRole",
-    "kms:CreateGrant",
-    "kms:DescribeKey",
+_SWEEP = ("sagemaker:ListEndpoints", "sagemaker:ListEndpointConfigs", "sagemaker:DeleteEndpointConfig")
+_AUTOSCALING = (
     "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:DescribeScheduledActions",
     "application-autoscaling:RegisterScalableTarget",
@@ -77,35 +80,58 @@ _ROLLOUT = (
     "application-autoscaling:PutScheduledAction",
     "application-autoscaling:DeleteScheduledAction",
     "iam:CreateServiceLinkedRole",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:DescribeAlarmHistory",
     "cloudwatch:PutMetricAlarm",
     # Application Auto Scaling checks that the caller of RegisterScalableTarget / PutScalingPolicy
     # may do these (template.yaml, LetAutoscalingValidate*): never called by the handlers.
     "sagemaker:UpdateEndpointWeightsAndCapacities",
     "cloudwatch:DeleteAlarms",
 )
+_ROLLOUT = (
+    *_READ,
+    *_JOURNAL,
+    *_SWEEP,
+    *_AUTOSCALING,
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateEndpoint",
+    "sagemaker:UpdateEndpoint",
+    "sagemaker:DeleteEndpoint",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+    "iam:PassRole",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:DescribeAlarmHistory",
+)
 HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "create": _ROLLOUT,
     "update": _ROLLOUT,
+    # Deleting an endpoint and its configs; for an adopted one, the stack's status and the release
+    # back to its original config (UpdateEndpoint with autoscaling suspended and restored, untag).
     "delete": (
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:ListTags",
-        "sagemaker:DeleteEndpoint",
-        "sagemaker:ListEndpoints",
-        "sagemaker:ListEndpointConfigs",
-        "sagemaker:DeleteEndpointConfig",
+        *_READ,
         *_JOURNAL,
+        *_SWEEP,
+        *_AUTOSCALING,
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:UpdateEndpoint",
+        "sagemaker:DeleteTags",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:DescribeAlarmHistory",
+        "cloudformation:DescribeStacks",
     ),
-    "read": _READ,
-    "list": ("sagemaker:ListEndpoints", "sagemaker:ListTags"),
+    # The live endpoint, and the journal's record of what the template asked (the retain rule).
+    "read": (*_READ, "dynamodb:GetItem"),
+    # A page of ListEndpoints, and the journal's records of which of them the type created.
+    "list": ("sagemaker:ListEndpoints", "dynamodb:BatchGetItem"),
 }
 """IAM actions each handler may call (the schema's ``handlers.*.permissions``, generated from this
-table; the registry tests fail when a handler calls anything else). Create and update run the same
-steps as the custom resource, so they need what its role grants (``template.yaml``,
-EndpointProviderRole) minus the Lambda self-invocation; PassRole and the KMS grant are SageMaker's
-requirements for a config with an ExecutionRoleArn or KmsKeyId (SageMaker developer guide,
-"CreateEndpointConfig API: Execution Role Permissions")."""
+table; the registry tests and the contract harness fail when a handler calls anything else). Create
+and update run the same steps as the custom resource, so they need what its role grants
+(``template.yaml``, EndpointProviderRole) minus the Lambda self-invocation and queues; PassRole and
+the KMS grant are SageMaker's requirements for a config with an ExecutionRoleArn or KmsKeyId
+(SageMaker developer guide, "CreateEndpointConfig API: Execution Role Permissions")."""
+
 
 @dataclass(frozen=True)
 class RegistryRequest:
@@ -125,6 +151,10 @@ class RegistryRequest:
         The type configuration's ``JournalTableName``.
     next_token:
         Pagination of the list handler.
+    region, account_id:
+        Where the handler runs.
+    stack_tags, previous_stack_tags:
+        The stack-level tags (the request's ``desiredResourceTags`` and ``previousResourceTags``).
     """
 
     action: RegistryAction
@@ -137,6 +167,8 @@ class RegistryRequest:
     next_token: str | None = None
     region: str | None = None
     account_id: str | None = None
+    stack_tags: Mapping[str, Any] | None = None
+    previous_stack_tags: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

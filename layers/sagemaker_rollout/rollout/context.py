@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from sagemaker_rollout.aws.calls import call, error_code, is_not_found, tags_of
-from sagemaker_rollout.aws.reading import describe_endpoint
+from sagemaker_rollout.aws.calls import call, is_not_found, tags_of
+from sagemaker_rollout.aws.reading import describe_endpoint, scan_config_users
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, RequestRecord
-from sagemaker_rollout.naming import ENDPOINT_TAG, LOGICAL_ID_TAG, STACK_ID_TAG, owner_tags
-from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
+from sagemaker_rollout.naming import owner_tags
+from sagemaker_rollout.rollout.request import Ownership, RequestKind, RolloutRequest
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 
     from sagemaker_rollout.clock import Clock
 
-__all__ = ["StepContext", "UnknownUsersError"]
+__all__ = ["USERS_SCAN_MARGIN", "StepContext", "UnknownUsersError"]
 
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+USERS_SCAN_MARGIN = 60.0
+"""Seconds subtracted from the oldest candidate config's creation time in the scan for its users."""
 
 
 class UnknownUsersError(RuntimeError):
@@ -60,6 +62,7 @@ class StepContext:
     last_transient: str = field(default="", init=False)
     _spec: EndpointSpec | None = field(default=None, init=False)
     _users: dict[str, str] | None = field(default=None, init=False)
+    _config_created: dict[str, float] = field(default_factory=dict, init=False)
 
     # ---- the request -------------------------------------------------------------------------
     @property
@@ -133,15 +136,61 @@ class StepContext:
         return tags_of(call(self.clock, self.sm.list_tags, ResourceArn=arn))
 
     def owned(self, tags: Mapping[str, str], endpoint: str | None = None) -> bool:
-        """Created by this provider for this stack resource (and, if given, for this endpoint)."""
-        mine = tags.get(STACK_ID_TAG) == self.stack_id and tags.get(LOGICAL_ID_TAG) == self.logical_id
-        return mine and (endpoint is None or tags.get(ENDPOINT_TAG) == endpoint)
+        """This request's under its ownership rule (and, if given, created for this endpoint):
+        :meth:`~sagemaker_rollout.rollout.request.RolloutRequest.owns`."""
+        return self.request.owns(tags, endpoint)
+
+    def owner_tags(self, endpoint: str) -> list[dict[str, str]]:
+        """The ownership tags this request puts on what it creates or adopts."""
+        return owner_tags(self.stack_id, self.logical_id, endpoint, self.request.ownership.managed_by)
 
     def resource_tags(self, endpoint: str) -> list[dict[str, str]]:
-        return [dict(t) for t in self.spec.tags] + owner_tags(self.stack_id, self.logical_id, endpoint)
+        return [dict(t) for t in self.spec.tags] + self.owner_tags(endpoint)
+
+    def takes_existing(self, endpoint: str) -> bool:
+        """Whether an existing endpoint this request owns may be converged as its own.
+
+        Always under the stack-resource rule (a retried Create of the custom resource adopts the
+        endpoint its stack resource owns). Under the primary-identifier rule a Create takes it only
+        when the journal says this request created or adopted it: any other Create of an existing
+        identifier fails AlreadyExists ("Resource type handler contract").
+        """
+        if self.kind is not RequestKind.CREATE or self.request.ownership is Ownership.STACK_RESOURCE:
+            return True
+        item = self.journal.endpoint(endpoint)
+        adopted = item.adoption is not None and item.adoption.request == self.record.key
+        return item.created_by == self.record.key or adopted
+
+    def record_requested(
+        self, endpoint: str, target: str, previous: str, retained: Mapping[str, Any]
+    ) -> None:
+        """Journal what the template asked for the fields the retain rule filled in ``target``
+        (kept for ``target`` and ``previous``: a rolled-back update runs the previous config
+        again), if this request's rule keeps such records (the registry type's read reports them)."""
+        if not (retained and self.request.ownership.records_creations):
+            return
+        wanted = {str(v.get("VariantName")): v for v in self.spec.variants}
+        asked = {
+            name: {field: wanted[name].get(field) for field in values if field in wanted.get(name, {})}
+            for name, values in retained.items()
+        }
+        kept = {
+            config: fields
+            for config, fields in self.journal.endpoint(endpoint).requested.items()
+            if config == previous
+        }
+        self.journal.mark_requested(endpoint, {**kept, target: asked})
+
+    def record_creation(self, endpoint: str, *, unless_another: bool = False) -> bool:
+        """Journal that this request creates (or adopts) ``endpoint``, if its rule records that
+        (before the call that creates it: the list handler reads these records, a Create's retry
+        trusts them). ``unless_another``: not over another request's record; returns False then."""
+        if not self.request.ownership.records_creations:
+            return True
+        return self.journal.mark_created(endpoint, self.record.key, unless_another=unless_another)
 
     def owned_configs(self, endpoint: str) -> list[str]:
-        """Configs this stack resource created for ``endpoint`` (name and ownership tags)."""
+        """Configs this request's ownership rule gives it for ``endpoint`` (name and ownership tags)."""
         names: list[str] = []
         token = None
         while True:
@@ -152,16 +201,23 @@ class StepContext:
             for summary in page.get("EndpointConfigs", []):
                 arn = str(summary.get("EndpointConfigArn", ""))
                 if arn and self.owned(self.tags_of_arn(arn), endpoint):
-                    names.append(str(summary["EndpointConfigName"]))
+                    name = str(summary["EndpointConfigName"])
+                    names.append(name)
+                    created = summary.get("CreationTime")
+                    if isinstance(created, datetime):
+                        self._config_created[name] = created.timestamp()
             token = page.get("NextToken")
             if not token:
                 return sorted(names)
 
-    def other_users(self, endpoint: str) -> dict[str, str]:
-        """{config: endpoint} for every other endpoint of the account (current and pending configs).
+    def other_users(self, endpoint: str, candidates: Iterable[str] = ()) -> dict[str, str]:
+        """{config: endpoint} for the other endpoints that run or move to one of ``candidates``.
 
         SageMaker lets any endpoint use any config, so before deleting one of its own the provider
-        looks at all of them, once per request.
+        looks at the other endpoints that can use it: those modified since the oldest candidate was
+        created, page by page, resuming in a later invocation where the scan stopped
+        (:func:`~sagemaker_rollout.aws.reading.scan_config_users`; the cursor is the state's
+        ``users_scan``, journaled with it). Once per request.
 
         Raises
         ------
@@ -170,39 +226,24 @@ class StepContext:
             use of configs is unknown, so nothing may be deleted on that basis.
         """
         if self._users is None:
-            users: dict[str, str] = {}
-            hidden: list[str] = []
-            token = None
-            while True:
-                kwargs: dict[str, Any] = {"MaxResults": 100}
-                if token:
-                    kwargs["NextToken"] = token
-                page = call(self.clock, self.sm.list_endpoints, **kwargs)
-                for summary in page.get("Endpoints", []):
-                    other = str(summary["EndpointName"])
-                    if other == endpoint:
-                        continue
-                    try:
-                        described = self.describe(other)
-                    except ClientError as error:
-                        if error_code(error) in _DENIED:
-                            hidden.append(other)
-                            continue
-                        raise
-                    if described is None:
-                        continue
-                    pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
-                    for config in filter(None, (described.get("EndpointConfigName"), pending)):
-                        users.setdefault(str(config), other)
-                token = page.get("NextToken")
-                if not token:
-                    break
+            configs = sorted(set(candidates))
+            scan = self.record.state.users_scan
+            if scan.get("configs") != configs:
+                created = [self._config_created[c] for c in configs if c in self._config_created]
+                scan.clear()
+                scan["configs"] = configs
+                # Both times are SageMaker's; a minute of margin for their resolution.
+                scan["after"] = (
+                    min(created) - USERS_SCAN_MARGIN if len(created) == len(configs) and created else None
+                )
+            scan_config_users(self.sm, self.clock, endpoint, scan)
+            hidden = list(scan.get("hidden") or [])
             if hidden:
                 raise UnknownUsersError(
                     f"cannot read endpoint(s) {', '.join(sorted(hidden)[:3])}"
                     f"{' and more' if len(hidden) > 3 else ''} (AccessDenied)"
                 )
-            self._users = users
+            self._users = dict(scan.get("users") or {})
         return self._users
 
     def delete_config(self, name: str) -> bool:

@@ -13,8 +13,14 @@ from botocore.exceptions import ClientError
 from sagemaker_rollout.aws.calls import call, error_message, short
 from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.journal import Adoption
-from sagemaker_rollout.naming import config_name, default_endpoint_name, owner_tags
-from sagemaker_rollout.planner import CurrentEndpoint, adoption_refusal, plan_create, plan_update
+from sagemaker_rollout.naming import MANAGED_BY_TAG, config_name, default_endpoint_name
+from sagemaker_rollout.planner import (
+    CurrentEndpoint,
+    adoption_refusal,
+    plan_create,
+    plan_update,
+    with_retained,
+)
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
@@ -34,6 +40,7 @@ __all__ = [
     "start",
     "wait_create",
 ]
+
 
 @step(Phase.START)
 def start(ctx: StepContext, state: RolloutState) -> Progress:
@@ -72,10 +79,13 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         state.target_config = target
         state.previous_config = ""
         state.create_intent_at = None
+        state.retained = {}
         return Next(Phase.CREATE_CONFIG)
     state.last_status = current.status
-    if not ctx.owned(current.tags):
+    if not ctx.owned(current.tags) or not ctx.takes_existing(name):
         return _adopt_or_refuse(ctx, state, current)
+    if current.tags.get(MANAGED_BY_TAG) != ctx.request.ownership.managed_by:
+        ctx.record_creation(name)  # the type's endpoint from before its own tag value: list it from now
     if state.create_intent_at is not None and current.status in ("Creating", "Failed"):
         state.target_config = state.target_config or target
         return Next(Phase.WAIT_CREATE)
@@ -105,14 +115,15 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("plan", f"{name}: no rollout needed, endpoint already runs {current.config_name}")
         return Next(Phase.CLEANUP)
     ctx.notify("plan", plan.summary())
-    state.target_config = target
+    state.target_config = plan.config_name  # the retain rule's values change the content and name
+    state.retained = {name: dict(values) for name, values in plan.retained.items()}
     state.previous_config = current.config_name
     state.suspend_variants = list(plan.suspend_autoscaling)
     state.update_arguments = dict(plan.update_arguments)
     state.unguarded = plan.unguarded
     state.update_intent_at = None
     if plan.tags_to_add or plan.tag_keys_to_remove:
-        _retag(ctx, state)
+        _retag(ctx, state, current)
     return Next(Phase.CREATE_CONFIG)
 
 
@@ -150,8 +161,17 @@ def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndp
     state.adopted_from = current.config_name
     ctx.checkpoint()
     ctx.journal.mark_adopted(
-        name, Adoption(ctx.stack_id, ctx.logical_id, current.config_name, ctx.record.key, adopted=False)
+        name,
+        Adoption(
+            ctx.stack_id,
+            ctx.logical_id,
+            current.config_name,
+            ctx.record.key,
+            adopted=False,
+            ownership=ctx.request.ownership,
+        ),
     )
+    ctx.record_creation(name)
     ctx.notify("plan", f"AdoptExistingEndpoint: adopting {name} (runs {current.config_name})")
     return Next(Phase.ADOPT)
 
@@ -176,7 +196,7 @@ def adopt(ctx: StepContext, state: RolloutState) -> Progress:
         # allows this AddTags only on an endpoint no stack owns yet (template.yaml,
         # AdoptOnlyConsentingEndpoints). A transient error goes to the engine, which runs this
         # step again, and the step reads the tags first.
-        tags = cast("list[TagTypeDef]", owner_tags(ctx.stack_id, ctx.logical_id, name))
+        tags = cast("list[TagTypeDef]", ctx.owner_tags(name))
         ctx.sm.add_tags(ResourceArn=arn, Tags=tags)
         ctx.notify("tags", f"{name}: ownership tags added (adopted)")
     return Next(Phase.READ)
@@ -189,8 +209,9 @@ def retag(ctx: StepContext, state: RolloutState) -> Progress:
     return Next(Phase.CLEANUP)
 
 
-def _retag(ctx: StepContext, state: RolloutState) -> None:
-    current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, state.endpoint)
+def _retag(ctx: StepContext, state: RolloutState, current: CurrentEndpoint | None = None) -> None:
+    """The tag changes of the plan: AddTags, DeleteTags (``current``: just read by the caller)."""
+    current = current or read_endpoint(ctx.sm, ctx.aas, ctx.clock, state.endpoint)
     if current is None:
         return
     plan = plan_update(current, ctx.spec, current.config_name, previous_tag_keys=ctx.request.old_tag_keys)
@@ -207,9 +228,10 @@ def create_config(ctx: StepContext, state: RolloutState) -> Progress:
     """CreateEndpointConfig for the target (same content, same name: an existing one is reused)."""
     arguments = {
         "EndpointConfigName": state.target_config,
-        **ctx.spec.config,
+        **with_retained(ctx.spec.config, state.retained),
         "Tags": ctx.resource_tags(state.endpoint),
     }
+    ctx.record_requested(state.endpoint, state.target_config, state.previous_config, state.retained)
     try:
         call(ctx.clock, ctx.sm.create_endpoint_config, **arguments)
         ctx.notify("config", f"created endpoint config {state.target_config}")
@@ -226,6 +248,13 @@ def create_config(ctx: StepContext, state: RolloutState) -> Progress:
 def create_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     """CreateEndpoint (intent journaled first; "already exists" goes back to reading)."""
     name = state.endpoint
+    # Before the intent: the journal never misses an endpoint it created. Another request's record
+    # stands while its endpoint exists (READ then tells whose it is); a record whose endpoint is gone
+    # (deleted out of band) is stale.
+    if not ctx.record_creation(name, unless_another=True):
+        if ctx.describe(name) is not None:
+            return Next(Phase.READ)
+        ctx.record_creation(name)
     if state.create_intent_at is None:
         ctx.notify("plan", plan_create(ctx.spec, name, state.target_config).summary())
         state.create_intent_at = ctx.clock.now()
@@ -270,5 +299,3 @@ def wait_create(ctx: StepContext, state: RolloutState) -> Progress:
         return Next(Phase.RESTORE)  # recreated mid-rollout: its autoscaling comes back
     ctx.notify("done", f"{name} InService on {state.outcome_config}")
     return Next(Phase.CLEANUP)
-
-

@@ -49,6 +49,7 @@ from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import restore_orphan
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.request import Ownership
 from sagemaker_rollout.rollout.state import AdoptionFate, Phase, RolloutState
 
 __all__ = [
@@ -92,6 +93,8 @@ def delete_endpoint(ctx: StepContext, state: RolloutState) -> Progress:
     if described is None:
         if adoption is not None:
             ctx.journal.clear_adopted(name)
+        if ctx.request.ownership.records_creations:
+            ctx.journal.clear_created(name)
         return Next(Phase.CLEANUP)
     if adoption is not None and not _adoption_succeeded(ctx, name, adoption):
         state.releasing = True
@@ -128,6 +131,8 @@ def wait_delete(ctx: StepContext, state: RolloutState) -> Progress:
             ctx.journal.clear_suspended(state.endpoint, item.suspended_by)
         if item.adoption is not None:
             ctx.journal.clear_adopted(state.endpoint)
+        if item.created_by is not None:
+            ctx.journal.clear_created(state.endpoint)
         return Next(Phase.CLEANUP)
     state.last_status = str(described["EndpointStatus"])
     if state.last_status != "Deleting":
@@ -148,6 +153,14 @@ def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
     stack = ctx.stack_id
     adoption = adoption_of(ctx, name)
     original = adoption.config if adoption is not None and adoption.config else "its original config"
+    if not ctx.request.in_stack:
+        # Cloud Control API's DeleteResource (no stack): no rollback can be behind it, so the
+        # endpoint is deleted as asked (docs/registry.md, "Adopted endpoints").
+        state.adoption_fate = AdoptionFate.DELETE
+        ctx.notify(
+            "plan", f"{name} was adopted; no stack sent this Delete: deleting it like any endpoint it owns"
+        )
+        return Next(Phase.DELETE_ENDPOINT)
     try:
         response = call(ctx.clock, ctx.cfn.describe_stacks, StackName=stack)
         stacks = list(response.get("Stacks") or [])
@@ -183,9 +196,18 @@ def stack_status(ctx: StepContext, state: RolloutState) -> Progress:
 
 
 def adoption_of(ctx: StepContext, endpoint: str) -> Adoption | None:
-    """This stack resource's adoption of ``endpoint`` as the journal recorded it, or None."""
+    """This request's adoption of ``endpoint`` as the journal recorded it, or None: the adoption
+    of this stack resource, or under the primary-identifier rule the type's adoption of the endpoint
+    whatever stack resource made it (:class:`~sagemaker_rollout.rollout.request.Ownership`)."""
     adoption = ctx.journal.endpoint(endpoint).adoption
-    if adoption is None or adoption.stack_id != ctx.stack_id or adoption.logical_id != ctx.logical_id:
+    if adoption is None:
+        return None
+    if (
+        ctx.request.ownership is Ownership.PRIMARY_IDENTIFIER
+        and adoption.ownership is Ownership.PRIMARY_IDENTIFIER
+    ):
+        return adoption
+    if adoption.stack_id != ctx.stack_id or adoption.logical_id != ctx.logical_id:
         return None
     return adoption
 
@@ -267,4 +289,6 @@ def untag(ctx: StepContext, state: RolloutState) -> Progress:
             "done", f"{name} released on {described.get('EndpointConfigName')}: ownership tags removed"
         )
     ctx.journal.clear_adopted(name)
+    if ctx.request.ownership.records_creations:
+        ctx.journal.clear_created(name)
     return Next(Phase.ANSWER)

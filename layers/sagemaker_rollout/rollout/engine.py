@@ -27,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_rollout.aws.calls import AWS_ERRORS, error_code, error_message, short
+from sagemaker_rollout.aws.calls import AWS_ERRORS, call_deadline, error_code, error_message, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
@@ -228,6 +228,7 @@ class Engine:
                 if note:
                     state.notes.append(note)
         lease_until = self.clock.now() + LEASE_SECONDS
+        stepped = False
         while state.phase != Phase.ANSWER:
             now = self.clock.now()
             if leased and now > lease_until - LEASE_SECONDS / 2:  # renew at half-life: one write
@@ -242,8 +243,13 @@ class Engine:
                 state.notes.append(f"{state.phase.value} skipped: out of time")
                 state.phase = Phase.ANSWER
                 break
+            if remaining() <= 0 and stepped:  # time for steps is over (one step always runs: progress)
+                return self._hand_off(ctx, owner, remaining, hand_off, lease=leased, delay=0.0)
             before = _progress_key(state)
-            progress = self._step(ctx, state)
+            window = self.settings.step_call_window
+            with call_deadline(None if window is None else self.clock.now() + max(remaining(), 0.0) + window):
+                progress = self._step(ctx, state)
+            stepped = True
             if not (isinstance(progress, Wait) and _progress_key(state) == before):
                 # A poll that learnt nothing new changes nothing worth a write (most of a wait).
                 self.journal.save(record, endpoint=state.endpoint)
@@ -379,5 +385,3 @@ def _progress_key(state: RolloutState) -> str:
         return state.to_json()
     finally:
         state.steps = steps
-
-

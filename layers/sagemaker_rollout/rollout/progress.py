@@ -32,6 +32,7 @@ class FailCode(StrEnum):
     NOT_STABILIZED = "NotStabilized"
     ACCESS_DENIED = "AccessDenied"
     THROTTLING = "Throttling"
+    NETWORK_FAILURE = "NetworkFailure"
     SERVICE_LIMIT_EXCEEDED = "ServiceLimitExceeded"
     INTERNAL_FAILURE = "InternalFailure"
     GENERAL_SERVICE_EXCEPTION = "GeneralServiceException"

@@ -91,7 +91,7 @@ def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> None:
     if not set(owned) - in_use:
         return
     try:
-        users: dict[str, str] | None = ctx.other_users(endpoint)
+        users: dict[str, str] | None = ctx.other_users(endpoint, set(owned) - in_use)
     except UnknownUsersError as unknown:
         ctx.log.warning("configs kept: other endpoints' use unknown", extra={"why": str(unknown)})
         users = None

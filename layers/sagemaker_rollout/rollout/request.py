@@ -23,14 +23,34 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sagemaker_rollout.naming import (
+    ENDPOINT_TAG,
+    LOGICAL_ID_TAG,
+    MANAGED_BY_CUSTOM_RESOURCE,
+    MANAGED_BY_REGISTRY_TYPE,
+    MANAGED_BY_TAG,
+    STACK_ID_TAG,
+)
 from sagemaker_rollout.spec.limits import service_timeout
 
-__all__ = ["TIME_LIMIT_KEY", "RequestError", "RequestKind", "RolloutRequest", "request_key"]
+__all__ = [
+    "OWNERSHIP_KEY",
+    "TIME_LIMIT_KEY",
+    "Ownership",
+    "RequestError",
+    "RequestKind",
+    "RolloutRequest",
+    "request_key",
+]
 
 TIME_LIMIT_KEY = "SageMakerRolloutTimeLimit"
 """Field of a stored request that sets its time limit in seconds instead of ``ServiceTimeout`` (the
 registry type's requests: their handler timeout). CloudFormation's custom-resource events never carry
 it (only ``ResourceProperties`` come from the template), and the custom resource's front end drops it."""
+
+OWNERSHIP_KEY = "SageMakerRolloutOwnership"
+"""Field of a stored request naming its :class:`Ownership` when it is not the custom resource's
+(records without it, every record of earlier versions included, follow the stack-resource rule)."""
 
 _DROPPED = ("SageMakerRolloutState", "CrHelperData")
 """Keys never stored: a pre-journal continuation's state (read by the front end) and crhelper's own."""
@@ -47,6 +67,40 @@ class RequestKind(StrEnum):
     CREATE = "Create"
     UPDATE = "Update"
     DELETE = "Delete"
+
+
+class Ownership(StrEnum):
+    """Which rule makes an existing endpoint a request's own; each front end picks one.
+
+    ``STACK_RESOURCE`` (the custom resource): a stack resource owns its endpoint. The endpoint
+    carries the custom resource's ownership tags with this request's stack id and logical id.
+
+    ``PRIMARY_IDENTIFIER`` (the registry type): the resource *is* its primary identifier, the
+    endpoint name. CloudFormation's contract tests send a fresh logical id with every operation and
+    Cloud Control API sends no stack at all ("Resource type handler contract", CloudFormation CLI user
+    guide), so the endpoint is the request's when it carries the type's ownership tag
+    (:data:`~sagemaker_rollout.naming.MANAGED_BY_REGISTRY_TYPE`), whatever stack or logical id
+    created it. Endpoints the type created before it had a tag value of its own carry the custom
+    resource's tags: they stay the type's for requests of the same stack id and logical id
+    (CloudFormation refuses to change a resource's type in place, so that stack resource is the
+    type's). The type also journals what it created (:attr:`records_creations`): a Create meets an
+    existing endpoint as its own only when the journal says this very request created it.
+    """
+
+    STACK_RESOURCE = "stack-resource"
+    PRIMARY_IDENTIFIER = "primary-identifier"
+
+    @property
+    def managed_by(self) -> str:
+        """The value of the ``managed-by`` ownership tag on what requests of this rule create."""
+        if self is Ownership.PRIMARY_IDENTIFIER:
+            return MANAGED_BY_REGISTRY_TYPE
+        return MANAGED_BY_CUSTOM_RESOURCE
+
+    @property
+    def records_creations(self) -> bool:
+        """Whether the journal records which request created (or adopted) each endpoint."""
+        return self is Ownership.PRIMARY_IDENTIFIER
 
 
 class RequestError(ValueError):
@@ -72,6 +126,8 @@ class RolloutRequest:
     explicit_time_limit:
         Seconds the request has when not the custom resource's ``ServiceTimeout`` (the registry
         type's handler timeout); None: ``ServiceTimeout`` (see :attr:`time_limit`).
+    ownership:
+        Which rule makes an existing endpoint this request's (:class:`Ownership`).
     raw:
         The request as the front end received it, stored in the journal (:meth:`to_record`).
     """
@@ -85,6 +141,7 @@ class RolloutRequest:
     old_properties: Mapping[str, Any] = field(default_factory=dict)
     resource_type: str = ""
     explicit_time_limit: int | None = None
+    ownership: Ownership = Ownership.STACK_RESOURCE
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -102,6 +159,25 @@ class RolloutRequest:
     @property
     def is_delete(self) -> bool:
         return self.kind is RequestKind.DELETE
+
+    @property
+    def in_stack(self) -> bool:
+        """Whether a CloudFormation stack sent the request (Cloud Control API sends none: the
+        registry front end then puts a pseudo stack id that is no stack ARN)."""
+        return self.stack_id.startswith("arn:") and ":stack/" in self.stack_id
+
+    def owns(self, tags: Mapping[str, str], endpoint: str | None = None) -> bool:
+        """Whether a resource with ``tags`` is this request's under its :attr:`ownership` rule
+        (and, if given, was created for ``endpoint``)."""
+        by_stack_resource = (
+            tags.get(MANAGED_BY_TAG) == MANAGED_BY_CUSTOM_RESOURCE
+            and tags.get(STACK_ID_TAG) == self.stack_id
+            and tags.get(LOGICAL_ID_TAG) == self.logical_id
+        )
+        mine = by_stack_resource
+        if self.ownership is Ownership.PRIMARY_IDENTIFIER:
+            mine = mine or tags.get(MANAGED_BY_TAG) == MANAGED_BY_REGISTRY_TYPE
+        return mine and (endpoint is None or tags.get(ENDPOINT_TAG) == endpoint)
 
     @property
     def old_tag_keys(self) -> list[str]:
@@ -127,6 +203,8 @@ class RolloutRequest:
                 record["OldResourceProperties"] = dict(self.old_properties)
         if self.explicit_time_limit is not None:
             record[TIME_LIMIT_KEY] = self.explicit_time_limit
+        if self.ownership is not Ownership.STACK_RESOURCE:
+            record[OWNERSHIP_KEY] = self.ownership.value
         return record
 
     @classmethod
@@ -147,6 +225,10 @@ class RolloutRequest:
         if missing:
             raise RequestError(f"{missing[0]}: missing from the request")
         limit = raw.get(TIME_LIMIT_KEY)
+        try:
+            ownership = Ownership(str(raw.get(OWNERSHIP_KEY) or Ownership.STACK_RESOURCE.value))
+        except ValueError:
+            raise RequestError(f"{OWNERSHIP_KEY}: {raw.get(OWNERSHIP_KEY)!r} is no ownership rule") from None
         properties = raw.get("ResourceProperties")
         old = raw.get("OldResourceProperties")
         return cls(
@@ -159,5 +241,6 @@ class RolloutRequest:
             old_properties=dict(old) if isinstance(old, Mapping) else {},
             resource_type=str(raw.get("ResourceType") or ""),
             explicit_time_limit=int(limit) if isinstance(limit, int | float) and limit > 0 else None,
-            raw={k: v for k, v in raw.items() if k not in (*_DROPPED, TIME_LIMIT_KEY)},
+            ownership=ownership,
+            raw={k: v for k, v in raw.items() if k not in (*_DROPPED, TIME_LIMIT_KEY, OWNERSHIP_KEY)},
         )

@@ -24,8 +24,9 @@ class AdoptionFate(StrEnum):
     RELEASE = "release"
 
 
-_WRITTEN_WHEN_SET = ("failure_code",)
-"""Fields written to the journal only when set: records keep the shape earlier versions wrote."""
+_WRITTEN_WHEN_SET = ("failure_code", "users_scan", "retained")
+"""Fields written to the journal only when set (not None, not empty): records keep the shape
+earlier versions wrote."""
 
 
 @dataclass
@@ -86,6 +87,13 @@ class RolloutState:
         that failed knows it.
     fate_reason:
         Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
+    users_scan:
+        Where the scan for other endpoints using this endpoint's configs got to (a cursor of
+        :func:`~sagemaker_rollout.aws.reading.scan_config_users`), so a later invocation resumes it.
+    retained:
+        ``{variant: {"InitialInstanceCount": n, "InitialVariantWeight": w}}``: the live values the
+        planner wrote into the target config for autoscaled variants (the retain rule of
+        :func:`~sagemaker_rollout.planner.plan_update`); applied when the config is created.
     """
 
     phase: Phase = Phase.START
@@ -114,6 +122,8 @@ class RolloutState:
     adoption_fate: AdoptionFate = AdoptionFate.UNDECIDED
     fate_reason: str = ""
     failure_code: FailCode | None = None
+    users_scan: dict[str, Any] = field(default_factory=dict)
+    retained: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -123,7 +133,7 @@ class RolloutState:
         data = asdict(self)
         data["phase"] = self.phase.value
         for name in _WRITTEN_WHEN_SET:
-            if data.get(name) is None:
+            if data.get(name) in (None, {}):
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 

@@ -20,9 +20,11 @@ from sagemaker_rollout.spec.endpoint import (
 )
 from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.shapes import is_intrinsic
+from sagemaker_rollout.spec.tags import MAX_USER_TAGS, merge_stack_tags
 
 __all__ = [
     "FLAG_KEYS",
+    "MAX_USER_TAGS",
     "OWNER_TAG_PREFIX",
     "PASSABLE_ROLES_ENV",
     "EndpointSpec",
@@ -33,6 +35,7 @@ __all__ = [
     "estimate_rollout",
     "guardrail_warnings",
     "is_intrinsic",
+    "merge_stack_tags",
     "parse_endpoint_properties",
     "strategy_of",
     "validate_endpoint_properties",

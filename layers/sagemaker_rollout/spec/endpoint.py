@@ -21,6 +21,7 @@ from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.estimate import RolloutEstimate
 from sagemaker_rollout.spec.limits import MAX_SERVICE_TIMEOUT, parse_service_timeout
 from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
+from sagemaker_rollout.spec.tags import check_tag_count
 from sagemaker_rollout.spec.variants import (
     check_serverless,
     check_shadow,
@@ -47,7 +48,6 @@ PASSABLE_ROLES_ENV = "SAGEMAKER_ROLLOUT_PASSABLE_ROLES"
 """Role ARN pattern the provider may pass (template: ``role/${PassableRoleNamePattern}``)."""
 
 _NAME_RE = NAME_RE
-_MAX_USER_TAGS = 46  # SageMaker allows 50 tags; the provider adds 4
 _UPDATE_KEYS = (
     "DeploymentConfig",
     "RetainAllVariantProperties",
@@ -293,10 +293,7 @@ def _tags(raw: Any, allow_intrinsics: bool) -> tuple[Mapping[str, str], ...]:
     tags = coerce(shape, raw, "Tags", allow_intrinsics=allow_intrinsics)
     if not isinstance(tags, list):
         return ()
-    if len(tags) > _MAX_USER_TAGS:
-        raise PropertyError(
-            "Tags", f"allows at most {_MAX_USER_TAGS} tags (SageMaker's 50 less 4 the provider adds)"
-        )
+    check_tag_count(len(tags))
     seen: set[str] = set()
     for index, tag in enumerate(tags):
         key = tag.get("Key") if isinstance(tag, Mapping) else None

@@ -21,6 +21,7 @@ from cloudformation_cli_python_lib import (
     Resource,
     SessionProxy,
 )
+from cloudformation_cli_python_lib.utils import HandlerRequest
 
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.clock import Clock, SystemClock
@@ -39,7 +40,23 @@ __all__ = ["configure", "resource", "test_entrypoint"]
 
 LOG = logging.getLogger(__name__)
 
-resource = Resource(TYPE_NAME, ResourceModel, TypeConfigurationModel)
+
+class _Resource(Resource):
+    """The library's ``Resource``, with the list handler's ``nextToken``.
+
+    cloudformation-cli-python-lib builds the handler request without the event's ``nextToken``
+    (``Resource._cast_resource_request``, 2.1.20 and its main branch), so a list handler would be
+    asked for its first page again and again and the caller would page forever. The token is taken
+    from the event here; nothing else changes.
+    """
+
+    def _cast_resource_request(self, request: HandlerRequest) -> Any:
+        cast = super()._cast_resource_request(request)
+        cast.nextToken = request.nextToken
+        return cast
+
+
+resource = _Resource(TYPE_NAME, ResourceModel, TypeConfigurationModel)
 test_entrypoint = resource.test_entrypoint
 
 _overrides: dict[str, Any] = {}
@@ -99,6 +116,8 @@ def _run(
             next_token=request.nextToken,
             region=request.region,
             account_id=request.awsAccountId,
+            stack_tags=request.desiredResourceTags,
+            previous_stack_tags=request.previousResourceTags,
         ),
         callback_context,
     )

@@ -242,8 +242,10 @@ def _driver_class() -> Any:
 
         observer: _Callbacks | None = None
 
-        def invoke(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
-            result = super().invoke(event)
+        def invoke(
+            self, event: Mapping[str, Any], *, entrypoint: str = "resource", context: Any = None
+        ) -> dict[str, Any] | None:
+            result = super().invoke(event, entrypoint=entrypoint, context=context)
             if self.observer is not None:
                 if result is None:
                     self.observer.killed()

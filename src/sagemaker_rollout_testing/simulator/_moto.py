@@ -207,7 +207,9 @@ class MotoBridge:
             if result is None:
                 if original is None:  # pragma: no cover - every delegated action exists in moto
                     raise NotImplementedError(f"The {method_name} action has not been implemented")
-                return original(self)
+                response = original(self)
+                sim.after_delegated(action, self.current_account, self.region, values)
+                return response
             return ActionResult(result)
 
         method.__name__ = method_name

@@ -556,6 +556,16 @@ class SageMakerSimulator:
             )
         return None
 
+    def after_delegated(self, action: str, account: str, region: str, params: Mapping[str, Any]) -> None:
+        """After moto carried out an action the simulator delegated: a new endpoint config gets its
+        ``CreationTime`` from the simulated clock (moto stamps the wall clock), as the endpoints' times
+        are, so that comparing the two (ListEndpoints ``LastModifiedTimeAfter``) means what it does
+        on AWS."""
+        if action == "CreateEndpointConfig":
+            config = self._backend(account, region).endpoint_configs.get(params["EndpointConfigName"])
+            if config is not None:
+                config.creation_time = _to_datetime(self.clock.now())
+
     def _delete_endpoint_config(
         self, account: str, region: str, p: Mapping[str, Any]
     ) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from sagemaker_rollout.aws.autoscaling.alarms import repoint_alarms
 from sagemaker_rollout.aws.autoscaling.snapshot import _NAMESPACE, _OLD_ARN, _dimension, _suspended
-from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_code, is_not_found
+from sagemaker_rollout.aws.calls import AWS_ERRORS, call, current_call_deadline, error_code, is_not_found
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.sagemaker import scalable_resource_id
 
@@ -159,7 +159,12 @@ def _after_register(
         try:
             return call(clock, method, **kwargs)
         except ClientError as error:
-            if error_code(error) != "ObjectNotFoundException" or clock.now() - start + delay > window:
+            deadline = current_call_deadline()  # a handler invocation's budget bounds the window too
+            if (
+                error_code(error) != "ObjectNotFoundException"
+                or clock.now() - start + delay > window
+                or (deadline is not None and clock.now() + delay > deadline)
+            ):
                 raise
             clock.sleep(delay)
             delay = min(delay * 2, 10.0)
