@@ -19,6 +19,7 @@ __all__ = [
     "Adoption",
     "EndpointItem",
     "JournalConflictError",
+    "JournalUnavailableError",
     "RequestRecord",
     "request_key",
     "table_definition",
@@ -36,6 +37,26 @@ _ADOPTION = {"#d": "adoption"}
 
 class JournalConflictError(RuntimeError):
     """Another invocation moved the request on: this one must stop without acting."""
+
+
+class JournalUnavailableError(RuntimeError):
+    """The journal could not be read or written in the time this invocation may wait for it.
+
+    Attributes
+    ----------
+    operation, code:
+        The DynamoDB call and the error that ended the wait (``ProvisionedThroughputExceededException``,
+        ``InternalServerError``, ``AccessDeniedException``, ...).
+    transient:
+        The error was one worth waiting out (throttling, a 5xx, a lost connection): the wait ended
+        only because the invocation's or the request's time did.
+    """
+
+    def __init__(self, operation: str, code: str, *, transient: bool) -> None:
+        super().__init__(f"DynamoDB {operation}: {code}")
+        self.operation = operation
+        self.code = code
+        self.transient = transient
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -79,7 +100,8 @@ class RequestRecord:
 
     @property
     def answered(self) -> bool:
-        return self.answer is not None
+        """Answered, or dropped (CloudFormation did not confirm it): nothing more to do or send."""
+        return self.answer is not None or bool(self.state.dropped)
 
 
 def _s(value: str) -> dict[str, str]:
@@ -164,6 +186,10 @@ class EndpointItem:
         The request whose rollout deregistered the endpoint's autoscaling, and what it saved.
     adoption:
         The endpoint's adoption, if a stack resource adopted it.
+    leftovers:
+        Endpoint configs a clean-up could not delete ({name: why}); the next request retries them.
+    scaling_generation:
+        How many times the provider re-created the endpoint's scaling policies (their ARNs changed).
     """
 
     lease_owner: str | None = None
@@ -171,6 +197,8 @@ class EndpointItem:
     suspended_by: str | None = None
     snapshot: list[dict[str, Any]] = field(default_factory=list)
     adoption: Adoption | None = None
+    leftovers: dict[str, str] = field(default_factory=dict)
+    scaling_generation: int = 0
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -181,10 +209,13 @@ class EndpointItem:
         until = item.get("lease_until", {}).get("N")
         snapshot = text("snapshot")
         adoption = text("adoption")
+        leftovers = text("leftovers")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
             suspended_by=text("suspended_by"),
             snapshot=list(json.loads(snapshot)) if snapshot else [],
             adoption=Adoption.from_json(adoption) if adoption else None,
+            leftovers={str(k): str(v) for k, v in json.loads(leftovers).items()} if leftovers else {},
+            scaling_generation=int(item.get("scaling_generation", {}).get("N", "0")),
         )

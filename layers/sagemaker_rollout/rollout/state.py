@@ -24,7 +24,16 @@ class AdoptionFate(StrEnum):
     RELEASE = "release"
 
 
-_WRITTEN_WHEN_SET = ("failure_code",)
+_WRITTEN_WHEN_SET = (
+    "failure_code",
+    "confirmed",
+    "unconfirmed",
+    "dropped",
+    "leftovers",
+    "cleanup_attempts",
+    "reclaim_attempts",
+    "scaling_generation",
+)
 """Fields written to the journal only when set: records keep the shape earlier versions wrote."""
 
 
@@ -86,6 +95,20 @@ class RolloutState:
         that failed knows it.
     fate_reason:
         Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
+    confirmed:
+        What CloudFormation said when it confirmed the request (custom resource only; journaled, so
+        a retry or a continuation does not ask again).
+    unconfirmed:
+        The last transient error of the check with CloudFormation (the reason if it never completes).
+    dropped:
+        Why the request was dropped: CloudFormation did not confirm it (nothing done, nothing sent).
+    leftovers:
+        Endpoint configs the clean-up could not delete, each with why (named in the answer and in
+        ``history``; the journal's endpoint item keeps them for a later request).
+    cleanup_attempts, reclaim_attempts:
+        Tries of a clean-up, and of restoring autoscaling an earlier request left, that failed.
+    scaling_generation:
+        The endpoint's ``ScalingGeneration`` attribute (re-creations of its scaling policies).
     """
 
     phase: Phase = Phase.START
@@ -114,6 +137,13 @@ class RolloutState:
     adoption_fate: AdoptionFate = AdoptionFate.UNDECIDED
     fate_reason: str = ""
     failure_code: FailCode | None = None
+    confirmed: str = ""
+    unconfirmed: str = ""
+    dropped: str = ""
+    leftovers: list[str] = field(default_factory=list)
+    cleanup_attempts: int = 0
+    reclaim_attempts: int = 0
+    scaling_generation: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -123,7 +153,7 @@ class RolloutState:
         data = asdict(self)
         data["phase"] = self.phase.value
         for name in _WRITTEN_WHEN_SET:
-            if data.get(name) is None:
+            if data.get(name) in (None, "", [], 0):
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 

@@ -68,8 +68,10 @@ AUTOSCALING = Obj(
         ),
         "ScaleFromZeroPolicyName": string_prop(
             f"Name of the ScaleFromZero step policy (default "
-            f"<Id>-<variant>-scale-from-zero); {_POLICY_NAME}.",
-            max_length=256,
+            f"<Id>-<variant>-scale-from-zero), followed by -g<the endpoint's ScalingGeneration> so that "
+            f"CloudFormation replaces it, and re-points its alarm, when the provider had to re-create "
+            f"it; {_POLICY_NAME}.",
+            max_length=240,
         ),
     },
 )
