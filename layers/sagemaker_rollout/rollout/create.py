@@ -152,11 +152,12 @@ def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: 
         if is_transient(error):
             raise
         code = error_code(error) or type(error).__name__
-        return replace(
-            refused,
-            refusal=f"{refused.refusal} (a stack rollback would be allowed, but the "
-            f"stack's status could not be read: DescribeStacks: {code})",
+        key, _, rest = str(refused.refusal).partition(": ")
+        why = (
+            f"{key}: AllowUnguardedRollout of the previous properties allows a stack rollback, but the "
+            f"stack's status could not be read (DescribeStacks: {code}); {rest}"
         )
+        return replace(refused, refusal=why)
     if status not in ROLLING_BACK:
         return refused
     ctx.notify(
