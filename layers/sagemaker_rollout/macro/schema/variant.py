@@ -67,10 +67,10 @@ AUTOSCALING = Obj(
             max_length=256,
         ),
         "ScaleFromZeroPolicyName": string_prop(
-            f"Name of the ScaleFromZero step policy (default "
-            f"<Id>-<variant>-scale-from-zero), followed by -g<the endpoint's ScalingGeneration> so that "
-            f"CloudFormation replaces it, and re-points its alarm, when the provider had to re-create "
-            f"it; {_POLICY_NAME}.",
+            "Name of the ScaleFromZero step policy (default <Id>-<variant>-scale-from-zero), followed by "
+            "-g<the endpoint's ScalingGeneration> so that CloudFormation replaces it, and re-points its "
+            "alarm, when the provider had to re-create it; 1-240 printable characters (PutScalingPolicy "
+            "PolicyName allows 256; the suffix takes the rest).",
             max_length=240,
         ),
     },
