@@ -256,6 +256,9 @@ def _dead_letter(payload: Mapping[str, Any], error: str) -> dict[str, Any]:
 class _Running:
     context: FakeLambdaContext
     handoffs: list[dict[str, Any]] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    request_id: str = ""
+    url: str = ""
 
 
 class CloudFormationDriver:
@@ -684,13 +687,27 @@ class CloudFormationDriver:
         begun = self.cloudformation.begin(event_copy, rollback=rollback) if ours else None
         responses = []
         for delivery in range(deliveries):
-            responses.append(self._deliver(event_copy, delivery))
+            responses.append(self._deliver(event_copy, delivery, waits=genuine))
             if begun is not None:
                 first = responses[0]
                 status = first.status if first.answered else None
                 self.cloudformation.end(begun, status, first.physical_resource_id)
                 begun = None
         return responses[0] if deliveries == 1 else responses
+
+    def duplicate_now(self) -> InvocationRecord:
+        """Lambda runs the payload of the running invocation a second time, now, while the first one
+        is stopped where it is (at-least-once delivery: two invocations of one payload racing on the
+        journal). The second invocation's hand-offs join the first's, so the delivery runs them."""
+        with self._lock:
+            running = self._running
+        if running is None:
+            raise DriverError("duplicate_now: no invocation is running")
+        known = len(self._server.bodies(running.url))
+        record = self._invoke(running.payload, 0, running.request_id, 0, running.url, known)
+        running.handoffs.extend(record.handoffs)
+        self._emit("duplicate", "the same payload ran again alongside the invocation", running.request_id)
+        return record
 
     def throttle_handoffs(self, times: int = 1) -> None:
         """Answer the next ``times`` self-invocations with Lambda's 429 TooManyRequestsException."""
@@ -715,7 +732,7 @@ class CloudFormationDriver:
         if self.on_event is not None:
             self.on_event(entry)
 
-    def _deliver(self, event: dict[str, Any], delivery: int) -> CfnResponse:
+    def _deliver(self, event: dict[str, Any], delivery: int, *, waits: bool = True) -> CfnResponse:
         request_id = event["RequestId"]
         url = event["ResponseURL"]
         seen = len(self._server.bodies(url))
@@ -790,7 +807,7 @@ class CloudFormationDriver:
                         request_id,
                     )
         bodies = self._server.bodies(url)[seen:]
-        return self._response(event, bodies, records, retries, started, service_timeout)
+        return self._response(event, bodies, records, retries, started, service_timeout, waits=waits)
 
     @staticmethod
     def _service_timeout(event: Mapping[str, Any]) -> float:
@@ -813,7 +830,7 @@ class CloudFormationDriver:
             region=self.region,
             account_id=self.account_id,
         )
-        running = _Running(context)
+        running = _Running(context, payload=payload, request_id=request_id, url=url)
         retry = f", retry {attempt}" if attempt else ""
         self._emit(
             "invoke", f"invocation #{number} started ({self.timeout_seconds:g} s budget{retry})", request_id
@@ -886,6 +903,8 @@ class CloudFormationDriver:
         retries: int,
         started: float,
         service_timeout: float,
+        *,
+        waits: bool = True,
     ) -> CfnResponse:
         request_id = event["RequestId"]
         if bodies:
@@ -913,8 +932,8 @@ class CloudFormationDriver:
             )
         deadline = started + service_timeout
         advance = getattr(self.clock, "advance", None)
-        if advance is not None and self.clock.now() < deadline:
-            advance(deadline - self.clock.now())
+        if waits and advance is not None and self.clock.now() < deadline:
+            advance(deadline - self.clock.now())  # (nobody waits for a forged event's answer)
         reason = (
             f"CloudFormation did not receive a response from the custom resource within its "
             f"ServiceTimeout of {service_timeout:g} s"
