@@ -93,7 +93,7 @@ FAULTS = st.one_of(
     st.just(("oob-delete",)),
     st.tuples(
         st.just("journal-outage"),
-        st.sampled_from((("", "start"), *RACE_POINTS)),
+        st.sampled_from((("", "start"), ("", "start"), ("", "start"), *RACE_POINTS)),
         st.integers(10, 120),
         st.sampled_from(JOURNAL_ERRORS),
     ),
@@ -236,7 +236,12 @@ class RolloutMachine(RuleBasedStateMachine):
             )
         elif kind == "race":
             (service, operation), skip = fault[1], fault[2]
-            self.faults.then(service, operation, self.driver.duplicate_now, skip=skip)
+
+            def race() -> None:
+                FIGURES["races-run"] += 1
+                self.driver.duplicate_now()
+
+            self.faults.then(service, operation, race, skip=skip)
         elif kind == "forged-in-window":
             (service, operation), forged_kind, same = fault[1], fault[2], fault[3]
             self.faults.then(service, operation, lambda: self._forge(forged_kind, same, in_window=True))
@@ -528,13 +533,16 @@ class RolloutMachine(RuleBasedStateMachine):
                 if not k.startswith(("sagemaker-rollout:", "aws:")) and k != "owner"  # (an adopter's)
             }
             assert user_tags == {t["Key"]: t["Value"] for t in new.get("Tags", [])}, user_tags
-            if then_rollback and new.get("AllowUnguardedRollout") and variants_changed:
+            if then_rollback:
                 # another resource of the stack update failed: CloudFormation rolls this one back to
-                # the old properties, which only the switch of OldResourceProperties allows
+                # the old properties (for an update AllowUnguardedRollout allowed, only the switch of
+                # OldResourceProperties allows the way back)
                 self._settle()
-                FIGURES["unguarded-rollbacks"] += 1
+                unguarded = bool(new.get("AllowUnguardedRollout")) and variants_changed
+                FIGURES["unguarded-rollbacks" if unguarded else "rollbacks-after-success"] += 1
                 rollback = self._send("Update", old, new, ("none",), rollback=True)
                 assert rollback.status == "SUCCESS", f"UPDATE_ROLLBACK_FAILED: {rollback.reason}"
+                assert self.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
                 assert self._variant_names() == variants_before
                 self.props = old
         else:
@@ -793,7 +801,10 @@ def _write_figures(*, finished: bool) -> None:
         f"- forged events inside the very operation CloudFormation was running on the resource (the"
         f" README's residual risk: they would pass the check; counted, not delivered):"
         f" {total['forged-residual-in-window']}",
-        f"- rollbacks of updates AllowUnguardedRollout allowed: {total['unguarded-rollbacks']} (none failed)",
+        "- stack rollbacks after a successful update (another resource failed):"
+        f" {total['unguarded-rollbacks']} of updates AllowUnguardedRollout allowed,"
+        f" {total['rollbacks-after-success']} of others (none failed)",
+        f"- races (one payload run twice at once): {total['races-run']}",
         f"- replacements: {total['replacements']} ({total['replacement-cleanup-deletes']} cleanup Deletes,"
         f" {total['rollback-cleanup-deletes']} rollback-cleanup Deletes)",
         f"- clean-up leftovers seen in the journal between requests: {total['leftover-configs-seen']}",
