@@ -15,6 +15,7 @@ __all__ = [
     "MANAGED_BY_TAG",
     "NAME_PREFIX_ENV",
     "OWNER_TAG_KEYS",
+    "SCALING_GENERATION",
     "STACK_ID_TAG",
     "config_name",
     "default_endpoint_name",
@@ -38,6 +39,10 @@ OWNER_TAG_KEYS = (STACK_ID_TAG, LOGICAL_ID_TAG, ENDPOINT_TAG, MANAGED_BY_TAG)
 """The ownership tags (:func:`owner_tags`): added on create and adoption, removed on release."""
 ADOPTABLE_TAG = "sagemaker-rollout:adoptable"
 """The owner's consent to adoption (value ``true``, exactly). Set by the owner, never by the provider."""
+SCALING_GENERATION = "ScalingGeneration"
+"""``Fn::GetAtt`` attribute of the endpoint resource: how many times the provider re-created the
+endpoint's scaling policies (each time under new ARNs). The macro ends the names of the policies its
+alarms act on with it (:mod:`sagemaker_rollout.macro.targets`)."""
 NAME_PREFIX_ENV = "SAGEMAKER_ROLLOUT_NAME_PREFIX"
 """Environment variable holding the stack parameter ``ResourceNamePrefix`` (provider and macro)."""
 _MAX = 63

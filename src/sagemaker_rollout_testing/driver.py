@@ -4,7 +4,10 @@ moto's CloudFormation cannot run Lambda-backed custom resources without Docker, 
 plays both services: it builds real-shaped events, receives crhelper's answer over real HTTPS,
 runs each invocation with a 15-minute :class:`FakeLambdaContext` on the shared clock, carries the
 provider's self-invocations (``lambda:Invoke``, ``InvocationType="Event"``) over to fresh
-invocations, and retries invocations that die like Lambda's asynchronous invocation does.
+invocations, and retries invocations that die like Lambda's asynchronous invocation does. Its stack
+is described to the provider as CloudFormation would describe it around each request it sends
+(:mod:`sagemaker_rollout_testing.cloudformation`); :meth:`CloudFormationDriver.forge` delivers an
+event CloudFormation never sent.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from urllib.parse import urlsplit
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.custom_resource.origin import OriginPolicy
+from sagemaker_rollout_testing.cloudformation import SimulatedCloudFormation
 from sagemaker_rollout_testing.context import (
     MAX_LAMBDA_TIMEOUT_SECONDS,
     FakeLambdaContext,
@@ -252,6 +256,9 @@ def _dead_letter(payload: Mapping[str, Any], error: str) -> dict[str, Any]:
 class _Running:
     context: FakeLambdaContext
     handoffs: list[dict[str, Any]] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+    request_id: str = ""
+    url: str = ""
 
 
 class CloudFormationDriver:
@@ -347,6 +354,8 @@ class CloudFormationDriver:
         self.dead_letter_receives = dead_letter_receives
         self.visibility_timeout = visibility_timeout
         self.stack_id = f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/{uuid.uuid4()}"
+        self.cloudformation = SimulatedCloudFormation(clock, self.stack_id, region, account_id)
+        """CloudFormation's view of the stack (DescribeStacks, DescribeStackResource, DescribeStackEvents)."""
         self.timeline: list[TimelineEntry] = []
         self.invocations: list[InvocationRecord] = []
         self.runtime: ProviderRuntime | None = None
@@ -419,6 +428,8 @@ class CloudFormationDriver:
                 "before-call.lambda.Invoke", self._intercept_invoke, unique_id=f"{self._handler_id}-invoke"
             )
             self._undo.append(self._unregister)
+            self.cloudformation.install(self.session)
+            self._undo.append(self.cloudformation.uninstall)
             self._active = True
             self.runtime = ProviderRuntime(
                 clock=self.clock,
@@ -496,33 +507,26 @@ class CloudFormationDriver:
     # -- the consumer stack ----------------------------------------------------------------------
 
     def create_stack(self) -> str:
-        """Create the consumer stack in the simulated (moto) account; its id becomes ``stack_id``.
+        """The consumer stack's id (kept for callers of earlier versions: the stack always exists).
 
-        Opt-in, before the first event: the provider's ``cloudformation:DescribeStacks`` on the
-        events' ``StackId`` (the Delete of an adopted endpoint) then answers as CloudFormation would.
-        Without it the stack id is made up and DescribeStacks answers "does not exist". moto needs
-        no resource in the template (CloudFormation would; nothing here deploys it).
+        The driver answers ``DescribeStacks``, ``DescribeStackResource`` and ``DescribeStackEvents``
+        for its stack itself (:attr:`cloudformation`); moto is not involved.
         """
         self._require_active()
-        client = self.session.client("cloudformation", region_name=self.region)
-        created = client.create_stack(StackName=self.stack_name, TemplateBody=json.dumps({"Resources": {}}))
-        self.stack_id = str(created["StackId"])
         return self.stack_id
 
     def set_stack_status(self, status: str) -> None:
-        """Put the consumer stack (:meth:`create_stack`) in ``status``, e.g. a rollback status.
+        """Put the consumer stack in ``status``, e.g. a rollback status (a stack event is written)."""
+        self.cloudformation.set_status(status)
 
-        The documented test seam: moto's stacks reach only the statuses of its own operations (never
-        ``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``), so the status is set on moto's stack
-        object; DescribeStacks then reports it through moto's real API.
-        """
-        from moto.cloudformation.models import cloudformation_backends
+    def continue_update_rollback(self) -> None:
+        """``aws cloudformation continue-update-rollback``: the next Update is the rollback's again."""
+        self.cloudformation.continue_update_rollback()
 
-        backend = cloudformation_backends[self.account_id][self.region]
-        stack = backend.stacks.get(self.stack_id)
-        if stack is None:
-            raise DriverError("no consumer stack in the simulated account: call create_stack() first")
-        stack.status = status
+    def revert_replacement(self, logical_id: str = "Endpoint") -> str:
+        """Another resource failed after ``logical_id`` was replaced: the stack rolls back to the old
+        resource; returns the new resource's physical id, which the rollback's cleanup deletes."""
+        return self.cloudformation.revert_replacement(logical_id)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -592,8 +596,13 @@ class CloudFormationDriver:
         resource_type: str = "Custom::SageMakerEndpoint",
         service_timeout: int | None = None,
         as_strings: bool = True,
+        rollback: bool | None = None,
     ) -> CfnResponse:
-        """Send an Update (also what a stack rollback sends, with the old properties as new)."""
+        """Send an Update (also what a stack rollback sends, with the old properties as new).
+
+        ``rollback``: the stack is rolling back (``UPDATE_ROLLBACK_IN_PROGRESS``); None: it is when
+        the stack's last update failed, as CloudFormation's rollback follows a failure.
+        """
         return self.send(
             self.event(
                 "Update",
@@ -604,7 +613,8 @@ class CloudFormationDriver:
                 old_properties=old_properties,
                 service_timeout=service_timeout,
                 as_strings=as_strings,
-            )
+            ),
+            rollback=rollback,
         )
 
     def delete(
@@ -631,20 +641,40 @@ class CloudFormationDriver:
         )
 
     @overload
-    def send(self, event: Mapping[str, Any]) -> CfnResponse: ...
+    def send(self, event: Mapping[str, Any], *, rollback: bool | None = ...) -> CfnResponse: ...
 
     @overload
-    def send(self, event: Mapping[str, Any], deliveries: Literal[1]) -> CfnResponse: ...  # type: ignore[overload-overlap]
+    def send(  # type: ignore[overload-overlap]
+        self, event: Mapping[str, Any], deliveries: Literal[1], *, rollback: bool | None = ...
+    ) -> CfnResponse: ...
 
     @overload
-    def send(self, event: Mapping[str, Any], deliveries: int) -> list[CfnResponse]: ...
+    def send(
+        self, event: Mapping[str, Any], deliveries: int, *, rollback: bool | None = ...
+    ) -> list[CfnResponse]: ...
 
-    def send(self, event: Mapping[str, Any], deliveries: int = 1) -> CfnResponse | list[CfnResponse]:
+    def send(
+        self, event: Mapping[str, Any], deliveries: int = 1, *, rollback: bool | None = None
+    ) -> CfnResponse | list[CfnResponse]:
         """Deliver ``event`` (``deliveries`` times, one after the other) and return the answer(s).
 
-        With ``deliveries > 1`` (CloudFormation delivering the same request again) a list is
-        returned, one :class:`CfnResponse` per delivery; with the default 1, the response itself.
+        CloudFormation sends it: the stack's resource is put in the matching ``*_IN_PROGRESS`` status
+        first and moved on by the first answer (:attr:`cloudformation`; ``rollback``: see
+        :meth:`update`). With ``deliveries > 1`` (CloudFormation delivering the same request again) a
+        list is returned, one :class:`CfnResponse` per delivery; with the default 1, the response itself.
         """
+        return self._send(event, deliveries, genuine=True, rollback=rollback)
+
+    def forge(self, event: Mapping[str, Any]) -> CfnResponse:
+        """Deliver ``event`` as a principal allowed ``lambda:InvokeFunction`` could: CloudFormation
+        never sent it, and its view of the stack does not move."""
+        response = self._send(event, 1, genuine=False, rollback=None)
+        assert isinstance(response, CfnResponse)
+        return response
+
+    def _send(
+        self, event: Mapping[str, Any], deliveries: int, *, genuine: bool, rollback: bool | None
+    ) -> CfnResponse | list[CfnResponse]:
         self._require_active()
         if deliveries < 1:
             raise ValueError(f"deliveries: {deliveries} must be at least 1")
@@ -653,8 +683,31 @@ class CloudFormationDriver:
             if key not in event_copy:
                 raise DriverError(f"event.{key}: required in a CloudFormation custom resource event")
         self._urls[event_copy["RequestId"]] = event_copy["ResponseURL"]
-        responses = [self._deliver(event_copy, delivery) for delivery in range(deliveries)]
+        ours = genuine and event_copy.get("StackId") == self.stack_id
+        begun = self.cloudformation.begin(event_copy, rollback=rollback) if ours else None
+        responses = []
+        for delivery in range(deliveries):
+            responses.append(self._deliver(event_copy, delivery, waits=genuine))
+            if begun is not None:
+                first = responses[0]
+                status = first.status if first.answered else None
+                self.cloudformation.end(begun, status, first.physical_resource_id)
+                begun = None
         return responses[0] if deliveries == 1 else responses
+
+    def duplicate_now(self) -> InvocationRecord:
+        """Lambda runs the payload of the running invocation a second time, now, while the first one
+        is stopped where it is (at-least-once delivery: two invocations of one payload racing on the
+        journal). The second invocation's hand-offs join the first's, so the delivery runs them."""
+        with self._lock:
+            running = self._running
+        if running is None:
+            raise DriverError("duplicate_now: no invocation is running")
+        known = len(self._server.bodies(running.url))
+        record = self._invoke(running.payload, 0, running.request_id, 0, running.url, known)
+        running.handoffs.extend(record.handoffs)
+        self._emit("duplicate", "the same payload ran again alongside the invocation", running.request_id)
+        return record
 
     def throttle_handoffs(self, times: int = 1) -> None:
         """Answer the next ``times`` self-invocations with Lambda's 429 TooManyRequestsException."""
@@ -679,7 +732,7 @@ class CloudFormationDriver:
         if self.on_event is not None:
             self.on_event(entry)
 
-    def _deliver(self, event: dict[str, Any], delivery: int) -> CfnResponse:
+    def _deliver(self, event: dict[str, Any], delivery: int, *, waits: bool = True) -> CfnResponse:
         request_id = event["RequestId"]
         url = event["ResponseURL"]
         seen = len(self._server.bodies(url))
@@ -754,7 +807,7 @@ class CloudFormationDriver:
                         request_id,
                     )
         bodies = self._server.bodies(url)[seen:]
-        return self._response(event, bodies, records, retries, started, service_timeout)
+        return self._response(event, bodies, records, retries, started, service_timeout, waits=waits)
 
     @staticmethod
     def _service_timeout(event: Mapping[str, Any]) -> float:
@@ -777,14 +830,14 @@ class CloudFormationDriver:
             region=self.region,
             account_id=self.account_id,
         )
-        running = _Running(context)
+        running = _Running(context, payload=payload, request_id=request_id, url=url)
         retry = f", retry {attempt}" if attempt else ""
         self._emit(
             "invoke", f"invocation #{number} started ({self.timeout_seconds:g} s budget{retry})", request_id
         )
         outcome, error = "returned", None
         with self._lock:
-            self._running = running
+            outer, self._running = self._running, running  # (an invocation run inside another: a race)
         context.arm()
         try:
             self.handler(json.loads(json.dumps(payload)), context)
@@ -795,7 +848,7 @@ class CloudFormationDriver:
         finally:
             context.disarm()
             with self._lock:
-                self._running = None
+                self._running = outer
         if context.killed:
             outcome = "killed"
         for index, body in enumerate(self._server.bodies(url)[known:], start=known):
@@ -850,6 +903,8 @@ class CloudFormationDriver:
         retries: int,
         started: float,
         service_timeout: float,
+        *,
+        waits: bool = True,
     ) -> CfnResponse:
         request_id = event["RequestId"]
         if bodies:
@@ -877,8 +932,8 @@ class CloudFormationDriver:
             )
         deadline = started + service_timeout
         advance = getattr(self.clock, "advance", None)
-        if advance is not None and self.clock.now() < deadline:
-            advance(deadline - self.clock.now())
+        if waits and advance is not None and self.clock.now() < deadline:
+            advance(deadline - self.clock.now())  # (nobody waits for a forged event's answer)
         reason = (
             f"CloudFormation did not receive a response from the custom resource within its "
             f"ServiceTimeout of {service_timeout:g} s"

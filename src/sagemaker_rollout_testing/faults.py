@@ -211,4 +211,3 @@ def _client_error(rule: _Rule, operation: str) -> ClientError:
         "ResponseMetadata": {"HTTPStatusCode": rule.status},
     }
     return ClientError(response, operation)
-

@@ -32,12 +32,14 @@ keys of each action:
   tracking; registering needs ``iam:CreateServiceLinkedRole`` for its service-linked role until it
   exists ("Service-linked roles for Application Auto Scaling").
 * CloudWatch (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html):
-  ``PutMetricAlarm`` / ``DeleteAlarms`` act on ``alarm:<name>``; ``DescribeAlarms`` and
+  ``PutMetricAlarm`` / ``DeleteAlarms`` act on ``alarm:<name>``, ``ListTagsForResource`` on the alarm
+  ARN it is given (the ``alarm`` resource type); ``DescribeAlarms`` and
   ``DescribeAlarmHistory`` are checked on ``*`` here (the provider reads any alarm it is given).
 * CloudFormation (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html):
-  ``DescribeStacks`` with a ``StackName`` acts on the ``stack`` resource type
-  (``arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>``); the provider passes the
-  event's ``StackId``, which is that ARN; a bare name is resolved to ``stack/<name>/*``.
+  ``DescribeStacks``, ``DescribeStackResource`` and ``DescribeStackEvents`` with a ``StackName`` act
+  on the ``stack`` resource type (``arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>``);
+  the provider passes the event's ``StackId``, which is that ARN; a bare name is resolved to
+  ``stack/<name>/*``.
 * Lambda ``Invoke`` is ``lambda:InvokeFunction`` on the function ARN; DynamoDB item and table calls
   act on ``table/<TableName>`` (SAR for Lambda and DynamoDB).
 
@@ -252,16 +254,19 @@ def authorization_requests(
                     why,
                 )
             ]
+        if operation == "ListTagsForResource":
+            return [AuthRequest("cloudwatch:ListTagsForResource", str(params["ResourceARN"]), {}, why)]
         if operation == "DeleteAlarms":
             names: Sequence[str] = params["AlarmNames"]
             return [
                 AuthRequest("cloudwatch:DeleteAlarms", account.arn("cloudwatch", f"alarm:{n}"), {}, why)
                 for n in names
             ]
-    if service == "cloudformation" and operation == "DescribeStacks" and params.get("StackName"):
+    stack_reads = ("DescribeStacks", "DescribeStackResource", "DescribeStackEvents")
+    if service == "cloudformation" and operation in stack_reads and params.get("StackName"):
         name = str(params["StackName"])
         arn = name if name.startswith("arn:") else account.arn("cloudformation", f"stack/{name}/*")
-        return [AuthRequest("cloudformation:DescribeStacks", arn, {}, why)]
+        return [AuthRequest(f"cloudformation:{operation}", arn, {}, why)]
     if service == "lambda" and operation == "Invoke":
         name = str(params["FunctionName"])
         arn = name if name.startswith("arn:") else account.arn("lambda", f"function:{name}")

@@ -453,11 +453,17 @@ def test_adopted_endpoint_delete_with_the_stack_or_removed_by_an_update_deletes_
 def test_adopted_endpoint_delete_when_stack_status_is_unreadable_releases_with_reason(
     world: World, denied: bool, expected: str
 ) -> None:
-    # GIVEN an adopted endpoint, and DescribeStacks refused (or the stack unknown to CloudFormation)
+    # GIVEN an adopted endpoint, and DescribeStacks refused (or answering that the stack does not
+    # exist: CloudFormation's answer for a stack id it does not know, API reference DescribeStacks)
     arn, scaling_before = _adopted_new_content(world, stack=denied)
+    world.driver.set_stack_status("DELETE_IN_PROGRESS")
     if denied:
-        world.driver.set_stack_status("DELETE_IN_PROGRESS")
         world.faults.error("cloudformation", "DescribeStacks", "AccessDenied", "not authorized", status=403)
+    else:
+        stack = world.driver.stack_id
+        world.faults.error(
+            "cloudformation", "DescribeStacks", "ValidationError", f"Stack with id {stack} does not exist"
+        )
     # WHEN CloudFormation sends Delete
     deleted = _delete_adopted(world)
     # THEN the safe side: released (never deleted), and the answer says DescribeStacks failed and why
@@ -504,11 +510,15 @@ def test_adopted_endpoint_release_killed_after_update_endpoint_resumes_the_relea
 def test_delete_of_an_endpoint_never_adopted_does_not_read_the_stack(world: World) -> None:
     # GIVEN an endpoint the provider created (no adoption in the journal)
     assert world.driver.create(world.props(), logical_id="Classifier").status == "SUCCESS"
-    # WHEN deleted THEN it is deleted as before, without any CloudFormation call
+    world.faults.calls.clear()
+    # WHEN deleted THEN it is deleted as before, without reading the stack's status (only the check
+    # that CloudFormation sent the Delete)
     deleted = world.driver.delete("classifier", world.props(), logical_id="Classifier")
     assert deleted.status == "SUCCESS", deleted.reason
     assert world.sim.calls["DeleteEndpoint"] == 1
-    assert not [call for call in world.faults.calls if call[0] == "cloudformation"]
+    assert [call for call in world.faults.calls if call[0] == "cloudformation"] == [
+        ("cloudformation", "DescribeStackResource")
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

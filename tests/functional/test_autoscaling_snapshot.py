@@ -37,6 +37,10 @@ SUSPENDED = {
 }
 
 
+STACK = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/app/8a1b2c3d-0000-4000-8000-000000000000"
+"""The stack whose alarms a restore may re-point (its ``aws:cloudformation:stack-id`` tag)."""
+
+
 class World:
     """An instance-based endpoint ``ep`` (variants ``AllTraffic`` and ``b``) and a serverless one
     ``sls``, both autoscaled with every kind of thing deregistration removes."""
@@ -96,6 +100,7 @@ class World:
             Threshold=1,
             ComparisonOperator="GreaterThanOrEqualToThreshold",
             AlarmActions=[self.step_arn],
+            Tags=[{"Key": "aws:cloudformation:stack-id", "Value": STACK}],  # as CloudFormation tags it
         )
         self.schedule("ep", "AllTraffic", INSTANCE_COUNT, "nightly", 1, 2)
         # ep/b: autoscaled too, but not asked for.
@@ -187,7 +192,7 @@ class World:
         endpoint: str = "ep",
         variants: tuple[str, ...] = ("AllTraffic", "b"),
     ) -> list[str]:
-        return autoscaling.restore(self.aas, self.clock, saved, variants, endpoint, self.cw)
+        return autoscaling.restore(self.aas, self.clock, saved, variants, endpoint, self.cw, stack_id=STACK)
 
     def alarm_actions(self) -> list[str]:
         alarm = self.cw.describe_alarms(AlarmNames=["HasBacklogWithoutCapacity"])["MetricAlarms"][0]
@@ -289,6 +294,40 @@ def test_restore_twice_ends_in_the_same_state_with_the_alarm_on_the_live_policy(
     assert world.live_step_arn() == first_arn
     assert same_autoscaling(saved, world.snapshot()) == []
     assert world.alarm_actions() == [first_arn]
+
+
+def test_restore_repoints_only_alarms_of_the_requests_own_stack(world: World) -> None:
+    """Issue 21, point 6: PutMetricAlarm replaces a whole alarm, so an alarm another stack (or nobody
+    through CloudFormation) defined is never rewritten, even when it acts on the same policy."""
+    # GIVEN two more alarms on the step policy: another stack's, and one without a stack tag
+    other_stack = STACK.replace("stack/app/", "stack/other-team/")
+    for name, tags in (
+        ("other-stack-alarm", [{"Key": "aws:cloudformation:stack-id", "Value": other_stack}]),
+        ("hand-made-alarm", []),
+    ):
+        world.cw.put_metric_alarm(
+            AlarmName=name,
+            Namespace="AWS/SageMaker",
+            MetricName="HasBacklogWithoutCapacity",
+            Statistic="Average",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[world.step_arn],
+            Tags=tags,
+        )
+    saved = world.snapshot()
+    autoscaling.deregister(world.aas, world.clock, saved)
+    # WHEN the request of STACK restores the variant (the step policy gets a new ARN)
+    world.restore(saved)
+    # THEN only STACK's alarm follows it; the others still name the old ARN, untouched
+    assert world.alarm_actions() == [world.live_step_arn()] != [world.step_arn]
+    others = world.cw.describe_alarms(AlarmNames=["other-stack-alarm", "hand-made-alarm"])["MetricAlarms"]
+    assert {a["AlarmName"]: a["AlarmActions"] for a in others} == {
+        "other-stack-alarm": [world.step_arn],
+        "hand-made-alarm": [world.step_arn],
+    }
 
 
 @pytest.mark.parametrize("crash_at", ["PutScalingPolicy", "PutScheduledAction", "RegisterScalableTarget"])

@@ -109,8 +109,20 @@ def _run_all_scenarios(account: World) -> None:
         logical_id="Classifier",
     )
     assert retagged.status == "SUCCESS", retagged.reason
+    # a new EndpointName: a replacement, and CloudFormation's cleanup Delete of the old endpoint (the
+    # check with CloudFormation reads the stack's events: DescribeStackResource describes the new one)
+    renamed = account.props("model-a-v3", wait=950, tags={"team": "platform"}, name="classifier-b")
+    replaced = driver.update(
+        "classifier",
+        renamed,
+        account.props("model-a-v3", wait=950, tags={"team": "platform"}),
+        logical_id="Classifier",
+    )
+    assert replaced.status == "SUCCESS" and replaced.physical_resource_id == "classifier-b", replaced.reason
+    cleaned = driver.delete("classifier", account.props("model-a-v3", wait=950), logical_id="Classifier")
+    assert cleaned.status == "SUCCESS", cleaned.reason
     # delete: the endpoint and the configs the provider created
-    deleted = driver.delete("classifier", account.props("model-a-v3", wait=950), logical_id="Classifier")
+    deleted = driver.delete("classifier-b", renamed, logical_id="Classifier")
     assert deleted.status == "SUCCESS", deleted.reason
     assert account.sm.list_endpoint_configs()["EndpointConfigs"] == []
 
@@ -141,6 +153,9 @@ def test_policy_coverage_every_authorization_is_allowed_and_every_grant_is_used(
         "application-autoscaling:RegisterScalableTarget",
         "cloudwatch:DescribeAlarms",
         "cloudwatch:PutMetricAlarm",
+        "cloudwatch:ListTagsForResource",
+        "cloudformation:DescribeStackResource",
+        "cloudformation:DescribeStackEvents",
         "lambda:InvokeFunction",
         "iam:PassRole",
     } <= recorder.actions, sorted(recorder.actions)
@@ -272,12 +287,14 @@ _STACK_UUID = "0f2c6a40-1b2c-11ef-9f3a-0a1b2c3d4e5f"
     ],
     ids=["own-stack", "other-region", "other-account", "all-stacks"],
 )
+@pytest.mark.parametrize("action", ["DescribeStacks", "DescribeStackResource", "DescribeStackEvents"])
 def test_policy_coverage_describe_stacks_only_in_own_account_and_region(
-    stack_arn: str, allowed: bool
+    stack_arn: str, allowed: bool, action: str
 ) -> None:
-    # GIVEN the provider role's policy WHEN it reads a stack's status (Delete of an adopted endpoint)
+    # GIVEN the provider role's policy WHEN it reads a stack (its status for the Delete of an adopted
+    # endpoint or a rollback; a resource and the stack's events for the check with CloudFormation)
     statements = statements_for(f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:p")
-    request = AuthRequest("cloudformation:DescribeStacks", stack_arn, {})
+    request = AuthRequest(f"cloudformation:{action}", stack_arn, {})
     # THEN only stacks of its own account and region, and no listing of every stack
     assert evaluate(statements, request).allowed is allowed
 

@@ -274,6 +274,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "cloudwatch:DescribeAlarms",
         "cloudwatch:DescribeAlarmHistory",
         "cloudwatch:PutMetricAlarm",  # re-point alarms at a restored step-scaling policy
+        "cloudwatch:ListTagsForResource",  # ... only the alarms of the request's own stack
         "cloudwatch:DeleteAlarms",  # Application Auto Scaling's validation for target tracking
         "lambda:InvokeFunction",
         "sqs:SendMessage",
@@ -284,6 +285,8 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
         "cloudformation:DescribeStacks",  # Delete of an adopted endpoint: stack deleted or rolling back?
+        "cloudformation:DescribeStackResource",  # CloudFormation confirms a request before it acts
+        "cloudformation:DescribeStackEvents",  # ... a cleanup or create-rollback Delete, from the events
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "xray:PutTraceSegments",

@@ -150,10 +150,13 @@ class World:
             },
         )
 
-    def autoscale_step(self, endpoint: str = "classifier", variant: str = "model-a") -> str:
-        """A step-scaling policy and the user's alarm that triggers it (as scale-from-zero does).
+    def autoscale_step(
+        self, endpoint: str = "classifier", variant: str = "model-a", *, stack_id: str | None = None
+    ) -> str:
+        """A step-scaling policy and the stack's alarm that triggers it (as scale-from-zero does).
 
-        Returns the alarm's name.
+        The alarm carries CloudFormation's ``aws:cloudformation:stack-id`` tag of ``stack_id`` (default:
+        the driver's stack, as when the same stack defines it; '' for no tag). Returns its name.
         """
         resource = TARGET.format(endpoint, variant)
         arn = self.aas.put_scaling_policy(
@@ -180,8 +183,14 @@ class World:
             Threshold=1,
             ComparisonOperator="GreaterThanOrEqualToThreshold",
             AlarmActions=[arn],
+            **self.stack_tags(self.driver.stack_id if stack_id is None else stack_id),
         )
         return name
+
+    @staticmethod
+    def stack_tags(stack_id: str) -> dict[str, Any]:
+        """``Tags`` of a resource CloudFormation created in ``stack_id`` (none for '')."""
+        return {"Tags": [{"Key": "aws:cloudformation:stack-id", "Value": stack_id}]} if stack_id else {}
 
     def policy_arns(self, endpoint: str = "classifier", variant: str = "model-a") -> dict[str, str]:
         policies = self.aas.describe_scaling_policies(

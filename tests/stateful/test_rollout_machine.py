@@ -4,7 +4,17 @@ A hypothesis ``RuleBasedStateMachine`` over the real handler, the CloudFormation
 the SageMaker simulator. Faults: the invocation killed right after any AWS call took effect,
 throttling and 5xx bursts, AccessDenied, duplicate deliveries, alarms during the bake, silent
 rollbacks, UpdateRollbackFailed, out-of-band deletion; CloudFormation's rollback Update after
-every FAILED update. ``make test`` runs a fixed number of sequences on fixed seeds; ``make soak``
+every FAILED update. Issue 21 added: DynamoDB throttling and 5xx bursts of 10-120 s on every journal
+call from any point of a request, lost responses of journal writes, two invocations of one payload
+racing on the journal, forged events (valid-looking URL, the real stack and logical ids) between
+requests and inside a genuine request's window, rollbacks of updates AllowUnguardedRollout allowed,
+AccessDenied on the clean-up's DeleteEndpointConfig, and replacements with CloudFormation's cleanup
+and rollback-cleanup Deletes. Forged events must change nothing and PUT nowhere; one that arrives
+while its resource is in that very operation would pass CloudFormation's check (the README's
+residual risk): such events are counted, not delivered. No rollback Update may fail (no stack ends
+``UPDATE_ROLLBACK_FAILED``; the soak never sets ``AllowIrreversibleChanges``).
+
+``make test`` runs a fixed number of sequences on fixed seeds; ``make soak``
 (``SOAK_SEQUENCES``, random seeds) many more, writing its figures to ``benchmarks/soak.md``; with
 ``SOAK_JOBS`` > 1 it runs that many shards side by side (pytest-xdist), shard ``i`` on seed
 ``SOAK_SEED + i``, and the figures add up every shard's.
@@ -54,6 +64,14 @@ KILL_POINTS = (
     ("application-autoscaling", "PutScalingPolicy"),
     ("dynamodb", "UpdateItem"),
 )
+JOURNAL_ERRORS = (
+    ("ProvisionedThroughputExceededException", 400),
+    ("ThrottlingException", 400),
+    ("InternalServerError", 500),
+    ("ServiceUnavailable", 503),
+)
+"""DynamoDB's throttling and 5xx (DynamoDB developer guide, "Error handling with DynamoDB")."""
+RACE_POINTS = (*KILL_POINTS, ("sagemaker", "DescribeEndpoint"), ("dynamodb", "GetItem"))
 FAULTS = st.one_of(
     st.just(("none",)),
     st.tuples(st.just("kill"), st.sampled_from(KILL_POINTS), st.integers(0, 2)),
@@ -73,6 +91,21 @@ FAULTS = st.one_of(
     st.just(("duplicate",)),
     st.tuples(st.just("denied"), st.sampled_from(("DescribeEndpoint", "UpdateEndpoint", "ListTags"))),
     st.just(("oob-delete",)),
+    st.tuples(
+        st.just("journal-outage"),
+        st.sampled_from((("", "start"), ("", "start"), ("", "start"), *RACE_POINTS)),
+        st.integers(10, 120),
+        st.sampled_from(JOURNAL_ERRORS),
+    ),
+    st.tuples(st.just("journal-lost-write"), st.integers(0, 8)),
+    st.tuples(st.just("race"), st.sampled_from(RACE_POINTS), st.integers(0, 2)),
+    st.tuples(
+        st.just("forged-in-window"),
+        st.sampled_from(RACE_POINTS),
+        st.sampled_from(("Create", "Update", "Delete")),
+        st.booleans(),
+    ),
+    st.tuples(st.just("denied-cleanup"), st.integers(1, 20)),
 )
 
 
@@ -149,6 +182,8 @@ class RolloutMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         from sagemaker_rollout import custom_resource as provider
 
+        for what, count in self.faults.injected.items():
+            FIGURES[f"injected:{what}"] += count
         self.driver.__exit__(None, None, None)
         self.faults.__exit__(None, None, None)
         self.sim.__exit__(None, None, None)
@@ -184,7 +219,100 @@ class RolloutMachine(RuleBasedStateMachine):
         elif kind == "oob-delete" and self.sim.endpoint_status("classifier") == "InService":
             self.sim.delete_out_of_band("classifier")
             self.autoscaled = False  # its scalable targets went with it
+        elif kind == "journal-outage":
+            (service, operation), seconds, (code, status) = fault[1], fault[2], fault[3]
+
+            def outage() -> None:
+                self.faults.outage("dynamodb", "*", seconds, code=code, status=status)
+
+            if operation == "start":
+                outage()
+            else:
+                self.faults.then(service, operation, outage)
+        elif kind == "journal-lost-write":
+            # UpdateItem took effect, its response is lost: the retry finds its own write
+            self.faults.error(
+                "dynamodb", "UpdateItem", "InternalServerError", status=500, after=True, skip=fault[1]
+            )
+        elif kind == "race":
+            (service, operation), skip = fault[1], fault[2]
+
+            def race() -> None:
+                FIGURES["races-run"] += 1
+                self.driver.duplicate_now()
+
+            self.faults.then(service, operation, race, skip=skip)
+        elif kind == "forged-in-window":
+            (service, operation), forged_kind, same = fault[1], fault[2], fault[3]
+            self.faults.then(service, operation, lambda: self._forge(forged_kind, same, in_window=True))
+        elif kind == "denied-cleanup":
+            self.faults.error(
+                "sagemaker",
+                "DeleteEndpointConfig",
+                "AccessDeniedException",
+                "injected denial",
+                times=fault[1],
+            )
         return deliveries
+
+    # ---- forged events ---------------------------------------------------------------------------
+    def _forge(self, kind: str, same: bool, *, in_window: bool = False) -> None:
+        """An event CloudFormation never sent: the real stack and logical id, a URL the origin check
+        accepts; ``same``: the genuine properties and physical id, else another model and id."""
+        from sagemaker_rollout.aws.stack import confirm_request
+
+        props = self.props or self.world.props()
+        if not same:
+            props = self.world.props("model-a-v3", "ml.c5.2xlarge")
+        physical = (self.physical or "classifier") if same else "someone-elses-endpoint"
+        extra: dict[str, Any] = {}
+        if kind != "Create":
+            extra["physical_resource_id"] = physical
+        if kind == "Update":
+            extra["old_properties"] = self.props or self.world.props()
+        event = self.driver.event(kind, props, logical_id="Classifier", **extra)
+        cfn = self.session.client("cloudformation")
+        verdict = confirm_request(
+            cfn,
+            self.clock,
+            kind=kind,
+            stack_id=self.driver.stack_id,
+            logical_id="Classifier",
+            physical_id=str(extra.get("physical_resource_id", "")),
+        )
+        if verdict.confirmed:
+            # Inside the very operation CloudFormation is running on the resource: the documented
+            # residual risk (README, "Who may use the provider"); counted, not delivered.
+            assert in_window, f"a forged {kind} was confirmed outside any operation: {verdict.reason}"
+            FIGURES["forged-residual-in-window"] += 1
+            return
+        before = (self.world.mutations(), self._autoscaling_writes(), len(self.driver.all_responses))
+        response = self.driver.forge(event)
+        after = (self.world.mutations(), self._autoscaling_writes(), len(self.driver.all_responses))
+        assert not response.answered and after == before, f"a forged {kind} changed something or answered"
+        FIGURES["forged-dropped-in-window" if in_window else "forged-dropped"] += 1
+
+    def _autoscaling_writes(self) -> int:
+        return sum(
+            1
+            for service, operation in self.faults.calls
+            if service == "application-autoscaling" and not operation.startswith("Describe")
+        )
+
+    @rule(kind=st.sampled_from(("Create", "Update", "Delete")), same=st.booleans())
+    def forge(self, kind: str, same: bool) -> None:
+        """A forged event between CloudFormation's requests: no resource is in any operation."""
+        config, scaling, configs = (
+            self.sim.endpoint_config_name("classifier"),
+            self.world.scaling(),
+            self.world.configs(),
+        )
+        self._forge(kind, same)
+        assert (self.sim.endpoint_config_name("classifier"), self.world.scaling(), self.world.configs()) == (
+            config,
+            scaling,
+            configs,
+        )
 
     def _quiet(self) -> None:
         """Disarm what the request's fault left unconsumed (a throttle of CreateEndpointConfig armed
@@ -196,7 +324,13 @@ class RolloutMachine(RuleBasedStateMachine):
 
     # ---- requests --------------------------------------------------------------------------------
     def _send(
-        self, kind: str, props: dict[str, Any], old: dict[str, Any] | None, fault: tuple[Any, ...]
+        self,
+        kind: str,
+        props: dict[str, Any],
+        old: dict[str, Any] | None,
+        fault: tuple[Any, ...],
+        *,
+        rollback: bool | None = None,
     ) -> Any:
         deliveries = self._arm(fault)
         if kind == "Create":
@@ -213,7 +347,7 @@ class RolloutMachine(RuleBasedStateMachine):
             event = self.driver.event(
                 "Delete", props, logical_id="Classifier", physical_resource_id=self.physical
             )
-        responses = self.driver.send(event, deliveries)
+        responses = self.driver.send(event, deliveries, rollback=rollback)
         response = responses if deliveries == 1 else responses[0]
         self._quiet()
         FIGURES["requests"] += 1
@@ -357,6 +491,7 @@ class RolloutMachine(RuleBasedStateMachine):
             st.sampled_from(TAG_SETS),
             st.booleans(),
         ),
+        then_rollback=st.booleans(),
     )
     def update(
         self,
@@ -365,6 +500,7 @@ class RolloutMachine(RuleBasedStateMachine):
         fault: tuple[Any, ...],
         wait: int,
         shape: tuple[tuple[str, ...], str, dict[str, str], bool],
+        then_rollback: bool,
     ) -> None:
         assert self.props is not None
         old = self.props
@@ -392,10 +528,23 @@ class RolloutMachine(RuleBasedStateMachine):
             assert endpoint["EndpointConfigName"] == response.data["EndpointConfigName"]
             assert self._variant_names() == {v["VariantName"] for v in new["ProductionVariants"]}
             user_tags = {
-                k: v for k, v in self.world.tags(endpoint["EndpointArn"]).items()
+                k: v
+                for k, v in self.world.tags(endpoint["EndpointArn"]).items()
                 if not k.startswith(("sagemaker-rollout:", "aws:")) and k != "owner"  # (an adopter's)
             }
             assert user_tags == {t["Key"]: t["Value"] for t in new.get("Tags", [])}, user_tags
+            if then_rollback:
+                # another resource of the stack update failed: CloudFormation rolls this one back to
+                # the old properties (for an update AllowUnguardedRollout allowed, only the switch of
+                # OldResourceProperties allows the way back)
+                self._settle()
+                unguarded = bool(new.get("AllowUnguardedRollout")) and variants_changed
+                FIGURES["unguarded-rollbacks" if unguarded else "rollbacks-after-success"] += 1
+                rollback = self._send("Update", old, new, ("none",), rollback=True)
+                assert rollback.status == "SUCCESS", f"UPDATE_ROLLBACK_FAILED: {rollback.reason}"
+                assert self.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+                assert self._variant_names() == variants_before
+                self.props = old
         else:
             status = self.sim.endpoint_status("classifier")
             if status == "InService" and self.world.endpoint()["EndpointConfigName"] == old_config:
@@ -403,7 +552,8 @@ class RolloutMachine(RuleBasedStateMachine):
             # CloudFormation's rollback Update: back to the old properties, which serve again
             self._settle()
             rollback = self._send("Update", old, new, ("none",))
-            assert rollback.status == "SUCCESS", rollback.reason
+            assert rollback.status == "SUCCESS", f"UPDATE_ROLLBACK_FAILED: {rollback.reason}"
+            assert self.driver.cloudformation.status != "UPDATE_ROLLBACK_FAILED"
             running = self.world.sm.describe_endpoint_config(
                 EndpointConfigName=self.world.endpoint()["EndpointConfigName"]
             )
@@ -431,6 +581,56 @@ class RolloutMachine(RuleBasedStateMachine):
             self.world.sm.delete_endpoint_config(EndpointConfigName=self.legacy)
             self.legacy = None
         self.physical, self.props, self.autoscaled = None, None, False
+
+    @precondition(lambda self: self.physical == "classifier" and self.legacy is None)
+    @rule(fault=FAULTS, roll_back=st.booleans())
+    def replace(self, fault: tuple[Any, ...], roll_back: bool) -> None:
+        """An EndpointName change (a replacement): CloudFormation deletes the old endpoint in its
+        cleanup; or another resource fails, the stack goes back to the old endpoint and the rollback's
+        cleanup deletes the new one. CloudFormation's check confirms both Deletes from its events."""
+        assert self.props is not None
+        if fault[0] == "oob-delete":
+            fault = ("none",)
+        self._settle()
+        old = self.props
+        renamed = {**old, "EndpointName": "classifier-r"}
+        FIGURES["replacements"] += 1
+        response = self._send("Update", renamed, old, fault)
+        self._settle("classifier-r")
+        if response.status != "SUCCESS":
+            # the provider removed the new endpoint; CloudFormation rolls back to the old properties
+            assert self.sim.endpoint_status("classifier-r") is None
+            rollback = self._send("Update", old, renamed, ("none",))
+            assert rollback.status == "SUCCESS", f"UPDATE_ROLLBACK_FAILED: {rollback.reason}"
+            self._settle()
+            return
+        assert response.physical_resource_id == "classifier-r"
+        if roll_back:
+            FIGURES["rollback-cleanup-deletes"] += 1
+            self.physical = self.driver.revert_replacement("Classifier")
+            cleanup = self._send("Delete", renamed, None, ("none",))
+            self.physical = "classifier"
+            assert cleanup.status == "SUCCESS", cleanup.reason
+            self._settle("classifier-r")
+            assert self.sim.endpoint_status("classifier-r") is None
+            assert self.sim.endpoint_status("classifier") == "InService"
+            return
+        FIGURES["replacement-cleanup-deletes"] += 1
+        self.physical = "classifier"
+        cleanup = self._send("Delete", old, None, ("none",))
+        assert cleanup.status == "SUCCESS", cleanup.reason
+        self._settle()
+        assert self.sim.endpoint_status("classifier") is None
+        # and back to the original name the same way (the machine's endpoint is "classifier")
+        self.physical = "classifier-r"
+        back = self._send("Update", old, renamed, ("none",))
+        assert back.status == "SUCCESS" and back.physical_resource_id == "classifier", back.reason
+        cleanup = self._send("Delete", renamed, None, ("none",))
+        assert cleanup.status == "SUCCESS", cleanup.reason
+        self.physical, self.autoscaled = "classifier", False
+        self._settle("classifier-r")
+        assert self.sim.endpoint_status("classifier-r") is None
+        self._settle()
 
     def _variant_names(self) -> set[str]:
         config = self.world.sm.describe_endpoint_config(
@@ -469,9 +669,9 @@ class RolloutMachine(RuleBasedStateMachine):
             props["AllowUnguardedRollout"] = True
         return props
 
-    def _settle(self) -> None:
+    def _settle(self, name: str = "classifier") -> None:
         for _ in range(100):
-            status = self.sim.endpoint_status("classifier")
+            status = self.sim.endpoint_status(name)
             if status in (None, "InService", "Failed", "UpdateRollbackFailed"):
                 return
             self.clock.advance(60)
@@ -490,12 +690,16 @@ class RolloutMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_unused_config_left(self) -> None:
+        """Every config of ours that nothing runs is gone, or named as a clean-up leftover in the
+        journal (a DeleteEndpointConfig refused: the next request for the endpoint retries it)."""
         status = self.sim.endpoint_status("classifier")
         if status in ("InService", None):
             running = {self.world.endpoint()["EndpointConfigName"]} if status else set()
             running.discard(self.legacy)
             ours = set(self.world.configs()) - {"foreign-config", self.legacy}
-            assert ours == running, (ours, running)
+            left = set(self.world.journal().endpoint("classifier").leftovers)
+            assert running <= ours and ours - running <= left, (ours, running, left)
+            FIGURES["leftover-configs-seen"] += len(ours - running)
 
     @invariant()
     def journal_holds_no_suspension(self) -> None:
@@ -592,6 +796,18 @@ def _write_figures(*, finished: bool) -> None:
         f"- variant-set changes refused (no AllowUnguardedRollout): {total['refused-variant-set-change']}",
         f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
         f"- late continuations re-delivered: {total['late-continuations']}",
+        f"- forged events dropped (changed nothing, answered nowhere): {total['forged-dropped']} between"
+        f" requests, {total['forged-dropped-in-window']} inside a genuine request",
+        f"- forged events inside the very operation CloudFormation was running on the resource (the"
+        f" README's residual risk: they would pass the check; counted, not delivered):"
+        f" {total['forged-residual-in-window']}",
+        "- stack rollbacks after a successful update (another resource failed):"
+        f" {total['unguarded-rollbacks']} of updates AllowUnguardedRollout allowed,"
+        f" {total['rollbacks-after-success']} of others (none failed)",
+        f"- races (one payload run twice at once): {total['races-run']}",
+        f"- replacements: {total['replacements']} ({total['replacement-cleanup-deletes']} cleanup Deletes,"
+        f" {total['rollback-cleanup-deletes']} rollback-cleanup Deletes)",
+        f"- clean-up leftovers seen in the journal between requests: {total['leftover-configs-seen']}",
         f"- violations: {total['violations']}",
         "- sequences per process: "
         + ", ".join(f"{k} {v['figures'].get('sequences', 0)}" for k, v in sorted(processes.items())),
@@ -601,6 +817,10 @@ def _write_figures(*, finished: bool) -> None:
         "| fault | requests it was armed for |",
         "|---|---|",
         *(f"| {k.split(':', 1)[1]} | {v} |" for k, v in sorted(total.items()) if k.startswith("fault:")),
+        "",
+        "| injected (FaultInjector: errors by code, lost responses, kills) | count |",
+        "|---|---|",
+        *(f"| {k.split(':', 1)[1]} | {v} |" for k, v in sorted(total.items()) if k.startswith("injected:")),
     ]
     result = Path(target)
     scratch = result.with_name(f".{result.name}.{worker}.tmp")

@@ -30,7 +30,14 @@ from sagemaker_rollout_testing.https import CapturedResponse, ResponseServer
 REPO = Path(__file__).resolve().parents[2]
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/consumer/6f1c2a40-0000-11ef-9f1a-0a1b2c3d4e5f"
 BODY_KEYS = {
-    "Status", "PhysicalResourceId", "StackId", "RequestId", "LogicalResourceId", "Reason", "Data", "NoEcho"
+    "Status",
+    "PhysicalResourceId",
+    "StackId",
+    "RequestId",
+    "LogicalResourceId",
+    "Reason",
+    "Data",
+    "NoEcho",
 }
 
 
@@ -106,8 +113,11 @@ def test_only_the_adapter_imports_crhelper() -> None:
         for path in root.rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 names = (
-                    [a.name for a in node.names] if isinstance(node, ast.Import)
-                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
                 )
                 if any(n.split(".")[0] == "crhelper" for n in names):
                     importers.add(str(path.relative_to(REPO)))
@@ -169,7 +179,11 @@ def test_success_body_shape(server: ResponseServer) -> None:
     response fields (user guide, "Custom resource response objects"), JSON, content-type empty."""
     event = _event(server)
     _responder(server).answer(
-        event, _Context(), status=SUCCESS, physical_id="ep-1", reason="released",
+        event,
+        _Context(),
+        status=SUCCESS,
+        physical_id="ep-1",
+        reason="released",
         data={"EndpointName": "ep-1"},
     )
     (put,) = _bodies(server, event)
@@ -210,8 +224,9 @@ def test_failed_physical_id_rules(
 ) -> None:
     """GIVEN a FAILED answer WHEN sent THEN the physical id follows crhelper's rules, Data is empty."""
     event = _event(server, request_type, event_id)
-    _responder(server).answer(event, _Context(), status=FAILED, physical_id=answer_id, reason="it broke",
-                              data={"Ignored": "x"})
+    _responder(server).answer(
+        event, _Context(), status=FAILED, physical_id=answer_id, reason="it broke", data={"Ignored": "x"}
+    )
     (put,) = _bodies(server, event)
     assert put.body["Status"] == FAILED and put.body["Reason"] == "it broke" and put.body["Data"] == {}
     assert re.fullmatch(expected, put.body["PhysicalResourceId"])
@@ -230,7 +245,9 @@ def test_fail_sends_the_errors_text(server: ResponseServer) -> None:
     _responder(server).fail(event, _Context(), KeyError("ProductionVariants"))
     (put,) = _bodies(server, event)
     assert (put.body["Status"], put.body["Reason"], put.body["PhysicalResourceId"]) == (
-        FAILED, "'ProductionVariants'", "ep-1"
+        FAILED,
+        "'ProductionVariants'",
+        "ep-1",
     )
 
 
@@ -277,8 +294,9 @@ def test_delete_does_not_sleep_with_sleep_on_delete_0(server: ResponseServer) ->
     assert len(_bodies(server, event)) == 1
 
 
-def test_a_failed_init_answers_failed(server: ResponseServer, monkeypatch: pytest.MonkeyPatch,
-                                      tmp_path: Path) -> None:
+def test_a_failed_init_answers_failed(
+    server: ResponseServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """GIVEN no AWS region (crhelper's constructor cannot build its boto3 clients) WHEN a request is
     answered THEN crhelper PUTs FAILED with the error rather than nothing."""
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):

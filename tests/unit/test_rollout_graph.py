@@ -69,9 +69,19 @@ def test_every_phase_but_the_answer_has_exactly_one_step() -> None:
     assert set(TRANSITIONS) == set(Phase)
 
 
-def test_every_phase_is_reachable_from_start() -> None:
-    """GIVEN the table and the failure routes WHEN walked from START THEN every phase is reached."""
-    assert _reachable(Phase.START) == set(Phase)
+def test_every_phase_is_reachable_from_the_first_phase() -> None:
+    """GIVEN the table and the failure routes WHEN walked from CONFIRM (a custom resource's first
+    phase) THEN every phase is reached; from START (the registry type's first) every phase but CONFIRM."""
+    assert _reachable(Phase.CONFIRM) == set(Phase)
+    assert _reachable(Phase.START) == set(Phase) - {Phase.CONFIRM}
+
+
+def test_the_check_with_cloudformation_leads_only_to_start_or_the_answer() -> None:
+    """GIVEN CONFIRM WHEN its successors are read THEN it goes on to START (confirmed) or the answer
+    (dropped, or the check could not be completed), and a failure there goes straight to the answer
+    whatever the state holds: nothing was touched."""
+    assert TRANSITIONS[Phase.CONFIRM] == {Phase.START, Phase.ANSWER}
+    assert _failure_targets(Phase.CONFIRM) == {Phase.ANSWER}
 
 
 @pytest.mark.parametrize("phase", list(Phase))
@@ -97,8 +107,8 @@ def test_a_failure_with_autoscaling_suspended_restores_it_first(phase: Phase) ->
             suspended=True,
         )
         route = failure_route(state, phase)
-        if phase is Phase.START:
-            assert route is Phase.ANSWER  # validation: nothing was touched, nothing suspended yet
+        if phase in (Phase.CONFIRM, Phase.START):
+            assert route is Phase.ANSWER  # check and validation: nothing was touched, nothing suspended yet
         elif replacement and intent is not None:
             assert route is Phase.ABANDON
         else:

@@ -35,8 +35,11 @@ def _stub_imports(path: Path) -> list[tuple[int, bool]]:
         for child in ast.iter_child_nodes(node):
             inner = guarded or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test))
             names = (
-                [a.name for a in child.names] if isinstance(child, ast.Import)
-                else [child.module or ""] if isinstance(child, ast.ImportFrom) else []
+                [a.name for a in child.names]
+                if isinstance(child, ast.Import)
+                else [child.module or ""]
+                if isinstance(child, ast.ImportFrom)
+                else []
             )
             if any(n.split(".")[0].startswith("mypy_boto3_") for n in names):
                 found.append((child.lineno, guarded))

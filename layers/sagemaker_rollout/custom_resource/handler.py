@@ -19,13 +19,15 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sagemaker_rollout.aws.calls import call
+from sagemaker_rollout.aws.calls import call, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.custom_resource import origin
 from sagemaker_rollout.custom_resource.crhelper_adapter import FAILED, SUCCESS, CfnResponder
 from sagemaker_rollout.custom_resource.legacy import LEGACY_STATE_KEY, legacy_state
 from sagemaker_rollout.custom_resource.telemetry import Telemetry
+from sagemaker_rollout.journal.records import JournalUnavailableError
 from sagemaker_rollout.rollout.request import RequestError, RolloutRequest
+from sagemaker_rollout.rollout.salvage import endpoint_name
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
 from sagemaker_rollout.spec.limits import service_timeout
 from sagemaker_rollout.tracing import subsegment
@@ -79,8 +81,23 @@ class _Provider:
         try:
             try:
                 result = run(lambda: context.get_remaining_time_in_millis() / 1000.0, self._hand_off(context))
-            except Exception as error:  # crhelper answers FAILED with the error, as for a raising handler
-                self.responder.fail(event, context, error)
+            except JournalUnavailableError as error:
+                # The journal stayed unavailable until this invocation's end, well before the
+                # request's: the invocation fails, and Lambda's retry (then the dead-letter queue)
+                # carries on from the journal.
+                self.telemetry.logger.warning(
+                    "rollout journal unavailable: Lambda retries", extra={"error": str(error)}
+                )
+                raise
+            except Exception as error:  # the last resort: one FAILED answer, one line, never a traceback
+                self.telemetry.logger.exception("request failed unexpectedly")
+                self.responder.answer(
+                    event,
+                    context,
+                    status=FAILED,
+                    physical_id=request.physical_id or endpoint_name(request),
+                    reason=short(f"Internal error in the provider: {type(error).__name__}"),
+                )
                 return
             self._report(request, context, result)
         finally:
@@ -113,8 +130,9 @@ class _Provider:
         else:
             state = {"started": result.started}
             self.telemetry.finished(request, state, ok=answer.succeeded, reason=answer.reason or None)
+        recorded = result.request.raw if result.request is not None and result.request.raw else request.raw
         self.responder.answer(
-            request.raw,
+            recorded,  # the request as first delivered: a duplicate's answer goes where the first went
             context,
             status=SUCCESS if answer.succeeded else FAILED,
             physical_id=answer.physical_id,
@@ -221,6 +239,7 @@ def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter
                 deadline_hint=request_deadline(payload),
                 prior=prior,
                 started=started,
+                confirm=True,  # CloudFormation confirms the request before it changes anything
             )
 
     provider.telemetry.start(request, context, resumed=LEGACY_STATE_KEY in payload)

@@ -12,10 +12,11 @@ from sagemaker_rollout.journal.records import (
     Adoption,
     EndpointItem,
     JournalConflictError,
+    JournalUnavailableError,
     RequestRecord,
     table_definition,
 )
-from sagemaker_rollout.journal.store import Journal
+from sagemaker_rollout.journal.store import Journal, journal_patience
 from sagemaker_rollout.rollout.request import request_key
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "EndpointItem",
     "Journal",
     "JournalConflictError",
+    "JournalUnavailableError",
     "RequestRecord",
+    "journal_patience",
     "request_key",
     "table_definition",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "Adoption",
     "EndpointItem",
     "JournalConflictError",
+    "JournalUnavailableError",
     "RequestRecord",
     "request_key",
     "table_definition",
@@ -38,6 +39,26 @@ _REQUESTED = {"#q": "requested"}
 
 class JournalConflictError(RuntimeError):
     """Another invocation moved the request on: this one must stop without acting."""
+
+
+class JournalUnavailableError(RuntimeError):
+    """The journal could not be read or written in the time this invocation may wait for it.
+
+    Attributes
+    ----------
+    operation, code:
+        The DynamoDB call and the error that ended the wait (``ProvisionedThroughputExceededException``,
+        ``InternalServerError``, ``AccessDeniedException``, ...).
+    transient:
+        The error was one worth waiting out (throttling, a 5xx, a lost connection): the wait ended
+        only because the invocation's or the request's time did.
+    """
+
+    def __init__(self, operation: str, code: str, *, transient: bool) -> None:
+        super().__init__(f"DynamoDB {operation}: {code}")
+        self.operation = operation
+        self.code = code
+        self.transient = transient
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -85,7 +106,8 @@ class RequestRecord:
 
     @property
     def answered(self) -> bool:
-        return self.answer is not None
+        """Answered, or dropped (CloudFormation did not confirm it): nothing more to do or send."""
+        return self.answer is not None or bool(self.state.dropped)
 
     def issued(self, token: str) -> bool:
         """Whether the journal issued ``token`` to this request (its token, or the one before)."""
@@ -184,6 +206,10 @@ class EndpointItem:
         The request of the registry type that created (or adopted) the endpoint: the type's own
         record of what it manages (its list handler reads it; a Create takes an existing endpoint
         as its own only when it is that request). None for the custom resource's endpoints.
+    leftovers:
+        Endpoint configs a clean-up could not delete ({name: why}); the next request retries them.
+    scaling_generation:
+        How many times the provider re-created the endpoint's scaling policies (their ARNs changed).
     """
 
     lease_owner: str | None = None
@@ -195,6 +221,8 @@ class EndpointItem:
     requested: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """``{config: {variant: {field: template value}}}``: for configs into which the retain rule
     wrote live values, what the template asked (the registry type's read reports it)."""
+    leftovers: dict[str, str] = field(default_factory=dict)
+    scaling_generation: int = 0
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -206,6 +234,7 @@ class EndpointItem:
         snapshot = text("snapshot")
         adoption = text("adoption")
         requested = text("requested")
+        leftovers = text("leftovers")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
@@ -214,4 +243,6 @@ class EndpointItem:
             adoption=Adoption.from_json(adoption) if adoption else None,
             created_by=text("created_by"),
             requested=dict(json.loads(requested)) if requested else {},
+            leftovers={str(k): str(v) for k, v in json.loads(leftovers).items()} if leftovers else {},
+            scaling_generation=int(item.get("scaling_generation", {}).get("N", "0")),
         )

@@ -19,6 +19,16 @@ state moves forward only from the version read (optimistic locking), and a lease
 it is free, expired, or already ours. TTL removes finished records after ``JournalRetentionDays``
 (DynamoDB developer guide, "Time to Live"): expired items are deleted in the background, within a
 few days, so readers never rely on their absence.
+
+The journal is inside the provider's guarantee like any AWS call: DynamoDB's throttling and 5xx
+(``ProvisionedThroughputExceededException``, ``ThrottlingException``, ``InternalServerError``: DynamoDB
+developer guide, "Error handling with DynamoDB", which says to retry them with exponential backoff)
+are waited out on the request's clock for as long as :func:`journal_patience` allows (the engine sets
+it to the request's answer margin, or the end of the invocation if that comes first); after that, or
+on an error that is not worth waiting out, :class:`JournalUnavailableError` says which call failed
+and why. A conditional write whose first attempt failed transiently may have taken effect before its
+response was lost ("a 5xx ... the request may or may not have succeeded"); when its retry then fails
+its condition, the item is read back, and a write found there as sent counts as done.
 """
 
 from __future__ import annotations
@@ -26,24 +36,21 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from sagemaker_rollout.aws.calls import call, error_code
+from sagemaker_rollout.aws.calls import AWS_ERRORS, current_call_deadline, error_code, is_transient
 from sagemaker_rollout.clock import Clock
+from sagemaker_rollout.journal.endpoints import ConditionFailed, EndpointItems
 from sagemaker_rollout.journal.records import (
-    _ADOPTION,
     _CONFLICT,
     _CREATED,
-    _LEASE,
     _REQUESTED,
-    _SUSPENDED,
     ENDPOINT_INDEX,
-    Adoption,
-    EndpointItem,
     JournalConflictError,
+    JournalUnavailableError,
     RequestRecord,
     _n,
     _record,
@@ -58,10 +65,35 @@ if TYPE_CHECKING:
 
     from sagemaker_rollout.aws.runtime import ProviderRuntime
 
-__all__ = ["Journal"]
+__all__ = ["Journal", "journal_patience"]
+
+_ATTEMPTS = 6
+"""Tries of a journal call when no patience is set (the CLI, tests), as
+:func:`~sagemaker_rollout.aws.calls.call` does."""
+_PATIENCE: ContextVar[float | None] = ContextVar("sagemaker_rollout_journal_patience", default=None)
 
 
-class Journal:
+@contextmanager
+def journal_patience(until: float | None) -> Iterator[None]:
+    """Within the block, journal calls wait out transient errors until ``until`` (clock seconds).
+
+    Nested blocks keep the earlier limit; :func:`~sagemaker_rollout.aws.calls.call_deadline` bounds it
+    too (a front end's per-invocation budget). None: no limit beyond :data:`_ATTEMPTS` tries.
+    """
+    current = _PATIENCE.get()
+    token = _PATIENCE.set(until if current is None else (current if until is None else min(current, until)))
+    try:
+        yield
+    finally:
+        _PATIENCE.reset(token)
+
+
+def _api_name(python_name: str) -> str:
+    """``get_item`` -> ``GetItem`` (boto3's method names are the API's in snake case)."""
+    return "".join(part.capitalize() for part in python_name.split("_"))
+
+
+class Journal(EndpointItems):
     """Reads and conditional writes of the journal table.
 
     Parameters
@@ -96,9 +128,35 @@ class Journal:
         return cls(runtime.client("dynamodb"), table, runtime.clock, days)
 
     # ---- requests ------------------------------------------------------------------------
+    # ---- calls ----------------------------------------------------------------------------------
+    def _call(self, method: Callable[..., Any], /, **kwargs: Any) -> Any:
+        """One DynamoDB call, transient errors waited out (see the module); a failed condition raises
+        :class:`ConditionFailed` (the caller decides), anything else :class:`JournalUnavailableError`."""
+        patience = _PATIENCE.get()
+        bound = current_call_deadline()
+        if bound is not None:
+            patience = bound if patience is None else min(patience, bound)
+        operation = getattr(method, "__name__", "call")
+        delay, attempt = 1.0, 0
+        while True:
+            attempt += 1
+            try:
+                return method(**kwargs)
+            except AWS_ERRORS as error:
+                code = error_code(error) or type(error).__name__
+                if code == _CONFLICT:
+                    raise ConditionFailed(retried=attempt > 1) from error
+                transient = is_transient(error)
+                out_of_time = (
+                    attempt >= _ATTEMPTS if patience is None else self.clock.now() + delay > patience
+                )
+                if not transient or out_of_time:
+                    raise JournalUnavailableError(_api_name(operation), code, transient=transient) from error
+            self.clock.sleep(delay)
+            delay = min(delay * 2, 20.0)
+
     def load(self, key: str) -> RequestRecord | None:
-        item = call(
-            self.clock,
+        item = self._call(
             self.client.get_item,
             TableName=self.table,
             Key={"pk": _s(f"request#{key}")},
@@ -127,17 +185,15 @@ class Journal:
             "inflight": {"N": "0"},
         }
         try:
-            call(
-                self.clock,
+            self._call(
                 self.client.put_item,
                 TableName=self.table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return RequestRecord(key, request, now, deadline, state, token, 0)
-        except ClientError as error:
-            if error_code(error) != _CONFLICT:
-                raise
+        except ConditionFailed:
+            pass
         record = self.load(key)
         if record is None:  # pragma: no cover - deleted between the two calls (TTL cannot be that fast)
             raise JournalConflictError(f"request {key} vanished from the journal")
@@ -175,7 +231,18 @@ class Journal:
             names["#i"] = "inflight"
             values[":i"] = {"N": str(inflight)}
             sets.append("#i = :i")
-        if not self._update(f"request#{record.key}", "SET " + ", ".join(sets), names, values, "#v = :v"):
+        written = record.state.to_json()
+
+        def took_effect(item: Mapping[str, Any]) -> bool:
+            return (
+                item.get("version", {}).get("N") == str(record.version + 1)
+                and item.get("state", {}).get("S") == written
+                and (token is None or item.get("token", {}).get("S") == token)
+            )
+
+        if not self._update(
+            f"request#{record.key}", "SET " + ", ".join(sets), names, values, "#v = :v", took_effect
+        ):
             raise JournalConflictError(f"request {record.key} moved on in another invocation")
         record.version += 1
         if endpoint:
@@ -187,31 +254,33 @@ class Journal:
         if inflight is not None:
             record.inflight = inflight
 
-    def finish(self, record: RequestRecord, answer: Answer) -> None:
-        """Record the answer (before it is sent) and let the record expire later."""
+    def finish(self, record: RequestRecord, answer: Answer | None) -> None:
+        """Record the answer (before it is sent) and let the record expire later.
+
+        None: the request was dropped (CloudFormation did not confirm it; ``state.dropped`` says
+        why): nothing was sent, the record only expires.
+        """
         now = self.clock.now()
-        written = self._update(
-            f"request#{record.key}",
-            "SET #a = :a, #f = :f, #x = :x, #s = :s, #v = :w, #i = :z",
-            {
-                "#s": "state",
-                "#v": "version",
-                "#a": "answer",
-                "#f": "finished",
-                "#x": "expires",
-                "#i": "inflight",
-            },
-            {
-                ":a": _s(json.dumps(answer.to_dict(), sort_keys=True)),
-                ":f": _n(now),
-                ":x": {"N": str(int(now + self.retention_days * 86400))},
-                ":s": _s(record.state.to_json()),
-                ":v": {"N": str(record.version)},
-                ":w": {"N": str(record.version + 1)},
-                ":z": {"N": "0"},
-            },
-            "#v = :v",
-        )
+        written_state = record.state.to_json()
+        sent = json.dumps(answer.to_dict(), sort_keys=True) if answer is not None else None
+        names = {"#s": "state", "#v": "version", "#f": "finished", "#x": "expires", "#i": "inflight"}
+        values: dict[str, Any] = {
+            ":f": _n(now),
+            ":x": {"N": str(int(now + self.retention_days * 86400))},
+            ":s": _s(written_state),
+            ":v": {"N": str(record.version)},
+            ":w": {"N": str(record.version + 1)},
+            ":z": {"N": "0"},
+        }
+        sets = "#f = :f, #x = :x, #s = :s, #v = :w, #i = :z"
+        if sent is not None:
+            names["#a"], values[":a"], sets = "answer", _s(sent), f"#a = :a, {sets}"
+
+        def took_effect(item: Mapping[str, Any]) -> bool:
+            version, state = item.get("version", {}).get("N"), item.get("state", {}).get("S")
+            return bool(version == str(record.version + 1) and state == written_state)
+
+        written = self._update(f"request#{record.key}", f"SET {sets}", names, values, "#v = :v", took_effect)
         if not written:
             raise JournalConflictError(f"request {record.key} was answered in another invocation")
         record.version += 1
@@ -221,7 +290,6 @@ class Journal:
     def new_token() -> str:
         return secrets.token_hex(16)
 
-    # ---- endpoints: lease and orphaned autoscaling --------------------------------------------
     def _update(
         self,
         pk: str,
@@ -229,8 +297,13 @@ class Journal:
         names: Mapping[str, str],
         values: Mapping[str, Any] | None = None,
         condition: str | None = None,
+        took_effect: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> bool:
-        """One UpdateItem; False when its condition did not hold (nothing was written)."""
+        """One UpdateItem; False when its condition did not hold (nothing was written).
+
+        ``took_effect`` tells, from the item read back, whether a retried write whose condition failed
+        was in fact this write, done by an attempt whose response was lost (see the module).
+        """
         arguments: dict[str, Any] = {
             "TableName": self.table,
             "Key": {"pk": _s(pk)},
@@ -242,61 +315,19 @@ class Journal:
         if condition:
             arguments["ConditionExpression"] = condition
         try:
-            call(self.clock, self.client.update_item, **arguments)
-        except ClientError as error:
-            if error_code(error) != _CONFLICT:
-                raise
-            return False
+            self._call(self.client.update_item, **arguments)
+        except ConditionFailed as failed:
+            if took_effect is None or not failed.retried:
+                return False
+            return took_effect(self._item(pk))
         return True
 
-    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
-        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
-        taken = self._update(
-            f"endpoint#{endpoint}",
-            "SET #o = :o, #u = :u",
-            _LEASE,
-            {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
-            "attribute_not_exists(#o) OR #u < :now OR #o = :o",
+    def _item(self, pk: str) -> dict[str, Any]:
+        """The item ``pk`` as stored ({} if none), read consistently."""
+        response = self._call(
+            self.client.get_item, TableName=self.table, Key={"pk": _s(pk)}, ConsistentRead=True
         )
-        return None if taken else (self.endpoint(endpoint).lease_owner or "?")
-
-    def release_lease(self, endpoint: str, owner: str) -> None:
-        """Give the lease up (only if still ours)."""
-        self._update(f"endpoint#{endpoint}", "REMOVE #o, #u", _LEASE, {":o": _s(owner)}, "#o = :o")
-
-    def endpoint(self, endpoint: str) -> EndpointItem:
-        """The endpoint's item: lease, suspended autoscaling, adoption."""
-        item = (
-            call(
-                self.clock,
-                self.client.get_item,
-                TableName=self.table,
-                Key={"pk": _s(f"endpoint#{endpoint}")},
-                ConsistentRead=True,
-            ).get("Item")
-            or {}
-        )
-        return EndpointItem.from_item(item)
-
-    def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
-        """Before deregistering: the endpoint's autoscaling lives in the journal until restored."""
-        document = _s(json.dumps(snapshot, sort_keys=True))
-        self._update(
-            f"endpoint#{endpoint}", "SET #b = :r, #n = :s", _SUSPENDED, {":r": _s(request), ":s": document}
-        )
-
-    def clear_suspended(self, endpoint: str, request: str) -> None:
-        """After a restore: forget the snapshot (only if ``request`` still holds it)."""
-        self._update(f"endpoint#{endpoint}", "REMOVE #b, #n", _SUSPENDED, {":r": _s(request)}, "#b = :r")
-
-    def mark_adopted(self, endpoint: str, adoption: Adoption) -> None:
-        """Record an adoption (before the ownership tags are added), or update it (``adopted``)."""
-        document = _s(adoption.to_json())
-        self._update(f"endpoint#{endpoint}", "SET #d = :d", _ADOPTION, {":d": document})
-
-    def clear_adopted(self, endpoint: str) -> None:
-        """Forget an adoption (the endpoint was released or deleted)."""
-        self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
+        return dict(response.get("Item") or {})
 
     # ---- the registry type's record of what it manages ------------------------------------------
     def mark_created(self, endpoint: str, request: str, *, unless_another: bool = False) -> bool:
@@ -337,17 +368,14 @@ class Journal:
             }
         }
         for _round in range(4):
-            page = call(self.clock, self.client.batch_get_item, RequestItems=pending)
+            page = self._call(self.client.batch_get_item, RequestItems=pending)
             for item in page.get("Responses", {}).get(self.table, []):
                 if item.get("created_by", {}).get("S"):
                     found.add(item["pk"]["S"].split("#", 1)[1])
             pending = page.get("UnprocessedKeys") or {}
             if not pending:
                 return found
-        raise ClientError(
-            {"Error": {"Code": "ThrottlingException", "Message": "BatchGetItem left keys unprocessed"}},
-            "BatchGetItem",
-        )
+        raise JournalUnavailableError("BatchGetItem", "UnprocessedKeys", transient=True)
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -362,7 +390,7 @@ class Journal:
             "ScanIndexForward": False,
         }
         while len(items) < limit:
-            page = call(self.clock, self.client.query, **kwargs)
+            page = self._call(self.client.query, **kwargs)
             for item in page.get("Items", []):
                 record = _record(item)
                 items.append(

@@ -26,6 +26,7 @@ from typing import Any
 
 from sagemaker_rollout.macro.props import Prop
 from sagemaker_rollout.macro.values import Scope
+from sagemaker_rollout.naming import SCALING_GENERATION
 from sagemaker_rollout.sagemaker import (
     INSTANCE_COUNT_DIMENSION,
     INSTANCE_NAMESPACE,
@@ -157,7 +158,20 @@ def _check_backlog(ctx: TargetContext) -> None:
 
 
 def _scale_from_zero(ctx: TargetContext) -> None:
-    """A step policy adding an instance while ``HasBacklogWithoutCapacity`` is 1 (the async guide)."""
+    """A step policy adding an instance while ``HasBacklogWithoutCapacity`` is 1 (the async guide).
+
+    The alarm acts on the policy's ARN, which CloudFormation knows as the policy's physical id (its
+    ``Ref``). When a rollout must deregister the variant's autoscaling (an instance-type change:
+    SageMaker developer guide, "Update endpoints that use auto scaling"), DeregisterScalableTarget
+    deletes the policy and the provider puts it back under a new ARN; CloudFormation would keep the
+    old one and write it back into the alarm at the alarm's next update. So the policy's name ends
+    with the endpoint's ``ScalingGeneration`` attribute, which the provider increments whenever it
+    re-creates the endpoint's policies: in the same stack update CloudFormation then replaces the
+    policy (a new ``PolicyName`` requires replacement: ``AWS::ApplicationAutoScaling::ScalingPolicy``
+    reference) and updates the alarm to the new policy's ARN, and deletes the old policy in the
+    cleanup. The provider points the alarm at the policy it restored in the meantime (only alarms of
+    the same stack: :mod:`sagemaker_rollout.aws.autoscaling.alarms`).
+    """
     from sagemaker_rollout.macro.naming import alarm_name
     from sagemaker_rollout.macro.parts.common import text
 
@@ -171,8 +185,13 @@ def _scale_from_zero(ctx: TargetContext) -> None:
         step_id,
         "AWS::ApplicationAutoScaling::ScalingPolicy",
         {
-            "PolicyName": config.get(
-                "ScaleFromZeroPolicyName", text(f"{ctx.logical_id}-", ctx.variant_name, "-scale-from-zero")
+            "PolicyName": text(
+                config.get(
+                    "ScaleFromZeroPolicyName",
+                    text(f"{ctx.logical_id}-", ctx.variant_name, "-scale-from-zero"),
+                ),
+                "-g",
+                {"Fn::GetAtt": [ctx.logical_id, SCALING_GENERATION]},
             ),
             "PolicyType": "StepScaling",
             "ScalingTargetId": {"Ref": ctx.target_id},

@@ -81,6 +81,8 @@ _AUTOSCALING = (
     "application-autoscaling:DeleteScheduledAction",
     "iam:CreateServiceLinkedRole",
     "cloudwatch:PutMetricAlarm",
+    "cloudwatch:ListTagsForResource",  # only alarms of the request's stack are re-pointed
+    "cloudformation:DescribeStacks",  # a rollback of an update AllowUnguardedRollout allowed
     # Application Auto Scaling checks that the caller of RegisterScalableTarget / PutScalingPolicy
     # may do these (template.yaml, LetAutoscalingValidate*): never called by the handlers.
     "sagemaker:UpdateEndpointWeightsAndCapacities",

@@ -12,7 +12,7 @@ from sagemaker_rollout.journal import RequestRecord
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.helpers import done
 from sagemaker_rollout.rollout.progress import Answer, AnswerStatus
-from sagemaker_rollout.rollout.request import RequestKind
+from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
 from sagemaker_rollout.rollout.state import RolloutState
 
 __all__ = ["Answer", "EngineResult", "final_answer"]
@@ -23,7 +23,8 @@ class EngineResult:
     """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
 
     ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
-    "handed off".
+    "handed off". ``request`` is the request as the journal recorded it (its first delivery): an
+    answer goes to that request's ResponseURL, whatever delivery asked for it again.
     """
 
     answer: Answer | None
@@ -32,6 +33,7 @@ class EngineResult:
     state: RolloutState | None = None
     started: float = 0.0
     delay: float = 0.0
+    request: RolloutRequest | None = None
 
     @classmethod
     def resend(cls, record: RequestRecord) -> EngineResult:
@@ -43,24 +45,38 @@ class EngineResult:
             resent=True,
             state=record.state,
             started=record.started,
+            request=record.request,
         )
 
 
 def final_answer(ctx: StepContext, state: RolloutState) -> Answer:
-    """The answer a finished request gets: FAILED with its failure and notes, or SUCCESS."""
+    """The answer a finished request gets: FAILED with its failure and notes, or SUCCESS.
+
+    Once CreateEndpoint was intended, a Create's answer names the endpoint, so CloudFormation's
+    rollback Delete targets it (crhelper would otherwise make up an id, and the endpoint would be
+    left running). Configs the clean-up had to leave are named in either answer.
+    """
+    left = (
+        f"endpoint config(s) left for the next request: {', '.join(state.leftovers)}"
+        if state.leftovers
+        else ""
+    )
     if state.failure:
-        notes = "; ".join(dict.fromkeys(state.notes))
+        notes = "; ".join(dict.fromkeys([*state.notes, *([left] if left else [])]))
         reason = short(f"{state.failure}{'; ' + notes if notes else ''}")
         physical = state.failure_physical_id
         if state.replacement_of:
             physical = state.replacement_of  # CloudFormation keeps the old endpoint
+        elif ctx.kind is RequestKind.CREATE and state.create_intent_at is not None and state.endpoint:
+            physical = state.endpoint
         elif physical is None:
             physical = state.physical_id or ctx.old_physical_id
         answer = Answer(AnswerStatus.FAILED, reason, physical, code=state.failure_code)
     elif ctx.kind is RequestKind.DELETE:
         # An adopted endpoint released rather than deleted says why (a SUCCESS may carry a reason).
-        answer = Answer(AnswerStatus.SUCCESS, short(state.fate_reason), ctx.old_physical_id)
+        why = "; ".join(part for part in (state.fate_reason, left) if part)
+        answer = Answer(AnswerStatus.SUCCESS, short(why), ctx.old_physical_id)
     else:
         success = done(state)
-        answer = Answer(AnswerStatus.SUCCESS, "", success.physical_id, success.data)
+        answer = Answer(AnswerStatus.SUCCESS, short(left), success.physical_id, success.data)
     return answer

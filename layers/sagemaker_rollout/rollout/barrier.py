@@ -12,7 +12,9 @@ A step may end in three ways besides returning :class:`~.progress.Progress`:
 
 A step that asks for a transition the graph does not allow is such a bug
 (:class:`~.graph.GraphError`). :class:`~sagemaker_rollout.journal.JournalConflictError` passes:
-another invocation owns the request and this one must stop without acting.
+another invocation owns the request and this one must stop without acting; so does
+:class:`~sagemaker_rollout.journal.JournalUnavailableError` (the journal, not the step, failed: the
+engine answers without it, or ends the invocation for Lambda's retry).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sagemaker_rollout.aws.calls import error_code, error_message, is_transient, short
-from sagemaker_rollout.journal import JournalConflictError
+from sagemaker_rollout.journal import JournalConflictError, JournalUnavailableError
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import check_transition, step_for
 from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
@@ -43,7 +45,7 @@ def run_step(ctx: StepContext, state: RolloutState, log: Any) -> Progress:
         progress = step_for(phase)(ctx, state)
         if isinstance(progress, Next):
             check_transition(phase, progress.phase)
-    except JournalConflictError:
+    except (JournalConflictError, JournalUnavailableError):
         raise
     except PropertyError as error:
         progress = Fail(short(str(error)), None, FailCode.INVALID_REQUEST)

@@ -6,16 +6,20 @@ Create whose endpoint already exists (a retried Create) converges it like an Upd
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from sagemaker_rollout.aws.calls import call, error_message, short
+from sagemaker_rollout.aws.calls import call, error_code, error_message, is_transient, short
 from sagemaker_rollout.aws.reading import read_endpoint
+from sagemaker_rollout.aws.stack import ROLLING_BACK, stack_status
 from sagemaker_rollout.journal import Adoption
 from sagemaker_rollout.naming import MANAGED_BY_TAG, config_name, default_endpoint_name
 from sagemaker_rollout.planner import (
     CurrentEndpoint,
+    Plan,
     adoption_refusal,
     plan_create,
     plan_update,
@@ -62,7 +66,7 @@ def start(ctx: StepContext, state: RolloutState) -> Progress:
     if ctx.kind is RequestKind.UPDATE and ctx.old_physical_id and ctx.old_physical_id != name:
         state.replacement_of = ctx.old_physical_id
         ctx.notify("plan", f"EndpointName changes {ctx.old_physical_id} -> {name}: creating a new endpoint")
-    return Next(Phase.READ)
+    return Next(Phase.RECLAIM)
 
 
 @step(Phase.READ)
@@ -102,6 +106,8 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
         )
     plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.request.old_tag_keys)
+    if plan.refusal is not None:
+        plan = _way_back(ctx, current, target, plan)
     for warning in plan.warnings:
         ctx.log.warning("plan warning", extra={"warning": warning})
     if plan.refusal is not None:
@@ -125,6 +131,57 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     if plan.tags_to_add or plan.tag_keys_to_remove:
         _retag(ctx, state, current)
     return Next(Phase.CREATE_CONFIG)
+
+
+def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: Plan) -> Plan:
+    """The plan of a stack rollback that only ``AllowUnguardedRollout`` of the previous properties allows.
+
+    CloudFormation's rollback Update carries the old properties as new (CloudFormation user guide,
+    "Update requests": ``OldResourceProperties`` are the properties before the update), so the
+    switch that allowed the way forward is in ``OldResourceProperties``; refusing the way back would
+    leave the stack ``UPDATE_ROLLBACK_FAILED``, and ``continue-update-rollback`` would be refused the
+    same way. The stack's status tells a rollback (``UPDATE_ROLLBACK_IN_PROGRESS``, which
+    ``continue-update-rollback`` also enters: user guide, "Stack status codes") from a forward update
+    that drops the switch, which stays refused. The status is read only when the switch would make
+    the difference.
+    """
+    if ctx.kind is not RequestKind.UPDATE or not _switch_on(
+        ctx.request.old_properties, "AllowUnguardedRollout"
+    ):
+        return refused
+    permitted = plan_update(
+        current,
+        replace(ctx.spec, allow_unguarded_rollout=True),
+        target,
+        previous_tag_keys=ctx.request.old_tag_keys,
+    )
+    if permitted.refusal is not None or not permitted.unguarded:
+        return refused  # refused for another reason (AllowIrreversibleChanges' way back, ...)
+    try:
+        status = stack_status(ctx.cfn, ctx.clock, ctx.stack_id)
+    except (ClientError, BotoCoreError) as error:
+        if is_transient(error):
+            raise
+        code = error_code(error) or type(error).__name__
+        key, _, rest = str(refused.refusal).partition(": ")
+        why = (
+            f"{key}: AllowUnguardedRollout of the previous properties allows a stack rollback, but the "
+            f"stack's status could not be read (DescribeStacks: {code}); {rest}"
+        )
+        return replace(refused, refusal=why)
+    if status not in ROLLING_BACK:
+        return refused
+    ctx.notify(
+        "plan",
+        f"stack {status}: AllowUnguardedRollout of the previous properties allows the way back unguarded",
+    )
+    return permitted
+
+
+def _switch_on(properties: Mapping[str, Any], key: str) -> bool:
+    """A provider switch as CloudFormation delivers it (``true`` or "true"), without parsing the rest."""
+    value = properties.get(key)
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndpoint) -> Progress:

@@ -25,18 +25,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from sagemaker_rollout.aws.calls import AWS_ERRORS, call_deadline, error_code, error_message, short
 from sagemaker_rollout.aws.runtime import ProviderRuntime
-from sagemaker_rollout.journal import Journal, JournalConflictError, RequestRecord
+from sagemaker_rollout.journal import (
+    Journal,
+    JournalConflictError,
+    JournalUnavailableError,
+    RequestRecord,
+    journal_patience,
+)
+from sagemaker_rollout.rollout import salvage
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
 from sagemaker_rollout.rollout.barrier import run_step
 from sagemaker_rollout.rollout.context import StepContext
-from sagemaker_rollout.rollout.graph import RECOVERING, failure_route, recovery_failure_route
-from sagemaker_rollout.rollout.helpers import restore_orphan
-from sagemaker_rollout.rollout.progress import Done, Fail, FailCode, Next, Progress, Wait
-from sagemaker_rollout.rollout.request import RequestKind, RolloutRequest
+from sagemaker_rollout.rollout.failing import fail, route_failure, time_out
+from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.request import RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
 
 __all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult"]
@@ -49,6 +53,9 @@ ANSWER_AFTER_DEATHS = 5
 LEASE_SECONDS = 120.0
 """A lease lasts this long unless renewed (every step renews it): a dead invocation frees the
 endpoint within this time, a live one never loses it."""
+INVOCATION_SLACK = 10.0
+"""Seconds of the invocation kept back when waiting for the journal: the invocation ends with an
+error (Lambda retries it, then the dead-letter path) rather than being killed mid-call."""
 
 
 class Engine:
@@ -87,6 +94,7 @@ class Engine:
         deadline_hint: float | None = None,
         prior: RolloutState | None = None,
         started: float | None = None,
+        confirm: bool = False,
     ) -> EngineResult:
         """Carry ``request`` as far as this invocation can (its first sight, a retry, a duplicate).
 
@@ -105,10 +113,30 @@ class Engine:
         prior, started:
             State and start time a request carried before the journal existed (an upgrade); None
             otherwise.
+        confirm:
+            Ask CloudFormation first whether it is sending this request now (the custom resource:
+            :mod:`sagemaker_rollout.rollout.confirm`); a request it does not confirm is dropped.
+
+        Raises
+        ------
+        JournalUnavailableError
+            The journal could not be read before this invocation's time ran out (transiently):
+            the front end ends the invocation with an error, and Lambda's retry carries on.
         """
-        record = self._open(request, deadline_hint, prior, started)
+        deadline = self._deadline(request, deadline_hint, started)
+        answer_by, ends = deadline + self.settings.response_margin / 4, self._ends(remaining)
+        with journal_patience(min(answer_by, ends)):
+            try:
+                record = self._open(request, deadline, prior, started, confirm)
+            except JournalUnavailableError as error:
+                if error.transient and ends < answer_by:
+                    raise
+                cfn = self.runtime.client("cloudformation") if confirm else None
+                return salvage.without_record(request, error, self.log, cfn, self.clock)
         if record.answer is not None:
             return EngineResult.resend(record)
+        if record.state.dropped:
+            return EngineResult(None, f"dropped earlier: {record.state.dropped}")
         return self._carry(record, f"{record.key}/{invocation_id}", None, remaining, hand_off)
 
     def continuation(self, key: str, token: str) -> RequestRecord | None:
@@ -147,23 +175,42 @@ class Engine:
         hand_off: Callable[[dict[str, Any]], None],
     ) -> EngineResult:
         ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, token)
-        try:
-            return self._drive(ctx, owner, remaining, hand_off)
-        except JournalConflictError as conflict:
-            return EngineResult(None, f"{conflict}: this invocation stops")
+        # The journal is waited for until the answer margin (when the request must be answered,
+        # journal or not), or the end of this invocation if that comes first (then Lambda's retry,
+        # or the dead-letter path, carries on from the journal).
+        answer_by, ends = record.deadline + self.settings.response_margin / 4, self._ends(remaining)
+        with journal_patience(min(answer_by, ends)):
+            try:
+                return self._drive(ctx, owner, remaining, hand_off)
+            except JournalConflictError as conflict:
+                return EngineResult(None, f"{conflict}: this invocation stops")
+            except JournalUnavailableError as error:
+                if error.transient and ends < answer_by:
+                    raise
+                return salvage.without_journal(ctx, error, self.log)
 
-    def _open(
-        self,
-        request: RolloutRequest,
-        deadline_hint: float | None,
-        prior: RolloutState | None,
-        started: float | None,
-    ) -> RequestRecord:
+    def _ends(self, remaining: Callable[[], float]) -> float:
+        return self.clock.now() + remaining() - INVOCATION_SLACK
+
+    def _deadline(self, request: RolloutRequest, deadline_hint: float | None, started: float | None) -> float:
         start = self.clock.now() if started is None else started
         deadline = start + request.time_limit - self.settings.response_margin
         if deadline_hint is not None:
             deadline = min(deadline, deadline_hint - self.settings.response_margin)
-        return self.journal.open(request, deadline=deadline, state=prior or RolloutState())
+        return deadline
+
+    def _open(
+        self,
+        request: RolloutRequest,
+        deadline: float,
+        prior: RolloutState | None,
+        started: float | None,
+        confirm: bool,
+    ) -> RequestRecord:
+        state = prior or RolloutState()
+        if confirm:
+            state.phase = Phase.CONFIRM
+        return self.journal.open(request, deadline=deadline, state=state)
 
     # ---- the loop --------------------------------------------------------------------------------
     def _drive(
@@ -174,9 +221,18 @@ class Engine:
         hand_off: Callable[[dict[str, Any]], None],
     ) -> EngineResult:
         record, state = ctx.record, ctx.record.state
-        if state.phase == Phase.START:
-            self._step(ctx, state)  # validation only: no AWS call, no lease needed
+        while state.phase in (Phase.CONFIRM, Phase.START):  # no AWS change: no lease needed
+            progress = self._step(ctx, state)  # (the check with CloudFormation, then validation)
+            if state.dropped:  # not confirmed: nothing was done and nothing is sent
+                self.journal.finish(record, None)
+                return EngineResult(None, f"dropped: {state.dropped}", state=state, started=record.started)
             self.journal.save(record, endpoint=state.endpoint)
+            if isinstance(progress, Wait):
+                if remaining() - progress.seconds < self.settings.handoff_margin:
+                    return self._hand_off(
+                        ctx, owner, remaining, hand_off, lease=False, delay=progress.seconds
+                    )
+                self.clock.sleep(progress.seconds)
         leased = False
         if state.endpoint and state.phase != Phase.ANSWER:
             while True:
@@ -195,7 +251,7 @@ class Engine:
                     break
                 same_request = holder.startswith(f"{record.key}/")
                 if not same_request and self.clock.now() >= record.deadline:
-                    self._fail(
+                    fail(
                         state,
                         f"Timed out waiting for endpoint {state.endpoint}: another request is rolling it out",
                         None,
@@ -213,7 +269,7 @@ class Engine:
                 return self._answer(ctx, None)
             deaths = record.inflight
             if deaths >= SALVAGE_AFTER_DEATHS and state.phase not in RECOVERY_PHASES:
-                self._fail(
+                fail(
                     state,
                     f"The provider's invocations died {deaths} times in a row "
                     f"(last step: {state.phase.value}); endpoint {state.endpoint} left as it is",
@@ -223,10 +279,6 @@ class Engine:
                 state.notes.append("recovery skipped after repeated failures")
                 state.phase = Phase.ANSWER
             self.journal.save(record, endpoint=state.endpoint, inflight=deaths + 1)
-            if ctx.kind is not RequestKind.DELETE and state.phase == Phase.READ:
-                note = self._guarded(lambda: restore_orphan(ctx, state.endpoint))
-                if note:
-                    state.notes.append(note)
         lease_until = self.clock.now() + LEASE_SECONDS
         stepped = False
         while state.phase != Phase.ANSWER:
@@ -236,7 +288,7 @@ class Engine:
                     return EngineResult(None, "the endpoint's lease was taken over: this invocation stops")
                 lease_until = now + LEASE_SECONDS
             if state.phase not in RECOVERY_PHASES and state.phase != Phase.ABANDON and now >= record.deadline:
-                self._timeout(ctx, state)
+                time_out(ctx, state, self.clock.now())
                 self.journal.save(record, endpoint=state.endpoint)
                 continue
             if state.phase in RECOVERY_PHASES and now >= record.deadline + self.settings.response_margin / 2:
@@ -276,48 +328,8 @@ class Engine:
         elif isinstance(progress, Done):
             state.phase = Phase.ANSWER
         elif isinstance(progress, Fail):
-            self._route_failure(state, phase, progress)
+            route_failure(state, phase, progress)
         return progress
-
-    def _route_failure(self, state: RolloutState, phase: Phase, failure: Fail) -> None:
-        if phase in RECOVERING:
-            # Recovery itself failed: say so and go on with what is left of recovery.
-            state.notes.append(failure.reason)
-            if not state.failure and phase == Phase.RESTORE:
-                state.failure = f"Endpoint {state.endpoint}: autoscaling could not be restored"
-            state.phase = recovery_failure_route(phase)
-            return
-        self._fail(state, failure.reason, failure.physical_id, failure.code)
-
-    def _fail(
-        self, state: RolloutState, reason: str, physical_id: str | None, code: FailCode | None = None
-    ) -> None:
-        if not state.failure:
-            state.failure = reason
-            state.failure_physical_id = physical_id
-            state.failure_code = code
-        state.phase = failure_route(state, state.phase)
-
-    def _timeout(self, ctx: StepContext, state: RolloutState) -> None:
-        elapsed = int(self.clock.now() - ctx.record.started)
-        status = state.last_status or "busy"
-        what = "to be deleted" if ctx.kind is RequestKind.DELETE else ""
-        reason = (
-            f"Timed out after {elapsed} s waiting for endpoint {state.endpoint}{' ' + what if what else ''} "
-            f"(still {status}); the next update waits for it"
-        )
-        if ctx.last_transient:
-            reason = f"{reason}; last AWS error: {ctx.last_transient}"
-        self._fail(state, reason, state.endpoint or None)
-
-    def _guarded(self, action: Callable[[], str | None]) -> str | None:
-        try:
-            return action()
-        except (ClientError, BotoCoreError) as error:
-            self.log.warning(
-                "could not restore autoscaling left by an earlier request", extra={"error": str(error)}
-            )
-            return None
 
     # ---- ends --------------------------------------------------------------------------------------
     def _hand_off(
@@ -352,7 +364,7 @@ class Engine:
                 state.notes.append("recovery cut short: no invocation time left")
                 state.phase = Phase.ANSWER
             else:
-                self._fail(state, reason, state.endpoint or None)
+                fail(state, reason, state.endpoint or None)
             self.journal.save(record, endpoint=state.endpoint)
             if lease:
                 self.journal.release_lease(state.endpoint, successor)
@@ -367,7 +379,7 @@ class Engine:
         self.journal.finish(record, answer)
         if owner and state.endpoint:
             self.journal.release_lease(state.endpoint, owner)
-        return EngineResult(answer, "answered", state=state, started=record.started)
+        return EngineResult(answer, "answered", state=state, started=record.started, request=record.request)
 
 
 class _HandOffUnavailableError(RuntimeError):

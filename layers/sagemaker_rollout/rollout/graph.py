@@ -44,8 +44,13 @@ __all__ = [
 class Phase(StrEnum):
     """Where a request stands. Each phase is one step."""
 
+    CONFIRM = "confirm"
+    """Custom resource: ask CloudFormation whether it is sending this request now, before anything
+    else (:mod:`sagemaker_rollout.aws.stack`); a request it does not confirm is dropped."""
     START = "start"
-    """Validate the properties, settle the endpoint name, restore autoscaling a dead request left."""
+    """Validate the properties and settle the endpoint name."""
+    RECLAIM = "reclaim"
+    """Restore autoscaling an earlier request left suspended on the endpoint, once it settles."""
     READ = "read"
     """Read the endpoint (Create and Update) and decide what to do."""
     CREATE_CONFIG = "create-config"
@@ -81,7 +86,9 @@ class Phase(StrEnum):
 
 P = Phase
 TRANSITIONS: dict[Phase, frozenset[Phase]] = {
-    P.START: frozenset({P.READ, P.DELETE_ENDPOINT, P.WAIT_UPDATE, P.DEREGISTER, P.UPDATE}),
+    P.CONFIRM: frozenset({P.START, P.ANSWER}),
+    P.START: frozenset({P.RECLAIM, P.READ, P.DELETE_ENDPOINT, P.WAIT_UPDATE, P.DEREGISTER, P.UPDATE}),
+    P.RECLAIM: frozenset({P.READ}),
     P.READ: frozenset({P.CREATE_CONFIG, P.WAIT_CREATE, P.RETAG, P.ADOPT, P.CLEANUP}),
     P.ADOPT: frozenset({P.READ}),
     P.RETAG: frozenset({P.CLEANUP}),
@@ -138,13 +145,14 @@ def recovery_failure_route(phase: Phase) -> Phase:
 def failure_route(state: RolloutState, phase: Phase) -> Phase:
     """Where a request goes once it is known to fail in ``phase`` (the failure recorded in ``state``).
 
-    * nothing known yet (no endpoint, or validation): straight to the answer;
+    * nothing known yet (no endpoint, the check with CloudFormation, or validation): straight to the
+      answer;
     * a replacement endpoint whose creation was attempted: abandon it (delete what was made; its
       scalable targets, if any, go with it);
     * autoscaling suspended: restore it;
     * otherwise: clean up configs, then answer.
     """
-    if not state.endpoint or phase == P.START:
+    if not state.endpoint or phase in (P.CONFIRM, P.START):
         return P.ANSWER
     if state.replacement_of and state.create_intent_at is not None:
         return P.ABANDON

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sagemaker_rollout.aws import autoscaling
 from sagemaker_rollout.aws.calls import error_message
+from sagemaker_rollout.naming import SCALING_GENERATION
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.progress import Done
 from sagemaker_rollout.rollout.state import RolloutState
@@ -38,19 +39,25 @@ def restore_orphan(ctx: StepContext, endpoint: str) -> str | None:
     if described is not None and described.get("EndpointStatus") not in ("InService", "Failed"):
         return None  # SageMaker is still at it; restore once it settles
     if snapshot and described is not None:
-        autoscaling.restore(ctx.aas, ctx.clock, snapshot, variants, endpoint, ctx.cw)
+        autoscaling.restore(ctx.aas, ctx.clock, snapshot, variants, endpoint, ctx.cw, stack_id=ctx.stack_id)
     ctx.journal.clear_suspended(endpoint, holder)
     ctx.notify("autoscaling", f"restored autoscaling a previous request left suspended on {endpoint}")
     return "autoscaling left suspended by an earlier request restored"
 
 
 def done(state: RolloutState) -> Done:
-    """The success answer of a request that converged."""
+    """The success answer of a request that converged.
+
+    ``ScalingGeneration`` counts the re-creations of the endpoint's scaling policies (their ARNs
+    change each time): the macro names the policies its alarms act on after it, so CloudFormation
+    replaces them, and points the alarms at the new ones, in the same stack update.
+    """
     return Done(
         state.endpoint,
         {
             "EndpointName": state.endpoint,
             "EndpointArn": state.outcome_arn,
             "EndpointConfigName": state.outcome_config,
+            SCALING_GENERATION: str(state.scaling_generation or 0),
         },
     )

@@ -24,8 +24,19 @@ class AdoptionFate(StrEnum):
     RELEASE = "release"
 
 
-_WRITTEN_WHEN_SET = ("failure_code", "users_scan", "retained")
-"""Fields written to the journal only when set (not None, not empty): records keep the shape
+_WRITTEN_WHEN_SET = (
+    "failure_code",
+    "users_scan",
+    "retained",
+    "confirmed",
+    "unconfirmed",
+    "dropped",
+    "leftovers",
+    "cleanup_attempts",
+    "reclaim_attempts",
+    "scaling_generation",
+)
+"""Fields written to the journal only when set (not None, empty or zero): records keep the shape
 earlier versions wrote."""
 
 
@@ -94,6 +105,20 @@ class RolloutState:
         ``{variant: {"InitialInstanceCount": n, "InitialVariantWeight": w}}``: the live values the
         planner wrote into the target config for autoscaled variants (the retain rule of
         :func:`~sagemaker_rollout.planner.plan_update`); applied when the config is created.
+    confirmed:
+        What CloudFormation said when it confirmed the request (custom resource only; journaled, so
+        a retry or a continuation does not ask again).
+    unconfirmed:
+        The last transient error of the check with CloudFormation (the reason if it never completes).
+    dropped:
+        Why the request was dropped: CloudFormation did not confirm it (nothing done, nothing sent).
+    leftovers:
+        Endpoint configs the clean-up could not delete, each with why (named in the answer and in
+        ``history``; the journal's endpoint item keeps them for a later request).
+    cleanup_attempts, reclaim_attempts:
+        Tries of a clean-up, and of restoring autoscaling an earlier request left, that failed.
+    scaling_generation:
+        The endpoint's ``ScalingGeneration`` attribute (re-creations of its scaling policies).
     """
 
     phase: Phase = Phase.START
@@ -124,6 +149,13 @@ class RolloutState:
     failure_code: FailCode | None = None
     users_scan: dict[str, Any] = field(default_factory=dict)
     retained: dict[str, dict[str, Any]] = field(default_factory=dict)
+    confirmed: str = ""
+    unconfirmed: str = ""
+    dropped: str = ""
+    leftovers: list[str] = field(default_factory=list)
+    cleanup_attempts: int = 0
+    reclaim_attempts: int = 0
+    scaling_generation: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -133,7 +165,7 @@ class RolloutState:
         data = asdict(self)
         data["phase"] = self.phase.value
         for name in _WRITTEN_WHEN_SET:
-            if data.get(name) in (None, {}):
+            if data.get(name) in (None, "", [], {}, 0):
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 

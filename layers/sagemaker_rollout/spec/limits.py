@@ -62,6 +62,7 @@ def service_timeout(properties: Mapping[str, Any]) -> int:
     except PropertyError:
         return MAX_SERVICE_TIMEOUT
 
+
 TYPE_NAME = "SageMakerRollout::SageMaker::Endpoint"
 
 HANDLER_TIMEOUT_MINUTES = {"create": 2160, "update": 2160, "delete": 720, "read": 5, "list": 5}

@@ -474,7 +474,7 @@ class SimulatedStack:
         rolling_back: bool,
     ) -> tuple[Deployed, Any]:
         if kind.startswith("Custom::") or kind == "AWS::CloudFormation::CustomResource":
-            return self._custom(logical_id, kind, properties, current)
+            return self._custom(logical_id, kind, properties, current, rolling_back)
         handler = _HANDLERS.get(kind)
         if handler is None:
             physical = (
@@ -503,7 +503,12 @@ class SimulatedStack:
         return None
 
     def _custom(
-        self, logical_id: str, kind: str, properties: dict[str, Any], current: Deployed | None
+        self,
+        logical_id: str,
+        kind: str,
+        properties: dict[str, Any],
+        current: Deployed | None,
+        rolling_back: bool = False,
     ) -> tuple[Deployed, Any]:
         token = properties.get("ServiceToken")
         if token != self.driver.function_arn:
@@ -517,7 +522,12 @@ class SimulatedStack:
         else:
             old = {k: v for k, v in current.properties.items() if k != "ServiceToken"}
             response = self.driver.update(
-                current.physical_id, body, old, logical_id=logical_id, resource_type=kind
+                current.physical_id,
+                body,
+                old,
+                logical_id=logical_id,
+                resource_type=kind,
+                rollback=rolling_back,
             )
         physical = response.physical_resource_id or (current.physical_id if current else "")
         return Deployed(logical_id, kind, physical, properties, dict(response.data)), response
@@ -773,8 +783,15 @@ def _remove_model(stack: SimulatedStack, deployed: Deployed) -> None:
 def _alarm(
     stack: SimulatedStack, logical_id: str, props: dict[str, Any], current: Deployed | None
 ) -> Deployed:
+    """CloudFormation tags what it creates with the stack-level ``aws:cloudformation:*`` tags (user
+    guide, "Tag your CloudFormation resources"); PutMetricAlarm ignores tags on an update."""
     name = str(props.get("AlarmName") or _generated_name(stack.stack_name, logical_id, "alarm", 255))
-    stack._call("cloudwatch", "put_metric_alarm", {**props, "AlarmName": name})
+    tags = [
+        {"Key": "aws:cloudformation:stack-id", "Value": str(getattr(stack.driver, "stack_id", ""))},
+        {"Key": "aws:cloudformation:stack-name", "Value": stack.stack_name},
+        {"Key": "aws:cloudformation:logical-id", "Value": logical_id},
+    ]
+    stack._call("cloudwatch", "put_metric_alarm", {**props, "AlarmName": name, "Tags": tags})
     arn = f"arn:aws:cloudwatch:{stack.region}:{stack.account_id}:alarm:{name}"
     return Deployed(logical_id, "AWS::CloudWatch::Alarm", name, props, {"Arn": arn})
 

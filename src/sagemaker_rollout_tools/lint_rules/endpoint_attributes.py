@@ -1,6 +1,8 @@
 """E9102: ``Fn::GetAtt`` of an attribute ``Custom::SageMakerEndpoint`` does not have.
 
-The custom resource returns ``EndpointName``, ``EndpointArn`` and ``EndpointConfigName`` (and so does
+The custom resource returns ``EndpointName``, ``EndpointArn``, ``EndpointConfigName`` and
+``ScalingGeneration`` (re-creations of its scaling policies: the macro names the policies its alarms
+act on after it) (and so does
 ``SageMakerRollout::Endpoint``, whose logical id the generated custom resource keeps). CloudFormation
 cannot know a custom resource's attributes in advance, so ``!GetAtt Endpoint.Arn`` (the classic
 mistake: the ARN is ``EndpointArn``) passes template validation and fails only at deploy time, when
@@ -18,8 +20,9 @@ from sagemaker_rollout_tools.lint_rules._common import endpoint_ids, sub_referen
 
 __all__ = ["ATTRIBUTES", "EndpointAttributes"]
 
-#: ``Fn::GetAtt`` attributes of ``Custom::SageMakerEndpoint`` (the contract, section 4).
-ATTRIBUTES = ("EndpointName", "EndpointArn", "EndpointConfigName")
+#: ``Fn::GetAtt`` attributes of ``Custom::SageMakerEndpoint`` (the contract, section 4, and
+#: ``ScalingGeneration``: docs/reference.md, "Attributes").
+ATTRIBUTES = ("EndpointName", "EndpointArn", "EndpointConfigName", "ScalingGeneration")
 #: Attributes people carry over from other resources, and what they meant.
 _MEANT = {"Arn": "EndpointArn", "Name": "EndpointName", "ConfigName": "EndpointConfigName"}
 
@@ -38,8 +41,8 @@ class EndpointAttributes(CloudFormationLintRule):  # type: ignore[misc]
     id = "E9102"
     shortdesc = "Unknown Fn::GetAtt attribute of Custom::SageMakerEndpoint"
     description = (
-        "Custom::SageMakerEndpoint and SageMakerRollout::Endpoint return EndpointName, EndpointArn and "
-        "EndpointConfigName; any other attribute fails the deployment."
+        "Custom::SageMakerEndpoint and SageMakerRollout::Endpoint return EndpointName, EndpointArn, "
+        "EndpointConfigName and ScalingGeneration; any other attribute fails the deployment."
     )
     source_url = "https://github.com/example-org/sagemaker-rollout/blob/main/docs/reference.md#attributes"
     tags = ["resources", "sagemaker", "sagemaker-rollout", "getatt"]

@@ -56,7 +56,9 @@ class ScalableTargetResourceId(CloudFormationLintRule):  # type: ignore[misc]
         "Application Auto Scaling needs endpoint/<endpoint name>/variant/<variant name>; a ResourceId "
         "built from an endpoint config name is refused when the stack deploys."
     )
-    source_url = "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html"
+    source_url = (
+        "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html"
+    )
     tags = ["resources", "sagemaker", "sagemaker-rollout", "autoscaling"]
 
     def match(self, cfn: Any) -> list[Any]:

@@ -65,14 +65,16 @@ def restore(
     cloudwatch: CloudWatchClient | None = None,
     *,
     consistency_window: float = _CONSISTENCY_WINDOW,
+    stack_id: str = "",
 ) -> list[str]:
     """Register the saved targets, policies and scheduled actions again, for variants that still exist.
 
     A scaling policy re-created after deregistration gets a new ARN. CloudWatch alarms of the
-    user's that acted on the old ARN (a step-scaling policy's alarm, e.g. scale-from-zero's
-    ``HasBacklogWithoutCapacity``) are pointed at the live one, so the restored autoscaling works
-    as before. Alarms Application Auto Scaling manages itself (target tracking) are recreated by it
-    and left alone. Safe to repeat: every call creates or updates by name.
+    request's stack (``stack_id``, :mod:`~sagemaker_rollout.aws.autoscaling.alarms`) that acted on
+    the old ARN (a step-scaling policy's alarm, e.g. scale-from-zero's ``HasBacklogWithoutCapacity``)
+    are pointed at the live one, so the restored autoscaling works as before. Alarms Application
+    Auto Scaling manages itself (target tracking) are recreated by it and left alone. Safe to
+    repeat: every call creates or updates by name.
 
     Parameters
     ----------
@@ -88,6 +90,8 @@ def restore(
         CloudWatch client for re-pointing alarms (``None``: do not re-point).
     consistency_window:
         Seconds during which ObjectNotFoundException after RegisterScalableTarget is retried.
+    stack_id:
+        The request's stack: only its alarms are re-pointed ('': none).
 
     Returns
     -------
@@ -107,7 +111,9 @@ def restore(
             skipped.append(resource_id)
             continue
         try:
-            _restore_target(client, clock, target, resource_id, dimension, cloudwatch, consistency_window)
+            _restore_target(
+                client, clock, target, resource_id, dimension, cloudwatch, consistency_window, stack_id
+            )
         except AWS_ERRORS as error:
             failed.append(f"{resource_id} ({error_code(error) or type(error).__name__})")
     if failed:
@@ -123,6 +129,7 @@ def _restore_target(
     dimension: str,
     cloudwatch: CloudWatchClient | None,
     window: float,
+    stack_id: str,
 ) -> None:
     key = {"ServiceNamespace": _NAMESPACE, "ResourceId": resource_id, "ScalableDimension": dimension}
     # SuspendedState is always sent: on an existing target an omitted flag keeps its current value.
@@ -139,7 +146,7 @@ def _restore_target(
         new_arn = _after_register(clock, client.put_scaling_policy, put, window).get("PolicyARN")
         old_arn = policy.get(_OLD_ARN)
         if cloudwatch is not None and old_arn and new_arn and old_arn != new_arn:
-            repoint_alarms(cloudwatch, clock, str(old_arn), str(new_arn))
+            repoint_alarms(cloudwatch, clock, str(old_arn), str(new_arn), stack_id)
     for action in target.get("ScheduledActions", []):
         put = {**key, **{k: v for k, v in action.items() if v is not None}}
         _after_register(clock, client.put_scheduled_action, put, window)

@@ -67,9 +67,11 @@ AUTOSCALING = Obj(
             max_length=256,
         ),
         "ScaleFromZeroPolicyName": string_prop(
-            f"Name of the ScaleFromZero step policy (default "
-            f"<Id>-<variant>-scale-from-zero); {_POLICY_NAME}.",
-            max_length=256,
+            "Name of the ScaleFromZero step policy (default <Id>-<variant>-scale-from-zero), followed by "
+            "-g<the endpoint's ScalingGeneration> so that CloudFormation replaces it, and re-points its "
+            "alarm, when the provider had to re-create it; 1-240 printable characters (PutScalingPolicy "
+            "PolicyName allows 256; the suffix takes the rest).",
+            max_length=240,
         ),
     },
 )

@@ -1,0 +1,160 @@
+"""The journal's endpoint items: lease, suspended autoscaling, adoption, clean-up leftovers, generation.
+
+Part of :mod:`sagemaker_rollout.journal` (:class:`~sagemaker_rollout.journal.store.Journal` inherits
+these methods). Endpoint items have no TTL: what they hold outlives the request that wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sagemaker_rollout.journal.records import (
+    _ADOPTION,
+    _LEASE,
+    _SUSPENDED,
+    Adoption,
+    EndpointItem,
+    _n,
+    _s,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from sagemaker_rollout.clock import Clock
+
+__all__ = ["ConditionFailed", "EndpointItems"]
+
+_LEFTOVERS = {"#l": "leftovers"}
+_GENERATION = {"#g": "scaling_generation"}
+
+
+class ConditionFailed(Exception):
+    """A conditional write's condition did not hold (internal to the journal).
+
+    ``retried``: an earlier attempt of the same call failed transiently, so the write may be this
+    call's own, done before its response was lost.
+    """
+
+    def __init__(self, *, retried: bool) -> None:
+        super().__init__("ConditionalCheckFailedException")
+        self.retried = retried
+
+
+class EndpointItems:
+    """Reads and writes of ``endpoint#<name>`` items (mixed into the journal)."""
+
+    client: DynamoDBClient
+    table: str
+    clock: Clock
+
+    def _call(self, method: Callable[..., Any], /, **kwargs: Any) -> Any:  # pragma: no cover - Journal's
+        raise NotImplementedError
+
+    def _update(  # pragma: no cover - Journal's
+        self,
+        pk: str,
+        expression: str,
+        names: Mapping[str, str],
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+        took_effect: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> bool:
+        raise NotImplementedError
+
+    # ---- lease -----------------------------------------------------------------------------------
+    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
+        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
+        taken = self._update(
+            f"endpoint#{endpoint}",
+            "SET #o = :o, #u = :u",
+            _LEASE,
+            {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
+            "attribute_not_exists(#o) OR #u < :now OR #o = :o",
+        )
+        return None if taken else (self.endpoint(endpoint).lease_owner or "?")
+
+    def release_lease(self, endpoint: str, owner: str) -> None:
+        """Give the lease up (only if still ours)."""
+        self._update(f"endpoint#{endpoint}", "REMOVE #o, #u", _LEASE, {":o": _s(owner)}, "#o = :o")
+
+    def endpoint(self, endpoint: str) -> EndpointItem:
+        """The endpoint's item: lease, suspended autoscaling, adoption, leftovers, generation."""
+        item = (
+            self._call(
+                self.client.get_item,
+                TableName=self.table,
+                Key={"pk": _s(f"endpoint#{endpoint}")},
+                ConsistentRead=True,
+            ).get("Item")
+            or {}
+        )
+        return EndpointItem.from_item(item)
+
+    # ---- suspended autoscaling -----------------------------------------------------------------
+    def mark_suspended(self, endpoint: str, request: str, snapshot: list[dict[str, Any]]) -> None:
+        """Before deregistering: the endpoint's autoscaling lives in the journal until restored."""
+        document = _s(json.dumps(snapshot, sort_keys=True))
+        self._update(
+            f"endpoint#{endpoint}", "SET #b = :r, #n = :s", _SUSPENDED, {":r": _s(request), ":s": document}
+        )
+
+    def clear_suspended(self, endpoint: str, request: str) -> None:
+        """After a restore: forget the snapshot (only if ``request`` still holds it)."""
+        self._update(f"endpoint#{endpoint}", "REMOVE #b, #n", _SUSPENDED, {":r": _s(request)}, "#b = :r")
+
+    def bump_scaling_generation(self, endpoint: str) -> int:
+        """Count one more re-creation of the endpoint's scaling policies; returns the new count.
+
+        A restored policy has a new ARN; the count is the endpoint's ``ScalingGeneration`` attribute,
+        which the macro puts in the names of the policies alarms act on (see the README).
+        """
+        response = self._call(
+            self.client.update_item,
+            TableName=self.table,
+            Key={"pk": _s(f"endpoint#{endpoint}")},
+            UpdateExpression="ADD #g :one",
+            ExpressionAttributeNames=_GENERATION,
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response.get("Attributes", {}).get("scaling_generation", {}).get("N", "0"))
+
+    # ---- adoption --------------------------------------------------------------------------------
+    def mark_adopted(self, endpoint: str, adoption: Adoption) -> None:
+        """Record an adoption (before the ownership tags are added), or update it (``adopted``)."""
+        document = _s(adoption.to_json())
+        self._update(f"endpoint#{endpoint}", "SET #d = :d", _ADOPTION, {":d": document})
+
+    def clear_adopted(self, endpoint: str) -> None:
+        """Forget an adoption (the endpoint was released or deleted)."""
+        self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
+
+    # ---- clean-up leftovers ----------------------------------------------------------------------
+    def add_leftovers(self, endpoint: str, leftovers: Mapping[str, str]) -> None:
+        """Remember configs a clean-up could not delete ({name: why}); a later request retries them.
+
+        Read, merged and written back: one request holds the endpoint's lease at a time.
+        """
+        merged = {**self.endpoint(endpoint).leftovers, **leftovers}
+        self._update(
+            f"endpoint#{endpoint}", "SET #l = :l", _LEFTOVERS, {":l": _s(json.dumps(merged, sort_keys=True))}
+        )
+
+    def clear_leftovers(self, endpoint: str, names: Iterable[str]) -> None:
+        """Forget leftovers that are gone now (deleted, or no longer the provider's)."""
+        done = set(names)
+        if not done:
+            return
+        remaining = {k: v for k, v in self.endpoint(endpoint).leftovers.items() if k not in done}
+        if remaining:
+            self._update(
+                f"endpoint#{endpoint}",
+                "SET #l = :l",
+                _LEFTOVERS,
+                {":l": _s(json.dumps(remaining, sort_keys=True))},
+            )
+        else:
+            self._update(f"endpoint#{endpoint}", "REMOVE #l", _LEFTOVERS)
