@@ -19,9 +19,11 @@ from world import World
 def provider_iam_audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Every AWS call any functional test makes the provider do must be allowed by its IAM role.
 
-    Action, resource and conditions are decided (``iam_audit``), not only the action (issue 9).
+    Action, resource and conditions are decided (``iam_audit``), not only the action (issue 9). Tests
+    marked ``registry_type`` drive the registry type: its execution role decides.
     """
-    yield from iam_audit.audit(request, monkeypatch)
+    registry_type = request.node.get_closest_marker("registry_type") is not None
+    yield from iam_audit.audit(request, monkeypatch, registry_type=registry_type)
 
 
 @pytest.fixture

@@ -161,8 +161,27 @@ class Recorder:
         return record
 
 
-def audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+def registry_statements() -> list[dict[str, Any]]:
+    """The registry type's execution role (``registry/resource-role.yaml``), resolved for the test
+    account and the journal table the test kit creates."""
+    loaded = cfn_yaml.load(str(REPO / "registry" / "resource-role.yaml"))
+    template = json.loads(json.dumps(loaded, default=str))
+    return role_statements(
+        template,
+        "ExecutionRole",
+        account_id=ACCOUNT_ID,
+        region=REGION,
+        parameters={"JournalTableName": JOURNAL_TABLE},
+    )
+
+
+def audit(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, *, registry_type: bool = False
+) -> Any:
     """Generator behind the functional suites' autouse fixture: record, then decide every call.
+
+    ``registry_type``: the calls are the registry type's handlers', decided against its execution
+    role (``registry/resource-role.yaml``) instead of the custom resource's ``EndpointProviderRole``.
 
     The resources' tags are read from moto's SageMaker backend directly (the mock is process-wide):
     the same data ListTags returns, without a request through botocore and moto's HTTP layer, which
@@ -191,8 +210,10 @@ def audit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> An
     # The provider only ever invokes the function it runs in (EndpointProviderFunction.Arn).
     invoked = [r.resource for c in recorder.calls for r in c.requests if r.action == "lambda:InvokeFunction"]
     function_arn = invoked[0] if invoked else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:provider"
-    findings = denied(recorder.calls, statements_for(function_arn)) + [
+    statements = registry_statements() if registry_type else statements_for(function_arn)
+    findings = denied(recorder.calls, statements) + [
         f"{name}: authorization not modelled in sagemaker_rollout_testing.iam_requests"
         for name in recorder.unmodelled
     ]
-    assert not findings, "the provider's IAM role would refuse:\n" + "\n".join(findings[:20])
+    role = "registry type's execution role" if registry_type else "provider's IAM role"
+    assert not findings, f"the {role} would refuse:\n" + "\n".join(findings[:20])

@@ -14,7 +14,7 @@ from sagemaker_rollout_tools.cli import main
 
 # Whole demo stories (a three-hour rollout on the simulated clock each): the end-to-end tier that
 # `make test-slow` runs (CI runs it after `make test`).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.registry_type]
 
 TIMESTAMP = re.compile(r"^\s+(\d+):(\d\d)\s")
 

@@ -3,7 +3,8 @@
 An update allowed by ``AllowUnguardedRollout: true`` (a change of the variant set, which deployment
 guardrails cannot do) succeeds; when another resource of the same stack update fails, CloudFormation's
 rollback Update carries the old properties, without the switch, and the switch of
-``OldResourceProperties`` allows the way back. ``AllowIrreversibleChanges`` is the documented
+``OldResourceProperties`` allows the way back (as does an update without ``DeploymentConfig``, all at
+once by definition). ``AllowIrreversibleChanges`` is the documented
 exception: SageMaker cannot make the reverse change, so that rollback answers FAILED naming it.
 """
 
@@ -42,6 +43,25 @@ def test_4_rollback_of_an_update_allowed_by_allow_unguarded_rollout_succeeds(wor
     # back to the old properties (guarded, no switch), the switch in OldResourceProperties
     rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
     # THEN the way back is allowed (unguarded, as the way forward was) and the stack ends rolled back
+    assert rollback.status == "SUCCESS", rollback.reason
+    assert _variants(world) == {"model-a", "model-b"}
+    assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_4_rollback_of_an_all_at_once_update_without_deployment_config_succeeds(world: World) -> None:
+    # GIVEN a guarded endpoint (model-a, model-b) updated without DeploymentConfig to model-a alone:
+    # an all-at-once update, allowed without any switch (found by the stateful test, issue 21)
+    world.create()
+    old = world.props()
+    new = world.props()
+    del new["DeploymentConfig"]
+    new["ProductionVariants"] = new["ProductionVariants"][:1]
+    forward = world.driver.update("classifier", new, old, logical_id="Classifier")
+    assert forward.status == "SUCCESS", forward.reason
+    assert _variants(world) == {"model-a"}
+    # WHEN the stack rolls back to the guarded properties (the variant set changes back)
+    rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
+    # THEN the way back is as unguarded as the way forward was, and the stack ends rolled back
     assert rollback.status == "SUCCESS", rollback.reason
     assert _variants(world) == {"model-a", "model-b"}
     assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"

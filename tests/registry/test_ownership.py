@@ -170,6 +170,7 @@ def test_the_custom_resource_never_takes_the_registry_types_endpoint(
     sm = session.client("sagemaker")
     assert registry.create("Classifier", props(**CANARY)).ok
     provider_driver.stack_id = registry.stack_id
+    provider_driver.cloudformation.set_stack_id(registry.stack_id)  # CloudFormation confirms its requests
     mine = RolloutRequest(RequestKind.UPDATE, registry.stack_id, "Classifier", "r")
     assert mine.ownership is Ownership.STACK_RESOURCE and not mine.owns(tags_of(sm, "classifier"))
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -46,8 +46,6 @@ from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.journal.endpoints import ConditionFailed, EndpointItems
 from sagemaker_rollout.journal.records import (
     _CONFLICT,
-    _CREATED,
-    _REQUESTED,
     ENDPOINT_INDEX,
     JournalConflictError,
     JournalUnavailableError,
@@ -328,54 +326,6 @@ class Journal(EndpointItems):
             self.client.get_item, TableName=self.table, Key={"pk": _s(pk)}, ConsistentRead=True
         )
         return dict(response.get("Item") or {})
-
-    # ---- the registry type's record of what it manages ------------------------------------------
-    def mark_created(self, endpoint: str, request: str, *, unless_another: bool = False) -> bool:
-        """Record that ``request`` (of the registry type) creates or adopts ``endpoint``.
-
-        ``unless_another``: only if no other request's record is there (a conditional write);
-        returns whether the record is ``request``'s now.
-        """
-        condition = "attribute_not_exists(#c) OR #c = :r" if unless_another else None
-        return self._update(f"endpoint#{endpoint}", "SET #c = :r", _CREATED, {":r": _s(request)}, condition)
-
-    def clear_created(self, endpoint: str) -> None:
-        """Forget the record (the endpoint was deleted or released)."""
-        self._update(f"endpoint#{endpoint}", "REMOVE #c", _CREATED)
-
-    def mark_requested(self, endpoint: str, requested: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
-        """Record what the template asked for the fields the retain rule filled (per config name)."""
-        document = _s(json.dumps(requested, sort_keys=True))
-        self._update(f"endpoint#{endpoint}", "SET #q = :q", _REQUESTED, {":q": document})
-
-    def created_among(self, endpoints: Sequence[str]) -> set[str]:
-        """Which of ``endpoints`` (at most 100) the registry type has a creation record of.
-
-        One ``BatchGetItem`` (at most 100 keys: DynamoDB API reference, BatchGetItem), reading only
-        the key and the record; keys DynamoDB leaves unprocessed are asked again, and when some are
-        still unprocessed after a few rounds the call counts as throttled.
-        """
-        names = sorted(set(endpoints))[:100]
-        found: set[str] = set()
-        if not names:
-            return found
-        pending: dict[str, Any] = {
-            self.table: {
-                "Keys": [{"pk": _s(f"endpoint#{name}")} for name in names],
-                "ProjectionExpression": "pk, #c",
-                "ExpressionAttributeNames": dict(_CREATED),
-                "ConsistentRead": True,
-            }
-        }
-        for _round in range(4):
-            page = self._call(self.client.batch_get_item, RequestItems=pending)
-            for item in page.get("Responses", {}).get(self.table, []):
-                if item.get("created_by", {}).get("S"):
-                    found.add(item["pk"]["S"].split("#", 1)[1])
-            pending = page.get("UnprocessedKeys") or {}
-            if not pending:
-                return found
-        raise JournalUnavailableError("BatchGetItem", "UnprocessedKeys", transient=True)
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from sagemaker_rollout.aws.calls import (
 )
 from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
-from sagemaker_rollout.journal import EndpointItem, Journal, RequestRecord
+from sagemaker_rollout.journal import EndpointItem, Journal, JournalUnavailableError, RequestRecord
 from sagemaker_rollout.naming import MANAGED_BY_CUSTOM_RESOURCE, MANAGED_BY_TAG
 from sagemaker_rollout.registry_type.live import WRITE_ONLY, live_model, managed_endpoints
 from sagemaker_rollout.registry_type.protocol import (
@@ -139,6 +139,8 @@ class RegistryFrontEnd:
                 return HandlerProgress.failed(FailCode.INVALID_REQUEST, str(error))
             except AWS_ERRORS as error:  # read and list answer at once, whatever AWS said
                 return HandlerProgress.failed(_code_of(error), reason_of(error))
+            except JournalUnavailableError as error:  # the journal's own retries ended (read, list)
+                return HandlerProgress.failed(_journal_code(error), f"rollout journal unavailable: {error}")
 
     # ---- read and list ----------------------------------------------------------------------
     def _read(self, request: RegistryRequest) -> HandlerProgress:
@@ -235,16 +237,21 @@ class RegistryFrontEnd:
             elif record.answer is not None:
                 return self._progress(request, record.answer, record.state)
             return self._carry(request, wanted, engine, record)
-        except AWS_ERRORS as error:
-            if not is_transient(error):
+        except (*AWS_ERRORS, JournalUnavailableError) as error:
+            if isinstance(error, JournalUnavailableError):
+                if not error.transient:
+                    why = f"rollout journal unavailable: {error}"
+                    return HandlerProgress.failed(_journal_code(error), why)
+            elif not is_transient(error):
                 raise
             # Out of budget, or AWS said "later" outside a step: CloudFormation calls again.
+            out_of_time = isinstance(error, (CallDeadlineError, JournalUnavailableError))
             token = record.token if record is not None else ""
             return HandlerProgress(
                 ProgressStatus.IN_PROGRESS,
                 message=f"continuing: {reason_of(error)}",
                 callback_context={CONTINUATION_KEY: {"key": wanted.key, "token": token}},
-                callback_delay_seconds=RETRY_SECONDS[isinstance(error, CallDeadlineError)],
+                callback_delay_seconds=RETRY_SECONDS[out_of_time],
                 model=self._in_progress_model(request, wanted),
             )
 
@@ -374,6 +381,15 @@ def _no_journal() -> HandlerProgress:
 _THROTTLED = frozenset(
     {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 )
+
+
+def _journal_code(error: JournalUnavailableError) -> FailCode:
+    """The handler error code of a journal call that failed for good (its DynamoDB error's)."""
+    if error.code in _THROTTLED or error.code == "ProvisionedThroughputExceededException":
+        return FailCode.THROTTLING
+    if error.code in ("AccessDenied", "AccessDeniedException"):
+        return FailCode.ACCESS_DENIED
+    return FailCode.NETWORK_FAILURE if error.transient else FailCode.GENERAL_SERVICE_EXCEPTION
 
 
 def _code_of(error: BaseException) -> FailCode:

@@ -134,7 +134,12 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
 
 
 def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: Plan) -> Plan:
-    """The plan of a stack rollback that only ``AllowUnguardedRollout`` of the previous properties allows.
+    """The plan of a stack rollback that only the unguarded way forward allows.
+
+    The way forward was unguarded when the previous properties set ``AllowUnguardedRollout`` or had
+    no ``DeploymentConfig`` at all (an all-at-once update, which needs no switch): either way the
+    way back, to properties whose guardrails cannot make the change (another variant set), is
+    allowed unguarded too.
 
     CloudFormation's rollback Update carries the old properties as new (CloudFormation user guide,
     "Update requests": ``OldResourceProperties`` are the properties before the update), so the
@@ -145,9 +150,9 @@ def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: 
     that drops the switch, which stays refused. The status is read only when the switch would make
     the difference.
     """
-    if ctx.kind is not RequestKind.UPDATE or not _switch_on(
-        ctx.request.old_properties, "AllowUnguardedRollout"
-    ):
+    forward = ctx.request.old_properties
+    went_unguarded = _switch_on(forward, "AllowUnguardedRollout") or not forward.get("DeploymentConfig")
+    if ctx.kind is not RequestKind.UPDATE or not forward or not went_unguarded:
         return refused
     permitted = plan_update(
         current,

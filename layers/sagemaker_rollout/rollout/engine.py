@@ -25,7 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sagemaker_rollout.aws.calls import AWS_ERRORS, call_deadline, error_code, error_message, short
+from sagemaker_rollout.aws.calls import (
+    AWS_ERRORS,
+    call_deadline,
+    current_call_deadline,
+    error_code,
+    error_message,
+    short,
+)
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import (
     Journal,
@@ -190,6 +197,16 @@ class Engine:
                 return salvage.without_journal(ctx, error, self.log)
 
     def _ends(self, remaining: Callable[[], float]) -> float:
+        """When this invocation stops waiting for the journal.
+
+        A front end that bounds the whole invocation (the registry type's work budget, a
+        :func:`~sagemaker_rollout.aws.calls.call_deadline` around the engine) ends it there: its
+        ``remaining`` is only the time in which steps may start, and the journal's writes after the
+        last step belong to the budget. Otherwise ``remaining`` less :data:`INVOCATION_SLACK`.
+        """
+        bound = current_call_deadline()
+        if bound is not None:
+            return bound
         return self.clock.now() + remaining() - INVOCATION_SLACK
 
     def _deadline(self, request: RolloutRequest, deadline_hint: float | None, started: float | None) -> float:

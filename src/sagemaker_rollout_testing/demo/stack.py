@@ -341,20 +341,11 @@ class SimulatedStack:
 
     # ---- create / update -------------------------------------------------------------------------
     def _status(self, status: str) -> None:
-        """The stack's status, as DescribeStacks reports it to the provider (the driver's consumer
-        stack, when it has one: :meth:`CloudFormationDriver.create_stack`)."""
+        """The stack's status, as DescribeStacks reports it to the provider (the driver's simulated
+        CloudFormation: :attr:`CloudFormationDriver.cloudformation`)."""
         setter = getattr(self.driver, "set_stack_status", None)
-        if setter is not None and getattr(self.driver, "stack_id", None) and self._has_stack():
+        if setter is not None and getattr(self.driver, "cloudformation", None) is not None:
             setter(status)
-
-    def _has_stack(self) -> bool:
-        try:
-            from moto.cloudformation.models import cloudformation_backends
-
-            backend = cloudformation_backends[self.account_id][self.region]
-            return self.driver.stack_id in backend.stacks
-        except Exception:  # no moto stack behind the driver: nothing to report
-            return False
 
     def deploy(self, template: Mapping[str, Any], parameters: Mapping[str, Any]) -> StackOutcome:
         """Create the stack, or update it to ``template`` with ``parameters``; roll back on failure.
