@@ -222,6 +222,7 @@ class SageMakerSimulator:
         self._limits: dict[str, tuple[float, float]] = {}
         self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
         self.throttled: Counter[str] = Counter()
+        self._endpoint_timings: dict[str, Timings] = {}
 
     # ------------------------------------------------------------------ activation
 
@@ -381,6 +382,18 @@ class SageMakerSimulator:
         base = timings or self.timings
         self.timings = dataclasses.replace(base, **changes) if changes else base
 
+    def set_endpoint_timings(self, endpoint_name: str, **changes: float) -> None:
+        """Timings of one endpoint's next operations (its fleet launches slower or faster than the
+        others); the rest keep :attr:`timings`. No changes: back to the shared timings."""
+        with self._lock:
+            if changes:
+                self._endpoint_timings[endpoint_name] = dataclasses.replace(self.timings, **changes)
+            else:
+                self._endpoint_timings.pop(endpoint_name, None)
+
+    def _timings_for(self, endpoint_name: str) -> Timings:
+        return self._endpoint_timings.get(endpoint_name, self.timings)
+
     def delete_out_of_band(
         self, endpoint_name: str, *, account_id: str | None = None, region: str | None = None
     ) -> None:
@@ -403,7 +416,7 @@ class SageMakerSimulator:
                     "only InService is allowed"
                 )
             now = self.clock.now()
-            rec.op = _Operation("system", now, now + seconds, self.timings)
+            rec.op = _Operation("system", now, now + seconds, self._timings_for(rec.name))
             self._transition(rec, now, "SystemUpdating", rec.config_name)
             self._apply(rec)
 
@@ -615,8 +628,9 @@ class SageMakerSimulator:
         now = self.clock.now()
         variants = _variants_from_config(config.production_variants)
         serverless = all(v["Serverless"] for v in variants)
-        duration = self.timings.serverless_create if serverless else self.timings.create
-        op = _Operation("create", now, now + duration, self.timings)
+        timings = self._timings_for(name)
+        duration = timings.serverless_create if serverless else timings.create
+        op = _Operation("create", now, now + duration, timings)
         if name in self._create_faults:
             reason = self._create_faults.pop(name)
             op.fail_reason = reason or DEFAULT_CREATE_FAILURE.format(variant=variants[0]["VariantName"])
@@ -703,7 +717,7 @@ class SageMakerSimulator:
                 deployment,
                 variant_counts={v["VariantName"]: v["Count"] or 1 for v in new_variants},
                 serverless=serverless,
-                timings=self.timings,
+                timings=self._timings_for(rec.name),
             )
         except DeploymentConfigError as exc:
             raise validation_error(str(exc)) from None
@@ -716,7 +730,7 @@ class SageMakerSimulator:
             "update",
             now,
             now + plan.duration,
-            self.timings,
+            self._timings_for(rec.name),
             plan=plan,
             target_config=config_name,
             target_variants=new_variants,
@@ -763,8 +777,9 @@ class SageMakerSimulator:
                 scale = True
                 by_name[name]["Count"] = int(item["DesiredInstanceCount"])
         now = self.clock.now()
-        duration = self.timings.scale if scale else self.timings.reweight
-        rec.op = _Operation("scale", now, now + duration, self.timings, target_variants=targets)
+        timings = self._timings_for(rec.name)
+        duration = timings.scale if scale else timings.reweight
+        rec.op = _Operation("scale", now, now + duration, timings, target_variants=targets)
         self._transition(rec, now, "Updating", rec.config_name)
         self._apply(rec)
         return {"EndpointArn": rec.arn}
@@ -777,7 +792,8 @@ class SageMakerSimulator:
             raise validation_error(f'Cannot update in-progress endpoint "{rec.arn}".')
         now = self.clock.now()
         self._deregister_scaling(rec)
-        rec.op = _Operation("delete", now, now + self.timings.delete, self.timings)
+        timings = self._timings_for(rec.name)
+        rec.op = _Operation("delete", now, now + timings.delete, timings)
         self._transition(rec, now, "Deleting", rec.config_name)
         self._apply(rec)
         return {}
