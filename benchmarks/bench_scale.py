@@ -41,7 +41,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerRole"
 JOURNAL = "sagemaker-rollout-journal"
-WAKEUPS = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/sagemaker-rollout-wakeups"
+WAKEUPS = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/RolloutWakeUpQueue"
 STRATEGIES = ("canary", "linear", "rolling", "all-at-once")
 
 DESCRIBE_PER_SECOND = 10.0

@@ -131,7 +131,7 @@ class Fleet:
         for name, hook in hooks:
             unique = f"fleet-{name}-{id(self)}"
             events.register(name, hook, unique_id=unique)
-            self._undo.append(lambda name=name, unique=unique: events.unregister(name, unique_id=unique))
+            self._undo.append(_unregister(events, name, unique))
         host = urlsplit(self._server.base_url).netloc
         runtime = ProviderRuntime(
             clock=self.clock,
@@ -267,6 +267,13 @@ class Fleet:
         body = json.loads(str(params["MessageBody"]))
         self._sqs(body, "sqs", float(params.get("DelaySeconds") or 0))
         return _response(200), {"MessageId": str(uuid.uuid4()), "MD5OfMessageBody": ""}
+
+
+def _unregister(events: Any, name: str, unique: str) -> Callable[[], None]:
+    def undo() -> None:
+        events.unregister(name, unique_id=unique)
+
+    return undo
 
 
 def _response(status: int) -> Any:

@@ -467,11 +467,15 @@ def test_template_waits_resume_on_sagemakers_events_and_on_delayed_wake_ups(temp
         "Type": "SQS",
         "Properties": {"Queue": {"Fn::GetAtt": ["RolloutWakeUpQueue", "Arn"]}, "BatchSize": 1},
     }
-    assert props["Environment"]["Variables"]["SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL"] == {"Ref": "RolloutWakeUpQueue"}
+    assert props["Environment"]["Variables"]["SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL"] == {
+        "Ref": "RolloutWakeUpQueue"
+    }
     queue = resources["RolloutWakeUpQueue"]["Properties"]
     assert queue["SqsManagedSseEnabled"] is True
     assert queue["VisibilityTimeout"] >= props["Timeout"]
-    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ContinuationParkingQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ContinuationParkingQueue", "Arn"]
+    }
     policy = resources["RolloutWakeUpQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert any(
         s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
+from sagemaker_rollout.aws.reading import ReadCache, attach_read_cache
 from sagemaker_rollout.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
 
-__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings"]
+__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings", "install_runtime", "shared_runtime"]
 
 
 class OriginScreen(Protocol):
@@ -52,12 +53,18 @@ class ProviderSettings:
     sleep_on_delete:
         crhelper's pause before answering a Delete (log flushing); 0 because the provider lives in
         its own stack.
+    suspend:
+        A custom-resource request waiting for SageMaker ends its invocation and resumes on
+        SageMaker's events, a fallback wake-up or its deadline watchdog (issue 23), when the
+        runtime has a wake-up queue. False: it waits inside the invocation, reading the endpoint
+        every ``poll_interval`` and handing the wait to a fresh invocation when time runs short.
     """
 
     poll_interval: float = 10.0
     handoff_margin: float = 60.0
     response_margin: float = 120.0
     sleep_on_delete: int = 0
+    suspend: bool = True
 
 
 @dataclass
@@ -83,6 +90,12 @@ class ProviderRuntime:
         Which requests are CloudFormation's (:mod:`sagemaker_rollout.custom_resource.origin`). None in
         Lambda: the function's own account, region and partition. Only the test kit sets it, in
         code, to accept its local response server.
+    wakeup_queue_url:
+        The SQS queue of waiting requests' delayed wake-ups; default: environment variable
+        ``SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL`` (set by ``template.yaml``). None: requests wait in
+        their invocation.
+    reads:
+        The DescribeEndpoint answers of this instance (reused for a few seconds, counted).
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -92,6 +105,10 @@ class ProviderRuntime:
     listener: Callable[[str, str], None] | None = None
     journal_table: str | None = None
     origin_policy: OriginScreen | None = None
+    wakeup_queue_url: str | None = field(
+        default_factory=lambda: os.environ.get("SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL") or None
+    )
+    reads: ReadCache = field(default_factory=ReadCache, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -107,6 +124,8 @@ class ProviderRuntime:
     def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
     @overload
     def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> Any: ...
 
     def client(self, service: str) -> Any:
         """Return a cached boto3 client for ``service``, built on first use.
@@ -122,10 +141,37 @@ class ProviderRuntime:
                     self.session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
                 from botocore.config import Config
 
-                self._clients[service] = self.session.client(
+                client = self.session.client(
                     service,
                     config=Config(
                         retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=60
                     ),
                 )
+                if service == "sagemaker":
+                    attach_read_cache(client, self.reads)
+                self._clients[service] = client
             return self._clients[service]
+
+
+_shared: ProviderRuntime | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_runtime() -> ProviderRuntime:
+    """The runtime every front end of this Lambda container uses (built on first use, no I/O).
+
+    The custom resource and the SageMaker-event resume run in the same function: one runtime
+    gives them one set of clients and one cache of DescribeEndpoint answers.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ProviderRuntime()
+        return _shared
+
+
+def install_runtime(runtime: ProviderRuntime | None) -> None:
+    """Use ``runtime`` as :func:`shared_runtime` (tests, the demo); None: build a default one again."""
+    global _shared
+    with _shared_lock:
+        _shared = runtime

@@ -32,6 +32,8 @@ _CONFLICT = "ConditionalCheckFailedException"
 _LEASE = {"#o": "lease_owner", "#u": "lease_until"}
 _SUSPENDED = {"#b": "suspended_by", "#n": "snapshot"}
 _ADOPTION = {"#d": "adoption"}
+_HINT = {"#h": "hint", "#ha": "hint_at"}
+_PROVISIONED = {"#p": "provisioned"}
 
 
 class JournalConflictError(RuntimeError):
@@ -76,6 +78,8 @@ class RequestRecord:
     inflight: int = 0
     answer: Answer | None = None
     endpoint: str = ""
+    wakeup: dict[str, Any] | None = None
+    """The live link of a suspended request's wake-up chain (``{"link", "due"}``; issue 23)."""
 
     @property
     def answered(self) -> bool:
@@ -103,6 +107,7 @@ def _record(item: Mapping[str, Any]) -> RequestRecord:
         inflight=int(item.get("inflight", {}).get("N", "0")),
         answer=Answer.from_dict(json.loads(answer)) if answer else None,
         endpoint=item.get("endpoint", {}).get("S", ""),
+        wakeup=json.loads(item["wakeup"]["S"]) if "wakeup" in item else None,
     )
 
 
@@ -164,6 +169,12 @@ class EndpointItem:
         The request whose rollout deregistered the endpoint's autoscaling, and what it saved.
     adoption:
         The endpoint's adoption, if a stack resource adopted it.
+    hint, hint_at:
+        The newest SageMaker event received for the endpoint (what it claims, as the planner's
+        ``Hint.to_dict``) and its time: a hint only, checked against a read before it counts.
+    provisioned:
+        How long the endpoint's last fleet launches took (seconds, newest last): the basis of the
+        next rollout's expected launch.
     """
 
     lease_owner: str | None = None
@@ -171,6 +182,9 @@ class EndpointItem:
     suspended_by: str | None = None
     snapshot: list[dict[str, Any]] = field(default_factory=list)
     adoption: Adoption | None = None
+    hint: dict[str, Any] | None = None
+    hint_at: float | None = None
+    provisioned: list[float] = field(default_factory=list)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -181,10 +195,16 @@ class EndpointItem:
         until = item.get("lease_until", {}).get("N")
         snapshot = text("snapshot")
         adoption = text("adoption")
+        hint = text("hint")
+        hint_at = item.get("hint_at", {}).get("N")
+        provisioned = text("provisioned")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
             suspended_by=text("suspended_by"),
             snapshot=list(json.loads(snapshot)) if snapshot else [],
             adoption=Adoption.from_json(adoption) if adoption else None,
+            hint=dict(json.loads(hint)) if hint else None,
+            hint_at=float(hint_at) if hint_at is not None else None,
+            provisioned=[float(x) for x in json.loads(provisioned)] if provisioned else [],
         )

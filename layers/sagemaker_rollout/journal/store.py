@@ -36,7 +36,9 @@ from sagemaker_rollout.clock import Clock
 from sagemaker_rollout.journal.records import (
     _ADOPTION,
     _CONFLICT,
+    _HINT,
     _LEASE,
+    _PROVISIONED,
     _SUSPENDED,
     ENDPOINT_INDEX,
     Adoption,
@@ -209,6 +211,25 @@ class Journal:
         record.version += 1
         record.answer = answer
 
+    def set_wakeup(self, record: RequestRecord, link: str, due: float) -> bool:
+        """Name the live link of the request's wake-up chain (issue 23): its deadline watchdog.
+
+        Written beside the state, without moving the record's version, so that a link's hop never
+        collides with an invocation carrying the request; only while the request is unanswered and
+        its token is the record's. Returns whether it was written.
+        """
+        value = json.dumps({"link": link, "due": round(float(due), 3)}, sort_keys=True)
+        written = self._update(
+            f"request#{record.key}",
+            "SET #k = :k",
+            {"#k": "wakeup", "#t": "token", "#a": "answer"},
+            {":k": _s(value), ":t": _s(record.token)},
+            "#t = :t AND attribute_not_exists(#a)",
+        )
+        if written:
+            record.wakeup = {"link": link, "due": round(float(due), 3)}
+        return written
+
     @staticmethod
     def new_token() -> str:
         return secrets.token_hex(16)
@@ -241,15 +262,20 @@ class Journal:
             return False
         return True
 
-    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
-        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
-        taken = self._update(
-            f"endpoint#{endpoint}",
-            "SET #o = :o, #u = :u",
-            _LEASE,
-            {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
-            "attribute_not_exists(#o) OR #u < :now OR #o = :o",
-        )
+    def take_lease(
+        self, endpoint: str, owner: str, until: float, *, successor_of: str | None = None
+    ) -> str | None:
+        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused.
+
+        ``successor_of``: a holder ``owner`` takes over from, lease expired or not (a suspended
+        request's ``<key>/<token>``, taken by the invocation that resumes it).
+        """
+        values = {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())}
+        condition = "attribute_not_exists(#o) OR #u < :now OR #o = :o"
+        if successor_of:
+            values[":p"] = _s(successor_of)
+            condition += " OR #o = :p"
+        taken = self._update(f"endpoint#{endpoint}", "SET #o = :o, #u = :u", _LEASE, values, condition)
         return None if taken else (self.endpoint(endpoint).lease_owner or "?")
 
     def release_lease(self, endpoint: str, owner: str) -> None:
@@ -289,6 +315,26 @@ class Journal:
     def clear_adopted(self, endpoint: str) -> None:
         """Forget an adoption (the endpoint was released or deleted)."""
         self._update(f"endpoint#{endpoint}", "REMOVE #d", _ADOPTION)
+
+    def note_hint(self, endpoint: str, hint: Mapping[str, Any], at: float) -> bool:
+        """Keep the newest SageMaker event of an endpoint the journal knows (a hint, never trusted).
+
+        Only an existing endpoint item is written (an event of an endpoint the provider never acted
+        on leaves no trace) and only a hint newer than the one kept. Returns whether it was kept.
+        """
+        return self._update(
+            f"endpoint#{endpoint}",
+            "SET #h = :h, #ha = :t",
+            _HINT,
+            {":h": _s(json.dumps(dict(hint), sort_keys=True)), ":t": _n(at)},
+            "attribute_exists(pk) AND (attribute_not_exists(#ha) OR #ha < :t)",
+        )
+
+    def note_provisioning(self, endpoint: str, seconds: float, keep: int = 3) -> None:
+        """Remember how long the endpoint's fleet took to launch (the last ``keep`` launches)."""
+        known = self.endpoint(endpoint).provisioned
+        recent = [*known, round(float(seconds), 1)][-keep:]
+        self._update(f"endpoint#{endpoint}", "SET #p = :p", _PROVISIONED, {":p": _s(json.dumps(recent))})
 
     # ---- history -----------------------------------------------------------------------------
     def history(self, endpoint: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -144,7 +144,7 @@ class Hint:
         """Whether ``seen`` (a read) shows what the event says (status, configs, stage when given)."""
         return (
             self.status == seen.status
-            and (not self.config or self.config == seen.config)
+            and (not self.config or not seen.config or self.config == seen.config)
             and self.pending == seen.pending
             and (not self.stage or self.stage == seen.stage)
         )

@@ -23,7 +23,8 @@ class EngineResult:
     """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
 
     ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
-    "handed off".
+    "handed off", or until the wake-up when it is "suspended". ``key``: the request's journal key
+    when the caller did not name it (a SageMaker event's resume).
     """
 
     answer: Answer | None
@@ -32,6 +33,7 @@ class EngineResult:
     state: RolloutState | None = None
     started: float = 0.0
     delay: float = 0.0
+    key: str = ""
 
     @classmethod
     def resend(cls, record: RequestRecord) -> EngineResult:

@@ -24,7 +24,7 @@ class AdoptionFate(StrEnum):
     RELEASE = "release"
 
 
-_WRITTEN_WHEN_SET = ("failure_code",)
+_WRITTEN_WHEN_SET = ("failure_code", "waiting")
 """Fields written to the journal only when set: records keep the shape earlier versions wrote."""
 
 
@@ -86,6 +86,11 @@ class RolloutState:
         that failed knows it.
     fate_reason:
         Why such an endpoint was released rather than deleted (the SUCCESS answer's reason).
+    waiting:
+        A wait for SageMaker that ends invocations (issue 23): its start, the next wake-up and why,
+        the live wake-up message (id and arrival: the deadline watchdog), the reads made, the last
+        observation, whether SageMaker's events were confirmed
+        (:class:`~sagemaker_rollout.rollout.suspend.Waiting`); empty otherwise.
     """
 
     phase: Phase = Phase.START
@@ -114,6 +119,7 @@ class RolloutState:
     adoption_fate: AdoptionFate = AdoptionFate.UNDECIDED
     fate_reason: str = ""
     failure_code: FailCode | None = None
+    waiting: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -123,9 +129,17 @@ class RolloutState:
         data = asdict(self)
         data["phase"] = self.phase.value
         for name in _WRITTEN_WHEN_SET:
-            if data.get(name) is None:
+            if data.get(name) in (None, {}):
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+    def progress_key(self) -> str:
+        """The state as the journal needs it: everything but the step counter."""
+        steps, self.steps = self.steps, 0
+        try:
+            return self.to_json()
+        finally:
+            self.steps = steps
 
     @classmethod
     def from_json(cls, text: str) -> RolloutState:
