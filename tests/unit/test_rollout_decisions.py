@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sagemaker_rollout.custom_resource.legacy import legacy_state
 from sagemaker_rollout.naming import ADOPTABLE_TAG, owner_tags
 from sagemaker_rollout.planner import (
     CurrentEndpoint,
@@ -19,7 +20,6 @@ from sagemaker_rollout.planner import (
     update_was_issued,
 )
 from sagemaker_rollout.rollout import Phase, RolloutState
-from sagemaker_rollout.custom_resource.legacy import legacy_state
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,8 @@ class RegistryFrontEnd:
     def _mutate(self, request: RegistryRequest, context: dict[str, Any]) -> HandlerProgress:
         from sagemaker_rollout.rollout.engine import Engine, WaitMode
 
+        CALLBACK = WaitMode.CALLBACK  # the registry type waits through callbacks (issue 23)
+
         if not request.journal_table:
             return HandlerProgress.failed(
                 FailCode.INVALID_TYPE_CONFIGURATION,
@@ -175,7 +177,7 @@ class RegistryFrontEnd:
             # before CloudFormation got its event) is resumed with the journal's token.
             the_request = record.request
             result = engine.resume(
-                record.key, record.token, remaining=remaining, hand_off=captured.update, mode=WaitMode.CALLBACK
+                record.key, record.token, remaining=remaining, hand_off=captured.update, mode=CALLBACK
             )
         else:
             the_request = wanted
@@ -184,7 +186,7 @@ class RegistryFrontEnd:
                 invocation_id=f"registry-{request.client_request_token}",
                 remaining=remaining,
                 hand_off=captured.update,
-                mode=WaitMode.CALLBACK,
+                mode=CALLBACK,
             )
         if result.answer is not None:
             return self._progress(request, result.answer, result.state)
