@@ -95,8 +95,13 @@ def _items(event: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         yield "event", event
 
 
+_KEYS = ["stack_id", "logical_id", "request_type", "request_id", "endpoint_name", "function_request_id"]
+
+
 def _one(kind: str, item: Any, context: Any) -> None:
     engine, logger, responder = _parts()
+    logger.remove_keys(_KEYS)  # (the custom resource's keys of an earlier invocation: not this one's)
+    logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
     clock = engine.clock
     arn = str(getattr(context, "invoked_function_arn", ""))
     fields = arn.split(":")
@@ -126,22 +131,34 @@ def _one(kind: str, item: Any, context: Any) -> None:
             logger.info("event ignored: not an endpoint event of this account and region")
             return
         endpoint, hint = parsed
+        logger.append_keys(endpoint_name=endpoint)
         result = resume_on_hint(engine, endpoint, hint, remaining=remaining, hand_off=hand_off)
-        logger.info(
-            "SageMaker event",
-            extra={"endpoint_name": endpoint, "detail_type": item.get("detail-type"), "why": result.why},
-        )
+        logger.info("SageMaker event", extra={"detail_type": item.get("detail-type"), "why": result.why})
     _answer(engine, responder, result, context)
 
 
 def _answer(engine: Engine, responder: CfnResponder, result: EngineResult, context: Any) -> None:
-    """Send CloudFormation the answer a resumed request reached (recorded in the journal first)."""
+    """Send CloudFormation the answer a resumed request reached (recorded in the journal first), and
+    log it as the custom resource does (``request succeeded`` / ``request failed``, its duration)."""
     answer = result.answer
     if answer is None or not result.key:
         return
     record = engine.journal.load(result.key)
     if record is None:
         return
+    request = record.request
+    logger = engine.log
+    logger.append_keys(
+        stack_id=request.stack_id,
+        logical_id=request.logical_id,
+        request_type=request.kind.value,
+        request_id=request.request_id,
+    )
+    duration = round(max(engine.clock.now() - record.started, 0.0), 1)
+    if answer.succeeded:
+        logger.info("request succeeded", extra={"duration_s": duration})
+    else:
+        logger.warning("request failed", extra={"duration_s": duration, "reason": answer.reason})
     responder.answer(
         record.request.raw,
         context,
