@@ -161,7 +161,10 @@ class StepContext:
         """{config: endpoint} for every other endpoint of the account (current and pending configs).
 
         SageMaker lets any endpoint use any config, so before deleting one of its own the provider
-        looks at all of them, once per request.
+        looks at all of them, once per request. An endpoint that ``ListEndpoints`` summarises as at
+        its last DescribeEndpoint (same creation and modification time, same status) is not described
+        again (:meth:`~sagemaker_rollout.aws.reading.ReadCache.unchanged`): a release of 200 endpoints
+        describes each one's neighbours once per Lambda container, not once per rollout.
 
         Raises
         ------
@@ -182,15 +185,18 @@ class StepContext:
                     other = str(summary["EndpointName"])
                     if other == endpoint:
                         continue
-                    try:
-                        described = self.describe(other)
-                    except ClientError as error:
-                        if error_code(error) in _DENIED:
-                            hidden.append(other)
-                            continue
-                        raise
+                    described = self.runtime.reads.unchanged(summary)
                     if described is None:
-                        continue
+                        try:
+                            described = self.describe(other)
+                        except ClientError as error:
+                            if error_code(error) in _DENIED:
+                                hidden.append(other)
+                                continue
+                            raise
+                        if described is None:
+                            continue
+                        self.runtime.reads.remember(summary, described)
                     pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
                     for config in filter(None, (described.get("EndpointConfigName"), pending)):
                         users.setdefault(str(config), other)
