@@ -678,7 +678,7 @@ class CloudFormationDriver:
         returns how many were delivered. Each runs as an invocation of its own."""
         delivered = 0
         while self.scheduled is not None and delivered < limit:
-            item = self.scheduled.pop()
+            item = self.scheduled.pop(self.clock)
             if item is None:
                 break
             self._due(item.at)
@@ -798,7 +798,7 @@ class CloudFormationDriver:
         A wake-up is an SQS message: if its invocation fails, SQS delivers it again after the
         visibility timeout (as the dead letters); an event is an asynchronous invocation (retried).
         """
-        item = self.scheduled.pop() if self.scheduled is not None else None
+        item = self.scheduled.pop(self.clock) if self.scheduled is not None else None
         if item is None:
             return False
         self._due(item.at)

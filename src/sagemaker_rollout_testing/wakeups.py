@@ -94,8 +94,19 @@ class ScheduledDeliveries:
         copy = json.loads(json.dumps(event))
         heapq.heappush(self._heap, Delivery(at, next(self._order), "event", copy, copy))
 
-    def pop(self) -> Delivery | None:
-        """The earliest delivery, removed; None when nothing is on its way."""
+    def pop(self, clock: Any = None) -> Delivery | None:
+        """The earliest delivery, removed; None when nothing is on its way.
+
+        With ``clock`` (a simulated one), time is first moved through every ``call_later`` timer due
+        before that delivery: the simulator's own timers send SageMaker's events when transitions
+        happen, and an event may fall due before what was earliest until then.
+        """
+        next_timer = getattr(clock, "next_timer", None)
+        while self._heap and next_timer is not None:
+            due = next_timer()
+            if due is None or due > self._heap[0].at:
+                break
+            clock.advance(max(due - clock.now(), 0.0))
         return heapq.heappop(self._heap) if self._heap else None
 
     def pending(self) -> list[Delivery]:

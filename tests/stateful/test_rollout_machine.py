@@ -241,6 +241,7 @@ class RolloutMachine(RuleBasedStateMachine):
         sent = len(self.driver.scheduled.history) if self.driver.scheduled is not None else 0
         responses = self.driver.send(event, deliveries)
         response = responses if deliveries == 1 else responses[0]
+        assert self.watchdog_violations == [], self.watchdog_violations
         self._quiet()
         FIGURES["requests"] += 1
         self._check_answer(response, event)

@@ -141,11 +141,12 @@ class Hint:
     stage: str = ""
 
     def agrees(self, seen: Observation) -> bool:
-        """Whether ``seen`` (a read) shows what the event says (status, configs, stage when given)."""
+        """Whether ``seen`` (a read) shows what the event says: its status, and its configs and stage
+        where it gives them (an "Endpoint State Change" carries no pending deployment)."""
         return (
             self.status == seen.status
             and (not self.config or not seen.config or self.config == seen.config)
-            and self.pending == seen.pending
+            and (not self.pending or self.pending == seen.pending)
             and (not self.stage or self.stage == seen.stage)
         )
 

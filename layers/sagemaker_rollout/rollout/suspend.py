@@ -255,7 +255,9 @@ class Suspender:
         now = self.clock.now()
         live = record.wakeup or {}
         link, due = str(live.get("link", "")), float(live.get("due", 0.0))
-        if not (now < due <= wake.at + 1.0):  # no link on its way that arrives by the wake-up
+        # A link on its way that arrives by the wake-up will do; one due within the second is being
+        # delivered (it may be the one that started this invocation): never counted on.
+        if not (now + 1.0 < due <= wake.at + 1.0):
             delay = max(0, min(MAX_DELAY, math.ceil(wake.at - now)))
             link, due = secrets.token_hex(8), now + delay
             self._send(WakeUp(record.key, record.token, link, due), delay)
