@@ -120,6 +120,13 @@ class SimulatedClock:
             heapq.heappush(self._timers, (self._now + max(seconds, 0.0), next(self._seq), handle, callback))
         return handle
 
+    def next_timer(self) -> float | None:
+        """When the earliest pending ``call_later`` callback is due (None: none is pending)."""
+        with self._lock:
+            while self._timers and self._timers[0][2].cancelled:
+                heapq.heappop(self._timers)
+            return self._timers[0][0] if self._timers else None
+
     def on_advance(self, listener: Callable[[float], None]) -> Callable[[], None]:
         """Call ``listener(now)`` after every move; returns a function that removes it."""
         self._listeners.append(listener)

@@ -38,6 +38,7 @@ from sagemaker_rollout_testing.context import (
 from sagemaker_rollout_testing.events import custom_resource_event
 from sagemaker_rollout_testing.https import CapturedResponse, ResponseServer
 from sagemaker_rollout_testing.template import FunctionSpec, load_function_spec, load_handler
+from sagemaker_rollout_testing.wakeups import QUEUE_URL, ScheduledDeliveries
 
 __all__ = [
     "CfnResponse",
@@ -302,6 +303,11 @@ class CloudFormationDriver:
     visibility_timeout:
         Simulated seconds before SQS delivers a message again after the invocation that received it
         died (at least the function timeout, as Lambda requires of an SQS event source).
+    wakeups:
+        Play the provider's wake-up queue (issue 23): its URL is set in the function's environment,
+        its delayed messages (and the SageMaker events of a bus given to :meth:`listen`) are
+        delivered when due (:mod:`.wakeups`), while a request waits for its answer. False: the
+        provider has no queue and waits inside its invocations.
     """
 
     def __init__(
@@ -315,7 +321,7 @@ class CloudFormationDriver:
         region: str = "us-east-1",
         account_id: str = "123456789012",
         max_retries: int = 2,
-        max_invocations: int = 20,
+        max_invocations: int = 400,
         timeout_seconds: float = MAX_LAMBDA_TIMEOUT_SECONDS,
         memory_mb: int = 256,
         function_name: str | None = None,
@@ -326,6 +332,7 @@ class CloudFormationDriver:
         journal_table: str | None = "sagemaker-rollout-journal",
         dead_letter_receives: int = 3,
         visibility_timeout: float = 960.0,
+        wakeups: bool = True,
     ) -> None:
         if not 0 <= max_retries <= 2:
             raise ValueError(f"max_retries: {max_retries} is outside Lambda's 0-2")
@@ -353,6 +360,7 @@ class CloudFormationDriver:
         self.journal_table = journal_table
         self.dead_letter_receives = dead_letter_receives
         self.visibility_timeout = visibility_timeout
+        self.scheduled = ScheduledDeliveries(clock.now) if wakeups else None
         self.stack_id = f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/{uuid.uuid4()}"
         self.cloudformation = SimulatedCloudFormation(clock, self.stack_id, region, account_id)
         """CloudFormation's view of the stack (DescribeStacks, DescribeStackResource, DescribeStackEvents)."""
@@ -430,6 +438,8 @@ class CloudFormationDriver:
             self._undo.append(self._unregister)
             self.cloudformation.install(self.session)
             self._undo.append(self.cloudformation.uninstall)
+            if self.scheduled is not None:
+                self._undo.append(self.scheduled.install(self.session, self._handler_id))
             self._active = True
             self.runtime = ProviderRuntime(
                 clock=self.clock,
@@ -480,6 +490,7 @@ class CloudFormationDriver:
             **self.environment,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
+            "SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL": QUEUE_URL if self.scheduled is not None else "",
         }
         if "POWERTOOLS_TRACE_DISABLED" not in os.environ:
             values["POWERTOOLS_TRACE_DISABLED"] = "true"
@@ -709,6 +720,30 @@ class CloudFormationDriver:
         self._emit("duplicate", "the same payload ran again alongside the invocation", running.request_id)
         return record
 
+    def listen(self, bus: Any) -> None:
+        """Deliver the SageMaker events of ``bus`` (the simulator's ``emit_events``) to the function."""
+        if self.scheduled is None:
+            raise DriverError("listen: the driver plays no wake-up queue (wakeups=False)")
+        self._undo.append(bus.subscribe(self.scheduled.event))
+
+    def deliver_pending(self, limit: int = 1000) -> int:
+        """Deliver everything still on its way (wake-ups, events) as it falls due, as Lambda would;
+        returns how many were delivered. Each runs as an invocation of its own."""
+        delivered = 0
+        while self.scheduled is not None and delivered < limit:
+            item = self.scheduled.pop(self.clock)
+            if item is None:
+                break
+            self._due(item.at)
+            self._invoke(item.payload, 0, "", 0, "", 0)
+            delivered += 1
+        return delivered
+
+    def _due(self, at: float) -> None:
+        advance = getattr(self.clock, "advance", None)
+        if advance is not None and at > self.clock.now():
+            advance(at - self.clock.now())
+
     def throttle_handoffs(self, times: int = 1) -> None:
         """Answer the next ``times`` self-invocations with Lambda's 429 TooManyRequestsException."""
         self._throttled_invokes += times
@@ -745,7 +780,7 @@ class CloudFormationDriver:
         receives: dict[int, int] = {}
         records: list[InvocationRecord] = []
         retries = 0
-        while queue:
+        while queue or (not self._server.bodies(url)[seen:] and self._next_scheduled(queue, receives)):
             if not self.drain and len(self._server.bodies(url)) > seen:
                 self._emit("dropped", f"{len(queue)} queued invocation(s) not run (drain=False)", request_id)
                 break
@@ -778,6 +813,7 @@ class CloudFormationDriver:
                 elif payload.get("Records") and id(payload) in receives:
                     count = receives.pop(id(payload))
                     if count < self.dead_letter_receives:
+                        retries += 1  # SQS delivers the message again: a retry too
                         advance = getattr(self.clock, "advance", None)
                         if advance is not None:
                             advance(self.visibility_timeout)
@@ -808,6 +844,21 @@ class CloudFormationDriver:
                     )
         bodies = self._server.bodies(url)[seen:]
         return self._response(event, bodies, records, retries, started, service_timeout, waits=waits)
+
+    def _next_scheduled(self, queue: deque[tuple[dict[str, Any], int]], receives: dict[int, int]) -> bool:
+        """Nothing runs and no answer yet: what is on its way next (a wake-up, an event) is due.
+
+        A wake-up is an SQS message: if its invocation fails, SQS delivers it again after the
+        visibility timeout (as the dead letters); an event is an asynchronous invocation (retried).
+        """
+        item = self.scheduled.pop(self.clock) if self.scheduled is not None else None
+        if item is None:
+            return False
+        self._due(item.at)
+        if item.kind == "sqs":
+            receives[id(item.payload)] = 1
+        queue.append((item.payload, 0))
+        return True
 
     @staticmethod
     def _service_timeout(event: Mapping[str, Any]) -> float:

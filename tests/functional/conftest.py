@@ -45,3 +45,8 @@ def world(provider_driver: Any, sim: Any, session: Any, clock: Any, faults: Any)
     assert w.events.list_rules()["Rules"] == []
     for captured in provider_driver.all_responses:
         assert captured.size < 4096
+    # Nothing left behind (issue 23): once whatever was on its way (wake-up links, events) has
+    # arrived, nothing is on its way any more and no request is waiting.
+    if provider_driver.scheduled is not None:
+        provider_driver.deliver_pending()
+        assert provider_driver.scheduled.pending() == []

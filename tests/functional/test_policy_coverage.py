@@ -96,11 +96,29 @@ def _run_all_scenarios(account: World) -> None:
         logical_id="Classifier",
     )
     assert again.status == "FAILED", again.reason
-    # a bake longer than one Lambda invocation (950 s; within the 3600 s worst case): the provider continues
+    # a bake longer than one Lambda invocation (950 s; within the 3600 s worst case): the provider
+    # suspends (a delayed wake-up message) and resumes on SageMaker's events or the wake-up
     account.alarm_at(0, "OK")
     account.clock.sleep(1)
     long = driver.update("classifier", account.props("model-a-v3", wait=950), new, logical_id="Classifier")
     assert long.status == "SUCCESS" and long.invocations >= 2, long.reason
+    # the same when the wake-up queue refuses: the wait goes on in a fresh invocation (lambda:Invoke)
+    driver.scheduled.refuse("ServiceUnavailable", times=999, status=503)
+    again = driver.update(
+        "classifier",
+        account.props("model-a-v2", wait=950),
+        account.props("model-a-v3", wait=950),
+        logical_id="Classifier",
+    )
+    assert again.status == "SUCCESS" and any(r.handoffs for r in again.records), again.reason
+    driver.scheduled.accept()
+    long = driver.update(
+        "classifier",
+        account.props("model-a-v3", wait=950),
+        account.props("model-a-v2", wait=950),
+        logical_id="Classifier",
+    )
+    assert long.status == "SUCCESS", long.reason
     # tags only: one tag changed, one removed, no rollout
     retagged = driver.update(
         "classifier",

@@ -88,10 +88,13 @@ def test_2_two_failing_describes_mid_rollout_still_restore_autoscaling(world: Wo
 
 
 def test_3_handoff_failing_after_deregistration_restores_autoscaling_and_answers(world: World) -> None:
-    # GIVEN a long bake (the wait outlives the invocation) and Lambda refusing every hand-off
+    # GIVEN a long bake (the wait outlives the invocation), the wake-up queue refusing every message
+    # (no suspension: the wait goes on in the invocation) and Lambda refusing every hand-off
     world.create()
     world.autoscale()
     before = world.scaling()
+    assert world.driver.scheduled is not None
+    world.driver.scheduled.refuse("AccessDenied", times=999)
     world.driver.throttle_handoffs(99)
     response = _canary_update(world, wait=900)
     # THEN the request answers FAILED with a readable reason, autoscaling is restored
@@ -119,12 +122,14 @@ def test_4_killed_after_restoring_is_not_rolled_out_twice(world: World) -> None:
 
 
 def test_5_duplicate_continuation_after_answer_is_a_noop(world: World) -> None:
-    # GIVEN a rollout that continued across invocations and was answered
+    # GIVEN a rollout that continued across invocations (it suspended: wake-up links) and was answered
     world.create()
     world.autoscale()
     response = _canary_update(world, wait=900)
     assert response.status == "SUCCESS", response.reason
+    assert world.driver.scheduled is not None
     continuations = [h for r in response.records for h in r.handoffs]
+    continuations += [d.payload for d in world.driver.scheduled.history if d.kind == "sqs"]
     assert continuations, "the rollout should have continued in a fresh invocation"
     # AND the user changes MaxCapacity afterwards
     world.aas.register_scalable_target(
@@ -139,8 +144,9 @@ def test_5_duplicate_continuation_after_answer_is_a_noop(world: World) -> None:
     # WHEN a duplicate of the continuation arrives late
     from sagemaker_rollout_testing import FakeLambdaContext
 
-    context = FakeLambdaContext(world.clock, invoked_function_arn=world.driver.function_arn)
-    world.driver.handler(json.loads(json.dumps(continuations[0])), context)
+    for continuation in continuations:
+        context = FakeLambdaContext(world.clock, invoked_function_arn=world.driver.function_arn)
+        world.driver.handler(json.loads(json.dumps(continuation)), context)
     # THEN nothing is re-run and the user's change stands; no second answer
     assert world.scaling() == after_user
     mutating = [op for _, op in world.faults.calls[calls:] if not op.startswith(("Describe", "List", "Get"))]

@@ -444,9 +444,45 @@ def test_template_provider_async_invocations_retry_twice_then_dead_letter_to_enc
         s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy
     )
     send = [s for s in _statements_of(template, "EndpointProviderRole") if "sqs:SendMessage" in _actions(s)]
-    assert [s["Resource"] for s in send] == [{"Fn::GetAtt": ["ContinuationDeadLetterQueue", "Arn"]}]
+    assert [s["Resource"] for s in send] == [
+        {"Fn::GetAtt": ["ContinuationDeadLetterQueue", "Arn"]},
+        {"Fn::GetAtt": ["RolloutWakeUpQueue", "Arn"]},
+    ]
     outputs = template["Outputs"]
     assert outputs["ContinuationDeadLetterQueueUrl"]["Value"] == {"Ref": "ContinuationDeadLetterQueue"}
+
+
+def test_template_waits_resume_on_sagemakers_events_and_on_delayed_wake_ups(template: dict[str, Any]) -> None:
+    """GIVEN the provider function WHEN its event sources are read THEN one stack-wide EventBridge rule
+    sends it SageMaker's two endpoint event types (source aws.sagemaker, developer guide "Events that
+    Amazon SageMaker AI sends to Amazon EventBridge"), and it consumes its own encrypted, TLS-only
+    wake-up queue, whose URL it is given and to which alone (besides the dead-letter queue) it sends."""
+    resources = template["Resources"]
+    props = resources["EndpointProviderFunction"]["Properties"]
+    rule = props["Events"]["SageMakerEndpointEvents"]
+    assert rule["Type"] == "EventBridgeRule"
+    assert rule["Properties"]["Pattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Endpoint State Change", "SageMaker Endpoint Deployment State Change"],
+    }
+    wakeups = props["Events"]["WakeUps"]
+    assert wakeups == {
+        "Type": "SQS",
+        "Properties": {"Queue": {"Fn::GetAtt": ["RolloutWakeUpQueue", "Arn"]}, "BatchSize": 1},
+    }
+    assert props["Environment"]["Variables"]["SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL"] == {
+        "Ref": "RolloutWakeUpQueue"
+    }
+    queue = resources["RolloutWakeUpQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["VisibilityTimeout"] >= props["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ContinuationParkingQueue", "Arn"]
+    }
+    policy = resources["RolloutWakeUpQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy
+    )
 
 
 def test_template_sam_expansion_yields_event_invoke_config_and_dead_letter_config(
@@ -465,7 +501,11 @@ def test_template_sam_expansion_yields_event_invoke_config_and_dead_letter_confi
     assert function["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": ["ContinuationDeadLetterQueue", "Arn"]}
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "EndpointProviderLogGroup"}}
     assert function["TracingConfig"] == {"Mode": "Active"}
-    assert not [r for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    # one resource-based permission: the stack's EventBridge rule (SageMaker's events) may invoke it
+    (permission,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    (rule,) = [name for name, r in resources.items() if r["Type"] == "AWS::Events::Rule"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": [rule, "Arn"]}
 
 
 def test_template_checkov_skips_all_carry_a_reason(template: dict[str, Any]) -> None:

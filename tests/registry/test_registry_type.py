@@ -18,7 +18,6 @@ from registry_kit import ALARM, REGISTRY, props
 from sagemaker_rollout.registry_type.frontend import (
     HANDLER_PERMISSIONS,
     HANDLER_TIMEOUT_MINUTES,
-    REGISTRY_MAX_POLL_SECONDS,
 )
 from sagemaker_rollout.registry_type.live import WRITE_ONLY
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY
@@ -84,16 +83,14 @@ def test_three_hour_linear_rollout_succeeds_through_callbacks(
     for event in waits:
         assert set(event["callbackContext"]) == {CONTINUATION_KEY}
         assert set(event["callbackContext"][CONTINUATION_KEY]) == {"key", "token"}
-        assert 1 <= event["callbackDelaySeconds"] <= 300
-    # Callbacks, not a busy loop: a few per hour of rollout once it has run a while.
-    assert updated.invocations < 80
-    # SageMaker settled; CloudFormation heard SUCCESS at the next poll, at most 300 s later
-    # (docs/registry.md reports the figure: 43 s).
+        assert 1 <= event["callbackDelaySeconds"] <= 900
+    # Callbacks follow the rollout's timeline (issue 23), not a busy loop: a few per 45-minute bake.
+    assert updated.invocations < 40
     config = updated.model["EndpointConfigName"]
     settled = next(
         t.time for t in sim.history("classifier") if t.status == "InService" and t.config == config
     )
-    assert 0 <= updated.finished - settled <= REGISTRY_MAX_POLL_SECONDS
+    assert updated.finished - settled <= 30  # the end of the last bake is known: SUCCESS at once
 
 
 def test_alarm_in_last_step_rolls_back_then_cloudformation_rolls_the_stack_back(

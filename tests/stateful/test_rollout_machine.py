@@ -1,10 +1,14 @@
 """Random Create / Update / Delete sequences with faults at random points, invariants after each.
 
 A hypothesis ``RuleBasedStateMachine`` over the real handler, the CloudFormation driver, moto and
-the SageMaker simulator. Faults: the invocation killed right after any AWS call took effect,
-throttling and 5xx bursts, AccessDenied, duplicate deliveries, alarms during the bake, silent
-rollbacks, UpdateRollbackFailed, out-of-band deletion; CloudFormation's rollback Update after
-every FAILED update. Issue 21 added: DynamoDB throttling and 5xx bursts of 10-120 s on every journal
+the SageMaker simulator. Faults: the invocation killed right after any AWS call took effect (the
+wake-up message sent included), throttling and 5xx bursts, AccessDenied, duplicate deliveries,
+alarms during the bake, silent rollbacks, UpdateRollbackFailed, out-of-band deletion, the wake-up
+queue refusing; CloudFormation's rollback Update after every FAILED update. SageMaker's events
+(issue 23) are delayed, duplicated, reordered and lost at random, per sequence. A request that
+suspends must have its deadline watchdog on its way each time an invocation ends, and once its
+answer is in and whatever was on its way has arrived, nothing is left (no link, no rule).
+Issue 21 added: DynamoDB throttling and 5xx bursts of 10-120 s on every journal
 call from any point of a request, lost responses of journal writes, two invocations of one payload
 racing on the journal, forged events (valid-looking URL, the real stack and logical ids) between
 requests and inside a genuine request's window, rollbacks of updates AllowUnguardedRollout allowed,
@@ -63,6 +67,7 @@ KILL_POINTS = (
     ("application-autoscaling", "RegisterScalableTarget"),
     ("application-autoscaling", "PutScalingPolicy"),
     ("dynamodb", "UpdateItem"),
+    ("sqs", "SendMessage"),
 )
 JOURNAL_ERRORS = (
     ("ProvisionedThroughputExceededException", 400),
@@ -106,6 +111,17 @@ FAULTS = st.one_of(
         st.booleans(),
     ),
     st.tuples(st.just("denied-cleanup"), st.integers(1, 20)),
+    st.tuples(st.just("wakeups-refused"), st.integers(1, 6)),
+)
+#: How SageMaker's events reach the provider in a sequence: delay floor and mean (s), extra-copy and
+#: loss probabilities, reordering window (s). Every event lost is one of the draws.
+EVENTS = st.tuples(
+    st.sampled_from((0.0, 0.5, 5.0)),
+    st.sampled_from((0.0, 2.0, 30.0)),
+    st.sampled_from((0.0, 0.3, 0.8)),
+    st.sampled_from((0.0, 0.2, 0.5, 1.0)),
+    st.sampled_from((0.0, 10.0)),
+    st.integers(0, 2**16),
 )
 
 
@@ -155,6 +171,10 @@ class RolloutMachine(RuleBasedStateMachine):
             account_id="123456789012",
         ).__enter__()
         self.world = World(self.driver, self.sim, self.session, self.clock, self.faults)
+        self.bus = self.sim.emit_events()
+        self.driver.listen(self.bus)
+        self.watchdog_violations: list[str] = []
+        self.driver.on_event = self._watchdog
         self.driver.create_stack()  # DescribeStacks answers for the Delete of an adopted endpoint
         self._foreign()
         self.legacy: str | None = None  # the original config of an adopted endpoint (never ours)
@@ -253,6 +273,9 @@ class RolloutMachine(RuleBasedStateMachine):
                 "injected denial",
                 times=fault[1],
             )
+        elif kind == "wakeups-refused":
+            assert self.driver.scheduled is not None
+            self.driver.scheduled.refuse("ServiceUnavailable", times=fault[1], status=503)
         return deliveries
 
     # ---- forged events ---------------------------------------------------------------------------
@@ -320,6 +343,8 @@ class RolloutMachine(RuleBasedStateMachine):
         set-up calls: a fault is armed for one request."""
         self.faults.clear()
         self.sim.clear_faults()
+        if self.driver.scheduled is not None:
+            self.driver.scheduled.accept()
         self.world.cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="reset")
 
     # ---- requests --------------------------------------------------------------------------------
@@ -347,22 +372,56 @@ class RolloutMachine(RuleBasedStateMachine):
             event = self.driver.event(
                 "Delete", props, logical_id="Classifier", physical_resource_id=self.physical
             )
+        sent = len(self.driver.scheduled.history) if self.driver.scheduled is not None else 0
         responses = self.driver.send(event, deliveries, rollback=rollback)
         response = responses if deliveries == 1 else responses[0]
+        assert self.watchdog_violations == [], self.watchdog_violations
         self._quiet()
         FIGURES["requests"] += 1
         self._check_answer(response, event)
-        self._late_continuations(response, event)
+        self._nothing_left_behind(event)
+        self._late_continuations(response, event, sent)
         return response
 
-    def _late_continuations(self, response: Any, event: dict[str, Any]) -> None:
-        """Every continuation of the request, delivered again after the answer: a no-op."""
+    def _watchdog(self, entry: Any) -> None:
+        """After each invocation that returned: a request it left suspended has its deadline watchdog
+        (the wake-up link its journal names) on its way, due by the deadline (issue 23)."""
+        from sagemaker_rollout.journal import request_key
+
+        if entry.kind != "returned" or not entry.request_id or self.driver.scheduled is None:
+            return
+        key = request_key(self.driver.stack_id, "Classifier", entry.request_id)
+        record = self.world.journal().load(key)
+        if record is None or record.answer is not None or not record.state.waiting:
+            return
+        lease = self.world.journal().endpoint(record.state.endpoint).lease_owner
+        if lease != f"{key}/{record.token}":
+            return  # not suspended (carried on elsewhere: a hand-off or a retry is queued)
+        links = [w["link"] for w in self.driver.scheduled.wakeups_for(key)]
+        live = record.wakeup or {}
+        FIGURES["suspensions-checked"] += 1
+        if live.get("link") not in links or float(live.get("due", 0.0)) > record.deadline:
+            self.watchdog_violations.append(f"request {key}: no watchdog on its way ({live}, {links})")
+
+    def _nothing_left_behind(self, event: dict[str, Any]) -> None:
+        """Once whatever was on its way (wake-up links, SageMaker's events) has arrived, nothing is
+        on its way any more, no EventBridge rule exists and the request has its one answer."""
+        assert self.driver.scheduled is not None
+        answers = len(self.driver.responses_for(event["RequestId"]))
+        FIGURES["late-deliveries"] += self.driver.deliver_pending()
+        assert self.driver.scheduled.pending() == [], "a wake-up or event still on its way after the answer"
+        assert self.world.events.list_rules()["Rules"] == []
+        assert len(self.driver.responses_for(event["RequestId"])) == answers, "answered again"
+
+    def _late_continuations(self, response: Any, event: dict[str, Any], sent: int) -> None:
+        """Every continuation and wake-up link of the request, delivered again after the answer: a no-op."""
         from sagemaker_rollout_testing import FakeLambdaContext
 
         before = (self.sim.endpoint_config_name("classifier"), self.world.scaling(), self.world.configs())
         answers = len(self.driver.responses_for(event["RequestId"]))
-        for record in response.records:
-            for payload in record.handoffs:
+        links = [d.payload for d in (self.driver.scheduled.history if self.driver.scheduled else [])[sent:]]
+        for payloads in [links, *(record.handoffs for record in response.records)]:
+            for payload in payloads:
                 context = FakeLambdaContext(self.clock, invoked_function_arn=self.driver.function_arn)
                 self.driver.handler(json.loads(json.dumps(payload)), context)
                 FIGURES["late-continuations"] += 1
@@ -385,8 +444,25 @@ class RolloutMachine(RuleBasedStateMachine):
             assert response.reason and not response.reason.startswith(("_", "Traceback"))
             FIGURES["failed"] += 1
 
-    @initialize(fault=FAULTS, adopt=st.booleans(), same=st.booleans(), autoscaled=st.booleans())
-    def first_create(self, fault: tuple[Any, ...], adopt: bool, same: bool, autoscaled: bool) -> None:
+    @initialize(
+        fault=FAULTS, adopt=st.booleans(), same=st.booleans(), autoscaled=st.booleans(), events=EVENTS
+    )
+    def first_create(
+        self,
+        fault: tuple[Any, ...],
+        adopt: bool,
+        same: bool,
+        autoscaled: bool,
+        events: tuple[float, float, float, float, float, int] = (0.3, 0.7, 0.1, 0.0, 0.0, 0),
+    ) -> None:
+        import random
+
+        from sagemaker_rollout_testing.simulator.eventbridge import Delivery
+
+        base, mean, duplicate, loss, window, seed_ = events
+        self.bus.delivery = Delivery(base, mean, 60.0, duplicate, 3, loss, window)
+        self.bus.rng = random.Random(seed_)  # the draws repeat when hypothesis replays the sequence
+        FIGURES[f"events-lost:{loss:g}"] += 1
         if adopt:
             self.adopt(fault, same, autoscaled)
         else:
@@ -706,6 +782,10 @@ class RolloutMachine(RuleBasedStateMachine):
         item = self.world.journal().endpoint("classifier")
         assert not item.suspended_by, item
 
+    @invariant()
+    def every_suspended_request_had_its_watchdog(self) -> None:
+        assert self.watchdog_violations == []
+
 
 # ``make test``: SEQUENCES split over SHARDS test classes, each on its own fixed seed, so that
 # pytest-xdist spreads them over the cores and a failure replays exactly. ``make soak``
@@ -795,7 +875,11 @@ def _write_figures(*, finished: bool) -> None:
         f"- failed answers (expected under faults): {total['failed']}",
         f"- variant-set changes refused (no AllowUnguardedRollout): {total['refused-variant-set-change']}",
         f"- adoptions: {total['adoptions']} ({total['adopted']} adopted, {total['released']} released)",
-        f"- late continuations re-delivered: {total['late-continuations']}",
+        f"- late continuations and wake-up links re-delivered: {total['late-continuations']}",
+        f"- suspensions checked for their deadline watchdog: {total['suspensions-checked']}",
+        f"- wake-ups and events delivered after the answer: {total['late-deliveries']}",
+        "- SageMaker's events, sequences by share lost: "
+        + ", ".join(f"{k[12:]}: {v}" for k, v in sorted(total.items()) if k.startswith("events-lost:")),
         f"- forged events dropped (changed nothing, answered nowhere): {total['forged-dropped']} between"
         f" requests, {total['forged-dropped-in-window']} inside a genuine request",
         f"- forged events inside the very operation CloudFormation was running on the resource (the"

@@ -1,6 +1,6 @@
 """What the provider relies on in crhelper, pinned (issue 11).
 
-The provider reaches crhelper only through :mod:`sagemaker_rollout.custom_resource.crhelper_adapter`. These
+The provider reaches crhelper only through :mod:`sagemaker_rollout.aws.cfn_response`. These
 tests drive the locked crhelper release with a real HTTPS PUT to a local server (the test kit's
 :class:`~sagemaker_rollout_testing.https.ResponseServer`), so an upgrade that changes the body it
 sends, the physical id or reason rules, its timer or the one private hook the adapter overrides
@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from crhelper import CfnResource
 
-from sagemaker_rollout.custom_resource import crhelper_adapter
-from sagemaker_rollout.custom_resource.crhelper_adapter import FAILED, SUCCESS, CfnResponder
+from sagemaker_rollout.aws import cfn_response as crhelper_adapter
+from sagemaker_rollout.aws.cfn_response import FAILED, SUCCESS, CfnResponder
 from sagemaker_rollout_testing.https import CapturedResponse, ResponseServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +121,7 @@ def test_only_the_adapter_imports_crhelper() -> None:
                 )
                 if any(n.split(".")[0] == "crhelper" for n in names):
                     importers.add(str(path.relative_to(REPO)))
-    assert importers == {"layers/sagemaker_rollout/custom_resource/crhelper_adapter.py"}
+    assert importers == {"layers/sagemaker_rollout/aws/cfn_response.py"}
 
 
 def test_the_private_hooks_exist_and_run_once_per_request(server: ResponseServer) -> None:

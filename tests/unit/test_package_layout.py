@@ -278,6 +278,7 @@ def test_a_command_whose_extra_is_missing_names_the_extra(
 #: The runtime's broad handlers: one per Lambda entry point and the engine's step barrier (issue 19).
 BROAD_HANDLERS = {
     "sagemaker_rollout.custom_resource.handler": 1,
+    "sagemaker_rollout.events.handler": 1,
     "sagemaker_rollout.macro.handler": 1,
     "sagemaker_rollout.rollout.barrier": 1,
 }

@@ -6,7 +6,11 @@ Shared by the provider's executor and ``sagemaker-rollout plan`` so that both pl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,20 +25,139 @@ if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_sagemaker import SageMakerClient
 
-__all__ = ["DENIED", "describe_endpoint", "read_endpoint", "scan_config_users"]
+__all__ = [
+    "DENIED",
+    "READ_REUSE_SECONDS",
+    "ReadCache",
+    "attach_read_cache",
+    "describe_endpoint",
+    "read_cache",
+    "read_endpoint",
+    "scan_config_users",
+]
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 """Error codes of a call the caller's role may not make."""
 
+READ_REUSE_SECONDS = 3.0
+"""A DescribeEndpoint answer is reused this long ("reads within a few seconds of the last one are
+skipped", issue 23), unless a call that changes the endpoint came in between."""
+_CHANGES_ENDPOINT = frozenset(
+    {"CreateEndpoint", "UpdateEndpoint", "DeleteEndpoint", "UpdateEndpointWeightsAndCapacities"}
+)
+"""SageMaker calls after which an endpoint's DescribeEndpoint answer is out of date."""
+
+
+@dataclass
+class ReadCache:
+    """The DescribeEndpoint answers of one provider instance (a Lambda container), by endpoint.
+
+    Within :meth:`reusing` (the steps of one engine invocation), an answer younger than ``reuse``
+    seconds is given again instead of a new call, unless a call that changes the endpoint
+    (:data:`_CHANGES_ENDPOINT`) was made through the same client since.
+    ``reads`` counts the calls really made (a waiting request's Describe budget); ``last`` keeps
+    the newest answer of each endpoint with its time (what a suspended request last saw).
+    ``listed`` keeps, for other endpoints, the answer of their last DescribeEndpoint and the
+    ``ListEndpoints`` summary it was read under (see :meth:`unchanged`).
+    """
+
+    reuse: float = READ_REUSE_SECONDS
+    reads: Counter[str] = field(default_factory=Counter)
+    last: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    fresh: dict[str, bool] = field(default_factory=dict)
+    listed: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = field(default_factory=dict)
+    active: bool = False
+
+    def lookup(self, name: str, now: float) -> dict[str, Any] | None:
+        seen = self.last.get(name)
+        if not self.active or seen is None or not self.fresh.get(name) or now - seen[0] >= self.reuse:
+            return None
+        return dict(seen[1])
+
+    def store(self, name: str, now: float, answer: Mapping[str, Any]) -> None:
+        self.reads[name] += 1
+        self.last[name] = (now, dict(answer))
+        self.fresh[name] = True
+
+    def forget(self, name: str) -> None:
+        self.fresh[name] = False
+
+    def expire(self) -> None:
+        """Reuse nothing read before now (someone else may have changed the endpoint since)."""
+        self.fresh.clear()
+
+    @contextmanager
+    def reusing(self) -> Iterator[None]:
+        """Within the block (one engine invocation's steps), answers are reused; outside nothing is
+        (a registry read, ``plan``), and nothing read before the block is."""
+        self.expire()
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+            self.expire()
+
+    def unchanged(self, summary: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The last DescribeEndpoint answer of an endpoint ``ListEndpoints`` summarises as before.
+
+        ``CreationTime``, ``LastModifiedTime`` and ``EndpointStatus`` unchanged: an endpoint that is
+        updated (its config or pending config changes) goes through ``Updating`` and is modified
+        (DescribeEndpoint API reference: ``LastModifiedTime``, "A timestamp that shows when the
+        endpoint was last modified"), so its configs are those of the answer kept.
+        """
+        kept = self.listed.get(str(summary.get("EndpointName")))
+        return dict(kept[1]) if kept is not None and kept[0] == _signature(summary) else None
+
+    def remember(self, summary: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
+        self.listed[str(summary.get("EndpointName"))] = (_signature(summary), dict(answer))
+
+
+def _signature(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(summary.get(k)) for k in ("CreationTime", "LastModifiedTime", "EndpointStatus"))
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, ReadCache] = weakref.WeakKeyDictionary()
+
+
+def attach_read_cache(sm: Any, cache: ReadCache) -> None:
+    """Answer ``sm``'s DescribeEndpoint calls from ``cache`` (see :class:`ReadCache`); every call of
+    ``sm`` that changes an endpoint makes its kept answer stale."""
+
+    def on_call(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        if getattr(model, "name", "") in _CHANGES_ENDPOINT and "EndpointName" in params:
+            cache.forget(str(params["EndpointName"]))
+
+    sm.meta.events.register("before-parameter-build.sagemaker", on_call)
+    _CACHES[sm] = cache
+
+
+def read_cache(sm: Any) -> ReadCache | None:
+    """The cache attached to ``sm``, if any."""
+    return _CACHES.get(sm)
+
 
 def describe_endpoint(sm: SageMakerClient, clock: Clock, name: str) -> dict[str, Any] | None:
-    """``DescribeEndpoint`` of ``name`` (retried on ``clock``), or None if it does not exist."""
+    """``DescribeEndpoint`` of ``name`` (retried on ``clock``), or None if it does not exist.
+
+    With a :class:`ReadCache` attached to ``sm``, an answer of the last few seconds is reused.
+    """
+    cache = _CACHES.get(sm)
+    if cache is not None:
+        kept = cache.lookup(name, clock.now())
+        if kept is not None:
+            return kept
     try:
-        return dict(call(clock, sm.describe_endpoint, EndpointName=name))
+        answer = dict(call(clock, sm.describe_endpoint, EndpointName=name))
     except ClientError as error:
         if is_not_found(error):
+            if cache is not None:
+                cache.forget(name)
             return None
         raise
+    if cache is not None:
+        cache.store(name, clock.now(), answer)
+    return answer
 
 
 def read_endpoint(
@@ -116,7 +239,10 @@ def scan_config_users(
       the next invocation carries on. ``cursor["done"]`` is set at the end.
 
     Endpoints the role may not describe (AccessDenied outside ``ResourceNamePrefix``) are listed in
-    ``cursor["hidden"]``: their use of the configs is unknown.
+    ``cursor["hidden"]``: their use of the configs is unknown. With a :class:`ReadCache` attached to
+    ``sm``, an endpoint that ``ListEndpoints`` summarises as at its last DescribeEndpoint is not
+    described again (:meth:`ReadCache.unchanged`): a release of 200 endpoints describes each one's
+    neighbours once per Lambda container, not once per rollout.
     """
     wanted = set(cursor.get("configs") or [])
     users: dict[str, str] = cursor.setdefault("users", {})
@@ -133,13 +259,17 @@ def scan_config_users(
             other = str(summary["EndpointName"])
             if other == endpoint or other in seen:
                 continue
-            try:
-                described = describe_endpoint(sm, clock, other)
-            except ClientError as error:
-                if error_code(error) not in DENIED:
-                    raise
-                hidden.append(other)
-                described = None
+            cache = _CACHES.get(sm)
+            described = cache.unchanged(summary) if cache is not None else None
+            if described is None:
+                try:
+                    described = describe_endpoint(sm, clock, other)
+                except ClientError as error:
+                    if error_code(error) not in DENIED:
+                        raise
+                    hidden.append(other)
+                if described is not None and cache is not None:
+                    cache.remember(summary, described)
             pending = ((described or {}).get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
             for config in filter(None, ((described or {}).get("EndpointConfigName"), pending)):
                 if str(config) in wanted:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from sagemaker_rollout.aws.calls import TIMED_CLIENT_ATTRIBUTE, current_call_deadline
+from sagemaker_rollout.aws.reading import ReadCache, attach_read_cache
 from sagemaker_rollout.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -21,7 +22,14 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
 
-__all__ = ["OriginScreen", "ProviderRuntime", "ProviderSettings", "call_timeouts"]
+__all__ = [
+    "OriginScreen",
+    "ProviderRuntime",
+    "ProviderSettings",
+    "call_timeouts",
+    "install_runtime",
+    "shared_runtime",
+]
 
 
 class OriginScreen(Protocol):
@@ -60,6 +68,11 @@ class ProviderSettings:
         step started later (an invocation's first step always runs), so that a short invocation
         keeps time for the journal's writes and its answer after its last step (the registry type's
         handlers, whose invocations last seconds).
+    suspend:
+        A custom-resource request waiting for SageMaker ends its invocation and resumes on
+        SageMaker's events, a fallback wake-up or its deadline watchdog (issue 23), when the
+        runtime has a wake-up queue. False: it waits inside the invocation, reading the endpoint
+        every ``poll_interval`` and handing the wait to a fresh invocation when time runs short.
     """
 
     poll_interval: float = 10.0
@@ -67,6 +80,7 @@ class ProviderSettings:
     response_margin: float = 120.0
     sleep_on_delete: int = 0
     step_call_window: float | None = None
+    suspend: bool = True
 
 
 @dataclass
@@ -92,6 +106,12 @@ class ProviderRuntime:
         Which requests are CloudFormation's (:mod:`sagemaker_rollout.custom_resource.origin`). None in
         Lambda: the function's own account, region and partition. Only the test kit sets it, in
         code, to accept its local response server.
+    wakeup_queue_url:
+        The SQS queue of waiting requests' delayed wake-ups; default: environment variable
+        ``SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL`` (set by ``template.yaml``). None: requests wait in
+        their invocation.
+    reads:
+        The DescribeEndpoint answers of this instance (reused for a few seconds, counted).
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -101,6 +121,10 @@ class ProviderRuntime:
     listener: Callable[[str, str], None] | None = None
     journal_table: str | None = None
     origin_policy: OriginScreen | None = None
+    wakeup_queue_url: str | None = field(
+        default_factory=lambda: os.environ.get("SAGEMAKER_ROLLOUT_WAKEUP_QUEUE_URL") or None
+    )
+    reads: ReadCache = field(default_factory=ReadCache, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -116,6 +140,8 @@ class ProviderRuntime:
     def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
     @overload
     def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> Any: ...
 
     def client(self, service: str) -> Any:
         """Return a cached boto3 client for ``service``, built on first use.
@@ -150,6 +176,8 @@ class ProviderRuntime:
                     ),
                 )
                 setattr(client, TIMED_CLIENT_ATTRIBUTE, functools.partial(self._client, service))
+                if service == "sagemaker":
+                    attach_read_cache(client, self.reads)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -172,3 +200,27 @@ def call_timeouts(left: float | None) -> tuple[float, float]:
         return _DEFAULT_TIMEOUTS
     read = next((step for step in _READ_TIMEOUT_STEPS if step <= left / 4), _READ_TIMEOUT_STEPS[-1])
     return min(5.0, read), read
+
+
+_shared: ProviderRuntime | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_runtime() -> ProviderRuntime:
+    """The runtime every front end of this Lambda container uses (built on first use, no I/O).
+
+    The custom resource and the SageMaker-event resume run in the same function: one runtime
+    gives them one set of clients and one cache of DescribeEndpoint answers.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ProviderRuntime()
+        return _shared
+
+
+def install_runtime(runtime: ProviderRuntime | None) -> None:
+    """Use ``runtime`` as :func:`shared_runtime` (tests, the demo); None: build a default one again."""
+    global _shared
+    with _shared_lock:
+        _shared = runtime

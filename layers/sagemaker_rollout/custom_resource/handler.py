@@ -1,14 +1,16 @@
 """Lambda handler of ``Custom::SageMakerEndpoint``: the custom-resource adapter of the engine.
 
 crhelper owns the CloudFormation protocol (the response PUT to the ResponseURL), reached only
-through :mod:`sagemaker_rollout.custom_resource.crhelper_adapter`. The engine
+through :mod:`sagemaker_rollout.aws.cfn_response`. The engine
 (:mod:`sagemaker_rollout.rollout.engine`) carries the request; when it must wait longer than this
 invocation can, the adapter invokes the function again asynchronously with a continuation that
 holds only the request's journal key and token (the journal is the memory), and crhelper is not
 called: only an invocation that has the answer sends it. The function is also the consumer of its
 dead-letter queue: when Lambda's retries of an invocation are exhausted, the event arrives from SQS
-and the request resumes from the journal, so no request is left unanswered. No EventBridge rule,
-target or permission is ever created.
+and the request resumes from the journal, so no request is left unanswered. A request waiting for
+SageMaker ends its invocation instead (issue 23): it resumes on a delayed wake-up message or a
+SageMaker event, both handled by :mod:`sagemaker_rollout.events`. No EventBridge rule, target or
+permission is ever created at run time (the stack's one rule is in ``template.yaml``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.aws.calls import call, short
-from sagemaker_rollout.aws.runtime import ProviderRuntime
+from sagemaker_rollout.aws.cfn_response import FAILED, SUCCESS, CfnResponder
+from sagemaker_rollout.aws.runtime import ProviderRuntime, install_runtime, shared_runtime
 from sagemaker_rollout.custom_resource import origin
-from sagemaker_rollout.custom_resource.crhelper_adapter import FAILED, SUCCESS, CfnResponder
 from sagemaker_rollout.custom_resource.legacy import LEGACY_STATE_KEY, legacy_state
 from sagemaker_rollout.custom_resource.telemetry import Telemetry
 from sagemaker_rollout.journal.records import JournalUnavailableError
@@ -170,6 +172,7 @@ def configure(runtime: ProviderRuntime | None) -> None:
     with _lock:
         _runtime = runtime
         _provider = None
+    install_runtime(runtime)  # the SageMaker-event resume of this function uses it too
 
 
 def _get_provider() -> _Provider:
@@ -177,7 +180,7 @@ def _get_provider() -> _Provider:
     with _lock:
         if _provider is None:
             if _runtime is None:
-                _runtime = ProviderRuntime()
+                _runtime = shared_runtime()
             _provider = _Provider(_runtime, Telemetry(_runtime.clock, _runtime.listener))
         return _provider
 
@@ -203,6 +206,11 @@ def _payloads(event: Mapping[str, Any]) -> list[tuple[dict[str, Any], bool]]:
 
 
 def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter: bool) -> None:
+    # A waiting request ends its invocation and resumes on SageMaker's events, a fallback wake-up or
+    # its deadline watchdog (issue 23; without a wake-up queue the engine waits in the invocation).
+    from sagemaker_rollout.rollout.suspend import WaitMode
+
+    suspend = WaitMode.SUSPEND
     continuation = payload.get(CONTINUATION_KEY)
     run: _Run
     if isinstance(continuation, Mapping):
@@ -214,7 +222,7 @@ def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter
         request = record.request
 
         def run(remaining: Callable[[], float], hand_off: Callable[[dict[str, Any]], None]) -> EngineResult:
-            return provider.engine.resume(key, token, remaining=remaining, hand_off=hand_off)
+            return provider.engine.resume(key, token, remaining=remaining, hand_off=hand_off, mode=suspend)
 
     else:
         # Only CloudFormation's requests for this account and region are acted on (a continuation
@@ -240,6 +248,7 @@ def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter
                 prior=prior,
                 started=started,
                 confirm=True,  # CloudFormation confirms the request before it changes anything
+                mode=suspend,
             )
 
     provider.telemetry.start(request, context, resumed=LEGACY_STATE_KEY in payload)

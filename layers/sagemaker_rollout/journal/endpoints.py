@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from sagemaker_rollout.journal.records import (
     _ADOPTION,
     _CREATED,
+    _HINT,
     _LEASE,
+    _PROVISIONED,
     _REQUESTED,
     _SUSPENDED,
     Adoption,
@@ -68,15 +70,20 @@ class EndpointItems:
         raise NotImplementedError
 
     # ---- lease -----------------------------------------------------------------------------------
-    def take_lease(self, endpoint: str, owner: str, until: float) -> str | None:
-        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused."""
-        taken = self._update(
-            f"endpoint#{endpoint}",
-            "SET #o = :o, #u = :u",
-            _LEASE,
-            {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())},
-            "attribute_not_exists(#o) OR #u < :now OR #o = :o",
-        )
+    def take_lease(
+        self, endpoint: str, owner: str, until: float, *, successor_of: str | None = None
+    ) -> str | None:
+        """Hold ``endpoint`` for ``owner`` until ``until``; returns the other holder if refused.
+
+        ``successor_of``: a holder ``owner`` takes over from, lease expired or not (a suspended
+        request's ``<key>/<token>``, taken by the invocation that resumes it).
+        """
+        values = {":o": _s(owner), ":u": _n(until), ":now": _n(self.clock.now())}
+        condition = "attribute_not_exists(#o) OR #u < :now OR #o = :o"
+        if successor_of:
+            values[":p"] = _s(successor_of)
+            condition += " OR #o = :p"
+        taken = self._update(f"endpoint#{endpoint}", "SET #o = :o, #u = :u", _LEASE, values, condition)
         return None if taken else (self.endpoint(endpoint).lease_owner or "?")
 
     def release_lease(self, endpoint: str, owner: str) -> None:
@@ -209,3 +216,24 @@ class EndpointItems:
             if not pending:
                 return found
         raise JournalUnavailableError("BatchGetItem", "UnprocessedKeys", transient=True)
+
+    # ---- SageMaker's events and launch times (issue 23) ------------------------------------------
+    def note_hint(self, endpoint: str, hint: Mapping[str, Any], at: float) -> bool:
+        """Keep the newest SageMaker event of an endpoint the journal knows (a hint, never trusted).
+
+        Only an existing endpoint item is written (an event of an endpoint the provider never acted
+        on leaves no trace) and only a hint newer than the one kept. Returns whether it was kept.
+        """
+        return self._update(
+            f"endpoint#{endpoint}",
+            "SET #h = :h, #ha = :t",
+            _HINT,
+            {":h": _s(json.dumps(dict(hint), sort_keys=True)), ":t": _n(at)},
+            "attribute_exists(pk) AND (attribute_not_exists(#ha) OR #ha < :t)",
+        )
+
+    def note_provisioning(self, endpoint: str, seconds: float, keep: int = 3) -> None:
+        """Remember how long the endpoint's fleet took to launch (the last ``keep`` launches)."""
+        known = self.endpoint(endpoint).provisioned
+        recent = [*known, round(float(seconds), 1)][-keep:]
+        self._update(f"endpoint#{endpoint}", "SET #p = :p", _PROVISIONED, {":p": _s(json.dumps(recent))})

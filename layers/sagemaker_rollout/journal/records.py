@@ -35,6 +35,8 @@ _SUSPENDED = {"#b": "suspended_by", "#n": "snapshot"}
 _ADOPTION = {"#d": "adoption"}
 _CREATED = {"#c": "created_by"}
 _REQUESTED = {"#q": "requested"}
+_HINT = {"#h": "hint", "#ha": "hint_at"}
+_PROVISIONED = {"#p": "provisioned"}
 
 
 class JournalConflictError(RuntimeError):
@@ -103,6 +105,8 @@ class RequestRecord:
     """The token this record's :attr:`token` replaced ('' before the first hand-off): a continuation
     CloudFormation delivers again after the invocation that moved the token on died still belongs
     to the request (the registry type accepts either)."""
+    wakeup: dict[str, Any] | None = None
+    """The live link of a suspended request's wake-up chain (``{"link", "due"}``; issue 23)."""
 
     @property
     def answered(self) -> bool:
@@ -136,6 +140,7 @@ def _record(item: Mapping[str, Any]) -> RequestRecord:
         answer=Answer.from_dict(json.loads(answer)) if answer else None,
         endpoint=item.get("endpoint", {}).get("S", ""),
         prior_token=item.get("prior_token", {}).get("S", ""),
+        wakeup=json.loads(item["wakeup"]["S"]) if "wakeup" in item else None,
     )
 
 
@@ -210,6 +215,12 @@ class EndpointItem:
         Endpoint configs a clean-up could not delete ({name: why}); the next request retries them.
     scaling_generation:
         How many times the provider re-created the endpoint's scaling policies (their ARNs changed).
+    hint, hint_at:
+        The newest SageMaker event received for the endpoint (what it claims, as the planner's
+        ``Hint.to_dict``) and its time: a hint only, checked against a read before it counts.
+    provisioned:
+        How long the endpoint's last fleet launches took (seconds, newest last): the basis of the
+        next rollout's expected launch.
     """
 
     lease_owner: str | None = None
@@ -223,6 +234,9 @@ class EndpointItem:
     wrote live values, what the template asked (the registry type's read reports it)."""
     leftovers: dict[str, str] = field(default_factory=dict)
     scaling_generation: int = 0
+    hint: dict[str, Any] | None = None
+    hint_at: float | None = None
+    provisioned: list[float] = field(default_factory=list)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -235,6 +249,9 @@ class EndpointItem:
         adoption = text("adoption")
         requested = text("requested")
         leftovers = text("leftovers")
+        hint = text("hint")
+        hint_at = item.get("hint_at", {}).get("N")
+        provisioned = text("provisioned")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
@@ -245,4 +262,7 @@ class EndpointItem:
             requested=dict(json.loads(requested)) if requested else {},
             leftovers={str(k): str(v) for k, v in json.loads(leftovers).items()} if leftovers else {},
             scaling_generation=int(item.get("scaling_generation", {}).get("N", "0")),
+            hint=dict(json.loads(hint)) if hint else None,
+            hint_at=float(hint_at) if hint_at is not None else None,
+            provisioned=[float(x) for x in json.loads(provisioned)] if provisioned else [],
         )

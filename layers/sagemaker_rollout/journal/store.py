@@ -284,6 +284,25 @@ class Journal(EndpointItems):
         record.version += 1
         record.answer = answer
 
+    def set_wakeup(self, record: RequestRecord, link: str, due: float) -> bool:
+        """Name the live link of the request's wake-up chain (issue 23): its deadline watchdog.
+
+        Written beside the state, without moving the record's version, so that a link's hop never
+        collides with an invocation carrying the request; only while the request is unanswered and
+        its token is the record's. Returns whether it was written.
+        """
+        value = json.dumps({"link": link, "due": round(float(due), 3)}, sort_keys=True)
+        written = self._update(
+            f"request#{record.key}",
+            "SET #k = :k",
+            {"#k": "wakeup", "#t": "token", "#a": "answer"},
+            {":k": _s(value), ":t": _s(record.token)},
+            "#t = :t AND attribute_not_exists(#a)",
+        )
+        if written:
+            record.wakeup = {"link": link, "due": round(float(due), 3)}
+        return written
+
     @staticmethod
     def new_token() -> str:
         return secrets.token_hex(16)

@@ -69,13 +69,16 @@ __all__ = [
 ]
 
 REGISTRY_POLL_SECONDS = 60.0
-"""Callback delay between two looks at an endpoint that is busy (the custom resource polls every
-10 s inside one invocation; each poll of the registry type is a handler invocation, and a minute
-is fine resolution for rollouts of hours)."""
+"""Callback delay between two looks at an endpoint busy with something the request did not start
+(another update). A wait for the request's own operation follows the rollout's timeline instead
+(issue 23: :mod:`sagemaker_rollout.planner.wakeup`, the same schedule as the custom resource's
+fallback wake-ups): the end of each bake, the expected end of a launch, then once a minute or so."""
 
-REGISTRY_MAX_POLL_SECONDS = 300.0
-"""The longest callback delay of a poll: the delay grows to a tenth of the time the request has run
-(a rollout of three hours is looked at every five minutes, not every minute), up to this."""
+REGISTRY_MAX_CALLBACK_SECONDS = 900.0
+"""The longest callback delay. The CloudFormation CLI user guide ("ProgressEvent object schema")
+states no maximum for ``CallbackDelaySeconds``; the registry type never asks for more than the
+custom resource's longest wake-up link (SQS's 900 s), so a wait is looked at every 15 minutes at
+least."""
 
 STEP_SHARE = 0.3
 """Share of a mutating invocation's work budget in which the engine starts steps (see ``_carry``)."""
@@ -258,6 +261,9 @@ class RegistryFrontEnd:
     def _carry(
         self, request: RegistryRequest, wanted: RolloutRequest, engine: Any, record: RequestRecord | None
     ) -> HandlerProgress:
+        from sagemaker_rollout.rollout.engine import WaitMode
+
+        CALLBACK = WaitMode.CALLBACK  # the registry type waits through callbacks (issue 23)
         rt = self.runtime
         captured: dict[str, Any] = {}
         # Steps start only in the first part of the budget: the last one, the journal's writes and
@@ -270,22 +276,22 @@ class RegistryFrontEnd:
         if record is not None:
             # The journal is the memory: an invocation killed after it moved the token on (or
             # before CloudFormation got its event) is resumed with the journal's token.
-            result = engine.resume(record.key, record.token, remaining=remaining, hand_off=captured.update)
+            result = engine.resume(
+                record.key, record.token, remaining=remaining, hand_off=captured.update, mode=CALLBACK
+            )
         else:
             result = engine.run(
                 wanted,
                 invocation_id=f"registry-{request.client_request_token}",
                 remaining=remaining,
                 hand_off=captured.update,
+                mode=CALLBACK,
             )
         if result.answer is not None:
             return self._progress(request, result.answer, result.state)
         if captured.get(CONTINUATION_KEY):
             context_out = dict(captured)
-            delay = result.delay
-            if delay >= rt.settings.poll_interval:  # a poll, not a backoff or a consistency wait
-                elapsed = rt.clock.now() - result.started
-                delay = max(delay, min(REGISTRY_MAX_POLL_SECONDS, elapsed / 10))
+            delay = min(result.delay, REGISTRY_MAX_CALLBACK_SECONDS)  # the timeline's, a backoff or a poll
         else:  # another invocation holds the endpoint, or a conflict: look again later
             latest = engine.journal.load(wanted.key)
             if latest is not None and latest.answer is not None:

@@ -23,8 +23,10 @@ class EngineResult:
     """``answer`` to send (fresh or recorded), or None with ``why`` when nothing is to be sent.
 
     ``delay`` is the wait handed off (seconds until the continuation should run) when ``why`` is
-    "handed off". ``request`` is the request as the journal recorded it (its first delivery): an
-    answer goes to that request's ResponseURL, whatever delivery asked for it again.
+    "handed off", or until the wake-up when it is "suspended". ``request`` is the request as the
+    journal recorded it (its first delivery): an answer goes to that request's ResponseURL, whatever
+    delivery asked for it again. ``key``: the request's journal key when the caller did not name it
+    (a SageMaker event's resume).
     """
 
     answer: Answer | None
@@ -34,6 +36,7 @@ class EngineResult:
     started: float = 0.0
     delay: float = 0.0
     request: RolloutRequest | None = None
+    key: str = ""
 
     @classmethod
     def resend(cls, record: RequestRecord) -> EngineResult:

@@ -217,7 +217,9 @@ class StepContext:
         looks at the other endpoints that can use it: those modified since the oldest candidate was
         created, page by page, resuming in a later invocation where the scan stopped
         (:func:`~sagemaker_rollout.aws.reading.scan_config_users`; the cursor is the state's
-        ``users_scan``, journaled with it). Once per request.
+        ``users_scan``, journaled with it). Once per request. An endpoint that ``ListEndpoints``
+        summarises as at its last DescribeEndpoint is not described again (the runtime's
+        :class:`~sagemaker_rollout.aws.reading.ReadCache`).
 
         Raises
         ------

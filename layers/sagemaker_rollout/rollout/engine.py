@@ -9,19 +9,17 @@ dead-letter path) reads the journal first:
   stops quietly, a different request waits for the lease within its deadline;
 * state is written before every side effect, so any step can be run again after a crash.
 
-The engine does not know which adapter called it: the custom resource hands the wait over to a
-fresh invocation through the ``hand_off`` callable it passes in; the registry type
-(:mod:`sagemaker_rollout.registry_type`) keeps the continuation payload and returns it to
-CloudFormation as the callback context of an IN_PROGRESS event, with the wait
-(:attr:`EngineResult.delay`) as its callback delay. Both drive the same steps and journal.
-
-Beside the loop: :mod:`~sagemaker_rollout.rollout.steps` (which step runs in which phase),
-:mod:`~sagemaker_rollout.rollout.answer` (the answer and the invocation's result) and
-:mod:`~sagemaker_rollout.rollout.request` (time limit and pre-journal state read from the event).
+The engine does not know which adapter called it, only how its requests wait (:class:`WaitMode`,
+:mod:`~sagemaker_rollout.rollout.suspend`): the custom resource suspends a wait for SageMaker
+(the invocation ends; a wake-up or an event resumes it) and hands any other long wait to a fresh
+invocation through ``hand_off``; the registry type returns the continuation payload to
+CloudFormation with the planned wait (:attr:`EngineResult.delay`) as its callback delay.
+Beside the loop: :mod:`~.steps`, :mod:`~.answer`, :mod:`~.request`, :mod:`~.wakeups`.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +47,9 @@ from sagemaker_rollout.rollout.failing import fail, route_failure, time_out
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
+from sagemaker_rollout.rollout.suspend import Suspender, WaitMode, WakeUp
 
-__all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult"]
+__all__ = ["CONTINUATION_KEY", "Answer", "Engine", "EngineResult", "WaitMode", "WakeUp"]
 
 
 SALVAGE_AFTER_DEATHS = 3
@@ -89,6 +88,7 @@ class Engine:
         self.notify = notify
         self.clock = runtime.clock
         self.settings = runtime.settings
+        self.suspender = Suspender(runtime, journal, log)
 
     # ---- entry -----------------------------------------------------------------------------------
     def run(
@@ -102,6 +102,7 @@ class Engine:
         prior: RolloutState | None = None,
         started: float | None = None,
         confirm: bool = False,
+        mode: WaitMode = WaitMode.SLEEP,
     ) -> EngineResult:
         """Carry ``request`` as far as this invocation can (its first sight, a retry, a duplicate).
 
@@ -120,6 +121,8 @@ class Engine:
         prior, started:
             State and start time a request carried before the journal existed (an upgrade); None
             otherwise.
+        mode:
+            How the front end's requests wait for SageMaker (:class:`WaitMode`).
         confirm:
             Ask CloudFormation first whether it is sending this request now (the custom resource:
             :mod:`sagemaker_rollout.rollout.confirm`); a request it does not confirm is dropped.
@@ -144,7 +147,7 @@ class Engine:
             return EngineResult.resend(record)
         if record.state.dropped:
             return EngineResult(None, f"dropped earlier: {record.state.dropped}")
-        return self._carry(record, f"{record.key}/{invocation_id}", None, remaining, hand_off)
+        return self._carry(record, f"{record.key}/{invocation_id}", None, remaining, hand_off, mode)
 
     def continuation(self, key: str, token: str) -> RequestRecord | None:
         """The journal's record of a continuation's request, if ``token`` is its live token."""
@@ -160,18 +163,20 @@ class Engine:
         *,
         remaining: Callable[[], float],
         hand_off: Callable[[dict[str, Any]], None],
+        mode: WaitMode = WaitMode.SLEEP,
     ) -> EngineResult:
         """Carry on the request journaled under ``key``, if ``token`` is still its token.
 
-        Every continuation comes here: the custom resource's hand-off and dead-letter payloads, the
-        registry type's callback context. A stale, duplicated or forged token changes nothing.
+        Every continuation comes here: hand-offs, dead letters, registry callbacks, wake-ups and
+        events (its lease is taken over from ``<key>/<token>``). A stale, duplicated or forged token
+        changes nothing.
         """
         record = self.journal.load(key)
         if record is None or record.token != token:
             return EngineResult(None, "stale or unknown continuation: ignored")
         if record.answered:
             return EngineResult(None, "continuation of an answered request: ignored")
-        return self._carry(record, f"{key}/{token}", token, remaining, hand_off)
+        return self._carry(record, f"{key}/{token}~{secrets.token_hex(4)}", token, remaining, hand_off, mode)
 
     def _carry(
         self,
@@ -180,6 +185,7 @@ class Engine:
         token: str | None,
         remaining: Callable[[], float],
         hand_off: Callable[[dict[str, Any]], None],
+        mode: WaitMode = WaitMode.SLEEP,
     ) -> EngineResult:
         ctx = StepContext(self.runtime, self.journal, record, self.log, self.notify, token)
         # The journal is waited for until the answer margin (when the request must be answered,
@@ -188,7 +194,8 @@ class Engine:
         answer_by, ends = record.deadline + self.settings.response_margin / 4, self._ends(remaining)
         with journal_patience(min(answer_by, ends)):
             try:
-                return self._drive(ctx, owner, remaining, hand_off)
+                with self.runtime.reads.reusing():
+                    return self._drive(ctx, owner, remaining, hand_off, self.suspender.mode_for(mode))
             except JournalConflictError as conflict:
                 return EngineResult(None, f"{conflict}: this invocation stops")
             except JournalUnavailableError as error:
@@ -236,8 +243,10 @@ class Engine:
         owner: str,
         remaining: Callable[[], float],
         hand_off: Callable[[dict[str, Any]], None],
+        mode: WaitMode = WaitMode.SLEEP,
     ) -> EngineResult:
         record, state = ctx.record, ctx.record.state
+        marker = f"{record.key}/{ctx.continuation_token}" if ctx.continuation_token else None
         while state.phase in (Phase.CONFIRM, Phase.START):  # no AWS change: no lease needed
             progress = self._step(ctx, state)  # (the check with CloudFormation, then validation)
             if state.dropped:  # not confirmed: nothing was done and nothing is sent
@@ -253,7 +262,8 @@ class Engine:
         leased = False
         if state.endpoint and state.phase != Phase.ANSWER:
             while True:
-                holder = self.journal.take_lease(state.endpoint, owner, self.clock.now() + LEASE_SECONDS)
+                until = self.clock.now() + LEASE_SECONDS
+                holder = self.journal.take_lease(state.endpoint, owner, until, successor_of=marker)
                 if holder is None:
                     leased = True
                     fresh = self.journal.load(record.key)
@@ -267,6 +277,8 @@ class Engine:
                     state = record.state
                     break
                 same_request = holder.startswith(f"{record.key}/")
+                if marker and holder.startswith(f"{marker}~") and mode is WaitMode.SUSPEND:
+                    return EngineResult(None, "another resume is carrying this request")
                 if not same_request and self.clock.now() >= record.deadline:
                     fail(
                         state,
@@ -298,6 +310,7 @@ class Engine:
             self.journal.save(record, endpoint=state.endpoint, inflight=deaths + 1)
         lease_until = self.clock.now() + LEASE_SECONDS
         stepped = False
+        reads_before = self.runtime.reads.reads[state.endpoint] if state.endpoint else 0
         while state.phase != Phase.ANSWER:
             now = self.clock.now()
             if leased and now > lease_until - LEASE_SECONDS / 2:  # renew at half-life: one write
@@ -314,14 +327,21 @@ class Engine:
                 break
             if remaining() <= 0 and stepped:  # time for steps is over (one step always runs: progress)
                 return self._hand_off(ctx, owner, remaining, hand_off, lease=leased, delay=0.0)
-            before = _progress_key(state)
+            before, phase = state.progress_key(), state.phase
             window = self.settings.step_call_window
             with call_deadline(None if window is None else self.clock.now() + max(remaining(), 0.0) + window):
                 progress = self._step(ctx, state)
             stepped = True
-            if not (isinstance(progress, Wait) and _progress_key(state) == before):
+            if not (isinstance(progress, Wait) and state.progress_key() == before):
                 # A poll that learnt nothing new changes nothing worth a write (most of a wait).
                 self.journal.save(record, endpoint=state.endpoint)
+            if mode is not WaitMode.SLEEP and leased:  # a wait for SageMaker: planned (issue 23)
+                planned = self.suspender.intercept(ctx, phase, progress, mode, owner, reads_before)
+                if planned is None:
+                    continue  # an event arrived while this invocation ran: read again first
+                if isinstance(planned, EngineResult):
+                    return planned
+                progress = planned
             if isinstance(progress, Wait):
                 seconds = (
                     min(progress.seconds, max(record.deadline - now, 0.0))
@@ -405,12 +425,3 @@ class _HandOffUnavailableError(RuntimeError):
 
 def _raise_handoff() -> None:
     raise _HandOffUnavailableError("no further hand-off after a failed one")
-
-
-def _progress_key(state: RolloutState) -> str:
-    """The state as the journal needs it: everything but the step counter."""
-    steps, state.steps = state.steps, 0
-    try:
-        return state.to_json()
-    finally:
-        state.steps = steps

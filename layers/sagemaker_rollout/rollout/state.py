@@ -35,6 +35,7 @@ _WRITTEN_WHEN_SET = (
     "cleanup_attempts",
     "reclaim_attempts",
     "scaling_generation",
+    "waiting",
 )
 """Fields written to the journal only when set (not None, empty or zero): records keep the shape
 earlier versions wrote."""
@@ -119,6 +120,11 @@ class RolloutState:
         Tries of a clean-up, and of restoring autoscaling an earlier request left, that failed.
     scaling_generation:
         The endpoint's ``ScalingGeneration`` attribute (re-creations of its scaling policies).
+    waiting:
+        A wait for SageMaker that ends invocations (issue 23): its start, the next wake-up and why,
+        the live wake-up message (id and arrival: the deadline watchdog), the reads made, the last
+        observation, whether SageMaker's events were confirmed
+        (:class:`~sagemaker_rollout.rollout.suspend.Waiting`); empty otherwise.
     """
 
     phase: Phase = Phase.START
@@ -156,6 +162,7 @@ class RolloutState:
     cleanup_attempts: int = 0
     reclaim_attempts: int = 0
     scaling_generation: int | None = None
+    waiting: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -168,6 +175,14 @@ class RolloutState:
             if data.get(name) in (None, "", [], {}, 0):
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+    def progress_key(self) -> str:
+        """The state as the journal needs it: everything but the step counter."""
+        steps, self.steps = self.steps, 0
+        try:
+            return self.to_json()
+        finally:
+            self.steps = steps
 
     @classmethod
     def from_json(cls, text: str) -> RolloutState:

@@ -21,6 +21,13 @@ from typing import Any, NamedTuple
 
 from sagemaker_rollout.clock import Clock, SimulatedClock
 from sagemaker_rollout_testing.simulator.errors import SimulatedServiceError, SimulatorError, validation_error
+from sagemaker_rollout_testing.simulator.eventbridge import (
+    Delivery,
+    EndpointView,
+    EventBus,
+    deployment_state_change,
+    endpoint_state_change,
+)
 from sagemaker_rollout_testing.simulator.plan import DeploymentConfigError, UpdatePlan, plan_update
 from sagemaker_rollout_testing.simulator.timings import Timings
 
@@ -95,6 +102,7 @@ class _Operation:
     rollback_at: float | None = None
     rollback_reason: str | None = None
     silent: bool = False  # back on the old config with no FailureReason
+    announced: int = 0  # deployment events sent: phases started (the first at UpdateEndpoint)
 
 
 @dataclass
@@ -210,6 +218,11 @@ class SageMakerSimulator:
         self._target_visible_at: dict[tuple[str, str, str, str], float] = {}
         self._hangs: dict[str, list[float]] = {}
         self._bridge: Any = None
+        self.bus: EventBus | None = None
+        self._limits: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
+        self.throttled: Counter[str] = Counter()
+        self._endpoint_timings: dict[str, Timings] = {}
 
     # ------------------------------------------------------------------ activation
 
@@ -326,10 +339,60 @@ class SageMakerSimulator:
         """Advance the clock by ``seconds`` during the next call of ``operation_name`` (a slow call)."""
         self._hangs.setdefault(operation_name, []).append(seconds)
 
+    def emit_events(self, delivery: Delivery | None = None, *, seed: int = 0) -> EventBus:
+        """Send SageMaker's endpoint events to EventBridge from now on (:mod:`.eventbridge`).
+
+        Every status change of an endpoint becomes a "SageMaker Endpoint State Change" and every
+        stage of a guarded update (provisioning, each bake, a rollback) a "SageMaker Endpoint
+        Deployment State Change", emitted when it happens on the simulated clock (the simulator
+        sets itself timers for the transitions it knows ahead) and delivered by ``delivery`` (its
+        delays, copies and losses are assumptions). Subscribe to the returned bus to receive them.
+        """
+        with self._lock:
+            self.bus = EventBus(self.clock, delivery, seed)
+            return self.bus
+
+    def limit_rate(self, operation_name: str, per_second: float, burst: float) -> None:
+        """An account-level rate limit on ``operation_name``: a token bucket of ``burst`` tokens,
+        refilled at ``per_second`` on the simulated clock; a call finding it empty is answered
+        ``ThrottlingException`` ("Rate exceeded"). SageMaker publishes no rate for its Describe
+        calls (its quotas page lists none): the figures are the caller's assumption, to be stated.
+        """
+        if per_second <= 0 or burst < 1:
+            raise ValueError("limit_rate: per_second must be > 0 and burst >= 1")
+        with self._lock:
+            self._limits[operation_name] = (float(per_second), float(burst))
+
+    def _take_token(self, action: str, account: str, region: str) -> None:
+        limit = self._limits.get(action)
+        if limit is None:
+            return
+        rate, burst = limit
+        now = self.clock.now()
+        tokens, since = self._buckets.get((account, region, action), (burst, now))
+        tokens = min(burst, tokens + max(0.0, now - since) * rate)
+        if tokens < 1.0:
+            self._buckets[(account, region, action)] = (tokens, now)
+            self.throttled[action] += 1
+            raise SimulatedServiceError("ThrottlingException", "Rate exceeded")
+        self._buckets[(account, region, action)] = (tokens - 1.0, now)
+
     def set_timings(self, timings: Timings | None = None, **changes: float) -> None:
         """Replace the timings (or change some fields); operations already running keep theirs."""
         base = timings or self.timings
         self.timings = dataclasses.replace(base, **changes) if changes else base
+
+    def set_endpoint_timings(self, endpoint_name: str, **changes: float) -> None:
+        """Timings of one endpoint's next operations (its fleet launches slower or faster than the
+        others); the rest keep :attr:`timings`. No changes: back to the shared timings."""
+        with self._lock:
+            if changes:
+                self._endpoint_timings[endpoint_name] = dataclasses.replace(self.timings, **changes)
+            else:
+                self._endpoint_timings.pop(endpoint_name, None)
+
+    def _timings_for(self, endpoint_name: str) -> Timings:
+        return self._endpoint_timings.get(endpoint_name, self.timings)
 
     def delete_out_of_band(
         self, endpoint_name: str, *, account_id: str | None = None, region: str | None = None
@@ -353,7 +416,7 @@ class SageMakerSimulator:
                     "only InService is allowed"
                 )
             now = self.clock.now()
-            rec.op = _Operation("system", now, now + seconds, self.timings)
+            rec.op = _Operation("system", now, now + seconds, self._timings_for(rec.name))
             self._transition(rec, now, "SystemUpdating", rec.config_name)
             self._apply(rec)
 
@@ -419,6 +482,7 @@ class SageMakerSimulator:
         """Count, throttle, hang and bring state up to date; called for every SageMaker request."""
         with self._lock:
             self._count_and_inject(action)
+            self._take_token(action, account, region)
             self._sync(account, region)
 
     def _count_and_inject(self, action: str) -> None:
@@ -527,6 +591,9 @@ class SageMakerSimulator:
             if not log:
                 log.append((float("-inf"), previous))
             log.append((self.clock.now(), state))
+            if self.bus is not None:  # a rollback it starts is announced when it starts (1 ms on:
+                # the trip is seen in the window [start, now), which must contain the change)
+                self.clock.call_later(0.001, lambda: self._tick(account, region))
 
     def alarm_transitions(self, account: str, region: str, name: str) -> list[tuple[float, str | None, str]]:
         """(time, from, to) of every recorded state change of an alarm, oldest first."""
@@ -607,8 +674,9 @@ class SageMakerSimulator:
         now = self.clock.now()
         variants = _variants_from_config(config.production_variants)
         serverless = all(v["Serverless"] for v in variants)
-        duration = self.timings.serverless_create if serverless else self.timings.create
-        op = _Operation("create", now, now + duration, self.timings)
+        timings = self._timings_for(name)
+        duration = timings.serverless_create if serverless else timings.create
+        op = _Operation("create", now, now + duration, timings)
         if name in self._create_faults:
             reason = self._create_faults.pop(name)
             op.fail_reason = reason or DEFAULT_CREATE_FAILURE.format(variant=variants[0]["VariantName"])
@@ -695,7 +763,7 @@ class SageMakerSimulator:
                 deployment,
                 variant_counts={v["VariantName"]: v["Count"] or 1 for v in new_variants},
                 serverless=serverless,
-                timings=self.timings,
+                timings=self._timings_for(rec.name),
             )
         except DeploymentConfigError as exc:
             raise validation_error(str(exc)) from None
@@ -708,7 +776,7 @@ class SageMakerSimulator:
             "update",
             now,
             now + plan.duration,
-            self.timings,
+            self._timings_for(rec.name),
             plan=plan,
             target_config=config_name,
             target_variants=new_variants,
@@ -726,6 +794,7 @@ class SageMakerSimulator:
         if deployment:
             rec.last_deployment_config = copy.deepcopy(dict(deployment))
         rec.op = op
+        op.announced = 1  # the first stage's deployment event goes with the Updating one
         rec.failure_reason = None
         self._transition(rec, now, "Updating", config_name)
         self._apply(rec)
@@ -754,8 +823,9 @@ class SageMakerSimulator:
                 scale = True
                 by_name[name]["Count"] = int(item["DesiredInstanceCount"])
         now = self.clock.now()
-        duration = self.timings.scale if scale else self.timings.reweight
-        rec.op = _Operation("scale", now, now + duration, self.timings, target_variants=targets)
+        timings = self._timings_for(rec.name)
+        duration = timings.scale if scale else timings.reweight
+        rec.op = _Operation("scale", now, now + duration, timings, target_variants=targets)
         self._transition(rec, now, "Updating", rec.config_name)
         self._apply(rec)
         return {"EndpointArn": rec.arn}
@@ -768,7 +838,8 @@ class SageMakerSimulator:
             raise validation_error(f'Cannot update in-progress endpoint "{rec.arn}".')
         now = self.clock.now()
         self._deregister_scaling(rec)
-        rec.op = _Operation("delete", now, now + self.timings.delete, self.timings)
+        timings = self._timings_for(rec.name)
+        rec.op = _Operation("delete", now, now + timings.delete, timings)
         self._transition(rec, now, "Deleting", rec.config_name)
         self._apply(rec)
         return {}
@@ -898,6 +969,7 @@ class SageMakerSimulator:
             return
         if op.rollback_at is None:
             trigger = self._rollback_trigger(rec, op, now)
+            self._announce_stages(rec, op, min(now, trigger[0]) if trigger else now)
             if trigger is not None:
                 op.rollback_at, op.rollback_reason = trigger
                 self._transition(rec, op.rollback_at, "RollingBack", rec.config_name)
@@ -974,20 +1046,24 @@ class SageMakerSimulator:
 
     # ------------------------------------------------------------------ output
 
-    def _pending_summary(self, rec: _Endpoint) -> dict[str, Any] | None:
+    def _pending_summary(self, rec: _Endpoint, at: float | None = None) -> dict[str, Any] | None:
+        """``PendingDeploymentSummary`` at ``at`` (default now). Each ``VariantStatus`` carries the
+        start of the current status change (DescribeEndpoint API reference, ProductionVariantStatus:
+        StartTime "The start time of the current status change")."""
         op = rec.op
         if op is None or op.kind != "update" or op.plan is None or op.target_variants is None:
             return None
-        now = self.clock.now()
-        if op.rollback_at is not None:
-            status, share = "Deleting", 0.0
+        now = self.clock.now() if at is None else at
+        if op.rollback_at is not None and now >= op.rollback_at:
+            status, share, since = "Deleting", 0.0, op.rollback_at
         else:
             phase = op.plan.phase_at(now - op.start)
             status = phase.variant_status if phase else "Baking"
             share = phase.new_traffic if phase else 1.0
+            since = op.start + (phase.start if phase else 0.0)
         variants = []
         for v in op.target_variants:
-            item = _summaries([v], current=False, status=status, since=op.start)[0]
+            item = _summaries([v], current=False, status=status, since=since)[0]
             item["CurrentWeight"] = v["Weight"] * share
             if v["InstanceType"]:
                 item["InstanceType"] = v["InstanceType"]
@@ -1020,6 +1096,71 @@ class SageMakerSimulator:
         self._history.setdefault((rec.account, rec.region, rec.name), []).append(
             Transition(at, status, config)
         )
+        if self.bus is not None:
+            self._announce(rec, at)
+
+    # ------------------------------------------------------------------ events (eventbridge.py)
+
+    def _view(self, rec: _Endpoint, at: float, *, pending: bool = False) -> EndpointView:
+        return EndpointView(
+            account=rec.account,
+            region=rec.region,
+            name=rec.name,
+            arn=rec.arn,
+            config=rec.config_name,
+            status=rec.status,
+            created=rec.created,
+            modified=rec.modified,
+            variants=tuple(_summaries(rec.variants, current=rec.status != "Creating")),
+            tags={t["Key"]: t["Value"] for t in getattr(rec.fake, "tags", []) or []},
+            pending=self._pending_summary(rec, at) if pending else None,
+        )
+
+    def _announce(self, rec: _Endpoint, at: float) -> None:
+        """A status change: its Endpoint State Change event, the deployment event of an update that
+        starts or rolls back, and timers for the transitions ahead (so events leave on time)."""
+        assert self.bus is not None
+        self.bus.publish(endpoint_state_change(self._view(rec, at), at, self.bus.rng), at)
+        op = rec.op
+        if op is None:
+            return
+        if op.kind == "update" and self._guarded_events(op) and rec.status in ("Updating", "RollingBack"):
+            self.bus.publish(deployment_state_change(self._view(rec, at, pending=True), at, self.bus.rng), at)
+        ahead = [op.end]
+        if op.kind == "update" and op.plan is not None:
+            ahead += [op.start + p.start for p in op.plan.phases[1:]]
+            ahead.append(op.start + op.plan.provisioning_end)
+            if op.plan.timeout is not None:
+                ahead.append(op.start + op.plan.timeout)
+            if op.rollback_at is not None:
+                ahead = [op.rollback_at + op.plan.rollback_seconds(op.rollback_at - op.start, op.timings)]
+        account, region = rec.account, rec.region
+        for when in sorted(set(ahead)):
+            if when > at:
+                self.clock.call_later(when - self.clock.now(), lambda: self._tick(account, region))
+
+    @staticmethod
+    def _guarded_events(op: _Operation) -> bool:
+        """Deployment events are sent for instance-backed endpoints (the guide's examples "may not
+        work for all endpoints": the deployment guardrails' exclusions include serverless ones)."""
+        return not any(v.get("Serverless") for v in (op.target_variants or []))
+
+    def _announce_stages(self, rec: _Endpoint, op: _Operation, until: float) -> None:
+        """Deployment events for the update's stages that began by ``until`` and were not sent yet."""
+        if self.bus is None or op.plan is None or not self._guarded_events(op) or op.fail_reason is not None:
+            return
+        phases = op.plan.phases
+        while op.announced < len(phases) and op.start + phases[op.announced].start <= until:
+            at = op.start + phases[op.announced].start
+            op.announced += 1
+            view = self._view(rec, at, pending=True)
+            self.bus.publish(deployment_state_change(view, at, self.bus.rng), at)
+
+    def _tick(self, account: str, region: str) -> None:
+        """A timer the simulator set: bring the endpoints up to date (which sends their events)."""
+        with self._lock:
+            if self._bridge is not None:
+                self._sync(account, region)
 
     def _remove(self, rec: _Endpoint, at: float) -> None:
         backend = self._backend(rec.account, rec.region)

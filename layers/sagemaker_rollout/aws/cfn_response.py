@@ -1,5 +1,9 @@
 """crhelper, the provider's response layer, through its public API (the only module importing crhelper).
 
+The answer to a custom-resource request is a PUT to its pre-signed ``ResponseURL``: the custom
+resource's front end sends it, and so does the SageMaker-event resume (issue 23) when the request it
+resumed is answered; both use this module, which therefore sits in the AWS layer.
+
 crhelper (https://github.com/aws-cloudformation/custom-resource-helper, pinned by the lock file
 ``layers/requirements.txt``) owns the CloudFormation protocol: the JSON body it PUTs to the
 request's pre-signed ``ResponseURL`` (CloudFormation user guide, "Custom resource response
