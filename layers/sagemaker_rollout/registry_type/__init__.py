@@ -14,7 +14,8 @@ FAILED.
 * :mod:`.requests`: the handler request as the engine's request (the primary-identifier ownership
   rule, stack-level tags), the create-only name check, callback contexts;
 * :mod:`.frontend`: the handlers over the engine (:class:`~.frontend.RegistryFrontEnd`);
-* :mod:`.live`: the live endpoint as the type's properties (read handler, drift) and list.
+* :mod:`.live`: the live endpoint as the type's properties (read handler, drift) and list;
+* :mod:`.codes`: the handler error code of an AWS or journal error that ends a handler.
 
 No CloudFormation CLI code lives here: ``registry/src`` wraps the front-end in the CloudFormation
 CLI's Python library, so the Lambda layer never needs that library.

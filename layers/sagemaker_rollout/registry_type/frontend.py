@@ -23,7 +23,6 @@ from sagemaker_rollout.aws.calls import (
     CallDeadlineError,
     call,
     call_deadline,
-    error_code,
     is_transient,
     reason_of,
     tags_of,
@@ -32,6 +31,7 @@ from sagemaker_rollout.aws.reading import describe_endpoint
 from sagemaker_rollout.aws.runtime import ProviderRuntime, ProviderSettings
 from sagemaker_rollout.journal import EndpointItem, Journal, JournalUnavailableError, RequestRecord
 from sagemaker_rollout.naming import MANAGED_BY_CUSTOM_RESOURCE, MANAGED_BY_TAG
+from sagemaker_rollout.registry_type.codes import code_of, journal_code
 from sagemaker_rollout.registry_type.live import WRITE_ONLY, live_model, managed_endpoints
 from sagemaker_rollout.registry_type.protocol import (
     HANDLER_PERMISSIONS,
@@ -141,9 +141,9 @@ class RegistryFrontEnd:
             except PropertyError as error:
                 return HandlerProgress.failed(FailCode.INVALID_REQUEST, str(error))
             except AWS_ERRORS as error:  # read and list answer at once, whatever AWS said
-                return HandlerProgress.failed(_code_of(error), reason_of(error))
+                return HandlerProgress.failed(code_of(error), reason_of(error))
             except JournalUnavailableError as error:  # the journal's own retries ended (read, list)
-                return HandlerProgress.failed(_journal_code(error), f"rollout journal unavailable: {error}")
+                return HandlerProgress.failed(journal_code(error), f"rollout journal unavailable: {error}")
 
     # ---- read and list ----------------------------------------------------------------------
     def _read(self, request: RegistryRequest) -> HandlerProgress:
@@ -244,7 +244,7 @@ class RegistryFrontEnd:
             if isinstance(error, JournalUnavailableError):
                 if not error.transient:
                     why = f"rollout journal unavailable: {error}"
-                    return HandlerProgress.failed(_journal_code(error), why)
+                    return HandlerProgress.failed(journal_code(error), why)
             elif not is_transient(error):
                 raise
             # Out of budget, or AWS said "later" outside a step: CloudFormation calls again.
@@ -382,30 +382,3 @@ def _no_journal() -> HandlerProgress:
         "JournalTableName: not set; set it to the provider stack's RolloutJournalTableName "
         "output with `aws cloudformation set-type-configuration`",
     )
-
-
-_THROTTLED = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
-)
-
-
-def _journal_code(error: JournalUnavailableError) -> FailCode:
-    """The handler error code of a journal call that failed for good (its DynamoDB error's)."""
-    if error.code in _THROTTLED or error.code == "ProvisionedThroughputExceededException":
-        return FailCode.THROTTLING
-    if error.code in ("AccessDenied", "AccessDeniedException"):
-        return FailCode.ACCESS_DENIED
-    return FailCode.NETWORK_FAILURE if error.transient else FailCode.GENERAL_SERVICE_EXCEPTION
-
-
-def _code_of(error: BaseException) -> FailCode:
-    """The handler error code of an AWS error that ends a read or list (or a mutating handler's
-    non-transient error outside the engine): "Handler error codes", CloudFormation CLI user guide."""
-    code = error_code(error)
-    if code in _THROTTLED:
-        return FailCode.THROTTLING
-    if code in ("AccessDenied", "AccessDeniedException"):
-        return FailCode.ACCESS_DENIED
-    if is_transient(error):
-        return FailCode.NETWORK_FAILURE
-    return FailCode.GENERAL_SERVICE_EXCEPTION

@@ -24,12 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sagemaker_rollout.aws.calls import (
-    AWS_ERRORS,
     call_deadline,
     current_call_deadline,
-    error_code,
-    error_message,
-    short,
 )
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.journal import (
@@ -39,11 +35,12 @@ from sagemaker_rollout.journal import (
     RequestRecord,
     journal_patience,
 )
-from sagemaker_rollout.rollout import salvage
+from sagemaker_rollout.rollout import handoff, salvage
 from sagemaker_rollout.rollout.answer import Answer, EngineResult, final_answer
 from sagemaker_rollout.rollout.barrier import run_step
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.failing import fail, route_failure, time_out
+from sagemaker_rollout.rollout.handoff import LEASE_SECONDS
 from sagemaker_rollout.rollout.progress import Done, Fail, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RolloutRequest
 from sagemaker_rollout.rollout.state import CONTINUATION_KEY, RECOVERY_PHASES, Phase, RolloutState
@@ -56,9 +53,6 @@ SALVAGE_AFTER_DEATHS = 3
 """Invocations of one request that died in a row before the next one stops waiting and answers."""
 ANSWER_AFTER_DEATHS = 5
 """... and before the next one answers at once, skipping recovery that may be what kills them."""
-LEASE_SECONDS = 120.0
-"""A lease lasts this long unless renewed (every step renews it): a dead invocation frees the
-endpoint within this time, a live one never loses it."""
 INVOCATION_SLACK = 10.0
 """Seconds of the invocation kept back when waiting for the journal: the invocation ends with an
 error (Lambda retries it, then the dead-letter path) rather than being killed mid-call."""
@@ -379,36 +373,7 @@ class Engine:
         lease: bool,
         delay: float = 0.0,
     ) -> EngineResult:
-        record, state = ctx.record, ctx.record.state
-        token = self.journal.new_token()
-        self.journal.save(record, endpoint=state.endpoint, token=token, inflight=0)
-        successor = f"{record.key}/{token}"
-        if lease:
-            self.journal.release_lease(state.endpoint, owner)
-            self.journal.take_lease(state.endpoint, successor, self.clock.now() + LEASE_SECONDS)
-        payload = {CONTINUATION_KEY: {"key": record.key, "token": token}}
-        try:
-            hand_off(payload)
-        except (*AWS_ERRORS, _HandOffUnavailableError) as error:
-            # The wait cannot go on: restore what was suspended and answer, in this invocation.
-            code = error_code(error) or type(error).__name__
-            reason = short(
-                f"Could not continue the wait in a fresh invocation ({code}: {error_message(error)}); "
-                f"endpoint {state.endpoint} was {state.last_status or 'busy'}"
-            )
-            self.log.error("hand-off failed", extra={"error": str(error)})
-            if state.failure:  # already recovering: answer with what is known
-                state.notes.append("recovery cut short: no invocation time left")
-                state.phase = Phase.ANSWER
-            else:
-                fail(state, reason, state.endpoint or None)
-            self.journal.save(record, endpoint=state.endpoint)
-            if lease:
-                self.journal.release_lease(state.endpoint, successor)
-                self.journal.take_lease(state.endpoint, owner, self.clock.now() + LEASE_SECONDS)
-            return self._drive(ctx, owner, remaining, lambda payload: _raise_handoff())
-        self.notify("handoff", f"continuing in a fresh invocation (step {state.steps}, {state.phase.value})")
-        return EngineResult(None, "handed off", state=state, started=record.started, delay=delay)
+        return handoff.hand_off(self, ctx, owner, remaining, hand_off, lease=lease, delay=delay)
 
     def _answer(self, ctx: StepContext, owner: str | None) -> EngineResult:
         record, state = ctx.record, ctx.record.state
@@ -417,11 +382,3 @@ class Engine:
         if owner and state.endpoint:
             self.journal.release_lease(state.endpoint, owner)
         return EngineResult(answer, "answered", state=state, started=record.started, request=record.request)
-
-
-class _HandOffUnavailableError(RuntimeError):
-    pass
-
-
-def _raise_handoff() -> None:
-    raise _HandOffUnavailableError("no further hand-off after a failed one")
