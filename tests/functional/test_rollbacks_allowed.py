@@ -4,7 +4,8 @@ An update allowed by ``AllowUnguardedRollout: true`` (a change of the variant se
 guardrails cannot do) succeeds; when another resource of the same stack update fails, CloudFormation's
 rollback Update carries the old properties, without the switch, and the switch of
 ``OldResourceProperties`` allows the way back (as does an update without ``DeploymentConfig``, all at
-once by definition). ``AllowIrreversibleChanges`` is the documented
+once by definition, or one that re-created an endpoint deleted out of band: during a stack rollback
+the way back to what ran before is never refused for guardrails alone). ``AllowIrreversibleChanges`` is the documented
 exception: SageMaker cannot make the reverse change, so that rollback answers FAILED naming it.
 """
 
@@ -62,6 +63,24 @@ def test_4_rollback_of_an_all_at_once_update_without_deployment_config_succeeds(
     # WHEN the stack rolls back to the guarded properties (the variant set changes back)
     rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
     # THEN the way back is as unguarded as the way forward was, and the stack ends rolled back
+    assert rollback.status == "SUCCESS", rollback.reason
+    assert _variants(world) == {"model-a", "model-b"}
+    assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_4_rollback_of_an_update_that_recreated_a_deleted_endpoint_succeeds(world: World) -> None:
+    # GIVEN a guarded endpoint (model-a, model-b) deleted out of band, then a stack update to model-a
+    # alone (guarded): the endpoint is created anew, no rollout to guard (found by the soak)
+    world.create()
+    old, new = world.props(), world.props()
+    new["ProductionVariants"] = new["ProductionVariants"][:1]
+    world.sim.delete_out_of_band("classifier")
+    forward = world.driver.update("classifier", new, old, logical_id="Classifier")
+    assert forward.status == "SUCCESS", forward.reason
+    assert _variants(world) == {"model-a"}
+    # WHEN the stack rolls back to the properties that ran before (the variant set changes back)
+    rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
+    # THEN the way back is allowed unguarded, as the way forward was, and the stack ends rolled back
     assert rollback.status == "SUCCESS", rollback.reason
     assert _variants(world) == {"model-a", "model-b"}
     assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"

@@ -6,9 +6,8 @@ Create whose endpoint already exists (a retried Create) converges it like an Upd
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -134,25 +133,24 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
 
 
 def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: Plan) -> Plan:
-    """The plan of a stack rollback that only the unguarded way forward allows.
+    """The plan of a stack rollback that guardrails alone cannot carry.
 
-    The way forward was unguarded when the previous properties set ``AllowUnguardedRollout`` or had
-    no ``DeploymentConfig`` at all (an all-at-once update, which needs no switch): either way the
-    way back, to properties whose guardrails cannot make the change (another variant set), is
-    allowed unguarded too.
+    A stack rollback's Update carries the properties that ran before this stack update; the way
+    forward changed what guardrails cannot change back (another variant set), so it was allowed
+    unguarded: by ``AllowUnguardedRollout``, by having no ``DeploymentConfig`` (all at once), or by
+    re-creating an endpoint deleted out of band (no rollout at all). Whichever it was, the way back
+    to what ran before is allowed unguarded too, only while the stack rolls back, and only when that
+    is the only refusal.
 
     CloudFormation's rollback Update carries the old properties as new (CloudFormation user guide,
-    "Update requests": ``OldResourceProperties`` are the properties before the update), so the
-    switch that allowed the way forward is in ``OldResourceProperties``; refusing the way back would
-    leave the stack ``UPDATE_ROLLBACK_FAILED``, and ``continue-update-rollback`` would be refused the
-    same way. The stack's status tells a rollback (``UPDATE_ROLLBACK_IN_PROGRESS``, which
-    ``continue-update-rollback`` also enters: user guide, "Stack status codes") from a forward update
-    that drops the switch, which stays refused. The status is read only when the switch would make
-    the difference.
+    "Update requests": ``OldResourceProperties`` are the properties before the update); refusing the
+    way back would leave the stack ``UPDATE_ROLLBACK_FAILED``, and ``continue-update-rollback``
+    would be refused the same way. The stack's status tells a rollback (``UPDATE_ROLLBACK_IN_PROGRESS``,
+    which ``continue-update-rollback`` also enters: user guide, "Stack status codes") from a forward
+    update, which stays refused. The status is read only when lifting the refusal would make the
+    difference.
     """
-    forward = ctx.request.old_properties
-    went_unguarded = _switch_on(forward, "AllowUnguardedRollout") or not forward.get("DeploymentConfig")
-    if ctx.kind is not RequestKind.UPDATE or not forward or not went_unguarded:
+    if ctx.kind is not RequestKind.UPDATE or not ctx.request.old_properties:
         return refused
     permitted = plan_update(
         current,
@@ -170,23 +168,17 @@ def _way_back(ctx: StepContext, current: CurrentEndpoint, target: str, refused: 
         code = error_code(error) or type(error).__name__
         key, _, rest = str(refused.refusal).partition(": ")
         why = (
-            f"{key}: AllowUnguardedRollout of the previous properties allows a stack rollback, but the "
-            f"stack's status could not be read (DescribeStacks: {code}); {rest}"
+            f"{key}: a stack rollback may go back unguarded, but the stack's status could not be read "
+            f"(DescribeStacks: {code}); {rest}"
         )
         return replace(refused, refusal=why)
     if status not in ROLLING_BACK:
         return refused
     ctx.notify(
         "plan",
-        f"stack {status}: AllowUnguardedRollout of the previous properties allows the way back unguarded",
+        f"stack {status}: the way back to the previous properties goes unguarded, as the way forward did",
     )
     return permitted
-
-
-def _switch_on(properties: Mapping[str, Any], key: str) -> bool:
-    """A provider switch as CloudFormation delivers it (``true`` or "true"), without parsing the rest."""
-    value = properties.get(key)
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _adopt_or_refuse(ctx: StepContext, state: RolloutState, current: CurrentEndpoint) -> Progress:
