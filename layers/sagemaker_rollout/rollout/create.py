@@ -105,7 +105,13 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         return Wait(
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
         )
-    plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.request.old_tag_keys)
+    plan = plan_update(
+        current,
+        ctx.spec,
+        target,
+        previous_tag_keys=ctx.request.old_tag_keys,
+        provisioned=ctx.journal.endpoint(name).provisioned,  # the deadline rule's expected launch
+    )
     if plan.refusal is not None:
         plan = _way_back(ctx, current, target, plan)
     for warning in plan.warnings:

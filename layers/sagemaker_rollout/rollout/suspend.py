@@ -65,11 +65,10 @@ from sagemaker_rollout.rollout.waiting import (
     WakeUp,
 )
 from sagemaker_rollout.spec.timeline import (
-    Basis,
-    Figure,
     Timeline,
     create_timeline,
     delete_timeline,
+    history_figure,
     update_timeline,
 )
 
@@ -215,13 +214,7 @@ class Suspender:
             return delete_timeline()
         spec = ctx.spec
         variants = [v for v in spec.config.get("ProductionVariants", []) if isinstance(v, Mapping)]
-        known = self.journal.endpoint(state.endpoint).provisioned
-        provision = None
-        if known:
-            median = sorted(known)[len(known) // 2]
-            provision = Figure(
-                median, Basis.HISTORY, f"median of the endpoint's last {len(known)} launch(es)"
-            )
+        provision = history_figure(self.journal.endpoint(state.endpoint).provisioned)
         if state.phase is Phase.WAIT_CREATE:
             return create_timeline(variants, provision=provision)
         deployment = None if state.unguarded else spec.deployment_config

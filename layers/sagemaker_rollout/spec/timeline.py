@@ -48,6 +48,7 @@ __all__ = [
     "Timeline",
     "create_timeline",
     "delete_timeline",
+    "history_figure",
     "rollback_timeline",
     "update_timeline",
 ]
@@ -155,6 +156,17 @@ class Timeline:
             return None
         starts = self.starts()
         return min(candidates, key=lambda i: (abs(starts[i] - offset), i))
+
+
+def history_figure(launches: Sequence[float]) -> Figure | None:
+    """The expected launch from the endpoint's past launches (the journal's ``provisioned``, seconds):
+    their median; None without any."""
+    known = sorted(float(x) for x in launches)
+    if not known:
+        return None
+    return Figure(
+        known[len(known) // 2], Basis.HISTORY, f"median of the endpoint's last {len(known)} launch(es)"
+    )
 
 
 def _known(value: Any) -> int | None:
