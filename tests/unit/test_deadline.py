@@ -344,3 +344,26 @@ def test_plan_update_applies_the_deadline_rule(
         assert plan.refusal is not None and refused in plan.refusal, (case, plan.refusal)
     if alarms == MAX_ROLLBACK_ALARMS:
         assert any("no room for the provider's brake" in w for w in plan.warnings), plan.warnings
+
+
+@pytest.mark.parametrize(
+    ("case", "stage", "stage_since", "now", "watch_in"),
+    [
+        ("batch 1 launching for 100 s", "Creating", 0.0, 100.0, EXPECTED_PROVISION_SECONDS - 100.0),
+        ("batch 2 launching for 50 s", "Creating", 600.0, 650.0, EXPECTED_PROVISION_SECONDS - 50.0),
+        ("a launch past its expected time", "Creating", 600.0, 1500.0, 0.0),
+        ("baking", "Baking", 300.0, 400.0, 0.0),
+        ("no stage shown: by time, in batch 1's launch", "", None, 200.0, 100.0),
+        ("no stage shown: by time, in a bake", "", None, 450.0, 0.0),
+    ],
+)
+def test_watch_in_at_places_an_observation_on_the_timeline(
+    case: str, stage: str, stage_since: float | None, now: float, watch_in: float
+) -> None:
+    from sagemaker_rollout.spec.deadline import watch_in_at
+
+    # GIVEN a rolling update (3 x 300 s launch + 300 s bake) that started at 0
+    timeline = brake_for(_rolling(wait=300), _variants()).timeline
+    # WHEN SageMaker shows ``stage`` since ``stage_since`` at ``now``
+    # THEN the next alarm watch is that far away
+    assert watch_in_at(timeline, started=0.0, now=now, stage=stage, stage_since=stage_since) == watch_in, case

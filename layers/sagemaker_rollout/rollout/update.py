@@ -11,10 +11,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws import autoscaling, brake
 from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_message, short
 from sagemaker_rollout.planner import BUSY_STATUSES, VerdictKind, settle_verdict, update_was_issued
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.deadline import abort_point_of
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
@@ -50,9 +51,25 @@ def deregister(ctx: StepContext, state: RolloutState) -> Progress:
 
 def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
     # The planner's arguments (without the DeploymentConfig when the update is unguarded); a
-    # request resumed from the previous provider version has none recorded: the spec's own.
+    # request resumed from the previous provider version has none recorded: the spec's own. The
+    # provider's brake goes beside the user's alarms.
     arguments = dict(state.update_arguments) or ctx.spec.update_arguments()
+    deployment = arguments.get("DeploymentConfig")
+    if state.brake and state.brake_armed and isinstance(deployment, Mapping):
+        arguments["DeploymentConfig"] = brake.with_brake(deployment, state.brake)
     return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
+
+
+def _arm_brake(ctx: StepContext, state: RolloutState) -> None:
+    """Create the brake alarm (released) before the UpdateEndpoint that lists it; its name is in the
+    journal already (READ), so every route's clean-up deletes it. Safe to repeat: the same alarm is
+    put again. Never after a trip (it would release the brake)."""
+    if not state.brake or state.brake_armed or state.brake_tripped_at is not None:
+        return
+    brake.arm(ctx.cw, ctx.clock, state.brake, state.endpoint, ctx.resource_tags(state.endpoint))
+    state.brake_armed = True
+    ctx.checkpoint()
+    ctx.notify("brake", f"brake alarm {state.brake} armed")
 
 
 @step(Phase.UPDATE)
@@ -74,6 +91,7 @@ def update(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = status
     if status in BUSY_STATUSES:
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}: waiting before UpdateEndpoint")
+    _arm_brake(ctx, state)
     state.update_intent_at = ctx.clock.now()
     ctx.checkpoint()
     try:
@@ -115,6 +133,9 @@ def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("status", f"{name}: {status}")
     state.last_status = status
     if status in BUSY_STATUSES:
+        point = abort_point_of(ctx, state, described) if status == "Updating" else None
+        if point is not None and ctx.clock.now() >= point:
+            return Next(Phase.ABORT)  # the deadline abort (issue 24)
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
     return Next(Phase.VERIFY)
 

@@ -46,6 +46,7 @@ __all__ = [
     "deadline_refusal",
     "next_watch_in",
     "rollback_worst",
+    "watch_in_at",
 ]
 
 MAX_ROLLBACK_ALARMS = 10
@@ -249,6 +250,24 @@ def next_watch_in(timeline: Timeline, part: int, elapsed: float) -> float:
         rest = parts[index].expected.seconds - (elapsed if index == part else 0.0)
         total += max(rest, 0.0)
     return math.inf
+
+
+def watch_in_at(
+    timeline: Timeline, *, started: float, now: float, stage: str = "", stage_since: float | None = None
+) -> float:
+    """:func:`next_watch_in` from an observation of the endpoint: the pending deployment's first
+    ``VariantStatus`` and its ``StartTime`` (DescribeEndpoint API reference: ``Creating``,
+    ``Baking``, ...), placed on ``timeline`` (the rollout started at ``started``). Without a stage
+    (or one the timeline does not show) the expected timeline places it by time alone."""
+    if stage == "Baking":
+        return 0.0
+    if stage and stage_since is not None:
+        part = timeline.locate(stage, stage_since - started)
+        if part is not None:
+            return next_watch_in(timeline, part, max(now - stage_since, 0.0))
+    offset, starts = now - started, timeline.starts()
+    part = max((i for i, start in enumerate(starts) if start <= offset), default=0)
+    return next_watch_in(timeline, part, max(offset - starts[part], 0.0) if starts else 0.0)
 
 
 def abort_point(deadline: float, brake: Brake, watch_in: float) -> float:
