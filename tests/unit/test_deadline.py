@@ -367,3 +367,21 @@ def test_watch_in_at_places_an_observation_on_the_timeline(
     # WHEN SageMaker shows ``stage`` since ``stage_since`` at ``now``
     # THEN the next alarm watch is that far away
     assert watch_in_at(timeline, started=0.0, now=now, stage=stage, stage_since=stage_since) == watch_in, case
+
+
+def test_the_termination_wait_is_not_a_watch() -> None:
+    # GIVEN a canary with a termination wait (SageMaker shows it as Baking too)
+    config = _canary(wait=600)
+    config["BlueGreenUpdatePolicy"]["TerminationWaitInSeconds"] = 900
+    timeline = brake_for(config, _variants()).timeline
+    names = [part.name for part in timeline.parts]
+    keep = names.index("keep the old fleet")
+    # WHEN the rollout is in it, or in the final bake before it
+    # THEN the final bake is a watch, the termination wait is not (no watch follows it)
+    assert next_watch_in(timeline, names.index("final bake"), 10.0) == 0.0
+    assert next_watch_in(timeline, keep, 10.0) == math.inf
+    assert timeline.parts[keep].stage == "Baking" and not timeline.parts[keep].watched
+    # AND a rollout whose only "bake" is a termination wait has no brake
+    no_bake = _canary(wait=0)
+    no_bake["BlueGreenUpdatePolicy"]["TerminationWaitInSeconds"] = 900
+    assert "no baking period" in brake_blocker(no_bake, _variants())

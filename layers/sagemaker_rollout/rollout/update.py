@@ -18,7 +18,7 @@ from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.deadline import abort_point_of
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
-from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
@@ -155,7 +155,29 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("metric", "RolloutSucceeded")
         return Next(Phase.RESTORE if state.suspended else Phase.CLEANUP)
     ctx.notify("metric", "RolloutRolledBack" if verdict.kind is VerdictKind.ROLLED_BACK else "RolloutFailed")
+    operator = _operator_abort(ctx, state)
+    if operator:
+        state.abort_reason = operator
+        return Fail(
+            short(
+                f"{operator}; SageMaker rolled back: endpoint {state.endpoint} runs "
+                f"{described['EndpointConfigName']} ({described['EndpointStatus']})"
+            ),
+            state.endpoint,
+            FailCode.NOT_STABILIZED,
+        )
     return Fail(_failure_reason(ctx, described, state), state.endpoint)
+
+
+def _operator_abort(ctx: StepContext, state: RolloutState) -> str:
+    """The operator's abort of this request (``sagemaker-rollout abort``: journaled on the endpoint's
+    item before it trips the brake), as the answer's head; '' when none."""
+    if not state.brake:
+        return ""
+    abort = ctx.journal.endpoint(state.endpoint).abort or {}
+    if abort.get("key") != ctx.record.key:
+        return ""
+    return f"aborted by the operator: {abort.get('reason') or 'no reason given'}"
 
 
 def _failure_reason(ctx: StepContext, described: Mapping[str, Any], state: RolloutState) -> str:

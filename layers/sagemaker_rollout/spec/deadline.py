@@ -103,7 +103,7 @@ def brake_blocker(deployment_config: Mapping[str, Any] | None, variants: Sequenc
             "no room for the provider's brake"
         )
     timeline = update_timeline(config, variants)
-    if not any(part.stage == "Baking" for part in timeline.parts):
+    if not any(part.watched for part in timeline.parts):
         return "no baking period (WaitIntervalInSeconds 0): SageMaker never watches the alarms"
     return ""
 
@@ -219,7 +219,7 @@ def deadline_refusal(brake: Brake, time_limit: float) -> str | None:
         )
     starts = brake.timeline.starts()
     first_watch = next(
-        (starts[i] for i, part in enumerate(brake.timeline.parts) if part.stage == "Baking"), 0.0
+        (starts[i] for i, part in enumerate(brake.timeline.parts) if part.watched), 0.0
     )
     if time_limit - brake.margin < first_watch:
         return (
@@ -235,17 +235,18 @@ def deadline_refusal(brake: Brake, time_limit: float) -> str | None:
 def next_watch_in(timeline: Timeline, part: int, elapsed: float) -> float:
     """Seconds until SageMaker next watches alarms, ``elapsed`` seconds into part ``part``.
 
-    0 during a bake; otherwise the expected rest of the current part and of every part until the
+    0 during a bake (not the termination wait: :attr:`~sagemaker_rollout.spec.timeline.Part.watched`);
+    otherwise the expected rest of the current part and of every part until the
     next bake (expected, not worst: a launch that overruns its expected time fails SageMaker's own
     health check at its worst case and is rolled back by SageMaker itself). ``math.inf`` when no
     bake follows (then the brake cannot act any more).
     """
     parts = timeline.parts
-    if 0 <= part < len(parts) and parts[part].stage == "Baking":
+    if 0 <= part < len(parts) and parts[part].watched:
         return 0.0
     total = 0.0
     for index in range(max(part, 0), len(parts)):
-        if parts[index].stage == "Baking":
+        if parts[index].watched:
             return total
         rest = parts[index].expected.seconds - (elapsed if index == part else 0.0)
         total += max(rest, 0.0)
@@ -259,8 +260,6 @@ def watch_in_at(
     ``VariantStatus`` and its ``StartTime`` (DescribeEndpoint API reference: ``Creating``,
     ``Baking``, ...), placed on ``timeline`` (the rollout started at ``started``). Without a stage
     (or one the timeline does not show) the expected timeline places it by time alone."""
-    if stage == "Baking":
-        return 0.0
     if stage and stage_since is not None:
         part = timeline.locate(stage, stage_since - started)
         if part is not None:

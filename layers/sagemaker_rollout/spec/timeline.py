@@ -105,6 +105,10 @@ class Part:
         Its expected and worst-case length, each with its basis.
     exact:
         Its length is fixed (a bake, a termination wait): once it has begun, its end is known.
+    watched:
+        SageMaker watches the rollback alarms meanwhile: documented for baking periods (developer
+        guide, "Auto-Rollback Configuration and Monitoring"), not for a fleet's launch or the
+        termination wait (which SageMaker shows as ``Baking`` too).
     """
 
     name: str
@@ -112,6 +116,7 @@ class Part:
     expected: Figure
     worst: Figure
     exact: bool = False
+    watched: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,9 +204,9 @@ def _provision(name: str, stage: str, expected: Figure | None, worst: Figure) ->
     return Part(name, stage, replace(guess, seconds=min(guess.seconds, worst.seconds)), worst)
 
 
-def _bake(name: str, seconds: int, path: str) -> Part:
+def _bake(name: str, seconds: int, path: str, *, watched: bool = True) -> Part:
     figure = Figure(float(seconds), Basis.PROPERTY, path)
-    return Part(name, "Baking", figure, figure, exact=True)
+    return Part(name, "Baking", figure, figure, exact=True, watched=watched)
 
 
 def _settle() -> Part:
@@ -291,6 +296,7 @@ def update_timeline(
                     "keep the old fleet",
                     termination,
                     "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds",
+                    watched=False,
                 )
             )
     parts.append(_settle())
