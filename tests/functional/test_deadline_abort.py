@@ -83,6 +83,7 @@ def test_rolling_update_ten_minutes_per_batch_succeeds_without_abort(world: Worl
     # THEN it succeeds, nothing aborted, and the brake is gone
     assert response.status == "SUCCESS", response.reason
     assert "aborted" not in response.reason
+    print(f"succeeded {response.answered_at - seen['start']:.0f} s into the hour")
     assert world.endpoint()["EndpointConfigName"] != seen["old_config"]
     assert world.scaling() == seen["scaling"]
     assert _brakes(world) == []
@@ -137,7 +138,7 @@ def test_trip_during_provisioning_takes_effect_at_the_first_bake(world: World) -
         tripped[0] - seen["start"],
     )
     print(
-        f"tripped {tripped[0] - seen['start']:.0f} s into the update, rolled back at "
+        f"brake in ALARM {tripped[0] - seen['start']:.0f} s into the update, rolled back at "
         f"{rolled_back[0] - seen['start']:.0f} s (the second bake)"
     )
     assert history is not None
