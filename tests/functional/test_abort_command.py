@@ -127,3 +127,29 @@ def test_check_abortable(
         assert entry is None and why in reason, (case, reason)
     else:
         assert entry is entries[0] and reason == "", case
+
+
+def test_an_abort_that_comes_too_late_leaves_no_alarm(world: World, capsys: Any, monkeypatch: Any) -> None:
+    # GIVEN a rollout that completed (its clean-up deleted the brake) and an abort command that read
+    # the journal just before (it saw the request running: the race with the clean-up)
+    before = world.props()
+    world.create()
+    response = world.driver.update("classifier", world.props("model-a-v2"), before, logical_id="Classifier")
+    assert response.status == "SUCCESS", response.reason
+    (entry,) = [e for e in world.history() if e["requestType"] == "Update"]
+    stale = {**entry, "answer": None, "state": {**entry["state"], "phase": "wait-update"}}
+    assert stale["state"].get("brake") is None  # the clean-up cleared it
+    stale["state"]["brake"] = next(
+        name
+        for key, _ in world.sim._alarm_log.items()
+        for name in [key[2]]
+        if name.startswith(BRAKE_ALARM_PREFIX)
+    )
+    monkeypatch.setattr("sagemaker_rollout_tools.cli.abort.check_abortable", lambda *a: (stale, ""))
+    # WHEN the command trips the brake it read
+    code = _abort(world, "--reason", "late")
+    # THEN it notices the request is over, deletes what it put, and says it was too late
+    assert code == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # (earlier lines: other tests' log handlers)
+    assert last == "sagemaker-rollout abort: too late to brake: the rollout completed"
+    assert world.cw.describe_alarms(AlarmNamePrefix=BRAKE_ALARM_PREFIX)["MetricAlarms"] == []

@@ -169,6 +169,11 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
 def _remove_brake(ctx: StepContext, state: RolloutState) -> bool:
     """Delete this request's brake alarm (:mod:`sagemaker_rollout.aws.brake`; already gone is fine):
     on every route, since its name was journaled before it was created. False: the delete failed."""
+    if not state.brake_removing:
+        # Journaled before the delete: an operator's abort that puts the alarm meanwhile sees it and
+        # deletes what it put (sagemaker_rollout_tools.cli.abort), so nothing is left either way.
+        state.brake_removing = True
+        ctx.checkpoint()
     try:
         if brake.remove(ctx.cw, ctx.clock, state.brake):
             ctx.notify("brake", f"brake alarm {state.brake} deleted")

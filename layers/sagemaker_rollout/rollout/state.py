@@ -29,6 +29,7 @@ _WRITTEN_WHEN_SET = (
     "brake_armed",
     "brake_tripped_at",
     "brake_tripped",
+    "brake_removing",
     "abort_margin",
     "expected_launch",
     "abort_reason",
@@ -136,6 +137,8 @@ class RolloutState:
         The provider's brake alarm of this rollout (:mod:`sagemaker_rollout.aws.brake`; its name is
         journaled before it is created, so the clean-up deletes it on every route), and whether it
         was created before the UpdateEndpoint ('' / False: a rollout no brake can stop).
+    brake_removing:
+        The clean-up is deleting the brake (journaled before its DeleteAlarms).
     brake_tripped_at, brake_tripped, abort_reason:
         When the provider decided to trip the brake (journaled before the call), whether the trip's
         PutMetricAlarm is known done, and why ("would overrun ServiceTimeout ...", or an operator's
@@ -186,6 +189,7 @@ class RolloutState:
     brake_armed: bool = False
     brake_tripped_at: float | None = None
     brake_tripped: bool = False
+    brake_removing: bool = False
     abort_margin: float = 0.0
     expected_launch: float = 0.0
     abort_reason: str = ""

@@ -5,7 +5,9 @@ reason is journaled on the endpoint's item first (the request's answer reads it:
 operator: ..."), then the brake alarm is tripped: the same PutMetricAlarm the provider makes
 (:func:`sagemaker_rollout.aws.brake.trip`), so SageMaker rolls the deployment back when it next
 watches its alarms (baking periods: developer guide, "Auto-Rollback Configuration and Monitoring").
-Safe to repeat. Exit 1 with one line when there is nothing to abort.
+Safe to repeat. Exit 1 with one line when there is nothing to abort. A request that ends while the
+command runs: its clean-up journals that it deletes the brake before it does, and the command reads
+the journal again after its put, deleting what it put when the request is over (nothing is left).
 
 The operator's least privilege: ``cloudformation:DescribeStacks`` on the provider stack (or pass
 ``--table``), ``dynamodb:Query`` on the journal table's endpoint index and ``dynamodb:GetItem`` /
@@ -111,7 +113,15 @@ def run(args: argparse.Namespace) -> int:
             return 1
         reason = " ".join(args.reason.split())[:200] or "no reason given"
         journal.note_abort(args.endpoint, str(entry["key"]), reason, clock.now())
-        brake.trip(session.client("cloudwatch"), clock, str(entry["state"]["brake"]), args.endpoint, ())
+        cloudwatch, alarm = session.client("cloudwatch"), str(entry["state"]["brake"])
+        brake.trip(cloudwatch, clock, alarm, args.endpoint, ())
+        # The request may have ended meanwhile: its clean-up journals that it is deleting the brake
+        # before it does, so a put that came too late is seen here and deleted (nothing left behind).
+        record = journal.load(str(entry["key"]))
+        if record is None or record.answered or not record.state.brake or record.state.brake_removing:
+            brake.remove(cloudwatch, clock, alarm)
+            print("sagemaker-rollout abort: too late to brake: the rollout completed", file=sys.stderr)
+            return 1
     except LookupError as error:
         print(f"sagemaker-rollout abort: {error}", file=sys.stderr)
         return 2
