@@ -69,10 +69,9 @@ def abort(ctx: StepContext, state: RolloutState) -> Progress:
     if verdict.succeeded:  # it completed before SageMaker watched the brake: a rollout like any other
         state.notes.append("the rollout completed before the brake acted")
         return Next(Phase.VERIFY)
-    return Fail(
-        short(
-            f"{state.abort_reason}; SageMaker rolled back: endpoint {name} runs {verdict.config} ({status})"
-        ),
-        name,
-        FailCode.NOT_STABILIZED,
+    outcome = (
+        f"SageMaker rolled back: endpoint {name} runs {verdict.config}"
+        if status == "InService"
+        else f"SageMaker's rollback ended {status}: endpoint {name} on {verdict.config}"
     )
+    return Fail(short(f"{state.abort_reason}; {outcome}"), name, FailCode.NOT_STABILIZED)
