@@ -5,18 +5,26 @@ as in ``bench_rollout``; each ending at 6 phases of the pollers' periods), on mo
 simulator, through the real handler and the CloudFormation driver (which plays Lambda, the wake-up
 queue and EventBridge):
 
-* ``events``: the provider as built, SageMaker's events delivered (``DELIVERY``, assumptions);
+* ``events``: the provider as built, SageMaker's events delivered (:func:`delivery`, assumptions);
 * ``lost``: the same with every event lost (the fallback wake-ups alone);
 * ``poller``: the same code with no wake-up queue: the wait in the invocation, DescribeEndpoint every
   10 s, a fresh invocation every ~14 minutes (issue 23's "today", measured live);
-* ``crhelper``: crhelper's ``poll_update`` at its default 2 minutes (``bench_rollout._crhelper``).
+* ``crhelper``: the real crhelper's ``poll_update`` at its default 2 minutes (``bench_rollout._crhelper``),
+  each tick of its rule an invocation.
 
 Figures: settle-to-response (CloudFormation's answer - the simulator's InService), DescribeEndpoint
 calls per minute of the request, Lambda GB-seconds per rollout-hour (256 MB as deployed; each
 invocation billed its simulated duration, every AWS call taking ``CALL_LATENCY``, plus ``INIT``
 for an invocation after ``IDLE`` seconds without one: the INIT phase is billed since 1 August 2025,
 AWS Compute Blog "AWS Lambda standardizes billing for INIT Phase"). And the registry type's
-settle-to-SUCCESS over a three-hour linear rollout (4 steps x 45 minutes), through its handlers.
+settle-to-SUCCESS over a three-hour linear rollout (4 steps x 45 minutes), through its handlers, as
+built and as of ``TODAY_COMMIT`` (main before issue 23, from a ``git archive``). The scale row is
+``bench_scale``'s. Run::
+
+    .venv/bin/python benchmarks/bench_events.py [--quick] [--write]
+
+``--write`` keeps the rows in ``benchmarks/issue23.json`` and rewrites issue 23's table in
+``benchmarks/results.md`` (:mod:`issue23`).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import contextlib
 import io
 import statistics
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +110,11 @@ def provider(mode: str, minutes: float) -> tuple[float, float, float, int]:
     from sagemaker_rollout import custom_resource
     from sagemaker_rollout_testing import CloudFormationDriver
 
-    with bench_rollout._account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):
+    with (
+        bench_rollout._account() as (clock, sim, session),
+        contextlib.redirect_stdout(io.StringIO()),
+        _latency(session, clock),  # before any client exists: botocore copies the session's hooks
+    ):
         driver = CloudFormationDriver.from_template(
             ROOT,
             "EndpointProviderFunction",
@@ -118,10 +131,9 @@ def provider(mode: str, minutes: float) -> tuple[float, float, float, int]:
                 driver.listen(sim.emit_events(delivery(), seed=int(minutes * 60)))
             sim.set_timings(provision=minutes * 60)
             calls, start, first = sim.calls["DescribeEndpoint"], clock.now(), len(driver.invocations)
-            with _latency(session, clock):
-                response = driver.update(
-                    bench_rollout.ENDPOINT, props("model-v2"), props("model-v1"), logical_id="Endpoint"
-                )
+            response = driver.update(
+                bench_rollout.ENDPOINT, props("model-v2"), props("model-v1"), logical_id="Endpoint"
+            )
             assert response.status == "SUCCESS", response.reason
             settled = bench_rollout._in_service_after(sim, start)
             span = response.answered_at - start
@@ -133,20 +145,22 @@ def provider(mode: str, minutes: float) -> tuple[float, float, float, int]:
 
 
 def crhelper(minutes: float) -> tuple[float, float, float, int]:
-    """crhelper's poll_update: each tick of its rule a short invocation (INIT after an idle spell)."""
-    measured = bench_rollout._crhelper(minutes)
-    ticks = int(measured.rollout_minutes * 60 / (bench_rollout.CRHELPER_INTERVAL_MINUTES * 60)) + 2
-    # Each tick: crhelper's own calls (its rule and target, the Describe) at CALL_LATENCY apiece.
-    spans = [(i * 120.0, i * 120.0 + 4 * CALL_LATENCY) for i in range(ticks)]
-    gb = _billed(spans) / (measured.rollout_minutes / 60)
-    return measured.latency_seconds, measured.describe_per_minute, gb, ticks
+    """crhelper's poll_update (``bench_rollout._crhelper``: the real crhelper, its rule's ticks on the
+    clock), every AWS call taking ``CALL_LATENCY``; each invocation billed its span (INIT after an
+    idle spell)."""
+    measured = bench_rollout._crhelper(minutes, CALL_LATENCY)
+    gb = _billed(list(measured.invocations)) / (measured.request_seconds / 3600)
+    return measured.latency_seconds, measured.describe_per_minute, gb, len(measured.invocations)
+
+
+METHODS = ("events", "lost", "poller", "crhelper")
 
 
 def run(
     durations: tuple[int, ...] = DURATIONS_MINUTES, jitters: tuple[int, ...] = JITTER_SECONDS
 ) -> dict[str, Figures]:
     """Every method over every rollout length and jitter."""
-    results = {m: Figures(m) for m in ("events", "lost", "poller", "crhelper")}
+    results = {m: Figures(m) for m in METHODS}
     for minutes in durations:
         for jitter in jitters:
             length = minutes + jitter / 60
@@ -160,17 +174,28 @@ def run(
     return results
 
 
-def registry_linear(hours: float = 3.0, mode: str = "events") -> float:
+REGISTRY_HOURS = 3.0
+REGISTRY_STEPS = 4
+REGISTRY_PROVISION = 240.0
+"""The new fleet's launch before the first step (s); each run adds one of ``JITTER_SECONDS`` so that
+the rollout ends at different phases of the callbacks."""
+TODAY_COMMIT = "27af712"
+"""main just before issue 23 merged: the registry type's callbacks of 60 s growing to 300 s (the
+"today" anchor of the registry row, run from a ``git archive`` of that commit)."""
+
+
+def registry_linear(hours: float = REGISTRY_HOURS, jitter: float = 0.0) -> float:
     """Settle-to-SUCCESS (s) of a linear rollout of 4 steps lasting ``hours`` through the registry
-    type's handlers and CloudFormation's callbacks (the registry driver)."""
+    type's handlers and CloudFormation's callbacks (the registry driver); the fleet launches in
+    ``REGISTRY_PROVISION + jitter`` seconds."""
     from sagemaker_rollout_testing.registry import RegistryDriver
 
-    wait = int(hours * 3600 / 4)
+    wait = int(hours * 3600 / REGISTRY_STEPS)
     variant = {
         "VariantName": "a",
         "ModelName": "model-v1",
         "InstanceType": "ml.c5.xlarge",
-        "InitialInstanceCount": 4,
+        "InitialInstanceCount": REGISTRY_STEPS,
     }
     props: dict[str, Any] = {
         "EndpointName": "classifier",
@@ -181,7 +206,7 @@ def registry_linear(hours: float = 3.0, mode: str = "events") -> float:
                 "TrafficRoutingConfiguration": {
                     "Type": "LINEAR",
                     "WaitIntervalInSeconds": wait,
-                    "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                    "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 100 // REGISTRY_STEPS},
                 },
                 "MaximumExecutionTimeoutInSeconds": 28800,
             }
@@ -191,24 +216,222 @@ def registry_linear(hours: float = 3.0, mode: str = "events") -> float:
     with (
         bench_rollout._account() as (clock, sim, session),
         contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
         RegistryDriver(ROOT / "registry", clock=clock, session=session) as registry,
     ):
         assert registry.create("Classifier", props).ok
+        sim.set_timings(provision=REGISTRY_PROVISION + jitter)
         updated = registry.update("Classifier", new, props)
         assert updated.ok, updated.message
         settled = max(t.time for t in sim.history("classifier") if t.status == "InService")
     return updated.finished - settled
 
 
-def main() -> int:
-    results = run(DURATIONS_MINUTES[:1], JITTER_SECONDS[:2])
-    for name, f in results.items():
-        print(
-            f"{name:<9} mean {f.mean():6.1f} s  p95 {f.p95():6.1f} s  Describe/min "
-            f"{statistics.fmean(f.describe_rates):5.2f}  GB-s/h {statistics.fmean(f.gb_per_hour):8.2f}"
+def registry_runs(jitters: tuple[int, ...] = JITTER_SECONDS) -> list[float]:
+    """Settle-to-SUCCESS of the 3 h linear rollout, one per jitter (this tree's registry type)."""
+    return [registry_linear(jitter=j) for j in jitters]
+
+
+def registry_today(jitters: tuple[int, ...] = JITTER_SECONDS) -> list[float] | None:
+    """The same through ``TODAY_COMMIT``'s registry type (callbacks of 60 s growing to 300 s), in a
+    subprocess on a ``git archive`` of that commit; None without git or that commit."""
+    import json
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    if shutil.which("git") is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="bench-today-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", TODAY_COMMIT, "layers", "src", "registry", "benchmarks"],
+            capture_output=True,
+            check=False,
         )
-    print(f"registry 3 h linear: settle-to-SUCCESS {registry_linear():.1f} s")
+        if archive.returncode != 0:
+            return None
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        copy = Path(tmp) / "benchmarks" / "bench_events_today.py"
+        shutil.copy(Path(__file__), copy)  # this file, run against that commit's code
+        out = subprocess.run(
+            [sys.executable, str(copy), "--registry-json", ",".join(str(j) for j in jitters)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [float(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+# ---- the table ---------------------------------------------------------------------------------------
+
+Row = tuple[str, str, str, str, str]
+"""(figure, provider as built, today's 10 s poller, crhelper polling, goal and verdict)."""
+
+
+def _verdict(ok: bool) -> str:
+    return "**met**" if ok else "**NOT met**"
+
+
+def _per_length(values: list[float], durations: tuple[int, ...]) -> dict[int, float]:
+    """Mean of ``values`` (in ``run``'s order: each duration's jitters together) per duration."""
+    size = len(values) // len(durations)
+    return {m: statistics.fmean(values[i * size : (i + 1) * size]) for i, m in enumerate(durations)}
+
+
+def rows(
+    results: dict[str, Figures],
+    registry: list[float],
+    today: list[float] | None,
+    durations: tuple[int, ...] = DURATIONS_MINUTES,
+) -> list[Row]:
+    """Issue 23's rows (all but the scale row: ``bench_scale``) from measured figures."""
+    ev, lost, poller, crh = (results[m] for m in METHODS)
+    lengths = ", ".join(map(str, durations)) + " min rollouts"
+    d = delivery()
+    out: list[Row] = []
+    ok = ev.mean() <= 2.0 and ev.p95() <= 5.0
+    out.append(
+        (
+            f"settle-to-response, mean / p95 ({lengths}), events delivered",
+            f"{ev.mean():.1f} s / {ev.p95():.1f} s",
+            f"{poller.mean():.1f} s / {poller.p95():.1f} s",
+            f"{crh.mean():.1f} s / {crh.p95():.1f} s",
+            f"<= 2 s mean, <= 5 s p95: {_verdict(ok)} (assumed delivery delay {d.base_delay} s + "
+            f"Exp(mean {d.mean_delay} s), capped {d.max_delay:.0f} s: mean {d.mean():.1f} s, "
+            f"p95 {d.quantile(0.95):.1f} s; {d.duplicate:.0%} duplicated)",
+        )
+    )
+    out.append(
+        (
+            "settle-to-response p95, every event lost",
+            f"{lost.p95():.1f} s (mean {lost.mean():.1f} s)",
+            f"{poller.p95():.1f} s",
+            f"{crh.p95():.1f} s",
+            f"<= 60 s: {_verdict(lost.p95() <= 60.0)}",
+        )
+    )
+    rate = {m: statistics.fmean(f.describe_rates) for m, f in results.items()}
+    per_length = _per_length(ev.describe_rates, durations)
+    shown = ", ".join(f"{m} min {r:.2f}" for m, r in per_length.items())
+    verdict = "met on average" if rate["events"] <= 0.5 else "NOT met on average"
+    over = [m for m, r in per_length.items() if r > 0.5]
+    if over:
+        verdict += (
+            f"; NOT met for {', '.join(map(str, over))} min rollouts: an update makes about four reads "
+            "whatever its length (the endpoint read before UpdateEndpoint, the first look after it, "
+            "the fallback's look at the launch's expected end, the read an event triggers at the "
+            "settle), which a short rollout does not spread over enough minutes"
+        )
+    if rate["lost"] > 0.5:
+        verdict += (
+            f"; with every event lost {rate['lost']:.2f}: once the launch overruns its expected end "
+            "the fallback reads every 45 s, the price of the <= 60 s promise without events"
+        )
+    out.append(
+        (
+            "DescribeEndpoint calls per rollout-minute",
+            f"{rate['events']:.2f} ({shown}; events lost: {rate['lost']:.2f})",
+            f"{min(poller.describe_rates):.1f}-{max(poller.describe_rates):.1f}",
+            f"{rate['crhelper']:.2f}",
+            f"<= 0.5: {verdict}",
+        )
+    )
+    gb = {m: statistics.fmean(f.gb_per_hour) for m, f in results.items()}
+    share = gb["events"] / gb["poller"] * 100
+    out.append(
+        (
+            f"Lambda GB-seconds per rollout-hour ({MEMORY_GB * 1024:.0f} MB, INIT billed)",
+            f"{gb['events']:.2f} ({share:.2f} % of today's; events lost: {gb['lost']:.2f})",
+            f"{gb['poller']:.1f}",
+            f"{gb['crhelper']:.2f}",
+            f"<= 1 % of today's: {'met' if share <= 1.0 else 'NOT met'}",
+        )
+    )
+    reg = statistics.fmean(registry)
+    out.append(
+        (
+            f"registry type settle-to-SUCCESS, {REGISTRY_HOURS:.0f} h linear rollout",
+            f"mean {reg:.1f} s (max {max(registry):.1f} s)",
+            f"mean {statistics.fmean(today):.1f} s (max {max(today):.1f} s; {TODAY_COMMIT})"
+            if today
+            else "not measured",
+            "n/a",
+            f"<= 30 s mean: {'met' if reg <= 30.0 else 'NOT met'}",
+        )
+    )
+    return out
+
+
+def table(rows_: list[Row]) -> str:
+    lines = [
+        "| figure | provider as built | today (10 s poller) | crhelper polling | goal |",
+        "|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows_]
+    return "\n".join(lines)
+
+
+def measure(quick: bool = False) -> list[Row]:
+    """Every row; ``quick``: the 5 min rollout, two jitters, one registry run, no "today" registry."""
+    durations = DURATIONS_MINUTES[:1] if quick else DURATIONS_MINUTES
+    jitters = JITTER_SECONDS[:2] if quick else JITTER_SECONDS
+    results = run(durations, jitters)
+    registry = registry_runs(jitters[:1] if quick else jitters)
+    today = None if quick else registry_today(jitters)
+    return rows(results, registry, today, durations)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 min rollouts, 2 jitters")
+    parser.add_argument(
+        "--write", action="store_true", help="store the rows and rewrite issue 23's table in results.md"
+    )
+    parser.add_argument("--registry-json", help=argparse.SUPPRESS)  # (registry_today's subprocess)
+    args = parser.parse_args(argv)
+    if args.registry_json:
+        print(json.dumps(registry_runs(tuple(int(j) for j in args.registry_json.split(",")))))
+        return 0
+    started = time.perf_counter()
+    measured = measure(args.quick)
+    print(table(measured))
+    if args.write:
+        import issue23
+
+        issue23.store("events", measured, time.perf_counter() - started, notes())
     return 0
+
+
+def notes() -> list[str]:
+    """How the figures were made (the assumptions stated)."""
+    d = delivery()
+    return [
+        f"Rollouts: an all-at-once update whose launch lasts {', '.join(map(str, DURATIONS_MINUTES))} "
+        f"min plus {', '.join(map(str, JITTER_SECONDS))} s (each length once per method); mean and p95 "
+        "over all of them. Settle-to-response: CloudFormation's answer minus the simulator's InService.",
+        f"Events: delivery delay {d.base_delay} s + Exp(mean {d.mean_delay} s), capped at "
+        f"{d.max_delay:.0f} s, {d.duplicate:.0%} of events twice (an assumption: AWS documents no "
+        'delivery latency for SageMaker\'s EventBridge events). "every event lost": no event reaches '
+        'the provider (the fallback wake-ups alone). "today": the same code with no wake-up queue '
+        "(the wait in the invocation, DescribeEndpoint every 10 s, a hand-off about every 14 min).",
+        f"GB-seconds: {MEMORY_GB * 1024:.0f} MB as deployed; each invocation billed its span on the "
+        f"clock, every AWS call taking {CALL_LATENCY * 1000:.0f} ms (assumption), plus an INIT of "
+        f"{INIT} s (assumption, from the built layer's cold import) for an invocation more than "
+        f"{IDLE:.0f} s after the previous one (INIT is billed since 1 August 2025; idle lifetime "
+        "undocumented: assumption). crhelper: the real crhelper handler, each tick of its rule an "
+        "invocation.",
+        f"Registry type: a LINEAR update of {REGISTRY_STEPS} steps x "
+        f"{REGISTRY_HOURS * 3600 / REGISTRY_STEPS / 60:.0f} min through its handlers (the registry "
+        f"driver waits each callbackDelaySeconds on the clock), the new fleet up after "
+        f'{REGISTRY_PROVISION:.0f} s plus each jitter; no call latency. "today": the registry type '
+        f"of {TODAY_COMMIT} (main before issue 23; callbacks of 60 s growing to 300 s), run from a "
+        "git archive of that commit.",
+    ]
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Three ways of waiting for the same simulated SageMaker update (moto + the simula
 clock), for rollouts of 5, 20 and 55 simulated minutes (60 would exceed the custom resource's
 one-hour limit, which the provider enforces):
 
-* the provider: its real handler, driven by the CloudFormationDriver (continuations included);
+* the provider: its real handler, driven by the CloudFormationDriver (continuations and wake-ups
+  included), SageMaker's events delivered with the simulator's default ``Delivery`` (0.3 s +
+  Exp(mean 0.7 s), capped at 10 s, 10 % duplicated: assumptions, as in ``bench_events``);
 * crhelper's polling, the usual way to wait in a custom resource: a REAL crhelper handler with
   ``@helper.update`` + ``@helper.poll_update`` at crhelper's default ``polling_interval`` of 2
   minutes. crhelper puts its EventBridge rule and target into moto; the benchmark reads them back
@@ -54,6 +56,10 @@ class Measurement:
     rollout_minutes: float
     latency_seconds: float
     describe_per_minute: float
+    request_seconds: float = 0.0
+    """From the request to CloudFormation's answer (simulated)."""
+    invocations: tuple[tuple[float, float], ...] = ()
+    """(start, end) of every Lambda invocation the method made (simulated; crhelper only)."""
 
 
 @contextlib.contextmanager
@@ -118,6 +124,7 @@ def _in_service_after(sim: Any, since: float) -> float:
 def _provider(minutes: float) -> Measurement:
     from sagemaker_rollout import custom_resource as provider
     from sagemaker_rollout_testing import CloudFormationDriver
+    from sagemaker_rollout_testing.simulator.eventbridge import Delivery
 
     with _account() as (clock, sim, session), contextlib.redirect_stdout(io.StringIO()):
         driver = CloudFormationDriver.from_template(
@@ -125,6 +132,8 @@ def _provider(minutes: float) -> Measurement:
         )
         with driver:
             assert driver.create(_props("model-v1"), logical_id="Endpoint").status == "SUCCESS"
+            driver.deliver_pending()
+            driver.listen(sim.emit_events(Delivery(), seed=int(minutes * 60)))
             sim.set_timings(provision=minutes * 60)
             calls, start = sim.calls["DescribeEndpoint"], clock.now()
             response = driver.update(ENDPOINT, _props("model-v2"), _props("model-v1"), logical_id="Endpoint")
@@ -148,8 +157,11 @@ def _endpoint_on_v1_with_v2_ready(sm: Any, clock: Any, sim: Any, minutes: float)
     sim.set_timings(provision=minutes * 60)
 
 
-def _crhelper(minutes: float) -> Measurement:
-    """REAL crhelper polling code against the same simulator; EventBridge played on the clock."""
+def _crhelper(minutes: float, call_latency: float = 0.0) -> Measurement:
+    """REAL crhelper polling code against the same simulator; EventBridge played on the clock.
+
+    ``call_latency``: simulated seconds every AWS call takes (crhelper's and the poll's), so that
+    each invocation's span on the clock is what Lambda would bill."""
     from crhelper import CfnResource
 
     from sagemaker_rollout_testing import CloudFormationDriver, FakeLambdaContext
@@ -180,6 +192,13 @@ def _crhelper(minutes: float) -> Measurement:
                 ssl_verify=driver.ssl_verify,
             )
 
+            def latency(**_: Any) -> None:
+                clock.sleep(call_latency)
+
+            if call_latency > 0:
+                for client in (sm, helper._lambda_client, helper._events_client):
+                    client.meta.events.register("before-call", latency)
+
             @helper.update  # type: ignore[misc]
             def update(event: dict[str, Any], context: Any) -> None:
                 sm.update_endpoint(EndpointName=ENDPOINT, EndpointConfigName="v2")
@@ -191,9 +210,13 @@ def _crhelper(minutes: float) -> Measurement:
                     None if status in ("Updating", "Creating", "RollingBack", "SystemUpdating") else ENDPOINT
                 )
 
+            spans: list[tuple[float, float]] = []
+
             def invoke(event: dict[str, Any]) -> None:
                 context = FakeLambdaContext(clock, timeout_seconds=900, function_name=CRHELPER_FUNCTION)
+                began = clock.now()
                 helper(event, context)
+                spans.append((began, clock.now()))
 
             event = driver.event("Update", {"Model": "v2"}, physical_resource_id=ENDPOINT, old_properties={})
             calls, start = sim.calls["DescribeEndpoint"], clock.now()
@@ -215,7 +238,12 @@ def _crhelper(minutes: float) -> Measurement:
             settled = _in_service_after(sim, start)
             rate = (sim.calls["DescribeEndpoint"] - calls) / ((answer.received_at - start) / 60)
     return Measurement(
-        "crhelper poll_update (rate(2 minutes))", (settled - start) / 60, answer.received_at - settled, rate
+        "crhelper poll_update (rate(2 minutes))",
+        (settled - start) / 60,
+        answer.received_at - settled,
+        rate,
+        answer.received_at - start,
+        tuple(spans),
     )
 
 

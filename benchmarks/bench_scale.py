@@ -368,10 +368,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--mode", choices=("events", "poller"), default="events")
     parser.add_argument("--loss", type=float, default=0.05)
+    parser.add_argument(
+        "--write", action="store_true", help="store the figures and rewrite issue 23's table in results.md"
+    )
     args = parser.parse_args(argv)
     figures = run(args.mode, args.n, loss=args.loss).as_dict()
     print(json.dumps(figures, indent=2))
+    if args.write:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import issue23
+
+        issue23.store_scale(figures, notes(args.loss))
     return 0
+
+
+def notes(loss: float = 0.05) -> list[str]:
+    """How the scale figures were made (the assumptions stated)."""
+    return [
+        "Scale: one release updates N endpoints created beforehand through the provider (canary, "
+        f"linear, rolling and all-at-once in turn, {MINUTES[0]:.0f}-{MINUTES[1]:.0f} min each, "
+        "requests spread over the first minute), every Lambda invocation its own task on a "
+        "cooperative simulated clock. Assumptions (none is published): DescribeEndpoint limited per "
+        f"account to {DESCRIBE_PER_SECOND:.0f} calls/s, burst {DESCRIBE_BURST:.0f} (ThrottlingException "
+        f"beyond); {CALL_LATENCY * 1000:.0f} ms per AWS call; fleets up in "
+        f"{PROVISION_RANGE[0] / 60:.0f}-{PROVISION_RANGE[1] / 60:.0f} min, rolling batches in "
+        f"{ROLLING_BATCH_RANGE[0] / 60:.0f}-{ROLLING_BATCH_RANGE[1] / 60:.0f} min; events delivered "
+        f"with the simulator's default delay, 20 % duplicated, reordered within 1 s, {loss:.0%} lost. "
+        '"held during bakes": rollouts with an invocation of theirs running more than 5 s inside '
+        "one of their bake windows. GB-seconds here: spans only (no INIT).",
+    ]
 
 
 if __name__ == "__main__":

@@ -22,14 +22,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from sagemaker_rollout.aws.runtime import ProviderRuntime
 from sagemaker_rollout.custom_resource.origin import OriginPolicy
+from sagemaker_rollout_testing.cloudformation import SimulatedCloudFormation
 from sagemaker_rollout_testing.context import FakeLambdaContext, InvocationTimeoutError
 from sagemaker_rollout_testing.cooperative import CooperativeClock
 from sagemaker_rollout_testing.events import custom_resource_event
-from sagemaker_rollout_testing.https import ResponseServer
+from sagemaker_rollout_testing.https import CapturedResponse, ResponseServer
 
 __all__ = ["Fleet", "Invocation"]
 
@@ -105,7 +106,10 @@ class Fleet:
     retry_delays: tuple[float, float] = (60.0, 120.0)
     invocations: list[Invocation] = field(default_factory=list)
     function_name: str = "sagemaker-rollout-EndpointProviderFunction"
+    cloudformation: SimulatedCloudFormation | None = field(default=None, init=False)
+    """CloudFormation's view of the release's stack (the provider confirms every request with it)."""
     _server: ResponseServer | None = field(default=None, init=False)
+    _begun: dict[str, Any] = field(default_factory=dict, init=False)
     _undo: list[Callable[[], None]] = field(default_factory=list, init=False)
 
     @property
@@ -120,6 +124,12 @@ class Fleet:
     def __enter__(self) -> Fleet:
         self._server = ResponseServer(self.clock.now).start()
         self._undo.append(self._server.stop)
+        self._server.on_response(self._answered)
+        # The provider asks CloudFormation whether each request is its own (issue 21): the stack's
+        # model answers DescribeStackResource and DescribeStackEvents, as under the driver.
+        self.cloudformation = SimulatedCloudFormation(self.clock, self.stack_id, self.region, self.account_id)
+        self.cloudformation.install(self.session)
+        self._undo.append(self.cloudformation.uninstall)
         events = self.session.events
         hooks = (
             ("before-parameter-build.lambda.Invoke", self._capture),
@@ -156,8 +166,11 @@ class Fleet:
     def request(
         self, request_type: str, properties: Mapping[str, Any], *, at: float, logical_id: str, **kw: Any
     ) -> dict[str, Any]:
-        """Schedule CloudFormation's request at simulated time ``at``; returns the event."""
-        assert self._server is not None
+        """Schedule CloudFormation's request at simulated time ``at``; returns the event.
+
+        The stack's resource is put in the operation's ``*_IN_PROGRESS`` status now, and moved on by
+        the first answer (:class:`~.cloudformation.SimulatedCloudFormation`)."""
+        assert self._server is not None and self.cloudformation is not None
         request_id = str(uuid.uuid4())
         event = custom_resource_event(
             request_type,
@@ -169,8 +182,19 @@ class Fleet:
             logical_id=logical_id,
             **kw,
         )
+        path = unquote(urlsplit(str(event["ResponseURL"])).path)
+        self._begun[path] = self.cloudformation.begin(event)
         self._async(event, "cloudformation", at - self.clock.now())
         return event
+
+    def _answered(self, captured: CapturedResponse) -> None:
+        """CloudFormation's first answer to a request moves its resource on (in the server's thread,
+        while the answering task waits for the PUT: nothing else runs)."""
+        begun = self._begun.pop(captured.path, None)
+        if begun is not None and self.cloudformation is not None:
+            status = captured.body.get("Status")
+            physical = str(captured.body.get("PhysicalResourceId") or "")
+            self.cloudformation.end(begun, str(status) if status else None, physical)
 
     def answer(self, event: Mapping[str, Any]) -> tuple[float, dict[str, Any]] | None:
         """(time received, body) of the first answer to ``event``, or None."""

@@ -338,7 +338,9 @@ def test_functional_suites_pass_with_the_built_layers_botocore_data(x86_layer: P
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     summary = re.search(r"built-layer botocore data: clients built for (\S+)", done.stdout)
     assert summary is not None, done.stdout[-2000:]
-    assert {"sagemaker", "application-autoscaling", "cloudwatch", "dynamodb", "lambda"} <= set(
+    # (a wait for SageMaker suspends: its wake-ups are SQS messages, issue 23; lambda is the
+    # hand-off of other waits, which these suites may not reach)
+    assert {"sagemaker", "application-autoscaling", "cloudwatch", "dynamodb", "sqs"} <= set(
         summary.group(1).split(",")
     )
 

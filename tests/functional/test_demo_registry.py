@@ -64,7 +64,8 @@ def test_registry_story_timeline_runs_beyond_an_hour_with_grouped_callbacks(
     groups = [line for line in update if "callbacks" in line]
     assert 2 <= len(groups) <= 6, groups
     counts = [int(m.group(1)) for line in groups if (m := re.search(r"(\d+) x IN_PROGRESS", line))]
-    assert sum(counts) > 3 * len(groups)  # grouped: many callbacks per line
+    assert counts and min(counts) >= 2  # grouped: several callbacks a line
+    assert sum(counts) < 40  # the rollout timeline's callbacks (issue 23), not a poll a minute
     verdict = out.rstrip().splitlines()[-1]
     match = re.fullmatch(
         r"the update took (\d+) s \(\d+ min simulated\): it would not fit a custom resource's 3600 s "

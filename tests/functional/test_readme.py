@@ -47,7 +47,14 @@ def test_readme_has_the_two_setup_commands_and_make_targets_exist() -> None:
 @pytest.mark.parametrize(
     "argv",
     # The demo stories are the end-to-end tier (`make test-slow`, run by CI); the rest run in `make test`.
-    [pytest.param(a, marks=pytest.mark.slow) if a[0] == "demo" else a for a in _cli_commands()],
+    [
+        pytest.param(
+            a, marks=[pytest.mark.slow, *([pytest.mark.registry_type] if "--registry-type" in a else [])]
+        )
+        if a[0] == "demo"
+        else a
+        for a in _cli_commands()
+    ],
     ids=lambda argv: " ".join(argv[:2]),
 )
 def test_readme_cli_command_runs(

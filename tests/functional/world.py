@@ -30,6 +30,7 @@ class World:
     def __init__(self, driver: Any, sim: Any, session: Any, clock: Any, faults: Any = None) -> None:
         self.driver, self.sim, self.clock, self.faults = driver, sim, clock, faults
         self.session = session
+        self._alarm_timers: list[Any] = []
         self.sm = session.client("sagemaker")
         self.aas = session.client("application-autoscaling")
         self.cw = session.client("cloudwatch")
@@ -252,7 +253,14 @@ class World:
         def fire() -> None:
             self.cw.set_alarm_state(AlarmName=ALARM, StateValue=state, StateReason=f"test set {state}")
 
-        self.clock.call_later(delay, fire)
+        self._alarm_timers.append(self.clock.call_later(delay, fire))
+
+    def cancel_alarms(self) -> None:
+        """Cancel every alarm :meth:`alarm_at` set that has not fired yet (a fault is armed for one
+        request: one left over must not fire during the next)."""
+        for timer in self._alarm_timers:
+            timer.cancel()
+        self._alarm_timers.clear()
 
     def mutations(self) -> int:
         return sum(self.sim.calls[op] for op in MUTATING)

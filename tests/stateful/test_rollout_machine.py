@@ -343,6 +343,7 @@ class RolloutMachine(RuleBasedStateMachine):
         set-up calls: a fault is armed for one request."""
         self.faults.clear()
         self.sim.clear_faults()
+        self.world.cancel_alarms()  # an alarm armed for an update that had no bake to watch it
         if self.driver.scheduled is not None:
             self.driver.scheduled.accept()
         self.world.cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="reset")
