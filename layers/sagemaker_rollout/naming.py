@@ -8,6 +8,7 @@ import re
 
 __all__ = [
     "ADOPTABLE_TAG",
+    "BRAKE_ALARM_PREFIX",
     "ENDPOINT_TAG",
     "LOGICAL_ID_TAG",
     "MANAGED_BY_CUSTOM_RESOURCE",
@@ -17,6 +18,7 @@ __all__ = [
     "OWNER_TAG_KEYS",
     "SCALING_GENERATION",
     "STACK_ID_TAG",
+    "brake_alarm_name",
     "config_name",
     "default_endpoint_name",
     "name_prefix",
@@ -46,6 +48,9 @@ alarms act on with it (:mod:`sagemaker_rollout.macro.targets`)."""
 NAME_PREFIX_ENV = "SAGEMAKER_ROLLOUT_NAME_PREFIX"
 """Environment variable holding the stack parameter ``ResourceNamePrefix`` (provider and macro)."""
 _MAX = 63
+BRAKE_ALARM_PREFIX = "sagemaker-rollout-brake-"
+"""Start of the name of every brake alarm the provider creates (IAM scopes its PutMetricAlarm,
+DeleteAlarms and TagResource to ``alarm:sagemaker-rollout-brake-<ResourceNamePrefix>*``)."""
 
 
 def stack_name_of(stack_id: str) -> str:
@@ -64,6 +69,19 @@ def _fit(base: str, seed: str, limit: int = _MAX) -> str:
         return base
     digest = hashlib.sha256(seed.encode()).hexdigest()[:8]
     return f"{base[: limit - 9].rstrip('-')}-{digest}"
+
+
+def brake_alarm_name(endpoint_name: str, request_key: str) -> str:
+    """The brake alarm of one request's rollout: ``sagemaker-rollout-brake-<endpoint>-<hash>``.
+
+    Derived from the journal's request key, so every retry, duplicate or continuation of the request
+    names the same alarm (a PutMetricAlarm repeated replaces it; CloudWatch API reference,
+    PutMetricAlarm), and no other request's. The endpoint name starts with ``ResourceNamePrefix``,
+    so the alarm name stays inside the IAM pattern. At most 255 characters (CloudWatch API
+    reference, PutMetricAlarm ``AlarmName``: 1-255).
+    """
+    digest = hashlib.sha256(request_key.encode()).hexdigest()[:12]
+    return f"{BRAKE_ALARM_PREFIX}{endpoint_name}-{digest}"
 
 
 def name_prefix() -> str:

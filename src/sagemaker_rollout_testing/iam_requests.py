@@ -32,7 +32,8 @@ keys of each action:
   tracking; registering needs ``iam:CreateServiceLinkedRole`` for its service-linked role until it
   exists ("Service-linked roles for Application Auto Scaling").
 * CloudWatch (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html):
-  ``PutMetricAlarm`` / ``DeleteAlarms`` act on ``alarm:<name>``, ``ListTagsForResource`` on the alarm
+  ``PutMetricAlarm`` / ``DeleteAlarms`` act on ``alarm:<name>`` (a PutMetricAlarm with ``Tags`` also
+  needs ``TagResource`` on it), ``ListTagsForResource`` on the alarm
   ARN it is given (the ``alarm`` resource type); ``DescribeAlarms`` and
   ``DescribeAlarmHistory`` are checked on ``*`` here (the provider reads any alarm it is given).
 * CloudFormation (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html):
@@ -246,14 +247,14 @@ def authorization_requests(
         if operation in ("DescribeAlarms", "DescribeAlarmHistory"):
             return [AuthRequest(f"cloudwatch:{operation}", "*", {}, why)]
         if operation == "PutMetricAlarm":
-            return [
-                AuthRequest(
-                    "cloudwatch:PutMetricAlarm",
-                    account.arn("cloudwatch", f"alarm:{params['AlarmName']}"),
-                    {},
-                    why,
-                )
-            ]
+            alarm = account.arn("cloudwatch", f"alarm:{params['AlarmName']}")
+            requests = [AuthRequest("cloudwatch:PutMetricAlarm", alarm, {}, why)]
+            if params.get("Tags"):
+                # "To be able to associate tags with the alarm when you create the alarm, you must
+                # have the cloudwatch:TagResource permission" (CloudWatch API reference,
+                # PutMetricAlarm, Tags)
+                requests.append(AuthRequest("cloudwatch:TagResource", alarm, {}, f"{why} with Tags"))
+            return requests
         if operation == "ListTagsForResource":
             return [AuthRequest("cloudwatch:ListTagsForResource", str(params["ResourceARN"]), {}, why)]
         if operation == "DeleteAlarms":

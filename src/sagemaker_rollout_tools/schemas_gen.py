@@ -227,7 +227,10 @@ def endpoint_schema() -> dict[str, Any]:
             **shapes.schema(operation_input("CreateEndpoint").members["Tags"]),
         },
         "ServiceTimeout": {
-            "description": "CloudFormation's limit for the request (s); rollouts are checked against it.",
+            "description": (
+                "CloudFormation's limit for the request (s): a guarded rollout must be expected to fit "
+                "(else it is aborted at its deadline), an unguarded one at its worst."
+            ),
             **_integer(1, MAX_SERVICE_TIMEOUT),
         },
         "RetainAllVariantProperties": {

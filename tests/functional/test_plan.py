@@ -423,6 +423,12 @@ def test_plan_rollout_prints_the_worst_case_parts(live: Path, capsys: pytest.Cap
     assert "s  download the model, not set, SageMaker documents no default: allowance" in out
     assert "s  final bake" in out
     assert sum(seconds for _, seconds in document["worstCaseParts"]) == document["worstCaseSeconds"]
+    # AND (issue 24) the expected duration with each part's basis, and the abort point
+    assert "Expected: " in out and "(assumption: EXPECTED_PROVISION_SECONDS)" in out
+    assert "(property: DeploymentConfig." in out
+    assert sum(part[1] for part in document["expectedParts"]) == document["expectedSeconds"]
+    assert "Abort point: " in out and "the provider trips its brake alarm" in out
+    assert document["abortAfterSeconds"] < document["timeLimitSeconds"]
 
 
 def test_plan_endpoint_not_managed_is_refused(

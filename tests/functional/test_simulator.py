@@ -1464,3 +1464,60 @@ def test_register_scalable_target_for_a_missing_endpoint_or_variant_is_refused(
     )
     assert code == "ValidationException" and message in text
     assert register_target(aas, policy=False) == "endpoint/ep/variant/AllTraffic"
+
+
+def _missing_data_alarm(cw: Any, treat: str) -> None:
+    cw.put_metric_alarm(
+        AlarmName="brake",
+        Namespace="Nobody/Writes",
+        MetricName="Tripped",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData=treat,
+    )
+
+
+def _state(cw: Any) -> str:
+    return str(cw.describe_alarms(AlarmNames=["brake"])["MetricAlarms"][0]["StateValue"])
+
+
+def test_alarm_on_missing_data_latches_when_flipped_to_breaching(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, cw: Any
+) -> None:
+    # GIVEN an alarm on a metric nobody writes, missing data not breaching (issue 24's brake)
+    _missing_data_alarm(cw, "notBreaching")
+    clock.sleep(61)
+    assert _state(cw) == "OK"
+    # WHEN the same alarm is put again with missing data as breaching
+    _missing_data_alarm(cw, "breaching")
+    # THEN it goes to ALARM after one period (not at once), and stays there (it latches)
+    assert _state(cw) == "OK"
+    clock.sleep(61)
+    assert _state(cw) == "ALARM"
+    clock.sleep(3600)
+    assert _state(cw) == "ALARM"
+    # AND putting it again keeps its state ("its state is left unchanged": PutMetricAlarm)
+    _missing_data_alarm(cw, "breaching")
+    assert _state(cw) == "ALARM"
+
+
+def test_update_endpoint_brake_tripped_during_provisioning_acts_at_the_first_bake(
+    sm: Any, sim: SageMakerSimulator, clock: SimulatedClock, cw: Any
+) -> None:
+    # GIVEN an update guarded by a missing-data alarm, flipped to breaching while the fleet launches
+    in_service(sm, clock)
+    make_config(sm, "c2")
+    _missing_data_alarm(cw, "notBreaching")
+    deployment = {**CANARY, "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "brake"}]}}
+    start = clock.now()
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="c2", DeploymentConfig=deployment)
+    clock.sleep(10)
+    _missing_data_alarm(cw, "breaching")
+    # WHEN the update runs on
+    clock.sleep(3600)
+    # THEN SageMaker rolled back when it first watched the alarms (the canary bake), not before
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "c1"
+    assert [t for t, s, _ in sim.history("ep") if s == "RollingBack"] == [start + T.provision]

@@ -276,6 +276,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "cloudwatch:PutMetricAlarm",  # re-point alarms at a restored step-scaling policy
         "cloudwatch:ListTagsForResource",  # ... only the alarms of the request's own stack
         "cloudwatch:DeleteAlarms",  # Application Auto Scaling's validation for target tracking
+        "cloudwatch:TagResource",  # the provider's brake alarm, tagged like the endpoint (issue 24)
         "lambda:InvokeFunction",
         "sqs:SendMessage",
         "dynamodb:GetItem",  # the rollout journal (its table only)

@@ -96,6 +96,14 @@ def _mutate(path: str, value: Any) -> dict[str, Any]:
 
 _DELETE = object()
 
+
+def _unbraked(path: str, value: Any) -> dict[str, Any]:
+    """``_mutate`` without a DeploymentConfig: no brake can stop the rollout."""
+    props = _mutate(path, value)
+    del props["DeploymentConfig"]
+    return props
+
+
 BAD_INPUTS = [
     ("unknown top-level property", _mutate("Foo", 1), "Foo", "unknown property"),
     (
@@ -211,12 +219,12 @@ BAD_INPUTS = [
         "maximum 3600",
     ),
     (
-        "worst case over the time limit",
+        "expected duration over the time limit",
         _mutate(
-            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds", "1500"
+            "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds", "1800"
         ),
         "DeploymentConfig",
-        "exceeds the 3600 s time limit",
+        "expected rollout 3960 s (Canary) exceeds the 3600 s time limit",
     ),
     ("service timeout over 3600", _mutate("ServiceTimeout", "7200"), "ServiceTimeout", "outside 1-3600"),
     (
@@ -226,16 +234,16 @@ BAD_INPUTS = [
         "exceeds the 900 s time limit of the request; largest part: download the model",
     ),
     (
-        "download timeout makes the worst case too long",
-        _mutate("ProductionVariants.1.ModelDataDownloadTimeoutInSeconds", "3600"),
+        "download timeout makes the worst case of an unbraked rollout too long",
+        _unbraked("ProductionVariants.1.ModelDataDownloadTimeoutInSeconds", "3600"),
         "ProductionVariants[1].ModelDataDownloadTimeoutInSeconds",
         "largest part: download the model, ModelDataDownloadTimeoutInSeconds 3600 s (3600 s)",
     ),
     (
-        "health-check timeout makes the worst case too long",
-        _mutate("ProductionVariants.0.ContainerStartupHealthCheckTimeoutInSeconds", "2400"),
+        "health-check timeout makes the worst case of an unbraked rollout too long",
+        _unbraked("ProductionVariants.0.ContainerStartupHealthCheckTimeoutInSeconds", "2500"),
         "ProductionVariants[0].ContainerStartupHealthCheckTimeoutInSeconds",
-        "exceeds the 3600 s time limit",
+        "exceeds the 3600 s time limit of the request and no brake can stop it (no DeploymentConfig",
     ),
     (
         "rolling with two variants",

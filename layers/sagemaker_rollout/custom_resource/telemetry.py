@@ -15,6 +15,7 @@ _COUNTERS = {
     "RolloutSucceeded",
     "RolloutFailed",
     "RolloutRolledBack",
+    "RolloutAborted",
     "AutoscalingSuspended",
 }
 
@@ -25,7 +26,7 @@ class Telemetry:
     Every log line carries ``stack_id``, ``logical_id``, ``request_type``, ``request_id`` (also the
     correlation id) and ``endpoint_name``. Metrics (namespace ``SageMakerRollout``):
     ``RolloutDuration`` (seconds), ``RolloutSucceeded``, ``RolloutFailed``, ``RolloutRolledBack``,
-    ``AutoscalingSuspended``, ``Handoffs`` (counts).
+    ``RolloutAborted`` (the provider tripped its brake), ``AutoscalingSuspended``, ``Handoffs`` (counts).
 
     Parameters
     ----------

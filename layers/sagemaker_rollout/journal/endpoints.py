@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_rollout.journal.records import (
+    _ABORT,
     _ADOPTION,
     _CREATED,
     _HINT,
@@ -237,3 +238,11 @@ class EndpointItems:
         known = self.endpoint(endpoint).provisioned
         recent = [*known, round(float(seconds), 1)][-keep:]
         self._update(f"endpoint#{endpoint}", "SET #p = :p", _PROVISIONED, {":p": _s(json.dumps(recent))})
+
+    def note_abort(self, endpoint: str, key: str, reason: str, at: float) -> bool:
+        """Journal an operator's abort of request ``key`` on an endpoint the journal knows (the
+        request answers with ``reason``). Returns whether it was written (False: no endpoint item)."""
+        value = json.dumps({"key": key, "reason": reason, "at": at}, sort_keys=True)
+        return self._update(
+            f"endpoint#{endpoint}", "SET #a = :a", _ABORT, {":a": _s(value)}, "attribute_exists(pk)"
+        )

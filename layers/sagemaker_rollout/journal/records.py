@@ -37,6 +37,7 @@ _CREATED = {"#c": "created_by"}
 _REQUESTED = {"#q": "requested"}
 _HINT = {"#h": "hint", "#ha": "hint_at"}
 _PROVISIONED = {"#p": "provisioned"}
+_ABORT = {"#a": "abort"}
 
 
 class JournalConflictError(RuntimeError):
@@ -221,6 +222,9 @@ class EndpointItem:
     provisioned:
         How long the endpoint's last fleet launches took (seconds, newest last): the basis of the
         next rollout's expected launch.
+    abort:
+        An operator's abort (``sagemaker-rollout abort``): ``{"key": request key, "reason": text,
+        "at": epoch seconds}``; the request with that key answers with the reason.
     """
 
     lease_owner: str | None = None
@@ -237,6 +241,7 @@ class EndpointItem:
     hint: dict[str, Any] | None = None
     hint_at: float | None = None
     provisioned: list[float] = field(default_factory=list)
+    abort: dict[str, Any] | None = None
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> EndpointItem:
@@ -252,6 +257,7 @@ class EndpointItem:
         hint = text("hint")
         hint_at = item.get("hint_at", {}).get("N")
         provisioned = text("provisioned")
+        abort = text("abort")
         return cls(
             lease_owner=text("lease_owner"),
             lease_until=float(until) if until is not None else None,
@@ -265,4 +271,5 @@ class EndpointItem:
             hint=dict(json.loads(hint)) if hint else None,
             hint_at=float(hint_at) if hint_at is not None else None,
             provisioned=[float(x) for x in json.loads(provisioned)] if provisioned else [],
+            abort=dict(json.loads(abort)) if abort else None,
         )

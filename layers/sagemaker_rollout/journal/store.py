@@ -364,6 +364,7 @@ class Journal(EndpointItems):
                 record = _record(item)
                 items.append(
                     {
+                        "key": record.key,
                         "requestType": record.request.kind.value,
                         "requestId": record.request.request_id,
                         "stackId": record.request.stack_id,

@@ -12,6 +12,7 @@ from typing import Any
 from sagemaker_rollout.current import BUSY_STATUSES, CurrentEndpoint
 from sagemaker_rollout.sagemaker import INSTANCE_COUNT_DIMENSION
 from sagemaker_rollout.spec import RolloutEstimate
+from sagemaker_rollout.spec.deadline import Brake
 
 __all__ = [
     "BUSY_STATUSES",
@@ -98,6 +99,9 @@ class Plan:
         The retain rule's values (:func:`~sagemaker_rollout.planner.update.retained_values`):
         ``{variant: {"InitialInstanceCount": n, "InitialVariantWeight": w}}`` written into the new
         config for autoscaled variants; ``config_name`` is that config's (its content changed).
+    brake:
+        A rollout's deadline figures (:mod:`sagemaker_rollout.spec.deadline`): expected and worst
+        timeline, whether a brake can stop it, its abort margin. None unless a rollout follows.
     """
 
     action: str
@@ -116,6 +120,15 @@ class Plan:
     unguarded: bool = False
     irreversible: tuple[str, ...] = ()
     retained: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    brake: Brake | None = None
+
+    @property
+    def abort_after(self) -> float | None:
+        """Seconds into the request after which a braked rollout is aborted when it is in a bake
+        (the time limit less the alarm's evaluation and the rollback's worst case); None: no brake."""
+        if self.brake is None or not self.brake.braked:
+            return None
+        return self.service_timeout - self.brake.margin
 
     @property
     def needs_rollout(self) -> bool:
@@ -145,10 +158,16 @@ class Plan:
         )
         unguarded = ", WITHOUT its DeploymentConfig (AllowUnguardedRollout)" if self.unguarded else ""
         irreversible = f", irreversible: {'; '.join(self.irreversible)}" if self.irreversible else ""
+        timing = f"worst case {self.estimate.worst_case_seconds} s of {self.service_timeout} s"
+        if self.brake is not None and self.abort_after is not None:
+            timing = (
+                f"expected {self.brake.expected_seconds:.0f} s, worst case "
+                f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s, "
+                f"aborted if unfinished by {self.abort_after:.0f} s"
+            )
         return (
-            f"{self.endpoint_name}: roll out {self.config_name} ({self.estimate.strategy}, worst case "
-            f"{self.estimate.worst_case_seconds} s of {self.service_timeout} s){unguarded}{suspended}"
-            f"{irreversible}"
+            f"{self.endpoint_name}: roll out {self.config_name} ({self.estimate.strategy}, {timing})"
+            f"{unguarded}{suspended}{irreversible}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,6 +183,15 @@ class Plan:
             "worstCaseSeconds": self.estimate.worst_case_seconds,
             "worstCaseParts": [[label, seconds] for label, seconds in self.estimate.parts],
             "timeLimitSeconds": self.service_timeout,
+            "expectedSeconds": None if self.brake is None else self.brake.expected_seconds,
+            "expectedParts": []
+            if self.brake is None
+            else [
+                [p.name, p.expected.seconds, p.expected.basis.value, p.expected.source]
+                for p in self.brake.timeline.parts
+            ],
+            "brake": None if self.brake is None else (self.brake.blocker or "provider alarm"),
+            "abortAfterSeconds": self.abort_after,
             "rollbackAlarms": list(self.estimate.alarms),
             "variants": [
                 {"name": c.name, "change": c.kind, "fields": {k: [o, n] for k, (o, n) in c.fields.items()}}

@@ -20,6 +20,8 @@ from sagemaker_rollout.planner.model import (
     diff_variants,
 )
 from sagemaker_rollout.spec import EndpointSpec, estimate_create, estimate_rollout
+from sagemaker_rollout.spec.deadline import MAX_ROLLBACK_ALARMS, Brake, brake_for, deadline_refusal
+from sagemaker_rollout.spec.timeline import history_figure
 
 __all__ = ["RETAINED_PROPERTIES", "plan_create", "plan_update", "retained_values", "with_retained"]
 
@@ -238,6 +240,31 @@ def _update_rules(current: CurrentEndpoint, desired: EndpointSpec) -> _Rules:
     )
 
 
+def _brake(
+    current: CurrentEndpoint,
+    desired: EndpointSpec,
+    arguments: Mapping[str, Any],
+    rules: _Rules,
+    provisioned: Sequence[float],
+) -> Brake:
+    """The deadline figures of this update (:mod:`sagemaker_rollout.spec.deadline`).
+
+    No brake when the update goes without a ``DeploymentConfig`` (none, unguarded, or only
+    ``RetainDeploymentConfig``: the provider cannot add its alarm to a config it does not send) or
+    when the running config has Inf1 instances (SageMaker then falls back to all at once:
+    developer guide, deployment guardrails, Exclusions).
+    """
+    deployment = arguments.get("DeploymentConfig")
+    config = dict(deployment) if isinstance(deployment, Mapping) and not rules.unguarded else None
+    brake = brake_for(config, desired.variants, provision=history_figure(provisioned))
+    running = current.variants or current.live_variants
+    if config and any(str(v.get("InstanceType", "")).startswith("ml.inf1.") for v in running):
+        brake = dataclasses.replace(
+            brake, blocker="the running config has Inf1 instances: SageMaker falls back to all at once"
+        )
+    return brake
+
+
 def plan_create(spec: EndpointSpec, endpoint_name: str, config_name: str) -> Plan:
     """Plan for an endpoint that does not exist yet: CreateEndpoint, no update steps.
 
@@ -264,6 +291,7 @@ def plan_update(
     config_name: str,
     *,
     previous_tag_keys: Iterable[str] = (),
+    provisioned: Sequence[float] = (),
 ) -> Plan:
     """Plan the update of a running endpoint towards ``desired``.
 
@@ -277,6 +305,9 @@ def plan_update(
         Name of the desired endpoint config (content-hashed).
     previous_tag_keys:
         Tag keys the previous properties set (only those are ever removed).
+    provisioned:
+        How long the endpoint's past fleet launches took (the journal's ``provisioned``): the
+        expected launch of the deadline rule (:func:`_brake`), instead of the stated allowance.
     """
     tags_to_add, tags_to_remove = _tag_changes(current.tags, desired.tags, previous_tag_keys)
     retained = retained_values(current, desired)
@@ -337,8 +368,18 @@ def plan_update(
         warnings.append("no AutoRollbackConfiguration alarms: only SageMaker's own health checks roll back")
     if not desired.deployment_config:
         warnings.append("no DeploymentConfig: SageMaker shifts all traffic at once without baking or alarms")
+    brake = _brake(current, desired, arguments, rules, provisioned)
+    if brake.blocker and len(desired.estimate.alarms) >= MAX_ROLLBACK_ALARMS:
+        warnings.append(
+            f"AutoRollbackConfiguration lists {MAX_ROLLBACK_ALARMS} alarms (SageMaker's maximum): no room "
+            "for the provider's brake, so this rollout cannot be aborted at its deadline; its worst "
+            "case must fit"
+        )
+    if checked["refusal"] is None:
+        checked["refusal"] = deadline_refusal(brake, desired.service_timeout)
     return Plan(
         action="rollout",
+        brake=brake,
         suspend_autoscaling=suspend,
         warnings=tuple(warnings),
         retained=retained,

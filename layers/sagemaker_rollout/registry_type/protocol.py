@@ -104,6 +104,8 @@ _ROLLOUT = (
     "kms:DescribeKey",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:DescribeAlarmHistory",
+    # The provider's brake (aws/brake.py): PutMetricAlarm and DeleteAlarms are above; its tags.
+    "cloudwatch:TagResource",
 )
 HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "create": _ROLLOUT,

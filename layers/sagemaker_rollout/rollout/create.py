@@ -15,7 +15,7 @@ from sagemaker_rollout.aws.calls import call, error_code, error_message, is_tran
 from sagemaker_rollout.aws.reading import read_endpoint
 from sagemaker_rollout.aws.stack import ROLLING_BACK, stack_status
 from sagemaker_rollout.journal import Adoption
-from sagemaker_rollout.naming import MANAGED_BY_TAG, config_name, default_endpoint_name
+from sagemaker_rollout.naming import MANAGED_BY_TAG, brake_alarm_name, config_name, default_endpoint_name
 from sagemaker_rollout.planner import (
     CurrentEndpoint,
     Plan,
@@ -104,7 +104,13 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         return Wait(
             ctx.runtime.settings.poll_interval, f"{name} is {current.status}: waiting before updating"
         )
-    plan = plan_update(current, ctx.spec, target, previous_tag_keys=ctx.request.old_tag_keys)
+    plan = plan_update(
+        current,
+        ctx.spec,
+        target,
+        previous_tag_keys=ctx.request.old_tag_keys,
+        provisioned=ctx.journal.endpoint(name).provisioned,  # the deadline rule's expected launch
+    )
     if plan.refusal is not None:
         plan = _way_back(ctx, current, target, plan)
     for warning in plan.warnings:
@@ -126,6 +132,14 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
     state.suspend_variants = list(plan.suspend_autoscaling)
     state.update_arguments = dict(plan.update_arguments)
     state.unguarded = plan.unguarded
+    braked = plan.brake is not None and plan.brake.braked and "DeploymentConfig" in plan.update_arguments
+    state.brake = brake_alarm_name(name, ctx.record.key) if braked else ""  # journaled with the state
+    if braked and plan.brake is not None:
+        launch = plan.brake.timeline.parts[0].expected if plan.brake.timeline.parts else None
+        state.abort_margin = plan.brake.margin
+        state.expected_launch = (
+            launch.seconds if launch is not None and launch.basis.value == "history" else 0.0
+        )
     state.update_intent_at = None
     if plan.tags_to_add or plan.tag_keys_to_remove:
         _retag(ctx, state, current)

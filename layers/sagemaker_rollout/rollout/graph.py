@@ -1,7 +1,8 @@
 """The rollout state machine in one place: its phases, which may follow which, where failures go.
 
 A request is a walk through :class:`Phase` values. Each phase has one step (a function of
-:mod:`~sagemaker_rollout.rollout.create`, :mod:`~.update`, :mod:`~.delete` or :mod:`~.recovery`,
+:mod:`~sagemaker_rollout.rollout.create`, :mod:`~.update`, :mod:`~.abort`, :mod:`~.delete` or
+:mod:`~.recovery`,
 registered with :func:`step`) that returns :class:`~sagemaker_rollout.rollout.progress.Next` with a
 phase this table allows, :class:`~.progress.Wait` (the same phase again later) or
 :class:`~.progress.Fail` (routed by :func:`failure_route`). The engine checks every transition
@@ -64,6 +65,9 @@ class Phase(StrEnum):
     DEREGISTER = "deregister"
     UPDATE = "update"
     WAIT_UPDATE = "wait-update"
+    ABORT = "abort"
+    """A guarded rollout not finished at its abort point: trip the provider's brake, wait for
+    SageMaker's rollback, fail (:mod:`sagemaker_rollout.rollout.abort`)."""
     VERIFY = "verify"
     ABANDON = "abandon"
     """A replacement endpoint whose creation failed: delete what was made of it."""
@@ -98,7 +102,8 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     P.SNAPSHOT: frozenset({P.DEREGISTER, P.UPDATE}),
     P.DEREGISTER: frozenset({P.UPDATE}),
     P.UPDATE: frozenset({P.WAIT_UPDATE, P.CREATE_ENDPOINT, P.CLEANUP}),
-    P.WAIT_UPDATE: frozenset({P.VERIFY, P.UPDATE}),
+    P.WAIT_UPDATE: frozenset({P.VERIFY, P.UPDATE, P.ABORT}),
+    P.ABORT: frozenset({P.VERIFY}),
     P.VERIFY: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE}),
     P.ABANDON: frozenset({P.CLEANUP}),
     P.DELETE_ENDPOINT: frozenset({P.WAIT_DELETE, P.STACK_STATUS, P.RELEASE, P.CLEANUP, P.ANSWER}),

@@ -4,10 +4,11 @@
   suspended (it died, or answered without its journal) is restored first, whatever the endpoint is
   doing: a busy endpoint is waited for until it settles, then the journal's snapshot goes back.
 * ``RESTORE``: this request's own snapshot goes back, whatever the outcome.
-* ``CLEANUP``: configs this resource created that nothing runs or moves to are deleted. A config that
-  cannot be deleted is tried again within the request's time; what is still left is named in the
-  answer and in ``history``, and kept in the journal's endpoint item, so the next request for the
-  endpoint tries again.
+* ``CLEANUP``: the request's brake alarm is deleted (every route passes here once the endpoint is
+  known, and its name is journaled before it is created); configs this resource created that
+  nothing runs or moves to are deleted. A config that cannot be deleted is tried again within the
+  request's time; what is still left is named in the answer and in ``history``, and kept in the
+  journal's endpoint item, so the next request for the endpoint tries again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import replace
 
 from botocore.exceptions import ClientError
 
-from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws import autoscaling, brake
 from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_code, is_not_found, short
 from sagemaker_rollout.naming import MANAGED_BY_TAG
 from sagemaker_rollout.planner import BUSY_STATUSES, configs_to_drop
@@ -141,6 +142,12 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
         adoption = ctx.journal.endpoint(state.endpoint).adoption
         if adoption is not None and not adoption.adopted:
             ctx.journal.mark_adopted(state.endpoint, replace(adoption, adopted=True))
+    if state.brake and not _remove_brake(ctx, state):
+        state.cleanup_attempts += 1
+        if state.cleanup_attempts < CLEANUP_ATTEMPTS:
+            return Wait(CLEANUP_RETRY_SECONDS, f"brake alarm {state.brake} not deleted: retrying")
+        state.leftovers.append(f"{state.brake} (brake alarm: DeleteAlarms failed; delete it by hand)")
+        state.brake = ""
     if state.endpoint:
         failed = _sweep(ctx, state, state.endpoint)
         if failed:
@@ -157,6 +164,24 @@ def cleanup(ctx: StepContext, state: RolloutState) -> Progress:
     if state.releasing and not state.failure:
         return Next(Phase.UNTAG)
     return Next(Phase.ANSWER)
+
+
+def _remove_brake(ctx: StepContext, state: RolloutState) -> bool:
+    """Delete this request's brake alarm (:mod:`sagemaker_rollout.aws.brake`; already gone is fine):
+    on every route, since its name was journaled before it was created. False: the delete failed."""
+    if not state.brake_removing:
+        # Journaled before the delete: an operator's abort that puts the alarm meanwhile sees it and
+        # deletes what it put (sagemaker_rollout_tools.cli.abort), so nothing is left either way.
+        state.brake_removing = True
+        ctx.checkpoint()
+    try:
+        if brake.remove(ctx.cw, ctx.clock, state.brake):
+            ctx.notify("brake", f"brake alarm {state.brake} deleted")
+    except AWS_ERRORS as error:
+        ctx.log.warning("brake alarm not deleted", extra={"alarm": state.brake, "error": str(error)})
+        return False
+    state.brake, state.brake_armed = "", False
+    return True
 
 
 def _sweep(ctx: StepContext, state: RolloutState, endpoint: str) -> dict[str, str]:

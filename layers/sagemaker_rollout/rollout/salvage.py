@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws import autoscaling, brake
 from sagemaker_rollout.aws.calls import AWS_ERRORS, short
 from sagemaker_rollout.aws.stack import StackCheckError, confirm_request
 from sagemaker_rollout.journal import JournalUnavailableError
@@ -73,6 +73,12 @@ def without_journal(ctx: StepContext, error: JournalUnavailableError, log: Any) 
                 state.notes.append("autoscaling restored")
             except (autoscaling.AutoscalingRestoreError, *AWS_ERRORS):
                 state.notes.append(f"{PENDING}: the next request for endpoint {state.endpoint} restores it")
+        if state.brake:  # the provider's brake alarm (issue 24): never left behind
+            try:
+                brake.remove(ctx.cw, ctx.clock, state.brake)
+                state.brake = ""
+            except AWS_ERRORS:
+                state.leftovers.append(f"{state.brake} (brake alarm: delete it by hand)")
         if not state.failure:
             was = f"; endpoint {state.endpoint} was {state.last_status}" if state.last_status else ""
             state.failure = short(f"Rollout journal unavailable until the answer deadline ({error}){was}")

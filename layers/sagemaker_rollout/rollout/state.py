@@ -25,6 +25,14 @@ class AdoptionFate(StrEnum):
 
 
 _WRITTEN_WHEN_SET = (
+    "brake",
+    "brake_armed",
+    "brake_tripped_at",
+    "brake_tripped",
+    "brake_removing",
+    "abort_margin",
+    "expected_launch",
+    "abort_reason",
     "failure_code",
     "users_scan",
     "retained",
@@ -125,6 +133,20 @@ class RolloutState:
         the live wake-up message (id and arrival: the deadline watchdog), the reads made, the last
         observation, whether SageMaker's events were confirmed
         (:class:`~sagemaker_rollout.rollout.suspend.Waiting`); empty otherwise.
+    brake, brake_armed:
+        The provider's brake alarm of this rollout (:mod:`sagemaker_rollout.aws.brake`; its name is
+        journaled before it is created, so the clean-up deletes it on every route), and whether it
+        was created before the UpdateEndpoint ('' / False: a rollout no brake can stop).
+    brake_removing:
+        The clean-up is deleting the brake (journaled before its DeleteAlarms).
+    brake_tripped_at, brake_tripped, abort_reason:
+        When the provider decided to trip the brake (journaled before the call), whether the trip's
+        PutMetricAlarm is known done, and why ("would overrun ServiceTimeout ...", or an operator's
+        reason): the request then answers FAILED with it.
+    abort_margin, expected_launch:
+        The deadline rule's figures of this rollout (:mod:`sagemaker_rollout.spec.deadline`): the
+        alarm's evaluation plus the rollback's worst case, and the expected fleet launch from the
+        endpoint's past launches (0: the stated assumption).
     """
 
     phase: Phase = Phase.START
@@ -163,6 +185,14 @@ class RolloutState:
     reclaim_attempts: int = 0
     scaling_generation: int | None = None
     waiting: dict[str, Any] = field(default_factory=dict)
+    brake: str = ""
+    brake_armed: bool = False
+    brake_tripped_at: float | None = None
+    brake_tripped: bool = False
+    brake_removing: bool = False
+    abort_margin: float = 0.0
+    expected_launch: float = 0.0
+    abort_reason: str = ""
 
     @property
     def failed(self) -> bool:

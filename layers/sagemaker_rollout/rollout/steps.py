@@ -6,6 +6,6 @@ imports this module first; no step module imports another (shared helpers: :mod:
 
 from __future__ import annotations
 
-from sagemaker_rollout.rollout import confirm, create, delete, recovery, update
+from sagemaker_rollout.rollout import abort, confirm, create, delete, recovery, update
 
-__all__ = ["confirm", "create", "delete", "recovery", "update"]
+__all__ = ["abort", "confirm", "create", "delete", "recovery", "update"]

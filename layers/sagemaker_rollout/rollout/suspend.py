@@ -48,6 +48,7 @@ from sagemaker_rollout.planner.wakeup import (
 )
 from sagemaker_rollout.rollout.answer import EngineResult
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.deadline import abort_point_at
 from sagemaker_rollout.rollout.graph import Phase
 from sagemaker_rollout.rollout.progress import Next, Progress, Wait
 from sagemaker_rollout.rollout.state import RolloutState
@@ -65,11 +66,10 @@ from sagemaker_rollout.rollout.waiting import (
     WakeUp,
 )
 from sagemaker_rollout.spec.timeline import (
-    Basis,
-    Figure,
     Timeline,
     create_timeline,
     delete_timeline,
+    history_figure,
     update_timeline,
 )
 
@@ -202,6 +202,10 @@ class Suspender:
             )
         if wait is not None and state.phase not in WATCH_PHASES:
             wake = Wake(max(wake.at, now + wait.seconds), wake.why)
+        if state.phase is Phase.WAIT_UPDATE and last is not None:  # never past the abort point (issue 24)
+            point = abort_point_at(ctx, state, now=now, stage=last.stage, stage_since=last.stage_since)
+            if point is not None and point < wake.at:
+                wake = Wake(max(point, now), "the rollout's abort point")
         wake = Wake(min(wake.at, ctx.record.deadline), wake.why)
         waiting.wake_at, waiting.why = wake.at, wake.why
         state.waiting = waiting.to_dict()
@@ -215,13 +219,7 @@ class Suspender:
             return delete_timeline()
         spec = ctx.spec
         variants = [v for v in spec.config.get("ProductionVariants", []) if isinstance(v, Mapping)]
-        known = self.journal.endpoint(state.endpoint).provisioned
-        provision = None
-        if known:
-            median = sorted(known)[len(known) // 2]
-            provision = Figure(
-                median, Basis.HISTORY, f"median of the endpoint's last {len(known)} launch(es)"
-            )
+        provision = history_figure(self.journal.endpoint(state.endpoint).provisioned)
         if state.phase is Phase.WAIT_CREATE:
             return create_timeline(variants, provision=provision)
         deployment = None if state.unguarded else spec.deployment_config

@@ -11,13 +11,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sagemaker_rollout.aws import autoscaling
+from sagemaker_rollout.aws import autoscaling, brake
 from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_message, short
 from sagemaker_rollout.planner import BUSY_STATUSES, VerdictKind, settle_verdict, update_was_issued
 from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.deadline import abort_point_of
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
-from sagemaker_rollout.rollout.progress import Fail, Next, Progress, Wait
+from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
@@ -50,9 +51,25 @@ def deregister(ctx: StepContext, state: RolloutState) -> Progress:
 
 def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
     # The planner's arguments (without the DeploymentConfig when the update is unguarded); a
-    # request resumed from the previous provider version has none recorded: the spec's own.
+    # request resumed from the previous provider version has none recorded: the spec's own. The
+    # provider's brake goes beside the user's alarms.
     arguments = dict(state.update_arguments) or ctx.spec.update_arguments()
+    deployment = arguments.get("DeploymentConfig")
+    if state.brake and state.brake_armed and isinstance(deployment, Mapping):
+        arguments["DeploymentConfig"] = brake.with_brake(deployment, state.brake)
     return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
+
+
+def _arm_brake(ctx: StepContext, state: RolloutState) -> None:
+    """Create the brake alarm (released) before the UpdateEndpoint that lists it; its name is in the
+    journal already (READ), so every route's clean-up deletes it. Safe to repeat: the same alarm is
+    put again. Never after a trip (it would release the brake)."""
+    if not state.brake or state.brake_armed or state.brake_tripped_at is not None:
+        return
+    brake.arm(ctx.cw, ctx.clock, state.brake, state.endpoint, ctx.resource_tags(state.endpoint))
+    state.brake_armed = True
+    ctx.checkpoint()
+    ctx.notify("brake", f"brake alarm {state.brake} armed")
 
 
 @step(Phase.UPDATE)
@@ -74,6 +91,7 @@ def update(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = status
     if status in BUSY_STATUSES:
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}: waiting before UpdateEndpoint")
+    _arm_brake(ctx, state)
     state.update_intent_at = ctx.clock.now()
     ctx.checkpoint()
     try:
@@ -115,6 +133,9 @@ def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("status", f"{name}: {status}")
     state.last_status = status
     if status in BUSY_STATUSES:
+        point = abort_point_of(ctx, state, described) if status == "Updating" else None
+        if point is not None and ctx.clock.now() >= point:
+            return Next(Phase.ABORT)  # the deadline abort (issue 24)
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
     return Next(Phase.VERIFY)
 
@@ -134,7 +155,29 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
         ctx.notify("metric", "RolloutSucceeded")
         return Next(Phase.RESTORE if state.suspended else Phase.CLEANUP)
     ctx.notify("metric", "RolloutRolledBack" if verdict.kind is VerdictKind.ROLLED_BACK else "RolloutFailed")
+    operator = _operator_abort(ctx, state)
+    if operator:
+        state.abort_reason = operator
+        return Fail(
+            short(
+                f"{operator}; SageMaker rolled back: endpoint {state.endpoint} runs "
+                f"{described['EndpointConfigName']} ({described['EndpointStatus']})"
+            ),
+            state.endpoint,
+            FailCode.NOT_STABILIZED,
+        )
     return Fail(_failure_reason(ctx, described, state), state.endpoint)
+
+
+def _operator_abort(ctx: StepContext, state: RolloutState) -> str:
+    """The operator's abort of this request (``sagemaker-rollout abort``: journaled on the endpoint's
+    item before it trips the brake), as the answer's head; '' when none."""
+    if not state.brake:
+        return ""
+    abort = ctx.journal.endpoint(state.endpoint).abort or {}
+    if abort.get("key") != ctx.record.key:
+        return ""
+    return f"aborted by the operator: {abort.get('reason') or 'no reason given'}"
 
 
 def _failure_reason(ctx: StepContext, described: Mapping[str, Any], state: RolloutState) -> str:

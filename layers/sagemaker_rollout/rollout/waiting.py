@@ -39,7 +39,7 @@ LEASE_MARGIN = 120.0
 WATCH_PHASES = frozenset({Phase.WAIT_CREATE, Phase.WAIT_UPDATE, Phase.WAIT_DELETE})
 """Phases waiting for SageMaker to finish an operation the request started (timeline-driven)."""
 BUSY_PHASES = frozenset(
-    {Phase.READ, Phase.ADOPT, Phase.UPDATE, Phase.DELETE_ENDPOINT, Phase.RELEASE, Phase.ABANDON}
+    {Phase.READ, Phase.ADOPT, Phase.UPDATE, Phase.DELETE_ENDPOINT, Phase.RELEASE, Phase.ABANDON, Phase.ABORT}
 )
 """Phases that wait (``poll_interval``) for an endpoint busy with something else."""
 STARTS = {

@@ -1,4 +1,5 @@
-"""Deployment-config rules SageMaker enforces (the worst-case estimate is in ``spec/estimate.py``).
+"""Deployment-config rules SageMaker enforces (the worst-case estimate is in ``spec/estimate.py``, the
+deadline rule in ``spec/deadline.py``).
 
 Pure functions over already-coerced properties: the provider, the macro, the linter and ``plan``
 all call these, so a refusal reads the same wherever it is found.
@@ -14,6 +15,7 @@ from sagemaker_rollout.sagemaker import (
     LINEAR_PERCENT_RANGE,
     ROLLING_BATCH_PERCENT_RANGE,
 )
+from sagemaker_rollout.spec.deadline import brake_for, deadline_refusal
 from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.estimate import (
     _BG,
@@ -84,7 +86,10 @@ def check_deployment_config(
     *,
     service_timeout: int = 3600,
 ) -> RolloutEstimate:
-    """Refuse what SageMaker refuses, then check the worst case against ``service_timeout``.
+    """Refuse what SageMaker refuses, then check the rollout against ``service_timeout``.
+
+    A rollout a brake can stop must be expected to fit, one no brake can stop must fit at its worst
+    (:func:`sagemaker_rollout.spec.deadline.deadline_refusal`).
 
     Parameters
     ----------
@@ -161,11 +166,11 @@ def check_deployment_config(
             f"{policy_path}.MaximumExecutionTimeoutInSeconds",
             f"{timeout} s must be longer than the {waits} s of wait intervals and termination wait",
         )
-    if estimate.worst_case_seconds > service_timeout:
+    refusal = deadline_refusal(brake_for(config, variants), service_timeout)
+    if refusal is not None:
         label, seconds, path = estimate.dominant()
         raise PropertyError(
             path or ("DeploymentConfig" if config else "ServiceTimeout"),
-            f"worst-case rollout {estimate.worst_case_seconds} s ({strategy}) exceeds the "
-            f"{service_timeout} s time limit of the request; largest part: {label} ({seconds} s): lower it",
+            f"{refusal}; largest part: {label} ({seconds} s): lower it",
         )
     return estimate

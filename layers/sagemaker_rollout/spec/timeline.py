@@ -48,6 +48,7 @@ __all__ = [
     "Timeline",
     "create_timeline",
     "delete_timeline",
+    "history_figure",
     "rollback_timeline",
     "update_timeline",
 ]
@@ -104,6 +105,10 @@ class Part:
         Its expected and worst-case length, each with its basis.
     exact:
         Its length is fixed (a bake, a termination wait): once it has begun, its end is known.
+    watched:
+        SageMaker watches the rollback alarms meanwhile: documented for baking periods (developer
+        guide, "Auto-Rollback Configuration and Monitoring"), not for a fleet's launch or the
+        termination wait (which SageMaker shows as ``Baking`` too).
     """
 
     name: str
@@ -111,6 +116,7 @@ class Part:
     expected: Figure
     worst: Figure
     exact: bool = False
+    watched: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,17 @@ class Timeline:
         return min(candidates, key=lambda i: (abs(starts[i] - offset), i))
 
 
+def history_figure(launches: Sequence[float]) -> Figure | None:
+    """The expected launch from the endpoint's past launches (the journal's ``provisioned``, seconds):
+    their median; None without any."""
+    known = sorted(float(x) for x in launches)
+    if not known:
+        return None
+    return Figure(
+        known[len(known) // 2], Basis.HISTORY, f"median of the endpoint's last {len(known)} launch(es)"
+    )
+
+
 def _known(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -187,9 +204,9 @@ def _provision(name: str, stage: str, expected: Figure | None, worst: Figure) ->
     return Part(name, stage, replace(guess, seconds=min(guess.seconds, worst.seconds)), worst)
 
 
-def _bake(name: str, seconds: int, path: str) -> Part:
+def _bake(name: str, seconds: int, path: str, *, watched: bool = True) -> Part:
     figure = Figure(float(seconds), Basis.PROPERTY, path)
-    return Part(name, "Baking", figure, figure, exact=True)
+    return Part(name, "Baking", figure, figure, exact=True, watched=watched)
 
 
 def _settle() -> Part:
@@ -279,6 +296,7 @@ def update_timeline(
                     "keep the old fleet",
                     termination,
                     "DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds",
+                    watched=False,
                 )
             )
     parts.append(_settle())

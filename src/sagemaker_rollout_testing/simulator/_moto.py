@@ -224,6 +224,10 @@ class MotoBridge:
         def patched_put(backend: CloudWatchBackend, name: str, *args: Any, **kwargs: Any) -> Any:
             previous = backend.alarms.get(name)
             alarm = put_metric_alarm(backend, name, *args, **kwargs)
+            if previous is not None:
+                # "When you update an existing alarm, its state is left unchanged" (CloudWatch API
+                # reference, PutMetricAlarm); moto starts every put alarm in OK.
+                alarm.state_value = previous.state_value
             sim.record_alarm_state(
                 backend.account_id,
                 backend.region_name,
@@ -231,7 +235,37 @@ class MotoBridge:
                 alarm.state_value,
                 previous.state_value if previous is not None else None,
             )
+            _evaluate_missing_data(backend, alarm)
             return alarm
+
+        def _evaluate_missing_data(backend: CloudWatchBackend, alarm: Any) -> None:
+            """CloudWatch evaluates a metric alarm every period (CloudWatch user guide, "Using Amazon
+            CloudWatch alarms"); moto never does. For an alarm whose metric has no datapoint at all,
+            one period after it is put its state follows ``TreatMissingData`` ("Configuring how
+            CloudWatch alarms treat missing data": ``breaching`` -> ALARM, ``notBreaching`` -> OK),
+            and stays so while no data arrives (the evaluation is not repeated: nothing changes it)."""
+            treat = getattr(alarm, "treat_missing_data", None)
+            if treat not in ("breaching", "notBreaching"):
+                return
+            if any(
+                d.namespace == alarm.namespace and d.name == alarm.metric_name for d in backend.metric_data
+            ):
+                return
+            target = "ALARM" if treat == "breaching" else "OK"
+            period = float(getattr(alarm, "period", 60) or 60)
+
+            put: Any = alarm
+
+            def evaluate() -> None:
+                current: Any = backend.alarms.get(put.name)
+                if current is not put or current.state_value == target:
+                    return  # replaced or deleted meanwhile, or already there
+                before = put.state_value
+                put.state_value = target
+                put.state_reason = f"missing data treated as {treat}"
+                sim.record_alarm_state(backend.account_id, backend.region_name, put.name, target, before)
+
+            sim.clock.call_later(period, evaluate)
 
         def patched_set(backend: CloudWatchBackend, alarm_name: str, *args: Any, **kwargs: Any) -> None:
             previous = backend.alarms.get(alarm_name)

@@ -252,6 +252,11 @@ def plan_update(
     else:
         raise DeploymentConfigError(f"{path}.Type: {kind!r} is not one of ALL_AT_ONCE, CANARY, LINEAR")
     if termination_wait > 0:
+        # Assumption (labelled): SageMaker documents alarm monitoring for baking periods (developer
+        # guide, "Auto-Rollback Configuration and Monitoring"), not for TerminationWaitInSeconds
+        # ("additional waiting time ... after the completion of an endpoint deployment": API
+        # reference, BlueGreenUpdatePolicy); the simulator keeps watching through it (the stricter
+        # oracle: a rollout must survive a rollback it would cause), the provider never counts on it.
         phases.append(Phase(t, t + termination_wait, "termination wait", "Baking", True, 1.0, total))
         t += termination_wait
     return UpdatePlan(kind, tuple(phases), float(timeout) if timeout else None)

@@ -23,7 +23,7 @@ from sagemaker_rollout.__version__ import __version__
 __all__ = ["COMMANDS", "EXTRAS", "build_parser", "main", "missing_extra"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("render", "lint", "plan", "demo", "history", "migrate")
+COMMANDS: tuple[str, ...] = ("render", "lint", "plan", "demo", "history", "abort", "migrate")
 
 #: Top-level module of each third-party package a command may import -> (distribution, extra).
 EXTRAS: dict[str, tuple[str, str]] = {

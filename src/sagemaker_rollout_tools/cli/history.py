@@ -72,6 +72,7 @@ def summarise(entry: dict[str, Any]) -> dict[str, Any]:
         "phase": state.get("phase"),
         "autoscalingSuspended": bool(state.get("snapshot")),
         "autoscalingRestored": bool(state.get("snapshot")) and not state.get("suspended"),
+        "aborted": state.get("abort_reason") or None,
     }
 
 
@@ -91,6 +92,8 @@ def format_history(entries: list[dict[str, Any]]) -> str:
             lines.append(f"    autoscaling: suspended, {restored}")
         if item["outcome"] == "IN_PROGRESS":
             lines.append(f"    now at step: {item['phase']}")
+        if item["aborted"]:
+            lines.append(f"    aborted: {item['aborted']}")
         if item["reason"]:
             lines.append(f"    reason: {item['reason']}")
     return "\n".join(lines)

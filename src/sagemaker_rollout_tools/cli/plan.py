@@ -685,12 +685,7 @@ def _body(report: PlanReport, plan: Any) -> list[str]:
             lines.append("Irreversible (AllowIrreversibleChanges):")
             lines.extend(f"  - {change}" for change in plan.irreversible)
     if plan.needs_rollout or plan.action == "wait":
-        share = 100 * estimate.worst_case_seconds / plan.service_timeout if plan.service_timeout else 0
-        lines.append(
-            f"Worst case: {estimate.worst_case_seconds} s of the {plan.service_timeout} s time limit "
-            f"({share:.0f}%):"
-        )
-        lines.extend(f"  {seconds:>6} s  {label}" for label, seconds in estimate.parts)
+        lines.extend(_deadline_lines(plan))
     if plan.suspend_autoscaling:
         lines.append(
             f"Autoscaling suspended during the rollout: {', '.join(plan.suspend_autoscaling)} "
@@ -709,6 +704,35 @@ def _body(report: PlanReport, plan: Any) -> list[str]:
                 if part
             )
         )
+    return lines
+
+
+def _deadline_lines(plan: Any) -> list[str]:
+    """Expected duration (each part's basis), worst case, and the abort point or why there is none."""
+    estimate, brake, limit = plan.estimate, plan.brake, plan.service_timeout
+    lines = []
+    if brake is not None:
+        lines.append(f"Expected: {brake.expected_seconds:.0f} s of the {limit} s time limit:")
+        lines.extend(
+            f"  {part.expected.seconds:>6.0f} s  {part.name} ({part.expected.basis.value}"
+            + (f": {part.expected.source})" if part.expected.source else ")")
+            for part in brake.timeline.parts
+        )
+    share = 100 * estimate.worst_case_seconds / limit if limit else 0
+    lines.append(f"Worst case: {estimate.worst_case_seconds} s of the {limit} s time limit ({share:.0f}%):")
+    lines.extend(f"  {seconds:>6} s  {label}" for label, seconds in estimate.parts)
+    if brake is None:
+        return lines
+    if brake.braked:
+        lines.append(
+            f"Abort point: {plan.abort_after:.0f} s into the request when in a bake (earlier by the time to "
+            f"the next bake while a fleet launches): the time limit less the alarm's evaluation "
+            f"({brake.evaluation.seconds:.0f} s, {brake.evaluation.basis.value}) and the rollback's worst "
+            f"case ({brake.rollback.seconds:.0f} s, {brake.rollback.basis.value}: {brake.rollback.source}); "
+            "unfinished then, the provider trips its brake alarm and answers FAILED"
+        )
+    else:
+        lines.append(f"No brake: {brake.blocker}; the worst case must fit the time limit")
     return lines
 
 

@@ -26,8 +26,9 @@ class EndpointProperties(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Custom::SageMakerEndpoint properties the provider refuses"
     description = (
         "Runs the provider's own validation (unknown or mistyped properties, ranges, duplicate "
-        "variants, deployment configs SageMaker refuses, worst-case rollout longer than the time "
-        "limit) on each Custom::SageMakerEndpoint; intrinsic functions are accepted as they are."
+        "variants, deployment configs SageMaker refuses, a guarded rollout expected to take longer "
+        "than the time limit or an unguarded one whose worst case does) on each "
+        "Custom::SageMakerEndpoint; intrinsic functions are accepted as they are."
     )
     source_url = "https://github.com/example-org/sagemaker-rollout#linting"
     tags = ["resources", "sagemaker", "sagemaker-rollout"]

@@ -150,7 +150,10 @@ ENDPOINT = Obj(
         "Dashboard": Prop("boolean", "Add a CloudWatch dashboard of the variants.", default=False),
         "Tags": Prop("tags", "Tags of the endpoint and the generated models: a mapping or [{Key, Value}]."),
         "ServiceTimeout": int_prop(
-            "CloudFormation's limit for the request (s); Provider: CustomResource only.", 1, 3600
+            "CloudFormation's limit for the request (s): a guarded rollout must be expected to fit (else it "
+            "is aborted at its deadline), an unguarded one at its worst; Provider: CustomResource only.",
+            1,
+            3600,
         ),
         "AdoptExistingEndpoint": Prop(
             "boolean",
