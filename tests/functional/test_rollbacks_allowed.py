@@ -5,8 +5,9 @@ guardrails cannot do) succeeds; when another resource of the same stack update f
 rollback Update carries the old properties, without the switch, and the switch of
 ``OldResourceProperties`` allows the way back (as does an update without ``DeploymentConfig``, all at
 once by definition, or one that re-created an endpoint deleted out of band: during a stack rollback
-the way back to what ran before is never refused for guardrails alone). ``AllowIrreversibleChanges`` is the documented
-exception: SageMaker cannot make the reverse change, so that rollback answers FAILED naming it.
+the way back to what ran before is never refused for guardrails alone). ``AllowIrreversibleChanges``
+is the documented exception: SageMaker cannot make the reverse change, so that rollback answers
+FAILED naming it.
 """
 
 from __future__ import annotations
