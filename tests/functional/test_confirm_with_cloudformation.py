@@ -291,3 +291,22 @@ def test_3_a_forged_duplicate_of_an_answered_request_gets_no_answer_at_its_own_u
     # THEN the recorded answer goes (again) only to the URL CloudFormation gave, never to the new one
     paths = [body.path for body in world.driver.all_responses]
     assert paths == [genuine_path, genuine_path], paths
+
+
+def test_3_a_forged_event_takes_nothing_on_its_way_for_a_genuine_request(world: World) -> None:
+    # GIVEN a wake-up link on its way for a genuine request (the test kit's wake-up queue)
+    world.create()
+    assert world.driver.scheduled is not None
+    link = {"SageMakerRolloutWakeUp": {"key": "genuine-request", "token": "t", "link": "l1"}}
+    world.driver.scheduled.message(link, 600.0)
+    # WHEN a forged Delete is delivered (dropped: CloudFormation is not deleting the resource)
+    response = world.driver.forge(
+        world.driver.event(
+            "Delete", world.props(), logical_id="Classifier", physical_resource_id="classifier"
+        )
+    )
+    # THEN it is not answered and the genuine request's link is still on its way: the test kit
+    # runs a forged event as Lambda would, in a container of its own, draining nothing (found by
+    # the soak: the driver's delivery loop took a genuine Create's watchdog link)
+    assert not response.answered
+    assert world.driver.scheduled.wakeups_for("genuine-request") == [link["SageMakerRolloutWakeUp"]]
