@@ -50,23 +50,28 @@ def test_4_rollback_of_an_update_allowed_by_allow_unguarded_rollout_succeeds(wor
     assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
 
 
+def _rolled_back(world: World, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """The forward update to ``new`` (model-a alone) succeeds; CloudFormation's rollback Update back
+    to ``old`` then succeeds too, both variants serve again and the stack ends rolled back."""
+    forward = world.driver.update("classifier", new, old, logical_id="Classifier")
+    assert forward.status == "SUCCESS", forward.reason
+    assert _variants(world) == {"model-a"}
+    rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
+    assert rollback.status == "SUCCESS", rollback.reason
+    assert _variants(world) == {"model-a", "model-b"}
+    assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+
+
 def test_4_rollback_of_an_all_at_once_update_without_deployment_config_succeeds(world: World) -> None:
     # GIVEN a guarded endpoint (model-a, model-b) updated without DeploymentConfig to model-a alone:
     # an all-at-once update, allowed without any switch (found by the stateful test, issue 21)
     world.create()
-    old = world.props()
-    new = world.props()
+    old, new = world.props(), world.props()
     del new["DeploymentConfig"]
     new["ProductionVariants"] = new["ProductionVariants"][:1]
-    forward = world.driver.update("classifier", new, old, logical_id="Classifier")
-    assert forward.status == "SUCCESS", forward.reason
-    assert _variants(world) == {"model-a"}
     # WHEN the stack rolls back to the guarded properties (the variant set changes back)
-    rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
     # THEN the way back is as unguarded as the way forward was, and the stack ends rolled back
-    assert rollback.status == "SUCCESS", rollback.reason
-    assert _variants(world) == {"model-a", "model-b"}
-    assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+    _rolled_back(world, old, new)
 
 
 def test_4_rollback_of_an_update_that_recreated_a_deleted_endpoint_succeeds(world: World) -> None:
@@ -76,15 +81,9 @@ def test_4_rollback_of_an_update_that_recreated_a_deleted_endpoint_succeeds(worl
     old, new = world.props(), world.props()
     new["ProductionVariants"] = new["ProductionVariants"][:1]
     world.sim.delete_out_of_band("classifier")
-    forward = world.driver.update("classifier", new, old, logical_id="Classifier")
-    assert forward.status == "SUCCESS", forward.reason
-    assert _variants(world) == {"model-a"}
     # WHEN the stack rolls back to the properties that ran before (the variant set changes back)
-    rollback = world.driver.update("classifier", old, new, logical_id="Classifier", rollback=True)
     # THEN the way back is allowed unguarded, as the way forward was, and the stack ends rolled back
-    assert rollback.status == "SUCCESS", rollback.reason
-    assert _variants(world) == {"model-a", "model-b"}
-    assert world.driver.cloudformation.status == "UPDATE_ROLLBACK_COMPLETE"
+    _rolled_back(world, old, new)
 
 
 def test_4_continue_update_rollback_completes_a_rollback_that_failed(world: World) -> None:
