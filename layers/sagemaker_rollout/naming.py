@@ -49,6 +49,9 @@ NAME_PREFIX_ENV = "SAGEMAKER_ROLLOUT_NAME_PREFIX"
 """Environment variable holding the stack parameter ``ResourceNamePrefix`` (provider and macro)."""
 _MAX = 63
 BRAKE_ALARM_PREFIX = "sagemaker-rollout-brake-"
+SMOKE_CONSENT_TAG = "sagemaker-rollout:smoke-test"
+"""A Lambda function consents to be invoked as a smoke test by carrying this tag with the value
+``true`` (:mod:`sagemaker_rollout.spec.smoke`)."""
 """Start of the name of every brake alarm the provider creates (IAM scopes its PutMetricAlarm,
 DeleteAlarms and TagResource to ``alarm:sagemaker-rollout-brake-<ResourceNamePrefix>*``)."""
 

@@ -93,6 +93,9 @@ LINEAR_PERCENT_RANGE: Final = (10, 50)
 ROLLING_BATCH_PERCENT_RANGE: Final = (5, 50)
 """Rolling ``MaximumBatchSize`` as a share of the variant's instances: 5-50 %."""
 WAIT_INTERVAL_RANGE: Final = (0, 3600)
+INVOKE_TIMEOUT_SECONDS: Final = 60
+"""InvokeEndpoint: "A customer's model containers must respond to requests within 60 seconds" (SageMaker
+API reference, InvokeEndpoint)."""
 """``WaitIntervalInSeconds`` of TrafficRoutingConfig and RollingUpdatePolicy."""
 TERMINATION_WAIT_RANGE: Final = (0, 3600)
 """BlueGreenUpdatePolicy ``TerminationWaitInSeconds``."""

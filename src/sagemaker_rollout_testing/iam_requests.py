@@ -41,7 +41,9 @@ keys of each action:
   on the ``stack`` resource type (``arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>``);
   the provider passes the event's ``StackId``, which is that ARN; a bare name is resolved to
   ``stack/<name>/*``.
-* Lambda ``Invoke`` is ``lambda:InvokeFunction`` on the function ARN; DynamoDB item and table calls
+* SageMaker Runtime ``InvokeEndpoint`` is ``sagemaker:InvokeEndpoint`` on the endpoint, with its tags.
+* Lambda ``Invoke`` is ``lambda:InvokeFunction`` on the function ARN (with the function's tags as
+  ``aws:ResourceTag``), ``ListTags`` is ``lambda:ListTags`` on it; DynamoDB item and table calls
   act on ``table/<TableName>`` (SAR for Lambda and DynamoDB).
 
 An operation not listed raises :class:`NotModelledError`: extend this module rather than let a call
@@ -269,9 +271,23 @@ def authorization_requests(
         arn = name if name.startswith("arn:") else account.arn("cloudformation", f"stack/{name}/*")
         return [AuthRequest(f"cloudformation:{operation}", arn, {}, why)]
     if service == "lambda" and operation == "Invoke":
+        # A function's tags are aws:ResourceTag keys of lambda:InvokeFunction (Lambda developer
+        # guide, "Using attribute-based access control in Lambda").
         name = str(params["FunctionName"])
         arn = name if name.startswith("arn:") else account.arn("lambda", f"function:{name}")
-        return [AuthRequest("lambda:InvokeFunction", arn, {}, why)]
+        return [
+            AuthRequest("lambda:InvokeFunction", arn, _tag_context(account.tags(arn), "aws:ResourceTag"), why)
+        ]
+    if service == "lambda" and operation == "ListTags":
+        return [AuthRequest("lambda:ListTags", str(params["Resource"]), {}, why)]
+    if service == "sagemaker-runtime" and operation == "InvokeEndpoint":
+        # The endpoint resource type, with its tags (SAR for SageMaker: InvokeEndpoint on endpoint*).
+        arn = account.arn("sagemaker", f"endpoint/{str(params['EndpointName']).lower()}")
+        return [
+            AuthRequest(
+                "sagemaker:InvokeEndpoint", arn, _tag_context(account.tags(arn), "aws:ResourceTag"), why
+            )
+        ]
     if service == "dynamodb" and "TableName" in params:
         table = account.arn("dynamodb", f"table/{params['TableName']}")
         return [AuthRequest(f"dynamodb:{operation}", table, {}, why)]

@@ -52,6 +52,9 @@ _INTEGER_STRING = r"^\s*[+-]?\d+(\.0*)?\s*$"
 _NUMBER_STRING = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 _BOOLEAN_STRING = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
 _NAME_PATTERN = NAME_PATTERN
+_FUNCTION_ARN_PATTERN = (
+    r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]{1,64}(:[a-zA-Z0-9_$-]+)?$"
+)
 _MAX_ENUM = 12  # as the provider: longer enums (instance types) grow with every release
 _DESCRIPTION_LIMIT = 240
 
@@ -210,6 +213,7 @@ def endpoint_schema() -> dict[str, Any]:
     from sagemaker_rollout.spec.endpoint import allowed_keys
     from sagemaker_rollout.spec.limits import MAX_SERVICE_TIMEOUT
     from sagemaker_rollout.spec.shapes import operation_input
+    from sagemaker_rollout.spec.smoke import MAX_COUNT as MAX_SMOKE_COUNT
 
     shapes = _ShapeSchemas()
     sources = [operation_input("CreateEndpointConfig"), operation_input("UpdateEndpoint")]
@@ -232,6 +236,32 @@ def endpoint_schema() -> dict[str, Any]:
                 "(else it is aborted at its deadline), an unguarded one at its worst."
             ),
             **_integer(1, MAX_SERVICE_TIMEOUT),
+        },
+        "SmokeTest": {
+            "description": "Calls checking the new fleet in a bake where it takes all traffic (and "
+            "mixed-fleet bakes when Count reaches it) and after completion; a failure rolls back.",
+            **_object(
+                {
+                    "FunctionArn": {
+                        "description": "A Lambda (stack parameter SmokeTestFunctionNamePattern, tag "
+                        'sagemaker-rollout:smoke-test=true) answering {"Passed": true|false}.',
+                        **_string(pattern=_FUNCTION_ARN_PATTERN, max_length=256),
+                    },
+                    "Invoke": {
+                        "description": "InvokeEndpoint on the endpoint: Body, ContentType, expected answer.",
+                        **_object(
+                            {
+                                "Body": _string(),
+                                "ContentType": _string(max_length=1024),
+                                "ExpectStatus": _integer(100, 599),
+                                "ExpectContentType": _string(max_length=1024),
+                            },
+                            required=["Body"],
+                        ),
+                    },
+                    "Count": {"description": "Calls per run (default 3).", **_integer(1, MAX_SMOKE_COUNT)},
+                }
+            ),
         },
         "RetainAllVariantProperties": {
             "description": "Keep autoscaled instance counts and weights across updates (default true).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,6 +125,7 @@ class Recorder:
         self.calls: list[Call] = []
         self.unmodelled: list[str] = []
         self._hooked: set[int] = set()
+        self.smoke_pattern = ""
 
     @property
     def actions(self) -> set[str]:
@@ -146,6 +148,16 @@ class Recorder:
             return built
 
         monkeypatch.setattr(ProviderRuntime, "client", client)
+        original_bounded = ProviderRuntime.bounded_client
+
+        def bounded_client(runtime: ProviderRuntime, service: Any, seconds: float) -> Any:
+            built = original_bounded(runtime, service, seconds)
+            if id(built) not in recorder._hooked:
+                recorder._hooked.add(id(built))
+                built.meta.events.register("before-parameter-build", recorder._handler(service))
+            return built
+
+        monkeypatch.setattr(ProviderRuntime, "bounded_client", bounded_client)
 
     def _handler(self, service: str) -> Any:
         def record(model: Any, params: dict[str, Any], **_: Any) -> None:
@@ -157,6 +169,8 @@ class Recorder:
                 self.unmodelled.append(str(error))
                 return
             self.calls.append(Call(service, model.name, copy.deepcopy(params), tuple(requests)))
+            # The stack parameter the provider ran with (its environment; a test sets it for a while)
+            self.smoke_pattern = os.environ.get("SAGEMAKER_ROLLOUT_SMOKE_FUNCTIONS", self.smoke_pattern)
 
         return record
 
@@ -193,6 +207,14 @@ def audit(
     assert DEFAULT_ACCOUNT_ID == ACCOUNT_ID
 
     def tags(arn: str) -> dict[str, str]:
+        if ":lambda:" in arn:  # a smoke-test function's tags (moto's Lambda backend)
+            from moto.awslambda.models import lambda_backends
+
+            try:
+                function = lambda_backends[ACCOUNT_ID][REGION].get_function(arn.split(":function:", 1)[1])
+            except Exception:  # no such function: no tags
+                return {}
+            return dict(function.tags or {})
         try:
             # What moto's ListTags handler calls (moto/sagemaker/responses.py), first page only.
             found, _token = sagemaker_backends[ACCOUNT_ID][REGION].list_tags(
@@ -208,9 +230,17 @@ def audit(
     if not recorder.calls and not recorder.unmodelled:
         return
     # The provider only ever invokes the function it runs in (EndpointProviderFunction.Arn).
-    invoked = [r.resource for c in recorder.calls for r in c.requests if r.action == "lambda:InvokeFunction"]
+    # (Its self-invocations are the asynchronous ones; a smoke-test function is invoked RequestResponse.)
+    invoked = [
+        r.resource
+        for c in recorder.calls
+        if c.params.get("InvocationType") == "Event"
+        for r in c.requests
+        if r.action == "lambda:InvokeFunction"
+    ]
     function_arn = invoked[0] if invoked else f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:provider"
-    statements = registry_statements() if registry_type else statements_for(function_arn)
+    smoke = {"SmokeTestFunctionNamePattern": recorder.smoke_pattern}
+    statements = registry_statements() if registry_type else statements_for(function_arn, **smoke)
     findings = denied(recorder.calls, statements) + [
         f"{name}: authorization not modelled in sagemaker_rollout_testing.iam_requests"
         for name in recorder.unmodelled

@@ -4,7 +4,9 @@ A hypothesis ``RuleBasedStateMachine`` over the real handler, the CloudFormation
 the SageMaker simulator. Faults: the invocation killed right after any AWS call took effect (the
 wake-up message sent included), throttling and 5xx bursts, AccessDenied, duplicate deliveries,
 alarms during the bake, silent rollbacks, UpdateRollbackFailed, out-of-band deletion, the wake-up
-queue refusing; CloudFormation's rollback Update after every FAILED update. SageMaker's events
+queue refusing, new models failing their smoke test (issue 24: a 500 or no answer within 60 s),
+operators' ``sagemaker-rollout abort`` during an update, kills after a smoke call; CloudFormation's
+rollback Update after every FAILED update. SageMaker's events
 (issue 23) are delayed, duplicated, reordered and lost at random, per sequence. A request that
 suspends must have its deadline watchdog on its way each time an invocation ends, and once its
 answer is in and whatever was on its way has arrived, nothing is left (no link, no rule).
@@ -68,6 +70,7 @@ KILL_POINTS = (
     ("application-autoscaling", "PutScalingPolicy"),
     ("dynamodb", "UpdateItem"),
     ("sqs", "SendMessage"),
+    ("sagemaker-runtime", "InvokeEndpoint"),
 )
 JOURNAL_ERRORS = (
     ("ProvisionedThroughputExceededException", 400),
@@ -112,7 +115,13 @@ FAULTS = st.one_of(
     ),
     st.tuples(st.just("denied-cleanup"), st.integers(1, 20)),
     st.tuples(st.just("wakeups-refused"), st.integers(1, 6)),
+    # Issue 24: the new model failing its smoke test (a 500, or no answer within 60 s), and an
+    # operator's `sagemaker-rollout abort` right after the rollout's UpdateEndpoint.
+    st.just(("smoke-fails",)),
+    st.just(("smoke-timeout",)),
+    st.just(("operator-abort",)),
 )
+SMOKE = {"Invoke": {"Body": '{"instances": [[1, 2]]}'}, "Count": 2}
 #: How SageMaker's events reach the provider in a sequence: delay floor and mean (s), extra-copy and
 #: loss probabilities, reordering window (s). Every event lost is one of the draws.
 EVENTS = st.tuples(
@@ -273,10 +282,21 @@ class RolloutMachine(RuleBasedStateMachine):
                 "injected denial",
                 times=fault[1],
             )
+        elif kind == "operator-abort":
+            self.faults.then("sagemaker", "UpdateEndpoint", self._operator_abort)
         elif kind == "wakeups-refused":
             assert self.driver.scheduled is not None
             self.driver.scheduled.refuse("ServiceUnavailable", times=fault[1], status=503)
         return deliveries
+
+    def _operator_abort(self) -> None:
+        """``sagemaker-rollout abort`` as an operator runs it, while the request's update runs."""
+        from sagemaker_rollout_tools.cli import main
+
+        code = main(
+            ["abort", "--endpoint", "classifier", "--table", self.driver.journal_table, "--reason", "soak"]
+        )
+        FIGURES[f"operator-abort:exit-{code}"] += 1
 
     # ---- forged events ---------------------------------------------------------------------------
     def _forge(self, kind: str, same: bool, *, in_window: bool = False) -> None:
@@ -569,6 +589,7 @@ class RolloutMachine(RuleBasedStateMachine):
             st.booleans(),
         ),
         then_rollback=st.booleans(),
+        smoke=st.booleans(),
     )
     def update(
         self,
@@ -578,14 +599,35 @@ class RolloutMachine(RuleBasedStateMachine):
         wait: int,
         shape: tuple[tuple[str, ...], str, dict[str, str], bool],
         then_rollback: bool,
+        smoke: bool = False,
     ) -> None:
         assert self.props is not None
         old = self.props
         new = self._shaped(self.world.props(model, instance_type, wait=wait), *shape)
+        failing = ""
+        if smoke or fault[0] in ("smoke-fails", "smoke-timeout"):
+            new["SmokeTest"] = SMOKE
+            if fault[0] != "none" and model != old["ProductionVariants"][0]["ModelName"]:
+                failing = model if fault[0] in ("smoke-fails", "smoke-timeout") else ""
+        if failing:  # the new model answers 500, or takes longer than SageMaker's 60 s
+            self.sim.models.set(
+                failing, **({"status": 500} if fault[0] == "smoke-fails" else {"latency": 75.0})
+            )
         scaling_before = self.world.scaling()
         old_config = self.sim.endpoint_config_name("classifier")
         variants_before = self._variant_names()
-        response = self._send("Update", new, old, fault)
+        try:
+            response = self._send("Update", new, old, fault)
+        finally:
+            if failing:
+                self.sim.models.set(failing, status=200, latency=0.02)
+        if failing:
+            # a model that fails its smoke test never ends up serving with SUCCESS
+            FIGURES[f"smoke-failing:{response.status}"] += 1
+            running = self.world.sm.describe_endpoint_config(
+                EndpointConfigName=self.world.endpoint()["EndpointConfigName"]
+            )["ProductionVariants"][0]["ModelName"]
+            assert response.status == "FAILED" or running != failing, f"{failing} serves: {response.reason}"
         variants_changed = variants_before != {v["VariantName"] for v in new["ProductionVariants"]}
         guarded = "DeploymentConfig" in new and not new.get("AllowUnguardedRollout")
         # (an endpoint deleted out of band is created anew: no rollout, nothing to guard)

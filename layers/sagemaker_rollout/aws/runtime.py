@@ -156,9 +156,14 @@ class ProviderRuntime:
         deadline = current_call_deadline()
         return self._client(service, None if deadline is None else deadline - self.clock.now())
 
-    def _client(self, service: str, left: float | None) -> Any:
-        connect, read = call_timeouts(left)
-        key = service if (connect, read) == _DEFAULT_TIMEOUTS else f"{service}@{read:g}"
+    def bounded_client(self, service: Literal["sagemaker-runtime", "lambda"], seconds: float) -> Any:
+        """A client of ``service`` whose one attempt waits at most ``seconds`` for an answer (a
+        smoke-test call: :mod:`sagemaker_rollout.aws.smoke`), whatever the request's deadline."""
+        return self._client(service, None, timeouts=(min(5.0, seconds), seconds))
+
+    def _client(self, service: str, left: float | None, timeouts: tuple[float, float] | None = None) -> Any:
+        connect, read = timeouts or call_timeouts(left)
+        key = service if (connect, read) == _DEFAULT_TIMEOUTS else f"{service}@{connect:g}/{read:g}"
         with self._lock:
             if key not in self._clients:
                 if self.session is None:

@@ -17,6 +17,8 @@ _COUNTERS = {
     "RolloutRolledBack",
     "RolloutAborted",
     "AutoscalingSuspended",
+    "SmokeTestPassed",
+    "SmokeTestFailed",
 }
 
 
@@ -26,7 +28,8 @@ class Telemetry:
     Every log line carries ``stack_id``, ``logical_id``, ``request_type``, ``request_id`` (also the
     correlation id) and ``endpoint_name``. Metrics (namespace ``SageMakerRollout``):
     ``RolloutDuration`` (seconds), ``RolloutSucceeded``, ``RolloutFailed``, ``RolloutRolledBack``,
-    ``RolloutAborted`` (the provider tripped its brake), ``AutoscalingSuspended``, ``Handoffs`` (counts).
+    ``RolloutAborted`` (the provider tripped its brake), ``AutoscalingSuspended``, ``Handoffs``,
+    ``SmokeTestPassed``, ``SmokeTestFailed`` (counts), ``SmokeTestLatency`` (milliseconds, one per call).
 
     Parameters
     ----------
@@ -63,7 +66,9 @@ class Telemetry:
 
     def notify(self, kind: str, text: str) -> None:
         """Record one step: a log line, a metric for counters, and the listener."""
-        if kind == "metric":
+        if kind == "metric" and "=" in text:  # a measurement: Name=milliseconds
+            self._milliseconds(*text.split("=", 1))
+        elif kind == "metric":
             self._count(text)
         else:
             self.logger.info(text, extra={"step": kind})
@@ -76,6 +81,12 @@ class Telemetry:
         from aws_lambda_powertools.metrics import MetricUnit
 
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        self._has_metrics = True
+
+    def _milliseconds(self, name: str, value: str) -> None:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        self.metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=float(value))
         self._has_metrics = True
 
     def finished(

@@ -141,6 +141,9 @@ def expand_endpoint(
             )
         ENDPOINT.read(scope, props, "ServiceTimeout", "")
         endpoint_props["ServiceTimeout"] = props["ServiceTimeout"]
+    if "SmokeTest" in props:  # validated through the schema here, and by the provider (spec/smoke.py)
+        smoke = ENDPOINT.read(scope, props, "SmokeTest", "")
+        endpoint_props["SmokeTest"] = smoke if smoke is not None else props["SmokeTest"]
     if "AdoptExistingEndpoint" in props:  # the provider's switch (contract section 8), validated by it
         endpoint_props["AdoptExistingEndpoint"] = props["AdoptExistingEndpoint"]
     options.provider_validation(scope, endpoint_props, registry=registry)

@@ -54,6 +54,7 @@ WRITE_ONLY = (
     "AdoptExistingEndpoint",
     "AllowIrreversibleChanges",
     "AllowUnguardedRollout",
+    "SmokeTest",
 )
 """Properties SageMaker does not report back (the schema's ``writeOnlyProperties``)."""
 

@@ -106,6 +106,8 @@ _ROLLOUT = (
     "cloudwatch:DescribeAlarmHistory",
     # The provider's brake (aws/brake.py): PutMetricAlarm and DeleteAlarms are above; its tags.
     "cloudwatch:TagResource",
+    # SmokeTest Invoke (aws/smoke.py): InvokeEndpoint on the type's own endpoint.
+    "sagemaker:InvokeEndpoint",
 )
 HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "create": _ROLLOUT,

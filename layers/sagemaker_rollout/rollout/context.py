@@ -17,6 +17,7 @@ from sagemaker_rollout.journal import Journal, RequestRecord
 from sagemaker_rollout.naming import owner_tags
 from sagemaker_rollout.rollout.request import Ownership, RequestKind, RolloutRequest
 from sagemaker_rollout.spec import PASSABLE_ROLES_ENV, EndpointSpec, PropertyError, parse_endpoint_properties
+from sagemaker_rollout.spec.smoke import SMOKE_FUNCTIONS_ENV
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
@@ -93,6 +94,7 @@ class StepContext:
                 dict(self.request.properties),
                 passable_roles=os.environ.get(PASSABLE_ROLES_ENV),
                 time_limit=self.request.explicit_time_limit,
+                smoke_functions=os.environ.get(SMOKE_FUNCTIONS_ENV, ""),
             )
         return self._spec
 

@@ -29,6 +29,7 @@ from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind
+from sagemaker_rollout.rollout.smoke_runs import consent_refusal
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ def start(ctx: StepContext, state: RolloutState) -> Progress:
 def read(ctx: StepContext, state: RolloutState) -> Progress:
     """Read the endpoint and decide: create it, wait for it, retag it, or roll it out."""
     name = state.endpoint
+    refused = consent_refusal(ctx, state)  # a smoke function that does not consent: before anything
+    if refused is not None:
+        return refused
     target = config_name(name, ctx.spec.config_digest)
     current = read_endpoint(ctx.sm, ctx.aas, ctx.clock, name)
     if current is None:
@@ -363,7 +367,9 @@ def wait_create(ctx: StepContext, state: RolloutState) -> Progress:
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
     state.outcome_config = str(described["EndpointConfigName"])
     state.outcome_arn = str(described["EndpointArn"])
+    ctx.notify("done", f"{name} InService on {state.outcome_config}")
+    if ctx.spec.smoke_test is not None:
+        return Next(Phase.SMOKE)
     if state.snapshot and state.suspended:
         return Next(Phase.RESTORE)  # recreated mid-rollout: its autoscaling comes back
-    ctx.notify("done", f"{name} InService on {state.outcome_config}")
     return Next(Phase.CLEANUP)

@@ -28,8 +28,8 @@ def abort_point_at(
     bake left in which SageMaker would watch it)."""
     if not (state.brake and state.brake_armed and state.abort_margin > 0):
         return None
-    if state.brake_tripped_at is not None:
-        return None
+    if state.brake_tripped_at is not None or state.smoke_rollback:
+        return None  # tripped already, or the way back from a failed smoke test (never braked)
     started = state.update_intent_at
     if started is None:
         return None

@@ -69,6 +69,9 @@ class Phase(StrEnum):
     """A guarded rollout not finished at its abort point: trip the provider's brake, wait for
     SageMaker's rollback, fail (:mod:`sagemaker_rollout.rollout.abort`)."""
     VERIFY = "verify"
+    SMOKE = "smoke"
+    """The smoke test after completion (:func:`sagemaker_rollout.rollout.update.smoke`): pass, or
+    back to the previous config with a guarded update (``UPDATE``), or fail."""
     ABANDON = "abandon"
     """A replacement endpoint whose creation failed: delete what was made of it."""
     DELETE_ENDPOINT = "delete-endpoint"
@@ -98,13 +101,14 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     P.RETAG: frozenset({P.CLEANUP}),
     P.CREATE_CONFIG: frozenset({P.CREATE_ENDPOINT, P.SNAPSHOT, P.UPDATE}),
     P.CREATE_ENDPOINT: frozenset({P.READ, P.WAIT_CREATE}),
-    P.WAIT_CREATE: frozenset({P.RESTORE, P.CLEANUP}),
+    P.WAIT_CREATE: frozenset({P.RESTORE, P.CLEANUP, P.SMOKE}),
     P.SNAPSHOT: frozenset({P.DEREGISTER, P.UPDATE}),
     P.DEREGISTER: frozenset({P.UPDATE}),
     P.UPDATE: frozenset({P.WAIT_UPDATE, P.CREATE_ENDPOINT, P.CLEANUP}),
     P.WAIT_UPDATE: frozenset({P.VERIFY, P.UPDATE, P.ABORT}),
     P.ABORT: frozenset({P.VERIFY}),
-    P.VERIFY: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE}),
+    P.VERIFY: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE, P.SMOKE}),
+    P.SMOKE: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE}),
     P.ABANDON: frozenset({P.CLEANUP}),
     P.DELETE_ENDPOINT: frozenset({P.WAIT_DELETE, P.STACK_STATUS, P.RELEASE, P.CLEANUP, P.ANSWER}),
     P.WAIT_DELETE: frozenset({P.CLEANUP, P.DELETE_ENDPOINT}),

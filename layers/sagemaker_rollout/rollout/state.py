@@ -33,6 +33,9 @@ _WRITTEN_WHEN_SET = (
     "abort_margin",
     "expected_launch",
     "abort_reason",
+    "smoke",
+    "smoke_failure",
+    "smoke_rollback",
     "failure_code",
     "users_scan",
     "retained",
@@ -147,6 +150,13 @@ class RolloutState:
         The deadline rule's figures of this rollout (:mod:`sagemaker_rollout.spec.deadline`): the
         alarm's evaluation plus the rollback's worst case, and the expected fleet launch from the
         endpoint's past launches (0: the stated assumption).
+    smoke:
+        The smoke tests of this request (:mod:`sagemaker_rollout.rollout.smoke_runs`): ``consented``
+        (the function's consent tag was read), ``runs`` (per bake, and ``after completion``: every
+        call's outcome, latency and detail, and the run's result).
+    smoke_failure, smoke_rollback:
+        The smoke test after completion failed (its reason) and the endpoint is being sent back to
+        the previous config (``target_config`` is then the previous config).
     """
 
     phase: Phase = Phase.START
@@ -193,6 +203,9 @@ class RolloutState:
     abort_margin: float = 0.0
     expected_launch: float = 0.0
     abort_reason: str = ""
+    smoke: dict[str, Any] = field(default_factory=dict)
+    smoke_failure: str = ""
+    smoke_rollback: bool = False
 
     @property
     def failed(self) -> bool:

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from sagemaker_rollout.aws import autoscaling, brake
 from sagemaker_rollout.aws.calls import AWS_ERRORS, call, error_message, short
+from sagemaker_rollout.aws.smoke import Outcome
 from sagemaker_rollout.planner import BUSY_STATUSES, VerdictKind, settle_verdict, update_was_issued
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.deadline import abort_point_of
@@ -20,9 +21,10 @@ from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
 from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress, Wait
 from sagemaker_rollout.rollout.request import RequestKind
+from sagemaker_rollout.rollout.smoke_runs import AFTER_COMPLETION, bake_smoke, run_smoke, smoke_reason
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["abandon", "deregister", "snapshot", "update", "verify", "wait_update"]
+__all__ = ["abandon", "deregister", "smoke", "snapshot", "update", "verify", "wait_update"]
 
 
 @step(Phase.SNAPSHOT)
@@ -55,7 +57,8 @@ def _update_arguments(ctx: StepContext, state: RolloutState) -> dict[str, Any]:
     # provider's brake goes beside the user's alarms.
     arguments = dict(state.update_arguments) or ctx.spec.update_arguments()
     deployment = arguments.get("DeploymentConfig")
-    if state.brake and state.brake_armed and isinstance(deployment, Mapping):
+    # Not on the way back from a failed smoke test: nothing may stop that one.
+    if state.brake and state.brake_armed and not state.smoke_rollback and isinstance(deployment, Mapping):
         arguments["DeploymentConfig"] = brake.with_brake(deployment, state.brake)
     return {"EndpointName": state.endpoint, "EndpointConfigName": state.target_config, **arguments}
 
@@ -136,6 +139,9 @@ def wait_update(ctx: StepContext, state: RolloutState) -> Progress:
         point = abort_point_of(ctx, state, described) if status == "Updating" else None
         if point is not None and ctx.clock.now() >= point:
             return Next(Phase.ABORT)  # the deadline abort (issue 24)
+        tested = bake_smoke(ctx, state, described) if status == "Updating" else None
+        if tested is not None:
+            return tested  # a smoke test failed in a bake: ABORT trips the brake
         return Wait(ctx.runtime.settings.poll_interval, f"{name} is {status}")
     return Next(Phase.VERIFY)
 
@@ -151,8 +157,17 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
     if verdict.succeeded:
         state.outcome_config = verdict.config
         state.outcome_arn = str(described["EndpointArn"])
+        if state.smoke_failure:  # back on the previous config after a failed smoke test
+            ctx.notify("done", f"{state.endpoint} back on {verdict.config} (verified)")
+            return Fail(
+                short(f"{state.smoke_failure}; rolled back: endpoint {state.endpoint} runs {verdict.config}"),
+                state.endpoint,
+                FailCode.NOT_STABILIZED,
+            )
         ctx.notify("done", f"{state.endpoint} InService on {verdict.config} (verified)")
         ctx.notify("metric", "RolloutSucceeded")
+        if ctx.spec.smoke_test is not None:
+            return Next(Phase.SMOKE)
         return Next(Phase.RESTORE if state.suspended else Phase.CLEANUP)
     ctx.notify("metric", "RolloutRolledBack" if verdict.kind is VerdictKind.ROLLED_BACK else "RolloutFailed")
     operator = _operator_abort(ctx, state)
@@ -166,7 +181,10 @@ def verify(ctx: StepContext, state: RolloutState) -> Progress:
             state.endpoint,
             FailCode.NOT_STABILIZED,
         )
-    return Fail(_failure_reason(ctx, described, state), state.endpoint)
+    reason = _failure_reason(ctx, described, state)
+    if state.smoke_failure:
+        reason = short(f"{state.smoke_failure}; the way back failed: {reason}")
+    return Fail(reason, state.endpoint)
 
 
 def _operator_abort(ctx: StepContext, state: RolloutState) -> str:
@@ -230,6 +248,30 @@ def _fired_alarms(ctx: StepContext, state: RolloutState) -> list[str]:
         if any("to ALARM" in str(i.get("HistorySummary", "")) for i in history.get("AlarmHistoryItems", [])):
             fired.append(alarm)
     return fired
+
+
+@step(Phase.SMOKE)
+def smoke(ctx: StepContext, state: RolloutState) -> Progress:
+    """The smoke test after completion: pass, or go back to the previous config (an update) / fail."""
+    test = ctx.spec.smoke_test
+    done = Phase.RESTORE if state.snapshot and state.suspended else Phase.CLEANUP
+    if test is None:
+        return Next(done)
+    entry = run_smoke(ctx, state, test, AFTER_COMPLETION, False)
+    if entry["result"] == Outcome.PASS.value:
+        ctx.notify("smoke", f"smoke test passed on {state.target_config}")
+        return Next(done)
+    reason = smoke_reason(AFTER_COMPLETION, entry)
+    back = state.previous_config
+    if ctx.kind is RequestKind.CREATE or not back or back == state.target_config:
+        return Fail(short(reason), state.endpoint, FailCode.NOT_STABILIZED)
+    state.smoke_failure = reason
+    state.smoke_rollback = True
+    state.target_config, state.previous_config = back, state.target_config
+    state.update_intent_at = None
+    state.last_status = ""
+    ctx.notify("smoke", f"{reason}: rolling {state.endpoint} back to {back}")
+    return Next(Phase.UPDATE)
 
 
 @step(Phase.ABANDON)

@@ -218,9 +218,7 @@ def deadline_refusal(brake: Brake, time_limit: float) -> str | None:
             f"{time_limit:.0f} s time limit of the request"
         )
     starts = brake.timeline.starts()
-    first_watch = next(
-        (starts[i] for i, part in enumerate(brake.timeline.parts) if part.watched), 0.0
-    )
+    first_watch = next((starts[i] for i, part in enumerate(brake.timeline.parts) if part.watched), 0.0)
     if time_limit - brake.margin < first_watch:
         return (
             "the brake could not act in time: SageMaker first watches alarms after about "

@@ -21,6 +21,7 @@ from sagemaker_rollout.spec.errors import PropertyError
 from sagemaker_rollout.spec.estimate import RolloutEstimate
 from sagemaker_rollout.spec.limits import MAX_SERVICE_TIMEOUT, parse_service_timeout
 from sagemaker_rollout.spec.shapes import coerce, is_intrinsic, operation_input, unknown_reason
+from sagemaker_rollout.spec.smoke import SmokeTest, parse_smoke_test
 from sagemaker_rollout.spec.tags import check_tag_count
 from sagemaker_rollout.spec.variants import (
     check_serverless,
@@ -54,7 +55,7 @@ _UPDATE_KEYS = (
     "ExcludeRetainedVariantProperties",
     "RetainDeploymentConfig",
 )
-_OWN_KEYS = ("ServiceToken", "EndpointName", "Tags", "ServiceTimeout")
+_OWN_KEYS = ("ServiceToken", "EndpointName", "Tags", "ServiceTimeout", "SmokeTest")
 #: The provider's switches (contract section 8): parsed here, never sent to SageMaker.
 FLAG_KEYS = ("AdoptExistingEndpoint", "AllowIrreversibleChanges", "AllowUnguardedRollout")
 
@@ -94,6 +95,8 @@ class EndpointSpec:
     warnings:
         What the properties alone show SageMaker will do differently from what they ask (Inf1
         instances: deployment guardrails silently not applied).
+    smoke_test:
+        ``SmokeTest`` (:mod:`sagemaker_rollout.spec.smoke`), or None.
     """
 
     endpoint_name: str | None
@@ -109,6 +112,7 @@ class EndpointSpec:
     allow_irreversible_changes: bool = False
     adopt_existing_endpoint: bool = False
     warnings: tuple[str, ...] = ()
+    smoke_test: SmokeTest | None = None
 
     @property
     def variants(self) -> list[Mapping[str, Any]]:
@@ -157,6 +161,7 @@ def parse_endpoint_properties(
     allow_intrinsics: bool = False,
     passable_roles: str | None = None,
     time_limit: int | None = None,
+    smoke_functions: str | None = None,
 ) -> EndpointSpec:
     """Coerce and validate the ``ResourceProperties`` of a ``Custom::SageMakerEndpoint``.
 
@@ -173,6 +178,10 @@ def parse_endpoint_properties(
         The request's time limit in seconds when it is not the custom resource's ``ServiceTimeout``
         (the registry type's handler timeout, which has no ``ServiceTimeout`` property); None: the
         ``ServiceTimeout`` property, default 3600.
+    smoke_functions:
+        The function name pattern a ``SmokeTest.FunctionArn`` must match (the provider gives
+        :data:`~sagemaker_rollout.spec.smoke.SMOKE_FUNCTIONS_ENV`, '' when unset: none); None: not
+        checked.
 
     Raises
     ------
@@ -246,6 +255,9 @@ def parse_endpoint_properties(
         service_timeout=timeout,
     )
     excluded = update.get("ExcludeRetainedVariantProperties")
+    smoke = parse_smoke_test(
+        properties.get("SmokeTest"), allow_intrinsics=allow_intrinsics, function_pattern=smoke_functions
+    )
     return EndpointSpec(
         endpoint_name=name if isinstance(name, str) else None,
         config=config,
@@ -264,6 +276,7 @@ def parse_endpoint_properties(
             guarded=(isinstance(deployment, Mapping) and bool(deployment))
             or update.get("RetainDeploymentConfig") is True,
         ),
+        smoke_test=smoke,
     )
 
 

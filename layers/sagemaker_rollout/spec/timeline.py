@@ -117,6 +117,9 @@ class Part:
     worst: Figure
     exact: bool = False
     watched: bool = False
+    share: float = 1.0
+    """The new fleet's share of the capacity meanwhile (1.0: all of it; a canary bake, a linear step
+    or a rolling batch before the last: a part). Smoke tests use it (:mod:`sagemaker_rollout.spec.smoke`)."""
 
 
 @dataclass(frozen=True)
@@ -204,9 +207,9 @@ def _provision(name: str, stage: str, expected: Figure | None, worst: Figure) ->
     return Part(name, stage, replace(guess, seconds=min(guess.seconds, worst.seconds)), worst)
 
 
-def _bake(name: str, seconds: int, path: str, *, watched: bool = True) -> Part:
+def _bake(name: str, seconds: int, path: str, *, watched: bool = True, share: float = 1.0) -> Part:
     figure = Figure(float(seconds), Basis.PROPERTY, path)
-    return Part(name, "Baking", figure, figure, exact=True, watched=watched)
+    return Part(name, "Baking", figure, figure, exact=True, watched=watched, share=min(1.0, share))
 
 
 def _settle() -> Part:
@@ -228,6 +231,13 @@ def _size(raw: Any) -> tuple[str, int] | None:
         return None
     kind, value = raw.get("Type"), _known(raw.get("Value"))
     return (kind, value) if isinstance(kind, str) and value else None
+
+
+def _share(size: tuple[str, int], count: int) -> float:
+    """A ``CapacitySize`` as a share of the fleet (CAPACITY_PERCENT or INSTANCE_COUNT: SageMaker API
+    reference, CapacitySize)."""
+    kind, value = size
+    return value / 100 if kind == "CAPACITY_PERCENT" else value / max(count, 1)
 
 
 def update_timeline(
@@ -265,6 +275,7 @@ def update_timeline(
                         f"bake batch {number}/{batches}",
                         wait,
                         "DeploymentConfig.RollingUpdatePolicy.WaitIntervalInSeconds",
+                        share=number * batch / max(count, 1),
                     )
                 )
     else:
@@ -273,9 +284,11 @@ def update_timeline(
         wait = _known(routing.get("WaitIntervalInSeconds")) or 0
         path = "DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"
         parts.append(_provision("provision the new fleet", "Creating", provision, worst))
-        bakes: list[str] = []
+        bakes: list[tuple[str, float]] = []
         if strategy == "Canary":
-            bakes = ["bake the canary", "final bake"]
+            canary = _size(routing.get("CanarySize"))
+            share = 1.0 if canary is None else _share(canary, _count(variants))
+            bakes = [("bake the canary", share), ("final bake", 1.0)]
         elif strategy == "Linear":
             size = _size(routing.get("LinearStepSize"))
             steps = 1
@@ -285,10 +298,12 @@ def update_timeline(
                     if size[0] == "CAPACITY_PERCENT"
                     else math.ceil(_count(variants) / size[1])
                 )
-            bakes = [f"bake linear step {n}/{steps}" for n in range(1, steps + 1)]
+            step_share = 1.0 if size is None else _share(size, _count(variants))
+            bakes = [(f"bake linear step {n}/{steps}", n * step_share) for n in range(1, steps + 1)]
+            bakes[-1] = (bakes[-1][0], 1.0)
         elif config:
-            bakes = ["final bake"]
-        parts += [_bake(name, wait, path) for name in bakes if wait]
+            bakes = [("final bake", 1.0)]
+        parts += [_bake(name, wait, path, share=share) for name, share in bakes if wait]
         termination = _known(policy.get("TerminationWaitInSeconds")) or 0
         if termination:
             parts.append(

@@ -58,6 +58,7 @@ class ResourceModel(BaseModel):
     RetainAllVariantProperties: Optional[bool]
     RetainDeploymentConfig: Optional[bool]
     ShadowProductionVariants: Optional[Sequence["_ProductionVariant"]]
+    SmokeTest: Optional["_SmokeTest"]
     Tags: Optional[Sequence["_Tag"]]
     VpcConfig: Optional["_VpcConfig"]
     EndpointArn: Optional[str]
@@ -90,6 +91,7 @@ class ResourceModel(BaseModel):
             RetainAllVariantProperties=json_data.get("RetainAllVariantProperties"),
             RetainDeploymentConfig=json_data.get("RetainDeploymentConfig"),
             ShadowProductionVariants=deserialize_list(json_data.get("ShadowProductionVariants"), ProductionVariant),
+            SmokeTest=SmokeTest._deserialize(json_data.get("SmokeTest")),
             Tags=deserialize_list(json_data.get("Tags"), Tag),
             VpcConfig=VpcConfig._deserialize(json_data.get("VpcConfig")),
             EndpointArn=json_data.get("EndpointArn"),
@@ -889,6 +891,56 @@ class AcceleratorPartitionLayout(BaseModel):
 
 # work around possible type aliasing issues when variable has same name as a model
 _AcceleratorPartitionLayout = AcceleratorPartitionLayout
+
+
+@dataclass
+class SmokeTest(BaseModel):
+    FunctionArn: Optional[str]
+    Invoke: Optional["_Invoke"]
+    Count: Optional[int]
+
+    @classmethod
+    def _deserialize(
+        cls: Type["_SmokeTest"],
+        json_data: Optional[Mapping[str, Any]],
+    ) -> Optional["_SmokeTest"]:
+        if not json_data:
+            return None
+        return cls(
+            FunctionArn=json_data.get("FunctionArn"),
+            Invoke=Invoke._deserialize(json_data.get("Invoke")),
+            Count=json_data.get("Count"),
+        )
+
+
+# work around possible type aliasing issues when variable has same name as a model
+_SmokeTest = SmokeTest
+
+
+@dataclass
+class Invoke(BaseModel):
+    Body: Optional[str]
+    ContentType: Optional[str]
+    ExpectStatus: Optional[int]
+    ExpectContentType: Optional[str]
+
+    @classmethod
+    def _deserialize(
+        cls: Type["_Invoke"],
+        json_data: Optional[Mapping[str, Any]],
+    ) -> Optional["_Invoke"]:
+        if not json_data:
+            return None
+        return cls(
+            Body=json_data.get("Body"),
+            ContentType=json_data.get("ContentType"),
+            ExpectStatus=json_data.get("ExpectStatus"),
+            ExpectContentType=json_data.get("ExpectContentType"),
+        )
+
+
+# work around possible type aliasing issues when variable has same name as a model
+_Invoke = Invoke
 
 
 @dataclass

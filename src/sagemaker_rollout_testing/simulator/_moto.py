@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import botocore.session
 import moto.applicationautoscaling.models as aas_models
@@ -182,6 +183,7 @@ class MotoBridge:
             method_name = _snake(action)
             self._patch(SageMakerResponse, method_name, self._make_method(action, params, method_name))
         self._patch_cloudwatch()
+        self._patch_runtime()
         self._patch_autoscaling()
         self._patch_autoscaling_calls()
         self._patch_instance_types()
@@ -214,6 +216,47 @@ class MotoBridge:
 
         method.__name__ = method_name
         return method
+
+    def _patch_runtime(self) -> None:
+        """SageMaker Runtime's InvokeEndpoint answered by the simulator (:mod:`.inference`)."""
+        from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+        sim = self.sim
+
+        def invoke_endpoint(self: Any) -> Any:
+            name = unquote(self.path.split("/endpoints/", 1)[1].split("/", 1)[0])
+            try:
+                status, body, content_type, _model = sim.invoke_endpoint(
+                    self.current_account, self.region, name
+                )
+            except SimulatedServiceError as exc:
+                return (
+                    400,
+                    {"status": "400", "x-amzn-ErrorType": exc.code, "Content-Type": "application/json"},
+                    json.dumps({"message": exc.message}),
+                )
+            if status == 200:
+                return (
+                    200,
+                    {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": "primary"},
+                    body,
+                )
+            # ModelError: HTTP 424 with the model's status and message (SageMaker API reference,
+            # InvokeEndpoint, Errors: ModelError, OriginalStatusCode, OriginalMessage).
+            message = body.decode(errors="replace")
+            return (
+                424,
+                {"status": "424", "x-amzn-ErrorType": "ModelError", "Content-Type": "application/json"},
+                json.dumps(
+                    {
+                        "message": f'Received server error ({status}) from primary with message "{message}".',
+                        "OriginalStatusCode": status,
+                        "OriginalMessage": message,
+                    }
+                ),
+            )
+
+        self._patch(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint)
 
     def _patch_cloudwatch(self) -> None:
         sim = self.sim

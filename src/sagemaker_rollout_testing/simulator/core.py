@@ -28,6 +28,7 @@ from sagemaker_rollout_testing.simulator.eventbridge import (
     deployment_state_change,
     endpoint_state_change,
 )
+from sagemaker_rollout_testing.simulator.inference import MODEL_TIMEOUT_SECONDS, TIMEOUT_TEXT, ModelBehaviours
 from sagemaker_rollout_testing.simulator.plan import DeploymentConfigError, UpdatePlan, plan_update
 from sagemaker_rollout_testing.simulator.timings import Timings
 
@@ -223,6 +224,8 @@ class SageMakerSimulator:
         self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
         self.throttled: Counter[str] = Counter()
         self._endpoint_timings: dict[str, Timings] = {}
+        self.models = ModelBehaviours()
+        """How each model answers InvokeEndpoint (:mod:`.inference`)."""
 
     # ------------------------------------------------------------------ activation
 
@@ -1204,6 +1207,45 @@ class SageMakerSimulator:
                 f'Could not find endpoint "{self._bridge.endpoint_arn(name, account, region)}".'
             )
         return rec
+
+    def invoke_endpoint(self, account: str, region: str, name: str) -> tuple[int, bytes, str, str]:
+        """SageMaker Runtime's InvokeEndpoint: (status, body, content type, model) of the fleet that
+        answers now (:mod:`.inference`); the model's latency advances the clock (at most 60 s, then
+        ``ModelError`` with status 0). Raises ``ValidationError`` for an endpoint that does not
+        exist or is not ``InService``/``Updating``/``RollingBack`` (no fleet to answer)."""
+        with self._lock:
+            self._count_and_inject("InvokeEndpoint")
+            self._sync(account, region)
+            rec = self._endpoints.get((account, region, name))
+            if rec is None or rec.status not in ("InService", "Updating", "RollingBack", "SystemUpdating"):
+                raise validation_error(
+                    f"Endpoint {name} of account {account} not found."
+                    if rec is None
+                    else f"Endpoint {name} is {rec.status}: it cannot take requests."
+                )
+            config = rec.config_name
+            op = rec.op
+            now = self.clock.now()
+            rolling_out = op is not None and op.kind == "update" and op.rollback_at is None
+            planned = op is not None and op.plan is not None and bool(op.target_config) and not op.fail_reason
+            if rolling_out and planned and op is not None and op.plan is not None and op.target_config:
+                phase = op.plan.phase_at(now - op.start)
+                share = phase.new_traffic if phase is not None else 0.0
+                if self.models.new_fleet_answers(share):
+                    config = op.target_config
+            backend = self._backend(account, region)
+            found = backend.endpoint_configs.get(config)
+            model = str(found.production_variants[0].get("ModelName", "")) if found is not None else ""
+            answer = self.models.answer(model)
+            advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
+            seconds = min(answer.latency, MODEL_TIMEOUT_SECONDS)
+            if seconds > 0:
+                (advance or self.clock.sleep)(seconds)
+            status = 0 if answer.latency >= MODEL_TIMEOUT_SECONDS else answer.status
+            self.models.calls.append((self.clock.now(), name, model, status))
+            if status == 0:
+                return 0, TIMEOUT_TEXT.encode(), "text/plain", model
+            return status, answer.body, answer.content_type, model
 
     def endpoints(self) -> Iterator[str]:
         """Names of the endpoints the simulator tracks in the default account and region."""

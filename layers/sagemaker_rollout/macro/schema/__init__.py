@@ -18,7 +18,15 @@ from typing import Final
 
 from sagemaker_rollout.macro.props import Obj
 from sagemaker_rollout.macro.schema.common import ALARM_STATISTICS, PROVIDERS, STRATEGIES
-from sagemaker_rollout.macro.schema.endpoint import ASYNC_INFERENCE, DATA_CAPTURE, DEPLOYMENT, ENDPOINT, TAG
+from sagemaker_rollout.macro.schema.endpoint import (
+    ASYNC_INFERENCE,
+    DATA_CAPTURE,
+    DEPLOYMENT,
+    ENDPOINT,
+    SMOKE_INVOKE,
+    SMOKE_TEST,
+    TAG,
+)
 from sagemaker_rollout.macro.schema.model import (
     CONTAINER,
     CONTAINER_KEYS,
@@ -44,6 +52,8 @@ __all__ = [
     "PROVIDERS",
     "S3_DATA_SOURCE",
     "SERVERLESS",
+    "SMOKE_INVOKE",
+    "SMOKE_TEST",
     "STRATEGIES",
     "SUSPENDED_STATE",
     "TAG",
@@ -66,6 +76,8 @@ OBJECTS: Final[dict[str, Obj]] = {
         DEPLOYMENT,
         DATA_CAPTURE,
         ASYNC_INFERENCE,
+        SMOKE_TEST,
+        SMOKE_INVOKE,
         TAG,
     )
 }

@@ -112,6 +112,31 @@ ASYNC_INFERENCE = Obj(
         "KmsKeyId": string_prop("KMS key of the results."),
     },
 )
+SMOKE_INVOKE = Obj(
+    "SmokeInvoke",
+    "SmokeTest.Invoke",
+    "InvokeEndpoint on the new fleet, and what a passing answer looks like.",
+    {
+        "Body": string_prop("The request body.", required=True),
+        "ContentType": string_prop("Its content type (default application/json)."),
+        "ExpectStatus": int_prop("The status a passing answer has (default 200).", 100, 599),
+        "ExpectContentType": string_prop("The content type a passing answer has."),
+    },
+)
+SMOKE_TEST = Obj(
+    "SmokeTest",
+    "SmokeTest",
+    "Calls that check the new fleet where it takes all traffic and after completion; a failure rolls "
+    "the endpoint back (contract section 9).",
+    {
+        "FunctionArn": string_prop(
+            'A Lambda answering {"Passed": true|false}: custom resource only (stack parameter '
+            "SmokeTestFunctionNamePattern, tag sagemaker-rollout:smoke-test=true)."
+        ),
+        "Invoke": Prop("object", "InvokeEndpoint with this body.", ref="SmokeInvoke"),
+        "Count": int_prop("Calls per run (default 3).", 1, 100),
+    },
+)
 TAG = Obj(
     "Tag",
     "Tags[i]",
@@ -155,6 +180,7 @@ ENDPOINT = Obj(
             1,
             3600,
         ),
+        "SmokeTest": Prop("object", "Smoke tests of the new fleet (FunctionArn or Invoke).", ref="SmokeTest"),
         "AdoptExistingEndpoint": Prop(
             "boolean",
             "Take over an existing endpoint its owner tagged "

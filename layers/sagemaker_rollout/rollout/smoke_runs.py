@@ -1,0 +1,161 @@
+"""Smoke tests (issue 24, contract section 9): in a bake, and after completion with the way back.
+
+Helpers of the steps (``READ``, ``WAIT_UPDATE``, ``SMOKE`` in :mod:`.update`); not a step module.
+
+* **Consent, before anything changes** (:func:`consent_refusal`, called by ``READ``): a
+  ``SmokeTest.FunctionArn`` must carry the consent tag (:data:`~sagemaker_rollout.spec.smoke.CONSENT_TAG`);
+  its name was already checked against the stack's pattern with the properties.
+* **In a bake** (:func:`bake_smoke`, called by ``WAIT_UPDATE`` while the endpoint is ``Updating``): in
+  each watched bake where the smoke test runs (:func:`sagemaker_rollout.spec.smoke.smoke_bakes`), once;
+  a failure sets the abort reason and goes on to ``ABORT``, which trips the brake (SageMaker rolls back
+  when it next watches alarms: API reference, AutoRollbackConfig). Only with an armed brake: without
+  one, nothing could stop the deployment, and the test after completion decides.
+* **After completion** (``SMOKE``, after ``VERIFY`` or ``WAIT_CREATE``): ``Count`` calls on the new
+  config. The previous config is still there (the clean-up runs after this step). A failure of an
+  update sends the endpoint back to it: the same guarded UpdateEndpoint arguments towards the
+  previous config (autoscaling is still suspended if the rollout suspended it: ``RESTORE`` comes
+  after), then ``VERIFY`` answers FAILED with the smoke test's reason. A create has no way back: it
+  answers FAILED (CloudFormation's rollback deletes the endpoint).
+
+Each call is journaled as it ends (``state.smoke``), so an invocation that dies mid-test goes on
+where it stopped; a call whose answer was lost with the invocation is made again (smoke tests are
+reads of the model; a user's function must tolerate being called again, as with any Lambda
+invocation). Results go to the log (one line per call), metrics (``SmokeTestPassed`` /
+``SmokeTestFailed``, ``SmokeTestLatency`` in milliseconds) and ``history`` (the request's notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sagemaker_rollout.aws.calls import AWS_ERRORS, error_code, short
+from sagemaker_rollout.aws.smoke import Outcome, consents, smoke_call
+from sagemaker_rollout.planner.wakeup import Observation
+from sagemaker_rollout.rollout.context import StepContext
+from sagemaker_rollout.rollout.progress import Fail, FailCode, Next, Progress
+from sagemaker_rollout.rollout.state import Phase, RolloutState
+from sagemaker_rollout.spec.smoke import CALL_TIMEOUT_SECONDS, CONSENT_TAG, SmokeTest, smoke_bakes
+from sagemaker_rollout.spec.timeline import update_timeline
+
+__all__ = ["AFTER_COMPLETION", "bake_smoke", "consent_refusal", "run_smoke", "smoke_reason"]
+
+AFTER_COMPLETION = "after completion"
+
+
+def consent_refusal(ctx: StepContext, state: RolloutState) -> Fail | None:
+    """A smoke function without the consent tag: refused before anything is touched."""
+    test = ctx.spec.smoke_test
+    if test is None or not test.function_arn or state.smoke.get("consented"):
+        return None
+    try:
+        granted = consents(ctx.runtime.client("lambda"), test.function_arn)
+    except AWS_ERRORS as error:
+        if error_code(error) not in ("ResourceNotFoundException", "AccessDeniedException"):
+            raise  # transient: the engine retries the step
+        granted = False
+    if not granted:
+        return Fail(
+            short(
+                f"SmokeTest.FunctionArn: {test.function_arn} does not carry the tag {CONSENT_TAG}=true "
+                "(the provider invokes only functions that consent to it)"
+            ),
+            state.endpoint or None,
+            FailCode.INVALID_REQUEST,
+        )
+    state.smoke["consented"] = True
+    return None
+
+
+def run_smoke(
+    ctx: StepContext, state: RolloutState, test: SmokeTest, where: str, mixed: bool
+) -> dict[str, Any]:
+    """Make the calls of one run (resuming a run an earlier invocation began); its journal entry."""
+    runs = state.smoke.setdefault("runs", {})
+    entry: dict[str, Any] = runs.setdefault(where, {"calls": [], "mixed": mixed})
+    if entry.get("result"):
+        return entry
+    client = ctx.runtime.bounded_client(
+        "lambda" if test.function_arn else "sagemaker-runtime", CALL_TIMEOUT_SECONDS
+    )
+    label = f"{where}{' (mixed fleet)' if mixed else ''}"
+    while len(entry["calls"]) < test.count:
+        number = len(entry["calls"]) + 1
+        payload = {
+            "EndpointName": state.endpoint,
+            "EndpointConfigName": state.target_config,
+            "Phase": "after-completion" if where == AFTER_COMPLETION else "bake",
+            "Bake": "" if where == AFTER_COMPLETION else where,
+            "MixedFleet": mixed,
+            "Call": number,
+            "Count": test.count,
+            "RequestType": ctx.kind.value,
+        }
+        result = smoke_call(client, ctx.clock, test, payload)
+        entry["calls"].append(result.record())
+        ctx.checkpoint()  # journaled as it ends: a later invocation goes on from the next call
+        ctx.log.info(
+            "smoke test call",
+            extra={
+                "smoke": label,
+                "call": number,
+                "outcome": result.outcome.value,
+                "ms": round(result.seconds * 1000),
+            },
+        )
+        ctx.notify(
+            "smoke",
+            f"{label}: call {number}/{test.count} {result.outcome.value} "
+            f"in {result.seconds * 1000:.0f} ms{': ' + result.detail if result.detail else ''}",
+        )
+        ctx.notify("metric", f"SmokeTestLatency={result.seconds * 1000:.0f}")
+        if result.outcome is not Outcome.PASS:
+            entry["result"] = result.outcome.value
+            entry["detail"] = result.detail
+            break
+    else:
+        entry["result"] = Outcome.PASS.value
+    passed = entry["result"] == Outcome.PASS.value
+    ctx.notify("metric", "SmokeTestPassed" if passed else "SmokeTestFailed")
+    slowest = max((int(c.get("ms", 0)) for c in entry["calls"]), default=0)
+    state.notes.append(
+        f"smoke test {label}: {len(entry['calls'])}/{test.count} call(s), {entry['result']}"
+        f" (slowest {slowest} ms)"
+    )
+    ctx.checkpoint()
+    return entry
+
+
+def _reason(where: str, entry: Mapping[str, Any]) -> str:
+    kind = "failed" if entry.get("result") == Outcome.FAIL.value else "could not run"
+    mixed = " (mixed fleet)" if entry.get("mixed") else ""
+    calls = len(entry.get("calls", []))
+    return f"smoke test {kind} {where}{mixed}: call {calls}: {entry.get('detail') or 'no detail'}"
+
+
+def bake_smoke(ctx: StepContext, state: RolloutState, described: Mapping[str, Any]) -> Progress | None:
+    """In a watched bake the smoke test covers: run it once; ``Next(ABORT)`` on failure, else None."""
+    test = ctx.spec.smoke_test
+    if test is None or state.smoke_rollback or not (state.brake and state.brake_armed):
+        return None
+    if state.brake_tripped_at is not None or state.update_intent_at is None:
+        return None
+    seen = Observation.of(described, ctx.clock.now())
+    if seen.stage != "Baking" or seen.stage_since is None:
+        return None
+    variants = [v for v in ctx.spec.config.get("ProductionVariants", []) if isinstance(v, Mapping)]
+    timeline = update_timeline(ctx.spec.deployment_config, variants)
+    index = timeline.locate("Baking", seen.stage_since - float(state.update_intent_at))
+    bake = next((b for b in smoke_bakes(timeline.parts, test.count) if b.part == index), None)
+    if bake is None or not bake.runs or bake.name in state.smoke.get("runs", {}):
+        return None
+    entry = run_smoke(ctx, state, test, bake.name, bake.mixed)
+    if entry["result"] == Outcome.PASS.value:
+        return None
+    state.abort_reason = _reason(f"in {bake.name}", entry)
+    ctx.checkpoint()
+    return Next(Phase.ABORT)
+
+
+def smoke_reason(where: str, entry: Mapping[str, Any]) -> str:
+    return _reason(where, entry)
