@@ -359,6 +359,7 @@ def role_statements(
     partition: str = "aws",
     parameters: Mapping[str, str] | None = None,
     attributes: Mapping[str, str] | None = None,
+    managed: bool = True,
 ) -> list[dict[str, Any]]:
     """Every statement that applies to ``role``, with intrinsic functions resolved.
 
@@ -374,6 +375,9 @@ def role_statements(
         Parameter values; parameters not given take their ``Default``.
     attributes:
         ``"Logical.Attribute"`` -> value, for ``Fn::GetAtt`` the evaluator cannot derive.
+    managed:
+        Include the template's ``AWS::IAM::ManagedPolicy`` resources attached to the role (False: the
+        inline policies only, which share IAM's aggregate size quota).
     """
     resources = template.get("Resources") or {}
     values = {
@@ -400,9 +404,9 @@ def role_statements(
         props = resource.get("Properties") or {}
         if logical_id == role and resource.get("Type") == "AWS::IAM::Role":
             documents += [policy["PolicyDocument"] for policy in props.get("Policies") or []]
-        elif resource.get("Type") in ("AWS::IAM::RolePolicy", "AWS::IAM::Policy") and _names_role(
-            props, role
-        ):
+        elif (
+            resource.get("Type") in ("AWS::IAM::RolePolicy", "AWS::IAM::Policy") and _names_role(props, role)
+        ) or (managed and resource.get("Type") == "AWS::IAM::ManagedPolicy" and _names_role(props, role)):
             documents.append(props["PolicyDocument"])
     statements: list[dict[str, Any]] = []
     for document in documents:

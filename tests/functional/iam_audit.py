@@ -55,8 +55,9 @@ def _template() -> dict[str, Any]:
     return json.loads(_template_text())  # type: ignore[no-any-return]
 
 
-def statements_for(function_arn: str, **parameters: str) -> list[dict[str, Any]]:
-    """The provider role's statements, resolved for the test account with ``parameters``."""
+def statements_for(function_arn: str, *, managed: bool = True, **parameters: str) -> list[dict[str, Any]]:
+    """The provider role's statements, resolved for the test account with ``parameters`` (``managed``:
+    with the managed policies attached to it, else its inline policies only)."""
     return role_statements(
         _template(),
         ROLE_ID,
@@ -68,6 +69,7 @@ def statements_for(function_arn: str, **parameters: str) -> list[dict[str, Any]]
             # the table the test kit creates for the stack's RolloutJournalTable
             "RolloutJournalTable.Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{JOURNAL_TABLE}",
         },
+        managed=managed,
     )
 
 
@@ -175,6 +177,17 @@ class Recorder:
         return record
 
 
+def function_tags(arn: str) -> dict[str, str]:
+    """A Lambda function's tags (moto's Lambda backend; {} when it does not exist)."""
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        function = lambda_backends[ACCOUNT_ID][REGION].get_function(arn.split(":function:", 1)[1])
+    except Exception:  # no such function: no tags
+        return {}
+    return dict(function.tags or {})
+
+
 def registry_statements() -> list[dict[str, Any]]:
     """The registry type's execution role (``registry/resource-role.yaml``), resolved for the test
     account and the journal table the test kit creates."""
@@ -207,14 +220,8 @@ def audit(
     assert DEFAULT_ACCOUNT_ID == ACCOUNT_ID
 
     def tags(arn: str) -> dict[str, str]:
-        if ":lambda:" in arn:  # a smoke-test function's tags (moto's Lambda backend)
-            from moto.awslambda.models import lambda_backends
-
-            try:
-                function = lambda_backends[ACCOUNT_ID][REGION].get_function(arn.split(":function:", 1)[1])
-            except Exception:  # no such function: no tags
-                return {}
-            return dict(function.tags or {})
+        if ":lambda:" in arn:
+            return function_tags(arn)
         try:
             # What moto's ListTags handler calls (moto/sagemaker/responses.py), first page only.
             found, _token = sagemaker_backends[ACCOUNT_ID][REGION].list_tags(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -32,11 +33,14 @@ from iam_audit import (
     REGION,
     Recorder,
     denied,
+    function_tags,
     statements_for,
     unused,
 )
 from world import ALARM, ROLE, World
 
+from sagemaker_rollout.spec.smoke import CONSENT_TAG, SMOKE_FUNCTIONS_ENV
+from sagemaker_rollout_testing.functions import LocalFunctions
 from sagemaker_rollout_testing.iam_eval import AuthRequest, evaluate
 from sagemaker_rollout_testing.iam_requests import Account
 
@@ -50,6 +54,8 @@ def account(world: World) -> World:
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch, world: World) -> Recorder:
     def tags(arn: str) -> dict[str, str]:
+        if ":lambda:" in arn:
+            return function_tags(arn)
         try:
             return world.tags(arn)
         except Exception:  # not there (yet, or any more): no resource tags
@@ -58,6 +64,10 @@ def recorder(monkeypatch: pytest.MonkeyPatch, world: World) -> Recorder:
     recording = Recorder(Account(ACCOUNT_ID, REGION, tags))
     recording.install(monkeypatch)
     return recording
+
+
+SMOKE_PATTERN = "smoke-*"
+"""The provider stack's SmokeTestFunctionNamePattern in these scenarios."""
 
 
 def _run_all_scenarios(account: World) -> None:
@@ -119,6 +129,29 @@ def _run_all_scenarios(account: World) -> None:
         logical_id="Classifier",
     )
     assert long.status == "SUCCESS", long.reason
+    # smoke tests (issue 24): a consenting function of the stack's pattern, then InvokeEndpoint on the
+    # provider's own endpoint
+    functions = LocalFunctions(account.session).install()
+    os.environ[SMOKE_FUNCTIONS_ENV] = SMOKE_PATTERN
+    try:
+        function = functions.add("smoke-check", lambda event: {"Passed": True}, tags={CONSENT_TAG: "true"})
+        smoked = driver.update(
+            "classifier",
+            account.props("model-a-v2", wait=950, SmokeTest={"FunctionArn": function, "Count": 1}),
+            account.props("model-a-v3", wait=950),
+            logical_id="Classifier",
+        )
+        assert smoked.status == "SUCCESS" and functions.invocations, smoked.reason
+        smoked = driver.update(
+            "classifier",
+            account.props("model-a-v3", wait=950, SmokeTest={"Invoke": {"Body": "{}"}, "Count": 1}),
+            account.props("model-a-v2", wait=950),
+            logical_id="Classifier",
+        )
+        assert smoked.status == "SUCCESS", smoked.reason
+    finally:
+        os.environ.pop(SMOKE_FUNCTIONS_ENV, None)
+        functions.uninstall()
     # tags only: one tag changed, one removed, no rollout
     retagged = driver.update(
         "classifier",
@@ -157,7 +190,7 @@ def test_policy_coverage_every_authorization_is_allowed_and_every_grant_is_used(
 ) -> None:
     # GIVEN the provider role's policies WHEN representative scenarios run through the real handler
     _run_all_scenarios(account)
-    statements = statements_for(account.driver.function_arn)
+    statements = statements_for(account.driver.function_arn, SmokeTestFunctionNamePattern=SMOKE_PATTERN)
     # THEN the recorder saw the calls of every path (it hooks the provider's clients, not the test's)
     assert {
         "sagemaker:CreateEndpointConfig",
@@ -175,6 +208,8 @@ def test_policy_coverage_every_authorization_is_allowed_and_every_grant_is_used(
         "cloudformation:DescribeStackResource",
         "cloudformation:DescribeStackEvents",
         "lambda:InvokeFunction",
+        "lambda:ListTags",
+        "sagemaker:InvokeEndpoint",
         "iam:PassRole",
     } <= recorder.actions, sorted(recorder.actions)
     # the provider never creates models and never changes capacity itself (only AAS validates that right)
@@ -194,7 +229,8 @@ def _check_prefix_narrows_what_it_can(account: World, recorder: Recorder) -> Non
     # GIVEN the recorded scenarios (every endpoint and config is named classifier...)
     arn = account.driver.function_arn
     # WHEN the role is deployed with a prefix the names start with THEN everything is still allowed
-    assert denied(recorder.calls, statements_for(arn, ResourceNamePrefix="classif")) == []
+    narrowed = statements_for(arn, ResourceNamePrefix="classif", SmokeTestFunctionNamePattern=SMOKE_PATTERN)
+    assert denied(recorder.calls, narrowed) == []
     # WHEN deployed with another prefix THEN every SageMaker request naming one of them is denied...
     other = statements_for(arn, ResourceNamePrefix="team-b-")
     for call in recorder.calls:
@@ -380,6 +416,7 @@ def test_policy_coverage_role_policies_fit_iam_inline_size_quota() -> None:
         "arn:aws:lambda:us-east-1:123456789012:function:" + "f" * 64,
         ResourceNamePrefix="p" * 40,
         PassableRoleNamePattern="r" * 100,
+        managed=False,
     )
     # WHEN the inline policies are serialised without whitespace (as IAM counts them)
     size = len(json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")))

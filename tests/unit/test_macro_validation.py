@@ -46,7 +46,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"Variants": [_variant()], "Colour": "red"},
         "Classifier.Properties: unknown key 'Colour' (allowed: EndpointName, Variants, Deployment, "
         "AlarmActions, "
-        "AsyncInference, DataCapture, KmsKeyId, Dashboard, Tags, ServiceTimeout, "
+        "AsyncInference, DataCapture, KmsKeyId, Dashboard, Tags, ServiceTimeout, SmokeTest, "
         "AdoptExistingEndpoint, Provider)",
     ),
     (
