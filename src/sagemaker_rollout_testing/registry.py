@@ -45,6 +45,11 @@ SCHEMA_FILE = "sagemakerrollout-sagemaker-endpoint.json"
 MAX_INVOCATIONS = 5000
 
 
+_IAM_PREFIX = {"sagemaker-runtime": "sagemaker"}
+"""botocore service names whose IAM actions have another prefix (SageMaker Runtime's InvokeEndpoint is
+``sagemaker:InvokeEndpoint``: Service Authorization Reference, Amazon SageMaker AI)."""
+
+
 class RegistryDriverError(RuntimeError):
     """The driver was misused, or a handler broke the protocol (IN_PROGRESS without a context...)."""
 
@@ -190,7 +195,8 @@ class RegistryDriver:
     def _before_call(self, model: Any, **_: Any) -> None:
         if self._handler:
             service = str(model.service_model.service_name)
-            self.calls.append(HandlerCall(self._handler, f"{service}:{model.name}"))
+            prefix = _IAM_PREFIX.get(service, service)
+            self.calls.append(HandlerCall(self._handler, f"{prefix}:{model.name}"))
 
     def _after_call(self, model: Any, **_: Any) -> None:
         if not self._handler:

@@ -705,3 +705,44 @@ def test_plan_warns_about_an_instance_type_botocore_does_not_list(
         for w in document["warnings"]
     ), document["warnings"]
     assert document["refusal"] is None
+
+
+SMOKE_TEMPLATE = """
+Resources:
+  Endpoint:
+    Type: Custom::SageMakerEndpoint
+    Properties:
+      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:provider
+      EndpointName: classifier
+      ProductionVariants:
+        - {VariantName: main, ModelName: m, InstanceType: ml.c5.xlarge, InitialInstanceCount: 4}
+      DeploymentConfig:
+        BlueGreenUpdatePolicy:
+          TrafficRoutingConfiguration:
+            {Type: CANARY, WaitIntervalInSeconds: 300, CanarySize: {Type: CAPACITY_PERCENT, Value: 25}}
+        AutoRollbackConfiguration: {Alarms: [{AlarmName: latency}]}
+      SmokeTest:
+        Invoke: {Body: '{"x": 1}'}
+        Count: COUNT
+"""
+
+
+@pytest.mark.parametrize(
+    ("count", "canary"), [(3, "skipped, 11 calls reach the new fleet with 95 %"), (11, "11 call(s)")]
+)
+def test_plan_shows_where_the_smoke_test_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: int, canary: str
+) -> None:
+    # GIVEN a canary of 25 % and a smoke test of `count` calls
+    template = tmp_path / "smoke.yaml"
+    template.write_text(SMOKE_TEMPLATE.replace("COUNT", str(count)), encoding="utf-8")
+    # WHEN planned offline
+    status = main(["plan", "--offline", "--region", "us-east-1", str(template)])
+    out = capsys.readouterr().out
+    # THEN each watched bake says whether it is tested (the canary bake only with enough calls), and the
+    # run after completion is there
+    assert status == 0, out
+    assert f"Smoke test: InvokeEndpoint, {count} call(s), each call at most 60 s" in out
+    assert f"bake the canary (mixed fleet, 25% new): {canary}" in out, out
+    assert f"final bake (new fleet takes all traffic): {count} call(s); a failure trips the brake" in out
+    assert f"after completion: {count} call(s); a failure goes back to the previous config" in out

@@ -344,3 +344,46 @@ def test_stack_tags_over_sagemakers_limit_fail_in_one_line_naming_the_count(regi
     assert "at most 46" in result.message and "\n" not in result.message
     assert sim.calls["CreateEndpointConfig"] + sim.calls["CreateEndpoint"] == mutations
     assert ROLE  # the properties' execution role, passable by the registry role's pattern
+
+
+# ---- SmokeTest through the registry type (issue 24, contract section 9) ---------------------------
+SMOKE = {"Invoke": {"Body": '{"instances": [[1, 2]]}', "ContentType": "application/json"}, "Count": 2}
+
+
+def test_a_smoke_test_passes_through_the_registry_type(registry: Any, sim: Any) -> None:
+    # GIVEN an endpoint of the type with an InvokeEndpoint smoke test
+    created = registry.create("Classifier", props(SmokeTest=SMOKE, **CANARY))
+    assert created.status == "SUCCESS", created.message
+    # WHEN a new model rolls out
+    result = registry.update("Classifier", props("model-a-v2", SmokeTest=SMOKE, **CANARY), created.model)
+    # THEN it succeeds after calls answered by the new model, and SmokeTest is write-only (not read back)
+    assert result.status == "SUCCESS", result.message
+    assert any(model == "model-a-v2" for _, _, model, _ in sim.models.calls)
+    assert "SmokeTest" not in result.model
+
+
+def test_a_failing_smoke_test_through_the_registry_type_fails_not_stabilized_on_the_old_config(
+    registry: Any, sim: Any
+) -> None:
+    # GIVEN an endpoint of the type with a smoke test, and a new model that answers 500
+    created = registry.create("Classifier", props(SmokeTest=SMOKE, **CANARY))
+    old_config = created.model["EndpointConfigName"]
+    sim.models.set("model-a-v2", status=500)
+    # WHEN it rolls out
+    result = registry.update("Classifier", props("model-a-v2", SmokeTest=SMOKE, **CANARY), created.model)
+    # THEN the handler fails with NotStabilized naming the smoke test, the endpoint on its old config
+    assert (result.status, result.error_code) == ("FAILED", "NotStabilized"), result.message
+    assert result.message.startswith("smoke test failed in final bake: call 1: model answered 500"), (
+        result.message
+    )
+    assert sim.endpoint_config_name("classifier") == old_config
+
+
+def test_a_smoke_function_is_refused_by_the_registry_type(registry: Any, sim: Any) -> None:
+    # GIVEN the registry type (its execution role names no smoke-test function)
+    function = "arn:aws:lambda:us-east-1:123456789012:function:smoke-check"
+    # WHEN a resource names one THEN it is refused before anything exists, naming the property
+    result = registry.create("Classifier", props(SmokeTest={"FunctionArn": function}, **CANARY))
+    assert (result.status, result.error_code) == ("FAILED", "InvalidRequest"), result.message
+    assert result.message.startswith("SmokeTest.FunctionArn: "), result.message
+    assert sim.calls["CreateEndpoint"] == 0

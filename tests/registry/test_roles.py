@@ -61,14 +61,16 @@ def _statements(policies: Any) -> Iterator[dict[str, Any]]:
 
 
 def provider_role() -> dict[str, dict[str, Any]]:
-    """EndpointProviderRole's statements, with those of the role policies attached to it, by Sid."""
+    """EndpointProviderRole's statements, with those of the role policies and managed policies
+    attached to it, by Sid."""
     resources = _yaml("template.yaml")["Resources"]
+    role = {"Ref": "EndpointProviderRole"}
     found = list(_statements(resources["EndpointProviderRole"]["Properties"]["Policies"]))
     for resource in resources.values():
         properties = resource.get("Properties") or {}
-        if resource.get("Type") == "AWS::IAM::RolePolicy" and properties.get("RoleName") == {
-            "Ref": "EndpointProviderRole"
-        }:
+        attached = resource.get("Type") == "AWS::IAM::RolePolicy" and properties.get("RoleName") == role
+        managed = resource.get("Type") == "AWS::IAM::ManagedPolicy" and role in (properties.get("Roles") or [])
+        if attached or managed:
             found.extend(_statements([properties]))
     return {s["Sid"]: s for s in found}
 

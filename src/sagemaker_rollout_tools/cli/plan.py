@@ -157,6 +157,8 @@ class PlanReport:
         Planned against the template alone; ``rollout`` is then what an update would do.
     not_checked:
         Offline: what could not be checked without reading the account.
+    smoke:
+        Where the resource's ``SmokeTest`` runs (:func:`smoke_lines`), one line each.
     """
 
     resource: str
@@ -174,6 +176,7 @@ class PlanReport:
     rollout: Any = None
     not_checked: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    smoke: tuple[str, ...] = ()
 
     @property
     def refusal(self) -> str | None:
@@ -511,6 +514,7 @@ def build_plan(
             rollout=_update_preview(spec, endpoint, target),
             not_checked=NOT_CHECKED_OFFLINE,
             warnings=tuple(warnings),
+            smoke=smoke_lines(spec),
         )
     warnings.extend(w for w in _model_package_notes(sm, spec) if w not in warnings)
     current = read_endpoint(sm, aas, SystemClock(), endpoint)
@@ -533,6 +537,7 @@ def build_plan(
             tuple(notes),
             adopt_missing=adopt_missing,
             warnings=tuple(warnings),
+            smoke=smoke_lines(spec),
         )
     managed = current.tags.get(MANAGED_BY_TAG) == "sagemaker-rollout"
     ownership_refusal = None
@@ -560,6 +565,7 @@ def build_plan(
         ownership_refusal,
         same_content=same_content,
         warnings=tuple(warnings),
+        smoke=smoke_lines(spec),
     )
 
 
@@ -686,6 +692,8 @@ def _body(report: PlanReport, plan: Any) -> list[str]:
             lines.extend(f"  - {change}" for change in plan.irreversible)
     if plan.needs_rollout or plan.action == "wait":
         lines.extend(_deadline_lines(plan))
+    if plan.action in ("rollout", "wait", "create"):
+        lines.extend(report.smoke if plan.action != "create" else report.smoke[-1:])
     if plan.suspend_autoscaling:
         lines.append(
             f"Autoscaling suspended during the rollout: {', '.join(plan.suspend_autoscaling)} "
@@ -705,6 +713,32 @@ def _body(report: PlanReport, plan: Any) -> list[str]:
             )
         )
     return lines
+
+
+def smoke_lines(spec: Any) -> tuple[str, ...]:
+    """Where the resource's ``SmokeTest`` runs on its rollout's timeline (``plan`` prints them; the
+    last line is the run after completion, which a create has too)."""
+    from sagemaker_rollout.spec.deadline import brake_blocker
+    from sagemaker_rollout.spec.smoke import calls_to_reach, smoke_bakes
+    from sagemaker_rollout.spec.timeline import update_timeline
+
+    test = spec.smoke_test
+    if test is None:
+        return ()
+    variants = [v for v in spec.config.get("ProductionVariants", []) if isinstance(v, dict)]
+    blocker = brake_blocker(spec.deployment_config, variants)
+    lines = [f"Smoke test: {test.describe()}, each call at most 60 s"]
+    for bake in smoke_bakes(update_timeline(spec.deployment_config, variants).parts, test.count):
+        mixed = f"mixed fleet, {bake.share:.0%} new" if bake.mixed else "new fleet takes all traffic"
+        if blocker:
+            lines.append(f"  {bake.name} ({mixed}): not tested, nothing could stop the rollout ({blocker})")
+        elif bake.runs:
+            lines.append(f"  {bake.name} ({mixed}): {test.count} call(s); a failure trips the brake")
+        else:
+            needed = calls_to_reach(bake.share)
+            lines.append(f"  {bake.name} ({mixed}): skipped, {needed} calls reach the new fleet with 95 %")
+    lines.append(f"  after completion: {test.count} call(s); a failure goes back to the previous config")
+    return tuple(lines)
 
 
 def _deadline_lines(plan: Any) -> list[str]:
