@@ -41,6 +41,9 @@ keys of each action:
   on the ``stack`` resource type (``arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>``);
   the provider passes the event's ``StackId``, which is that ARN; a bare name is resolved to
   ``stack/<name>/*``.
+* IAM ``SimulatePrincipalPolicy`` is ``iam:SimulatePrincipalPolicy`` on its ``PolicySourceArn`` (SAR for
+  IAM, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html:
+  the ``role``, ``user`` and ``group`` resource types); the provider asks about an execution role.
 * SageMaker Runtime ``InvokeEndpoint`` is ``sagemaker:InvokeEndpoint`` on the endpoint, with its tags.
 * Lambda ``Invoke`` is ``lambda:InvokeFunction`` on the function ARN (with the function's tags as
   ``aws:ResourceTag``), ``ListTags`` is ``lambda:ListTags`` on it; DynamoDB item and table calls
@@ -280,6 +283,8 @@ def authorization_requests(
         ]
     if service == "lambda" and operation == "ListTags":
         return [AuthRequest("lambda:ListTags", str(params["Resource"]), {}, why)]
+    if service == "iam" and operation == "SimulatePrincipalPolicy":
+        return [AuthRequest("iam:SimulatePrincipalPolicy", str(params["PolicySourceArn"]), {}, why)]
     if service == "sagemaker-runtime" and operation == "InvokeEndpoint":
         # The endpoint resource type, with its tags (SAR for SageMaker: InvokeEndpoint on endpoint*).
         arn = account.arn("sagemaker", f"endpoint/{str(params['EndpointName']).lower()}")

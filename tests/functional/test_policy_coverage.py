@@ -424,3 +424,27 @@ def test_policy_coverage_role_policies_fit_iam_inline_size_quota() -> None:
     # the journal table's policy (IAM user guide, "IAM and AWS STS quotas":
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
     assert size < 10_240 - 1_500, size
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (ROLE, True),
+        (f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/AmazonSageMaker-ExecutionRole-20240101T000000", True),
+        (f"arn:aws:iam::{ACCOUNT_ID}:role/Admin", False),
+        (f"arn:aws:iam::{ACCOUNT_ID}:user/SageMakerUser", False),
+    ],
+    ids=["named-sagemaker", "console-convention", "admin", "a-user"],
+)
+def test_policy_coverage_simulates_only_the_roles_it_may_pass(role: str, allowed: bool) -> None:
+    # GIVEN the default PassableRoleNamePattern WHEN the provider asks IAM about a principal's
+    # permissions (may the execution role read the brake? issue 24)
+    statements = statements_for("arn:aws:lambda:us-east-1:123456789012:function:p")
+    request = AuthRequest("iam:SimulatePrincipalPolicy", role)
+    # THEN only the roles it may pass can be simulated
+    assert evaluate(statements, request).allowed is allowed
+    # AND a narrower pattern narrows it
+    narrow = statements_for(
+        "arn:aws:lambda:us-east-1:123456789012:function:p", PassableRoleNamePattern="ml/*"
+    )
+    assert not evaluate(narrow, request).allowed

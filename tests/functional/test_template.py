@@ -213,6 +213,19 @@ def test_template_pass_role_only_towards_sagemaker(template: dict[str, Any]) -> 
     assert statement["Resource"] != "*"
 
 
+def test_template_simulates_only_the_roles_it_may_pass(template: dict[str, Any]) -> None:
+    # GIVEN the statements that allow iam:SimulatePrincipalPolicy
+    statements = [s for _, s in _role_statements(template) if "iam:SimulatePrincipalPolicy" in _actions(s)]
+    # WHEN they are read
+    # THEN there is one, it holds only that read, on the roles of PassableRoleNamePattern (PassRole's)
+    assert len(statements) == 1
+    (statement,) = statements
+    assert _actions(statement) == ["iam:SimulatePrincipalPolicy"]
+    (pass_role,) = [s for _, s in _role_statements(template) if "iam:PassRole" in _actions(s)]
+    assert statement["Resource"] == pass_role["Resource"]
+    assert "PassableRoleNamePattern" in statement["Resource"]["Fn::Sub"]
+
+
 def test_template_sagemaker_actions_never_on_star_and_narrowed_by_prefix(
     template: dict[str, Any],
 ) -> None:
@@ -260,6 +273,7 @@ def test_template_provider_role_grants_exactly_the_calls_of_the_design(template:
         "sagemaker:ListTags",
         "sagemaker:UpdateEndpointWeightsAndCapacities",  # Application Auto Scaling's permission validation
         "iam:PassRole",
+        "iam:SimulatePrincipalPolicy",  # may the execution role read the brake? (issue 24)
         "kms:CreateGrant",  # SageMaker creates grants for KmsKeyId, only via SageMaker (kms:ViaService)
         "kms:DescribeKey",
         "application-autoscaling:DescribeScalableTargets",

@@ -108,6 +108,8 @@ _ROLLOUT = (
     "cloudwatch:TagResource",
     # SmokeTest Invoke (aws/smoke.py): InvokeEndpoint on the type's own endpoint.
     "sagemaker:InvokeEndpoint",
+    # May the config's ExecutionRoleArn read the brake? (rollout/brake_role.py)
+    "iam:SimulatePrincipalPolicy",
 )
 HANDLER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "create": _ROLLOUT,

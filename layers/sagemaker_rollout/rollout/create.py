@@ -24,6 +24,7 @@ from sagemaker_rollout.planner import (
     plan_update,
     with_retained,
 )
+from sagemaker_rollout.rollout.brake_role import brake_reader_refusal
 from sagemaker_rollout.rollout.context import StepContext
 from sagemaker_rollout.rollout.graph import step
 from sagemaker_rollout.rollout.helpers import EVENTUAL_CONSISTENCY_WAIT, is_unseen_config
@@ -71,7 +72,8 @@ def start(ctx: StepContext, state: RolloutState) -> Progress:
 
 @step(Phase.READ)
 def read(ctx: StepContext, state: RolloutState) -> Progress:
-    """Read the endpoint and decide: create it, wait for it, retag it, or roll it out."""
+    """Read the endpoint and decide: create it, wait for it, retag it, or roll it out (with the
+    brake only if its execution role may read it: :mod:`.brake_role`)."""
     name = state.endpoint
     refused = consent_refusal(ctx, state)  # a smoke function that does not consent: before anything
     if refused is not None:
@@ -144,6 +146,9 @@ def read(ctx: StepContext, state: RolloutState) -> Progress:
         state.expected_launch = (
             launch.seconds if launch is not None and launch.basis.value == "history" else 0.0
         )
+    refused = brake_reader_refusal(ctx, state, current.arn)  # may SageMaker read the brake?
+    if refused is not None:
+        return refused
     state.update_intent_at = None
     if plan.tags_to_add or plan.tag_keys_to_remove:
         _retag(ctx, state, current)

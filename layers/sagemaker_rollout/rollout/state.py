@@ -30,6 +30,7 @@ _WRITTEN_WHEN_SET = (
     "brake_tripped_at",
     "brake_tripped",
     "brake_removing",
+    "brake_reader",
     "abort_margin",
     "expected_launch",
     "abort_reason",
@@ -142,6 +143,11 @@ class RolloutState:
         was created before the UpdateEndpoint ('' / False: a rollout no brake can stop).
     brake_removing:
         The clean-up is deleting the brake (journaled before its DeleteAlarms).
+    brake_reader:
+        Whether the endpoint's execution role may read the brake, as IAM's policy simulation said
+        before any change (:mod:`sagemaker_rollout.rollout.brake_role`): ``allowed``, or
+        ``unchecked`` (the check could not be made; noted); '' until checked. A denial fails the
+        request.
     brake_tripped_at, brake_tripped, abort_reason:
         When the provider decided to trip the brake (journaled before the call), whether the trip's
         PutMetricAlarm is known done, and why ("would overrun ServiceTimeout ...", or an operator's
@@ -200,6 +206,7 @@ class RolloutState:
     brake_tripped_at: float | None = None
     brake_tripped: bool = False
     brake_removing: bool = False
+    brake_reader: str = ""
     abort_margin: float = 0.0
     expected_launch: float = 0.0
     abort_reason: str = ""

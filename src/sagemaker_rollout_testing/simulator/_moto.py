@@ -187,6 +187,7 @@ class MotoBridge:
         self._patch_autoscaling()
         self._patch_autoscaling_calls()
         self._patch_instance_types()
+        self._patch_iam()
 
     def uninstall(self) -> None:
         while self._saved:
@@ -216,6 +217,14 @@ class MotoBridge:
 
         method.__name__ = method_name
         return method
+
+    def _patch_iam(self) -> None:
+        """IAM's SimulatePrincipalPolicy, which moto lacks (:mod:`.iam`)."""
+        from moto.iam.responses import IamResponse
+
+        from sagemaker_rollout_testing.simulator.iam import simulate_principal_policy
+
+        self._patch(IamResponse, "simulate_principal_policy", simulate_principal_policy)
 
     def _patch_runtime(self) -> None:
         """SageMaker Runtime's InvokeEndpoint answered by the simulator (:mod:`.inference`)."""
