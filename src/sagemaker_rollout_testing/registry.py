@@ -43,6 +43,9 @@ PACKAGE = "sagemakerrollout_sagemaker_endpoint"
 SCHEMA_FILE = "sagemakerrollout-sagemaker-endpoint.json"
 #: Operations that stop after this many handler invocations are reported as a driver error (a loop).
 MAX_INVOCATIONS = 5000
+IAM_PREFIXES = {"sagemaker-runtime": "sagemaker"}
+"""botocore service names whose IAM action prefix differs: SageMaker Runtime's InvokeEndpoint is
+``sagemaker:InvokeEndpoint`` (Service Authorization Reference, Amazon SageMaker AI)."""
 
 
 class RegistryDriverError(RuntimeError):
@@ -190,7 +193,9 @@ class RegistryDriver:
     def _before_call(self, model: Any, **_: Any) -> None:
         if self._handler:
             service = str(model.service_model.service_name)
-            self.calls.append(HandlerCall(self._handler, f"{service}:{model.name}"))
+            self.calls.append(
+                HandlerCall(self._handler, f"{IAM_PREFIXES.get(service, service)}:{model.name}")
+            )
 
     def _after_call(self, model: Any, **_: Any) -> None:
         if not self._handler:
