@@ -43,11 +43,9 @@ PACKAGE = "sagemakerrollout_sagemaker_endpoint"
 SCHEMA_FILE = "sagemakerrollout-sagemaker-endpoint.json"
 #: Operations that stop after this many handler invocations are reported as a driver error (a loop).
 MAX_INVOCATIONS = 5000
-
-
-_IAM_PREFIX = {"sagemaker-runtime": "sagemaker"}
-"""botocore service names whose IAM actions have another prefix (SageMaker Runtime's InvokeEndpoint is
-``sagemaker:InvokeEndpoint``: Service Authorization Reference, Amazon SageMaker AI)."""
+IAM_PREFIXES = {"sagemaker-runtime": "sagemaker"}
+"""botocore service names whose IAM action prefix differs: SageMaker Runtime's InvokeEndpoint is
+``sagemaker:InvokeEndpoint`` (Service Authorization Reference, Amazon SageMaker AI)."""
 
 
 class RegistryDriverError(RuntimeError):
@@ -195,8 +193,9 @@ class RegistryDriver:
     def _before_call(self, model: Any, **_: Any) -> None:
         if self._handler:
             service = str(model.service_model.service_name)
-            prefix = _IAM_PREFIX.get(service, service)
-            self.calls.append(HandlerCall(self._handler, f"{prefix}:{model.name}"))
+            self.calls.append(
+                HandlerCall(self._handler, f"{IAM_PREFIXES.get(service, service)}:{model.name}")
+            )
 
     def _after_call(self, model: Any, **_: Any) -> None:
         if not self._handler:

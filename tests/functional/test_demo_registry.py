@@ -1,4 +1,5 @@
-"""``sagemaker-rollout demo --registry-type``: a rollout longer than an hour through the registry type."""
+"""``sagemaker-rollout demo --registry-type``: a rollout longer than an hour through the registry type,
+an operator's abort and a failing smoke test."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sagemaker_rollout_testing.demo.registry_story import WAIT_SECONDS
 from sagemaker_rollout_tools.cli import main
 
 # Whole demo stories (a three-hour rollout on the simulated clock each): the end-to-end tier that
@@ -34,14 +36,24 @@ def timeline() -> tuple[int, str]:
     return status, buffer.getvalue()
 
 
-def test_registry_story_exits_zero_with_three_expected_steps(timeline: tuple[int, str]) -> None:
-    """GIVEN --registry-type WHEN the demo runs THEN create, the linear update and delete each behave
-    as the story says, through the type's create, update and delete handlers."""
+def _section(out: str, number: int) -> str:
+    """Step ``number``'s part of the timeline, from its title to its result line."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"Step {number}/5"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("  => "))
+    return "\n".join(lines[start : end + 1])
+
+
+def test_registry_story_exits_zero_with_five_expected_steps(timeline: tuple[int, str]) -> None:
+    """GIVEN --registry-type WHEN the demo runs THEN create, the linear update, the operator's abort,
+    the failing smoke test and delete each behave as the story says, through the type's create,
+    update and delete handlers."""
     status, out = timeline
     assert status == 0, out
-    assert out.count("=> as expected") == 3
-    for number, title in ((1, "create"), (2, "linear update"), (3, "delete")):
-        assert f"Step {number}/3  {title}" in out
+    assert out.count("=> as expected") == 5
+    titles = ("create", "linear update", "operator abort", "smoke test", "delete")
+    for number, title in enumerate(titles, 1):
+        assert f"Step {number}/5  {title}" in out
     for action in ("CREATE", "UPDATE", "DELETE"):
         assert f"cfn         {action} Classifier -> " in out or f"cfn         {action} Classifier (" in out
     assert "UpdateEndpoint classifier -> " in out and "(Linear)" in out
@@ -57,7 +69,7 @@ def test_registry_story_timeline_runs_beyond_an_hour_with_grouped_callbacks(
     custom resource could not have carried it."""
     _, out = timeline
     lines = out.splitlines()
-    update = lines[next(i for i, line in enumerate(lines) if line.startswith("Step 2/3")) :]
+    update = lines[next(i for i, line in enumerate(lines) if line.startswith("Step 2/5")) :]
     update = update[: next(i for i, line in enumerate(update) if "=> " in line) + 1]
     stamped = [line for line in update if TIMESTAMP.match(line)]
     assert _seconds(stamped[-1]) - _seconds(stamped[0]) > 3600
@@ -74,7 +86,62 @@ def test_registry_story_timeline_runs_beyond_an_hour_with_grouped_callbacks(
     )
     assert match, verdict
     assert int(match.group(1)) > 3600
-    assert out.rstrip().splitlines()[-2].startswith("3 steps as expected in ")
+    assert out.rstrip().splitlines()[-2].startswith("5 steps as expected in ")
+
+
+def test_registry_story_operator_abort_stops_the_types_rollout_in_its_first_bake(
+    timeline: tuple[int, str],
+) -> None:
+    """GIVEN the story's operator-abort step (model-a-v3 rolling out linearly) WHEN an operator runs
+    sagemaker-rollout abort 10 minutes into its first bake THEN the command exits 0, SageMaker rolls
+    back, the update handler answers FAILED with the operator's reason well before the first 45-min
+    bake ends, and CloudFormation's rollback (the update handler back to model-a-v2) is a SUCCESS
+    that changes nothing."""
+    _, out = timeline
+    step = _section(out, 3)
+    assert (
+        "operator    $ sagemaker-rollout abort --endpoint classifier --table sagemaker-rollout-journal"
+        in step
+    )
+    assert (
+        "operator    exit 0: brake of classifier's rollout tripped (p99 latency doubled on the new model)"
+        in step
+    )
+    answer = next(line for line in step.splitlines() if "cfn         FAILED after" in line)
+    assert (
+        ": aborted by the operator: p99 latency doubled on the new model; SageMaker rolled back: " in answer
+    )
+    update = next(
+        line for line in step.splitlines() if "UPDATE Classifier (model-a-v2 -> model-a-v3)" in line
+    )
+    assert _seconds(answer) - _seconds(update) < WAIT_SECONDS  # stopped within the first bake
+    assert "cfn         rollback: SUCCESS after 1 invocation(s)" in step
+    assert "plan        classifier: no rollout needed, endpoint already runs" in step
+    assert (
+        step.splitlines()[-1].startswith("  => as expected") and "CloudFormation got FAILED (aborted" in step
+    )
+
+
+def test_registry_story_smoke_test_fails_the_new_model_in_a_mixed_fleet_bake(
+    timeline: tuple[int, str],
+) -> None:
+    """GIVEN the story's smoke-test step (model-a-v3 answers HTTP 500; a SmokeTest of 11 calls, enough
+    to reach the 25 % new fleet of a linear step with 95 % probability) WHEN it rolls out THEN a
+    mixed-fleet bake's smoke test fails it, the brake trips, SageMaker rolls back, the update handler
+    answers FAILED naming the smoke test, and CloudFormation's rollback is a SUCCESS."""
+    _, out = timeline
+    step = _section(out, 4)
+    assert "SmokeTest: InvokeEndpoint x 11; model-a-v3 answers HTTP 500" in step
+    failed = [line for line in step.splitlines() if "smoke " in line and " fail in " in line]
+    assert len(failed) == 1 and "(mixed fleet): call" in failed[0] and "model answered 500" in failed[0]
+    assert re.search(
+        r"brake alarm \S+ tripped: smoke test failed in bake linear step \d/4 \(mixed fleet\)", step
+    )
+    assert "status      classifier: RollingBack" in step
+    answer = next(line for line in step.splitlines() if "cfn         FAILED after" in line)
+    assert ": smoke test failed in bake linear step " in answer and "SageMaker rolled back" in answer
+    assert "cfn         rollback: SUCCESS after 1 invocation(s)" in step
+    assert step.splitlines()[-1].startswith("  => as expected")
 
 
 def test_registry_story_json_reports_the_rollout_against_the_custom_resource_limit(
@@ -89,8 +156,20 @@ def test_registry_story_json_reports_the_rollout_against_the_custom_resource_lim
     document = json.loads(out)
     assert document["asExpected"] is True
     assert document["provider"] == "SageMakerRollout::SageMaker::Endpoint"
-    assert [s["title"] for s in document["steps"]] == ["create", "linear update", "delete"]
-    assert all(s["response"]["status"] == "SUCCESS" for s in document["steps"])
+    assert [s["title"] for s in document["steps"]] == [
+        "create",
+        "linear update",
+        "operator abort",
+        "smoke test",
+        "delete",
+    ]
+    assert [s["response"]["status"] for s in document["steps"]] == [
+        "SUCCESS",
+        "SUCCESS",
+        "FAILED",
+        "FAILED",
+        "SUCCESS",
+    ]
     assert document["rolloutSeconds"] > 3600
     assert document["simulatedSeconds"] >= document["rolloutSeconds"]
     assert document["customResourceLimitSeconds"] == 3600
@@ -107,7 +186,7 @@ def test_registry_story_quiet_prints_only_steps_and_summary(capsys: pytest.Captu
     out = capsys.readouterr().out
     assert status == 0, out
     assert not any(TIMESTAMP.match(line) for line in out.splitlines())
-    assert out.count("=> as expected") == 3
+    assert out.count("=> as expected") == 5
     assert "ServiceTimeout" in out.rstrip().splitlines()[-1]
 
 

@@ -69,7 +69,8 @@ def provider_role() -> dict[str, dict[str, Any]]:
     for resource in resources.values():
         properties = resource.get("Properties") or {}
         attached = resource.get("Type") == "AWS::IAM::RolePolicy" and properties.get("RoleName") == role
-        managed = resource.get("Type") == "AWS::IAM::ManagedPolicy" and role in (properties.get("Roles") or [])
+        roles = properties.get("Roles") or []
+        managed = resource.get("Type") == "AWS::IAM::ManagedPolicy" and role in roles
         if attached or managed:
             found.extend(_statements([properties]))
     return {s["Sid"]: s for s in found}

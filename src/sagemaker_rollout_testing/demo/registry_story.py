@@ -1,7 +1,11 @@
 """``sagemaker-rollout demo --registry-type``: a rollout longer than an hour through the registry type.
 
 The story: create an endpoint of ``SageMakerRollout::SageMaker::Endpoint``, update it to a new model
-with a linear rollout of four 25 % steps baking 45 minutes each (about three hours), delete it. The
+with a linear rollout of four 25 % steps baking 45 minutes each (about three hours); roll the next
+model out and have an operator abort it with ``sagemaker-rollout abort`` in its first bake; roll it
+out again with a ``SmokeTest`` it fails (the model answers HTTP 500) in a mixed-fleet bake; delete
+it. After each failed update, CloudFormation's rollback (the update handler back to the previous
+properties) finds the endpoint where it was. The
 registry type's real handlers run through the CloudFormation CLI library's entry point, driven by
 :class:`~sagemaker_rollout_testing.registry.RegistryDriver` the way CloudFormation drives them: each
 IN_PROGRESS progress event is followed, after its ``callbackDelaySeconds`` on the simulated clock, by
@@ -23,11 +27,18 @@ import io
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from sagemaker_rollout_testing.demo.brake_steps import (
+    ABORT_REASON,
+    BROKEN_MODEL,
+    DEMO_SMOKE_TEST,
+    brake_alarms,
+    run_abort,
+)
 from sagemaker_rollout_testing.demo.world import (
     ACCOUNT_ID,
     REGION,
@@ -57,6 +68,11 @@ REGISTRY_ENDPOINT = "classifier"
 LOGICAL_ID = "Classifier"
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/SageMakerRole"
 ALARM = "classifier-latency"
+ABORT_AFTER_BAKING = 600
+"""The operator aborts 10 minutes into the first bake of the rollout."""
+SMOKE_CALLS = 11
+"""The smoke test's ``Count``: 11 calls reach a fleet taking 25 % of the traffic with at least 95 %
+probability (``1 - 0.75 ** 11``), so the first linear step's bake (a mixed fleet) is smoke-tested."""
 STEP_PERCENT = 25
 WAIT_SECONDS = 2700
 """45 minutes of baking per linear step: four steps, three hours."""
@@ -90,6 +106,12 @@ def registry_project() -> Path:
             2,
         ) from None
     return project
+
+
+def smoke_tested(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """``properties`` with an InvokeEndpoint ``SmokeTest`` of :data:`SMOKE_CALLS` calls (the registry
+    type's only kind)."""
+    return {**properties, "SmokeTest": {**DEMO_SMOKE_TEST, "Count": SMOKE_CALLS}}
 
 
 def registry_properties(model: str) -> dict[str, Any]:
@@ -274,7 +296,7 @@ def _registry_account(timeline: Timeline, stack_name: str, project: Path) -> Ite
         with mock_aws(), SageMakerSimulator(clock=clock, region=REGION, account_id=ACCOUNT_ID) as sim:
             session = boto3.Session(region_name=REGION)
             sm = session.client("sagemaker")
-            for model in ("model-a-v1", "model-a-v2"):
+            for model in ("model-a-v1", "model-a-v2", "model-a-v3"):
                 sm.create_model(ModelName=model, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"})
             session.client("cloudwatch").put_metric_alarm(
                 AlarmName=ALARM,
@@ -317,8 +339,169 @@ def _configs(sm: Any) -> list[str]:
     return sorted(c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"])
 
 
+@dataclass
+class _Story:
+    """The registry story's account and what CloudFormation holds of the resource between steps."""
+
+    sim: Any
+    sm: Any
+    driver: Any
+    timeline: Timeline
+    model: dict[str, Any] | None = None
+    """The resource model of the last successful operation (what DELETE is sent)."""
+    rollout_seconds: float = 0.0
+    kept: str | None = None
+    """The config the endpoint runs after the linear update (the failed updates must leave it)."""
+
+    def line(self, kind: str, text: str) -> None:
+        self.driver.observer.notify(kind, text)
+
+    def ended(self, operation: Any, what: str = "") -> None:
+        self.driver.observer.flush()
+        self.timeline.line(
+            "cfn",
+            f"{what}{operation.status} after {operation.invocations} invocation(s)"
+            + (f": {operation.message}" if operation.message and not operation.ok else ""),
+        )
+
+
+def _step_create(story: _Story, step: StepResult) -> Any:
+    story.timeline.line("cfn", f"CREATE {LOGICAL_ID} -> create handler")
+    operation = story.driver.create(LOGICAL_ID, registry_properties("model-a-v1"))
+    story.ended(operation)
+    status, _, running = _running(story.sm)
+    story.model = operation.model
+    if status != "InService" or running != "model-a-v1":
+        step.problems.append(f"endpoint {status or 'missing'} on {running}, not InService on model-a-v1")
+    return operation
+
+
+def _step_linear(story: _Story, step: StepResult) -> Any:
+    configs_before = _configs(story.sm)
+    story.timeline.line("cfn", f"UPDATE {LOGICAL_ID} (model-a-v1 -> model-a-v2) -> update handler")
+    operation = story.driver.update(
+        LOGICAL_ID, registry_properties("model-a-v2"), registry_properties("model-a-v1")
+    )
+    story.ended(operation)
+    status, config, running = _running(story.sm)
+    story.model = operation.model or story.model
+    story.rollout_seconds = operation.duration
+    story.kept = config
+    if status != "InService" or running != "model-a-v2":
+        step.problems.append(f"endpoint {status or 'missing'} on {running}, not InService on model-a-v2")
+    if operation.duration <= CUSTOM_RESOURCE_LIMIT_SECONDS:
+        step.problems.append(f"the update took only {operation.duration:.0f} s")
+    if _configs(story.sm) != [config] or config in configs_before:
+        step.problems.append(f"endpoint configs after the update: {', '.join(_configs(story.sm))}")
+    return operation
+
+
+def _rolled_back(story: _Story, step: StepResult, failed: Mapping[str, Any], updates_before: int) -> None:
+    """CloudFormation's rollback of a failed update: the update handler back to model-a-v2 finds the
+    endpoint there (SUCCESS, no UpdateEndpoint); SageMaker's rollback was the only other update."""
+    story.timeline.line(
+        "cfn", f"UPDATE_ROLLBACK_IN_PROGRESS: UPDATE {LOGICAL_ID} (back to model-a-v2) -> update handler"
+    )
+    rollback = story.driver.update(LOGICAL_ID, registry_properties("model-a-v2"), failed)
+    story.ended(rollback, "rollback: ")
+    if not rollback.ok:
+        step.problems.append(f"the rollback's update was answered {rollback.status}: {rollback.message}")
+    else:
+        story.model = rollback.model or story.model
+    updates = story.sim.calls["UpdateEndpoint"] - updates_before
+    if updates != 1:
+        step.problems.append(
+            f"{updates} UpdateEndpoint call(s), expected one (the rollout; none for the rollbacks)"
+        )
+    status, config, running = _running(story.sm)
+    if status != "InService" or running != "model-a-v2" or config != story.kept:
+        step.problems.append(
+            f"endpoint {status or 'missing'} on {config} ({running}), "
+            f"not InService on {story.kept} (model-a-v2)"
+        )
+    if _configs(story.sm) != [story.kept]:
+        step.problems.append(f"endpoint configs left: {', '.join(_configs(story.sm))}")
+    left = brake_alarms(story.driver.session.client("cloudwatch"))
+    if left:
+        step.problems.append(f"brake alarms left: {', '.join(left)}")
+
+
+def _step_abort(story: _Story, step: StepResult) -> Any:
+    delay = float(story.sim.timings.provision) + ABORT_AFTER_BAKING
+    codes: list[int] = []
+
+    def abort() -> None:
+        codes.append(run_abort(REGISTRY_ENDPOINT, story.driver.journal_table, ABORT_REASON, story.line)[0])
+
+    updates_before = story.sim.calls["UpdateEndpoint"]
+    story.timeline.line(
+        "cfn",
+        f"UPDATE {LOGICAL_ID} (model-a-v2 -> model-a-v3) -> update handler; an operator will abort it "
+        f"{delay:.0f} s in",
+    )
+    timer = story.driver.clock.call_later(delay, abort)
+    new = registry_properties("model-a-v3")
+    try:
+        operation = story.driver.update(LOGICAL_ID, new, registry_properties("model-a-v2"))
+    finally:
+        timer.cancel()
+    story.ended(operation)
+    if codes != [0]:
+        step.problems.append(f"sagemaker-rollout abort exited {codes or 'never ran'}, expected 0")
+    message = operation.message or ""
+    if operation.status != "FAILED" or not message.startswith(f"aborted by the operator: {ABORT_REASON}"):
+        step.problems.append(
+            f"the update was answered {operation.status} ({message}), not the operator's abort"
+        )
+    elif "SageMaker rolled back" not in message:
+        step.problems.append(f"the answer does not say SageMaker rolled back: {message}")
+    _rolled_back(story, step, new, updates_before)
+    return operation
+
+
+def _step_smoke(story: _Story, step: StepResult) -> Any:
+    story.sim.models.set("model-a-v3", **BROKEN_MODEL)
+    updates_before = story.sim.calls["UpdateEndpoint"]
+    calls_before = len(story.sim.models.calls)
+    story.timeline.line(
+        "cfn",
+        f"UPDATE {LOGICAL_ID} (model-a-v2 -> model-a-v3, SmokeTest: InvokeEndpoint x {SMOKE_CALLS}; "
+        "model-a-v3 answers HTTP 500) -> update handler",
+    )
+    new = smoke_tested(registry_properties("model-a-v3"))
+    operation = story.driver.update(LOGICAL_ID, new, registry_properties("model-a-v2"))
+    story.ended(operation)
+    message = operation.message or ""
+    reached = [c for c in story.sim.models.calls[calls_before:] if c[2] == "model-a-v3"]
+    if not reached:
+        step.problems.append("no smoke-test call reached model-a-v3")
+    if operation.status != "FAILED" or not message.startswith("smoke test failed in "):
+        step.problems.append(
+            f"the update was answered {operation.status} ({message}), not a failed smoke test"
+        )
+    elif "(mixed fleet)" not in message or "model answered 500" not in message:
+        step.problems.append(f"the answer does not name the mixed-fleet bake and the model's 500: {message}")
+    elif "SageMaker rolled back" not in message:
+        step.problems.append(f"the answer does not say SageMaker rolled back: {message}")
+    _rolled_back(story, step, new, updates_before)
+    return operation
+
+
+def _step_delete(story: _Story, step: StepResult) -> Any:
+    story.timeline.line("cfn", f"DELETE {LOGICAL_ID} -> delete handler")
+    operation = story.driver.delete(LOGICAL_ID, story.model or registry_properties("model-a-v2"))
+    story.ended(operation)
+    status, _, _ = _running(story.sm)
+    if status is not None:
+        step.problems.append(f"endpoint still {status}")
+    if _configs(story.sm):
+        step.problems.append(f"configs left: {', '.join(_configs(story.sm))}")
+    return operation
+
+
 def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = None) -> RegistryDemoResult:
-    """Play create, a three-hour linear update and delete through the registry type's handlers.
+    """Play create, a three-hour linear update, an operator's abort, a failing smoke test and delete
+    through the registry type's handlers.
 
     Parameters
     ----------
@@ -333,12 +516,14 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
     DemoError
         (status 2) With a template, resource or parameters, or without the type's project.
     """
+
     options = options or DemoOptions()
     out = out or sys.stdout
     if options.template is not None or options.resource is not None or options.parameters:
         raise DemoError(
-            "--registry-type plays its own story (create, a 3-hour linear update, delete of "
-            "SageMakerRollout::SageMaker::Endpoint): drop --template, --resource and --parameter",
+            "--registry-type plays its own story (create, a 3-hour linear update, an abort, a failing "
+            "smoke test, delete of SageMakerRollout::SageMaker::Endpoint): drop --template, --resource "
+            "and --parameter",
             2,
         )
     project = registry_project()
@@ -346,33 +531,64 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
     from sagemaker_rollout.clock import SimulatedClock
 
     timeline = Timeline(out, SimulatedClock(), options)
-    old, new = registry_properties("model-a-v1"), registry_properties("model-a-v2")
-    steps = [
-        StepResult(
-            1, "create", "the endpoint is created through the type's create handler: SUCCESS, InService"
+    new = registry_properties("model-a-v2")
+    plan: list[tuple[StepResult, Callable[[_Story, StepResult], Any]]] = [
+        (
+            StepResult(
+                1, "create", "the endpoint is created through the type's create handler: SUCCESS, InService"
+            ),
+            _step_create,
         ),
-        StepResult(
-            2,
-            "linear update",
-            f"model-a-v2 rolls out in {100 // STEP_PERCENT} steps of {STEP_PERCENT} %, "
-            f"{WAIT_SECONDS // 60} min each, through IN_PROGRESS callbacks: SUCCESS after more than "
-            f"{CUSTOM_RESOURCE_LIMIT_SECONDS} s, new config, old config removed",
+        (
+            StepResult(
+                2,
+                "linear update",
+                f"model-a-v2 rolls out in {100 // STEP_PERCENT} steps of {STEP_PERCENT} %, "
+                f"{WAIT_SECONDS // 60} min each, through IN_PROGRESS callbacks: SUCCESS after more than "
+                f"{CUSTOM_RESOURCE_LIMIT_SECONDS} s, new config, old config removed",
+            ),
+            _step_linear,
         ),
-        StepResult(3, "delete", "the type's delete handler: SUCCESS, endpoint and configs gone"),
+        (
+            StepResult(
+                3,
+                "operator abort",
+                f"model-a-v3 rolls out the same way; {ABORT_AFTER_BAKING // 60} min into its first bake an "
+                "operator runs sagemaker-rollout abort: the brake trips, SageMaker rolls back, the update "
+                "handler answers FAILED with the operator's reason; CloudFormation's rollback finds the "
+                "endpoint on model-a-v2's config: SUCCESS",
+            ),
+            _step_abort,
+        ),
+        (
+            StepResult(
+                4,
+                "smoke test",
+                f"model-a-v3 answers HTTP 500 and rolls out with a SmokeTest of {SMOKE_CALLS} "
+                f"InvokeEndpoint calls, enough to reach a {STEP_PERCENT} % new fleet with 95 % probability: "
+                "each mixed-fleet bake is smoke-tested until one fails it, the brake trips, SageMaker "
+                "rolls back, FAILED naming the smoke test; CloudFormation's rollback finds the endpoint "
+                "on model-a-v2's config: SUCCESS",
+            ),
+            _step_smoke,
+        ),
+        (
+            StepResult(5, "delete", "the type's delete handler: SUCCESS, endpoint and configs gone"),
+            _step_delete,
+        ),
     ]
+    steps = [step for step, _ in plan]
     callbacks: dict[str, int] = {}
-    rollout_seconds = 0.0
     with _registry_account(timeline, options.stack_name, project) as (sim, session, driver):
-        sm = session.client("sagemaker")
+        story = _Story(sim, session.client("sagemaker"), driver, timeline)
         timeline.print("sagemaker-rollout demo --registry-type: a rollout longer than an hour", always=True)
         timeline.print(
             f"  endpoint resource {LOGICAL_ID} (SageMakerRollout::SageMaker::Endpoint); stack "
             f"{options.stack_name} in a simulated account (moto + SageMaker simulator, simulated time)"
         )
         timeline.print(f"  handlers: {project / 'src'} via the CloudFormation CLI library's entry point")
-        model: dict[str, Any] | None = None
         stopped = False
-        for step in steps:
+        for step, action in plan:
             if stopped:
                 step.skipped = True
                 step.problems.append("skipped after an earlier step went wrong")
@@ -383,50 +599,12 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
             timeline.print(f"Step {step.number}/{len(steps)}  {step.title}: {step.expected}", always=True)
             observer: _Callbacks = driver.observer
             before, calls_before = observer.total, len(driver.calls)
-            if step.number == 1:
-                timeline.line("cfn", f"CREATE {LOGICAL_ID} -> create handler")
-                operation = driver.create(LOGICAL_ID, old)
-            elif step.number == 2:
-                configs_before = _configs(sm)
-                timeline.line("cfn", f"UPDATE {LOGICAL_ID} (model-a-v1 -> model-a-v2) -> update handler")
-                operation = driver.update(LOGICAL_ID, new, old)
-            else:
-                timeline.line("cfn", f"DELETE {LOGICAL_ID} -> delete handler")
-                operation = driver.delete(LOGICAL_ID, model or new)
-            observer.flush()
+            operation = action(story, step)
             callbacks[step.title] = observer.total - before
             step.status = operation.status
             step.reason = operation.message or None
-            timeline.line(
-                "cfn",
-                f"{operation.status} after {operation.invocations} invocation(s)"
-                + (f": {operation.message}" if operation.message and not operation.ok else ""),
-            )
-            if not operation.ok:
-                step.problems.append(f"{operation.status} ({operation.error_code}): {operation.message}")
-            status, config, running = _running(sm)
-            if step.number == 1:
-                model = operation.model
-                if status != "InService" or running != "model-a-v1":
-                    step.problems.append(
-                        f"endpoint {status or 'missing'} on {running}, not InService on model-a-v1"
-                    )
-            elif step.number == 2:
-                model = operation.model or model
-                rollout_seconds = operation.duration
-                if status != "InService" or running != "model-a-v2":
-                    step.problems.append(
-                        f"endpoint {status or 'missing'} on {running}, not InService on model-a-v2"
-                    )
-                if operation.duration <= CUSTOM_RESOURCE_LIMIT_SECONDS:
-                    step.problems.append(f"the update took only {operation.duration:.0f} s")
-                if _configs(sm) != [config] or config in configs_before:
-                    step.problems.append(f"endpoint configs after the update: {', '.join(_configs(sm))}")
-            else:
-                if status is not None:
-                    step.problems.append(f"endpoint still {status}")
-                if _configs(sm):
-                    step.problems.append(f"configs left: {', '.join(_configs(sm))}")
+            if action not in (_step_abort, _step_smoke) and not operation.ok:  # those two must fail
+                step.problems.insert(0, f"{operation.status} ({operation.error_code}): {operation.message}")
             if sim.deleted_configs_in_use:
                 step.problems.append("an endpoint config was deleted while an endpoint used it")
             outside = sorted(
@@ -443,7 +621,9 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
             took = timeline.stamp(step.simulated_seconds)
             if step.ok:
                 timeline.print(
-                    f"  => as expected ({took} simulated): CloudFormation got {step.status}", always=True
+                    f"  => as expected ({took} simulated): CloudFormation got {step.status}"
+                    + (f" ({step.reason})" if step.status != "SUCCESS" and step.reason else ""),
+                    always=True,
                 )
             else:
                 timeline.print(
@@ -458,7 +638,7 @@ def run_registry_demo(options: DemoOptions | None = None, out: TextIO | None = N
         steps=steps,
         wall_seconds=time.perf_counter() - started_wall,
         simulated_seconds=timeline.offset(),
-        rollout_seconds=rollout_seconds,
+        rollout_seconds=story.rollout_seconds,
         custom_resource_refusal=custom_resource_refusal(new),
         callbacks=callbacks,
     )

@@ -238,15 +238,24 @@ def deploy_while_alarm_fires(world: DemoWorld, state: dict[str, Any], alarm: str
 
 
 def expect_rolled_back(
-    world: DemoWorld, step: StepResult, state: dict[str, Any], update: AlarmedUpdate, configs: list[str]
+    world: DemoWorld,
+    step: StepResult,
+    state: dict[str, Any],
+    updates_before: int,
+    configs: list[str],
+    *,
+    updates: int = 1,
 ) -> None:
-    """One UpdateEndpoint and no other; the endpoint InService on the previous config; exactly
-    ``configs`` left; autoscaling as before the update."""
+    """``updates`` UpdateEndpoint calls since ``updates_before`` (one: none for SageMaker's rollback);
+    the endpoint InService on the previous config; exactly ``configs`` left; autoscaling as before
+    the update."""
     assert world.endpoint is not None
+    done = world.sim.calls["UpdateEndpoint"] - updates_before
     expect(
         step,
-        world.sim.calls["UpdateEndpoint"] - update.updates_before == 1,
-        "expected exactly one UpdateEndpoint (none for the rollback)",
+        done == updates,
+        f"{done} UpdateEndpoint call(s), expected "
+        + ("exactly one (none for the rollback)" if updates == 1 else f"{updates}"),
     )
     described = describe(world, world.endpoint) or {}
     expect(
@@ -275,7 +284,7 @@ def step_native_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[s
         f"{outcome.failed_resource} failed, not the endpoint {world.resource}",
     )
     expected = configs_after(world, update.rendered, update.configs_before, state["config"])
-    expect_rolled_back(world, step, state, update, expected)
+    expect_rolled_back(world, step, state, update.updates_before, expected)
 
 
 def revised(world: DemoWorld, state: dict[str, Any], *, bigger: bool) -> tuple[Any, dict[str, Any]]:
@@ -359,7 +368,9 @@ def step_alarm_rollback(world: DemoWorld, step: StepResult, state: dict[str, Any
         rollback is not None and rollback.status == "SUCCESS",
         f"the stack rollback's Update was answered {getattr(rollback, 'status', 'nothing')}",
     )
-    expect_rolled_back(world, step, state, update, sorted({state["config"], *state.get("kept", [])}))
+    expect_rolled_back(
+        world, step, state, update.updates_before, sorted({state["config"], *state.get("kept", [])})
+    )
 
 
 def step_delete(world: DemoWorld, step: StepResult, state: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""The demo's story: create, roll a new model out, an update rolled back by an alarm, delete.
+"""The demo's story: create, roll a new model out, an update rolled back by an alarm, an operator's
+abort, a failing smoke test, delete.
 
 The steps are told from what the template does. A ``Custom::SageMakerEndpoint`` (or compact)
 template plays the provider's guarded rollout (canary, linear, all at once or blue/green as its
@@ -6,8 +7,10 @@ DeploymentConfig says). A template with a plain ``AWS::SageMaker::Endpoint`` pla
 migration (:mod:`.migration`): the original create, ``migrate`` stage 1 and stage 2 (adoption),
 then the rollout of a changed model through the adopted resource and its alarm-rollback variant. A
 changed model with a fixed ``ModelName`` gets a new name, as its owner must give it; ``--change``
-says what changes instead of a new model revision. A step the template cannot play (no rollback
-alarm, no model of the template) is skipped with the reason.
+says what changes instead of a new model revision. The provider's rollout then meets an operator's
+``sagemaker-rollout abort`` and a new model that fails its ``SmokeTest`` (:mod:`.brake_steps`). A
+step the template cannot play (no rollback alarm, no brake, no model of the template) is skipped
+with the reason.
 
 Everything runs in process: moto's ``mock_aws`` with fake credentials, the SageMaker simulator on
 a :class:`~sagemaker_rollout.clock.SimulatedClock`, the provider's real handler driven by the
@@ -23,6 +26,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from sagemaker_rollout_testing.demo.brake_steps import (
+    BrakePlot,
+    brake_plot,
+    step_operator_abort,
+    step_smoke_test,
+)
 from sagemaker_rollout_testing.demo.migration import step_adopt, step_original_create, step_retain
 from sagemaker_rollout_testing.demo.stack import (
     StackError,
@@ -185,6 +194,8 @@ def _plot(world: DemoWorld, first: Revision, rendered: dict[str, Any]) -> Plot:
     except DemoError as error:
         model, no_model = None, str(error)
     plot = Plot(native, model, no_model, strategy, rollback_alarms(props), variants)
+    if not native:
+        plot.brake = brake_plot(props)
     plot.targets = sum(
         1
         for res in rendered["Resources"].values()
@@ -271,12 +282,36 @@ def _titles(plot: Plot, world: DemoWorld) -> list[StepResult]:
         + (" naming the alarm" if not plot.native else "")
         + ", the endpoint stays on the previous config, the stack rolls back",
     )
-    delete = StepResult(
+    told = plot.brake or BrakePlot()
+    abort = StepResult(
         4,
+        "operator abort",
+        "an operator runs sagemaker-rollout abort while the next update bakes: the brake trips, SageMaker "
+        "rolls back, the update fails with the operator's reason, the endpoint stays on the previous "
+        "config, the stack rolls back; deployed again, the update completes and an abort then is refused "
+        "(too late to brake, exit 1)",
+    )
+    test = "a SmokeTest added for this update" if told.smoke_added else "the template's SmokeTest"
+    if told.smoke_where.startswith("in "):
+        later = " (or a later bake)" if told.smoke_mixed else ""
+        stops = f"{told.smoke_where}{later}: the brake trips and SageMaker rolls back"
+    elif told.smoke_where:
+        stops = "after completion: the endpoint goes back to the previous config (a second, guarded update)"
+    else:
+        stops = "and the endpoint stays on (or goes back to) the previous config"
+    smoke = StepResult(
+        5,
+        "smoke test",
+        f"the next model answers HTTP 500 and fails {test} (InvokeEndpoint) {stops}; the update fails "
+        "naming the smoke test, the stack rolls back",
+    )
+    delete = StepResult(
+        6,
         "delete",
         "the stack is deleted: endpoint, configs, autoscaling and models gone"
         + (f" (but {', '.join(plot.retained)}: DeletionPolicy Retain, kept in AWS)" if plot.retained else ""),
     )
+    no_rollout = "no rollout to stop: CloudFormation refuses the model update" if plot.refusal else None
     for step, reason in (
         (update, plot.no_model),
         (rollback, plot.no_model),
@@ -290,10 +325,15 @@ def _titles(plot: Plot, world: DemoWorld) -> list[StepResult]:
             if plot.alarms
             else f"{world.resource}.DeploymentConfig has no AutoRollbackConfiguration alarm to fire",
         ),
+        (abort, plot.no_model),
+        (abort, no_rollout),
+        (abort, f"no brake can stop the rollout: {told.brake_blocker}" if told.brake_blocker else None),
+        (smoke, plot.no_model),
+        (smoke, no_rollout),
     ):
         if reason and not step.skip_reason:
             step.skip_reason = reason
-    return [create, update, rollback, delete]
+    return [create, update, rollback, abort, smoke, delete]
 
 
 def _migration_titles(plot: Plot, world: DemoWorld, compact: bool) -> list[StepResult]:
@@ -403,6 +443,8 @@ def _play(
             step_create,
             step_refused if plot.refusal else step_canary,
             step_alarm_rollback,
+            step_operator_abort,
+            step_smoke_test,
             step_delete,
         ]
     stopped = False

@@ -21,6 +21,7 @@ from sagemaker_rollout_testing.demo.stack import (
 )
 
 if TYPE_CHECKING:
+    from sagemaker_rollout_testing.demo.brake_steps import BrakePlot
     from sagemaker_rollout_testing.demo.template import Revision
 
 __all__ = [
@@ -520,3 +521,5 @@ class Plot:
     refusal: str | None = None
     retained: list[str] = field(default_factory=list)
     targets: int = 0
+    brake: BrakePlot | None = None
+    """What the operator-abort and smoke-test steps can play (:func:`.brake_steps.brake_plot`)."""

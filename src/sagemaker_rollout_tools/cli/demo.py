@@ -1,5 +1,6 @@
-"""``sagemaker-rollout demo``: create, canary update, alarm rollback and delete, all simulated; or,
-with ``--registry-type``, a rollout longer than an hour through the registry type."""
+"""``sagemaker-rollout demo``: create, canary update, alarm rollback, an operator's abort, a failing
+smoke test and delete, all simulated; or, with ``--registry-type``, a rollout longer than an hour
+(then an abort and a failing smoke test) through the registry type."""
 
 from __future__ import annotations
 
@@ -18,15 +19,19 @@ def register(subparsers: Any) -> None:
     """Add the ``demo`` command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "demo",
-        help="play a rollout story (create, update, alarm rollback, delete) against a simulated AWS",
+        help="play a rollout story (create, update, alarm rollback, operator abort, smoke test, delete) "
+        "against a simulated AWS",
         description=(
             "Run the provider's real handler in process against a local simulated AWS account (moto plus "
             "a SageMaker endpoint simulator, on simulated time). The default story, on the embedded "
             "example: create a two-variant autoscaled endpoint, roll a new model out as a canary, roll "
-            "another out while the latency alarm fires, delete. With --template, the story is told from "
+            "another out while the latency alarm fires, have an operator abort the next one with "
+            "sagemaker-rollout abort while it bakes (and abort too late once it completed), roll out a "
+            "model that fails its smoke test, delete. With --template, the story is told from "
             "your template (its endpoint's strategy, alarms and resources decide what each step expects; "
             "steps it cannot play are skipped with the reason). With --registry-type, a create, a linear "
-            "rollout of about three hours and a delete play through the handlers of the registry type "
+            "rollout of about three hours, an operator's abort, a failing smoke test and a delete play "
+            "through the handlers of the registry type "
             "SageMakerRollout::SageMaker::Endpoint, re-invoked with their callback context as "
             "CloudFormation does: a rollout no custom resource could carry (3600 s ServiceTimeout). No AWS "
             "account, no Docker. Exit 1 if a step does not behave as the story says, 2 on bad options."
@@ -47,7 +52,8 @@ def register(subparsers: Any) -> None:
         "--registry-type",
         action="store_true",
         help="play its own story through the registry type SageMakerRollout::SageMaker::Endpoint: create, "
-        "a linear rollout of about 3 hours (4 x 45 min, IN_PROGRESS callbacks), delete; not with --template",
+        "a linear rollout of about 3 hours (4 x 45 min, IN_PROGRESS callbacks), an operator's abort, a "
+        "failing smoke test, delete; not with --template",
     )
     parser.add_argument(
         "--compact",
