@@ -333,11 +333,6 @@ def test_killed_right_after_the_way_back_was_issued_the_retry_finishes_it(world:
 # ---- found by the demo's smoke-test step (issue 24) ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime: the smoke test's detail (up to 200 characters of the model's error) and the notes "
-    "fill the answer's 255 characters, and the cut drops its tail: where the endpoint went back",
-)
 def test_a_long_model_error_still_says_where_the_endpoint_went_back(world: World) -> None:
     # GIVEN a new model whose error is a realistic message (about 120 characters of body, quoted in
     # SageMaker's "Received server error (500) from primary with message ..." text)

@@ -121,3 +121,20 @@ def test_where_a_smoke_test_runs_on_a_canary_linear_and_rolling_timeline() -> No
     }
     shares = [b.share for b in smoke_bakes(update_timeline(rolling, VARIANTS).parts, 3)]
     assert shares == [0.25, 0.5, 0.75, 1.0]
+
+
+def test_invoke_is_refused_on_an_asynchronous_endpoint() -> None:
+    # GIVEN an asynchronous endpoint (invoked with InvokeEndpointAsync)
+    from sagemaker_rollout.spec import parse_endpoint_properties
+
+    props = {
+        "ProductionVariants": [
+            {"VariantName": "a", "ModelName": "m", "InstanceType": "ml.c5.xlarge", "InitialInstanceCount": 1}
+        ],
+        "AsyncInferenceConfig": {"OutputConfig": {"S3OutputPath": "s3://bucket/out"}},
+    }
+    # WHEN it carries an Invoke smoke test THEN it is refused naming the property; FunctionArn is allowed
+    with pytest.raises(PropertyError, match=r"^SmokeTest\.Invoke: an asynchronous endpoint"):
+        parse_endpoint_properties({**props, "SmokeTest": {"Invoke": {"Body": "{}"}}})
+    spec = parse_endpoint_properties({**props, "SmokeTest": {"FunctionArn": ARN}}, smoke_functions="smoke-*")
+    assert spec.smoke_test is not None and spec.smoke_test.function_arn == ARN

@@ -59,10 +59,16 @@ def _role_name(role_arn: str) -> str:
     return role_arn.rsplit("/", 1)[-1] if ":role/" in role_arn else role_arn
 
 
-def _unchecked(ctx: StepContext, state: RolloutState, why: str, extra: Mapping[str, Any]) -> None:
+def _unchecked(
+    ctx: StepContext, state: RolloutState, why: str, extra: Mapping[str, Any], *, noted: bool = True
+) -> None:
+    """Go on without the check: logged, and (``noted``) in the request's notes, which its answer and
+    ``history`` show. A config without ``ExecutionRoleArn`` (the common case) is only logged: a note
+    on every such answer would say nothing the user can act on."""
     ctx.log.warning("brake alarm readability not checked", extra={"why": why, **extra})
     ctx.notify("brake", f"cloudwatch:DescribeAlarms of the brake not checked: {why}")
-    state.notes.append(f"cloudwatch:DescribeAlarms of the brake not checked: {why}")
+    if noted:
+        state.notes.append(f"cloudwatch:DescribeAlarms of the brake not checked: {why}")
     state.brake_reader = UNCHECKED
     ctx.checkpoint()
 
@@ -76,7 +82,7 @@ def brake_reader_refusal(ctx: StepContext, state: RolloutState, endpoint_arn: st
         return None
     role = str(ctx.spec.config.get("ExecutionRoleArn") or "")
     if not role:
-        _unchecked(ctx, state, "no ExecutionRoleArn", {})
+        _unchecked(ctx, state, "no ExecutionRoleArn", {}, noted=False)
         return None
     alarm = alarm_reader.alarm_arn(endpoint_arn, state.brake)
     try:

@@ -41,6 +41,8 @@ from sagemaker_rollout.spec.timeline import update_timeline
 __all__ = ["AFTER_COMPLETION", "bake_smoke", "consent_refusal", "run_smoke", "smoke_reason"]
 
 AFTER_COMPLETION = "after completion"
+DETAIL_IN_REASON = 80
+"""Characters of a failed call's detail in the answer's reason."""
 
 
 def consent_refusal(ctx: StepContext, state: RolloutState) -> Fail | None:
@@ -130,7 +132,10 @@ def _reason(where: str, entry: Mapping[str, Any]) -> str:
     kind = "failed" if entry.get("result") == Outcome.FAIL.value else "could not run"
     mixed = " (mixed fleet)" if entry.get("mixed") else ""
     calls = len(entry.get("calls", []))
-    return f"smoke test {kind} {where}{mixed}: call {calls}: {entry.get('detail') or 'no detail'}"
+    # The detail is cut to leave the answer's 255 characters room for where the endpoint went (the
+    # whole detail is in the journal: `history`).
+    detail = short(str(entry.get("detail") or "no detail"), DETAIL_IN_REASON)
+    return f"smoke test {kind} {where}{mixed}: call {calls}: {detail}"
 
 
 def bake_smoke(ctx: StepContext, state: RolloutState, described: Mapping[str, Any]) -> Progress | None:

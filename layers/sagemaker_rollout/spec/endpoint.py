@@ -258,6 +258,14 @@ def parse_endpoint_properties(
     smoke = parse_smoke_test(
         properties.get("SmokeTest"), allow_intrinsics=allow_intrinsics, function_pattern=smoke_functions
     )
+    if smoke is not None and not smoke.function_arn and "AsyncInferenceConfig" in config:
+        # An asynchronous endpoint is invoked with InvokeEndpointAsync (developer guide, "Invoke an
+        # Asynchronous Endpoint"); what InvokeEndpoint does on one is not published: refused.
+        raise PropertyError(
+            "SmokeTest.Invoke",
+            "an asynchronous endpoint (AsyncInferenceConfig) answers InvokeEndpointAsync, not "
+            "InvokeEndpoint: use FunctionArn (a function of yours that calls it)",
+        )
     return EndpointSpec(
         endpoint_name=name if isinstance(name, str) else None,
         config=config,

@@ -77,12 +77,15 @@ class BrakePlot:
     smoke_mixed:
         That bake is a mixed-fleet one (the calls reach the new fleet with >= 95 % probability, not
         surely: a later bake may be the one that fails it).
+    smoke_refused:
+        Why the provider refuses the step's ``SmokeTest`` on this endpoint ('' when it does not).
     """
 
     brake_blocker: str = ""
     smoke_added: bool = True
     smoke_where: str = ""
     smoke_mixed: bool = False
+    smoke_refused: str = ""
 
 
 def brake_plot(props: Mapping[str, Any]) -> BrakePlot:
@@ -101,7 +104,9 @@ def brake_plot(props: Mapping[str, Any]) -> BrakePlot:
     try:
         spec = parse_endpoint_properties(stringify(body), allow_intrinsics=True)
         smoke = parse_smoke_test(stringify(body["SmokeTest"]))
-    except PropertyError:
+    except PropertyError as error:
+        if error.path.startswith("SmokeTest"):  # e.g. InvokeEndpoint on an asynchronous endpoint
+            return BrakePlot(smoke_added=raw is None, smoke_refused=str(error))
         # values the provider would refuse (placeholders of unresolved references): the steps
         # find out as they play
         return BrakePlot(smoke_added=raw is None)

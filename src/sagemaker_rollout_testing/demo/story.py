@@ -330,6 +330,7 @@ def _titles(plot: Plot, world: DemoWorld) -> list[StepResult]:
         (abort, f"no brake can stop the rollout: {told.brake_blocker}" if told.brake_blocker else None),
         (smoke, plot.no_model),
         (smoke, no_rollout),
+        (smoke, f"the provider refuses the smoke test: {told.smoke_refused}" if told.smoke_refused else None),
     ):
         if reason and not step.skip_reason:
             step.skip_reason = reason
