@@ -387,3 +387,20 @@ def test_a_smoke_function_is_refused_by_the_registry_type(registry: Any, sim: An
     assert (result.status, result.error_code) == ("FAILED", "InvalidRequest"), result.message
     assert result.message.startswith("SmokeTest.FunctionArn: "), result.message
     assert sim.calls["CreateEndpoint"] == 0
+
+
+def test_a_smoke_call_is_bounded_by_what_an_invocation_of_the_type_has_left(registry: Any, sim: Any) -> None:
+    # GIVEN a new model answering after 45 s: within SageMaker's 60 s, but longer than a registry
+    # handler invocation leaves a step's calls
+    created = registry.create("Classifier", props(SmokeTest=SMOKE, **CANARY))
+    old_config = created.model["EndpointConfigName"]
+    sim.models.set("model-a-v2", latency=45.0)
+    # WHEN it rolls out
+    result = registry.update("Classifier", props("model-a-v2", SmokeTest=SMOKE, **CANARY), created.model)
+    # THEN the call counts as unanswered at the invocation's bound (a failure: no answer in time) and
+    # the brake sends the deployment back. (The simulated model still takes its 45 s of simulated time:
+    # the client's read timeout is a socket timeout the simulated clock does not see, so the
+    # invocation's length is not what this test checks.)
+    assert (result.status, result.error_code) == ("FAILED", "NotStabilized"), result.message
+    assert "no answer within" in result.message, result.message
+    assert sim.endpoint_config_name("classifier") == old_config

@@ -65,6 +65,9 @@ class Phase(StrEnum):
     DEREGISTER = "deregister"
     UPDATE = "update"
     WAIT_UPDATE = "wait-update"
+    BAKE_SMOKE = "bake-smoke"
+    """The smoke test in a watched bake (:mod:`sagemaker_rollout.rollout.smoke_runs`), one call a
+    step: back to ``WAIT_UPDATE`` when it passes, ``ABORT`` (the brake) when it fails."""
     ABORT = "abort"
     """A guarded rollout not finished at its abort point: trip the provider's brake, wait for
     SageMaker's rollback, fail (:mod:`sagemaker_rollout.rollout.abort`)."""
@@ -105,7 +108,8 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     P.SNAPSHOT: frozenset({P.DEREGISTER, P.UPDATE}),
     P.DEREGISTER: frozenset({P.UPDATE}),
     P.UPDATE: frozenset({P.WAIT_UPDATE, P.CREATE_ENDPOINT, P.CLEANUP}),
-    P.WAIT_UPDATE: frozenset({P.VERIFY, P.UPDATE, P.ABORT}),
+    P.WAIT_UPDATE: frozenset({P.VERIFY, P.UPDATE, P.ABORT, P.BAKE_SMOKE}),
+    P.BAKE_SMOKE: frozenset({P.WAIT_UPDATE, P.ABORT}),
     P.ABORT: frozenset({P.VERIFY}),
     P.VERIFY: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE, P.SMOKE}),
     P.SMOKE: frozenset({P.RESTORE, P.CLEANUP, P.UPDATE}),

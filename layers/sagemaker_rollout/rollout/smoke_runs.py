@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sagemaker_rollout.aws.calls import AWS_ERRORS, error_code, short
+from sagemaker_rollout.aws.calls import AWS_ERRORS, current_call_deadline, error_code, short
 from sagemaker_rollout.aws.smoke import Outcome, consents, smoke_call
 from sagemaker_rollout.planner.wakeup import Observation
 from sagemaker_rollout.rollout.context import StepContext
@@ -38,9 +38,13 @@ from sagemaker_rollout.rollout.state import Phase, RolloutState
 from sagemaker_rollout.spec.smoke import CALL_TIMEOUT_SECONDS, CONSENT_TAG, SmokeTest, smoke_bakes
 from sagemaker_rollout.spec.timeline import update_timeline
 
-__all__ = ["AFTER_COMPLETION", "bake_smoke", "consent_refusal", "run_smoke", "smoke_reason"]
+__all__ = ["AFTER_COMPLETION", "bake_smoke", "call_bound", "consent_refusal", "run_smoke", "smoke_reason"]
 
 AFTER_COMPLETION = "after completion"
+MIN_CALL_SECONDS = 5.0
+"""The shortest bound of a call (an invocation with less time left hands over before it)."""
+CALL_MARGIN = 2.0
+"""Seconds kept after a call for the journal write that records it."""
 DETAIL_IN_REASON = 80
 """Characters of a failed call's detail in the answer's reason."""
 
@@ -69,62 +73,70 @@ def consent_refusal(ctx: StepContext, state: RolloutState) -> Fail | None:
     return None
 
 
+def call_bound(ctx: StepContext) -> float:
+    """Seconds one call may wait for its answer: the documented 60 s, or less when the step's calls
+    must end sooner (the registry type's invocation budget:
+    :func:`~sagemaker_rollout.aws.calls.call_deadline`)."""
+    bound = current_call_deadline()
+    if bound is None:
+        return float(CALL_TIMEOUT_SECONDS)
+    return max(MIN_CALL_SECONDS, min(float(CALL_TIMEOUT_SECONDS), bound - ctx.clock.now() - CALL_MARGIN))
+
+
 def run_smoke(
     ctx: StepContext, state: RolloutState, test: SmokeTest, where: str, mixed: bool
 ) -> dict[str, Any]:
-    """Make the calls of one run (resuming a run an earlier invocation began); its journal entry."""
+    """Make the next call of one run (a run an earlier step or invocation began goes on); the run's
+    journal entry, with ``result`` once it is decided. One call per step: the engine, which owns every
+    wait, decides between two calls whether this invocation goes on or hands over."""
     runs = state.smoke.setdefault("runs", {})
     entry: dict[str, Any] = runs.setdefault(where, {"calls": [], "mixed": mixed})
     if entry.get("result"):
         return entry
-    client = ctx.runtime.bounded_client(
-        "lambda" if test.function_arn else "sagemaker-runtime", CALL_TIMEOUT_SECONDS
-    )
+    seconds = call_bound(ctx)
+    client = ctx.runtime.bounded_client("lambda" if test.function_arn else "sagemaker-runtime", seconds)
     label = f"{where}{' (mixed fleet)' if mixed else ''}"
-    while len(entry["calls"]) < test.count:
-        number = len(entry["calls"]) + 1
-        payload = {
-            "EndpointName": state.endpoint,
-            "EndpointConfigName": state.target_config,
-            "Phase": "after-completion" if where == AFTER_COMPLETION else "bake",
-            "Bake": "" if where == AFTER_COMPLETION else where,
-            "MixedFleet": mixed,
-            "Call": number,
-            "Count": test.count,
-            "RequestType": ctx.kind.value,
-        }
-        result = smoke_call(client, ctx.clock, test, payload)
-        entry["calls"].append(result.record())
-        ctx.checkpoint()  # journaled as it ends: a later invocation goes on from the next call
-        ctx.log.info(
-            "smoke test call",
-            extra={
-                "smoke": label,
-                "call": number,
-                "outcome": result.outcome.value,
-                "ms": round(result.seconds * 1000),
-            },
-        )
-        ctx.notify(
-            "smoke",
-            f"{label}: call {number}/{test.count} {result.outcome.value} "
-            f"in {result.seconds * 1000:.0f} ms{': ' + result.detail if result.detail else ''}",
-        )
-        ctx.notify("metric", f"SmokeTestLatency={result.seconds * 1000:.0f}")
-        if result.outcome is not Outcome.PASS:
-            entry["result"] = result.outcome.value
-            entry["detail"] = result.detail
-            break
-    else:
-        entry["result"] = Outcome.PASS.value
-    passed = entry["result"] == Outcome.PASS.value
-    ctx.notify("metric", "SmokeTestPassed" if passed else "SmokeTestFailed")
-    slowest = max((int(c.get("ms", 0)) for c in entry["calls"]), default=0)
-    state.notes.append(
-        f"smoke test {label}: {len(entry['calls'])}/{test.count} call(s), {entry['result']}"
-        f" (slowest {slowest} ms)"
+    number = len(entry["calls"]) + 1
+    payload = {
+        "EndpointName": state.endpoint,
+        "EndpointConfigName": state.target_config,
+        "Phase": "after-completion" if where == AFTER_COMPLETION else "bake",
+        "Bake": "" if where == AFTER_COMPLETION else where,
+        "MixedFleet": mixed,
+        "Call": number,
+        "Count": test.count,
+        "RequestType": ctx.kind.value,
+    }
+    result = smoke_call(client, ctx.clock, test, payload, bound=seconds)
+    entry["calls"].append(result.record())
+    ctx.log.info(
+        "smoke test call",
+        extra={
+            "smoke": label,
+            "call": number,
+            "outcome": result.outcome.value,
+            "ms": round(result.seconds * 1000),
+        },
     )
-    ctx.checkpoint()
+    ctx.notify(
+        "smoke",
+        f"{label}: call {number}/{test.count} {result.outcome.value} "
+        f"in {result.seconds * 1000:.0f} ms{': ' + result.detail if result.detail else ''}",
+    )
+    ctx.notify("metric", f"SmokeTestLatency={result.seconds * 1000:.0f}")
+    if result.outcome is not Outcome.PASS:
+        entry["result"], entry["detail"] = result.outcome.value, result.detail
+    elif len(entry["calls"]) >= test.count:
+        entry["result"] = Outcome.PASS.value
+    if entry.get("result"):
+        passed = entry["result"] == Outcome.PASS.value
+        ctx.notify("metric", "SmokeTestPassed" if passed else "SmokeTestFailed")
+        slowest = max((int(c.get("ms", 0)) for c in entry["calls"]), default=0)
+        state.notes.append(
+            f"smoke test {label}: {len(entry['calls'])}/{test.count} call(s), {entry['result']}"
+            f" (slowest {slowest} ms)"
+        )
+    ctx.checkpoint()  # journaled as it ends: a later step or invocation goes on from the next call
     return entry
 
 
@@ -139,7 +151,8 @@ def _reason(where: str, entry: Mapping[str, Any]) -> str:
 
 
 def bake_smoke(ctx: StepContext, state: RolloutState, described: Mapping[str, Any]) -> Progress | None:
-    """In a watched bake the smoke test covers: run it once; ``Next(ABORT)`` on failure, else None."""
+    """In a watched bake the smoke test covers and has not decided yet: ``Next(BAKE_SMOKE)`` (the run
+    is journaled as due there); else None."""
     test = ctx.spec.smoke_test
     if test is None or state.smoke_rollback or not (state.brake and state.brake_armed):
         return None
@@ -152,15 +165,12 @@ def bake_smoke(ctx: StepContext, state: RolloutState, described: Mapping[str, An
     timeline = update_timeline(ctx.spec.deployment_config, variants)
     index = timeline.locate("Baking", seen.stage_since - float(state.update_intent_at))
     bake = next((b for b in smoke_bakes(timeline.parts, test.count) if b.part == index), None)
-    if bake is None or not bake.runs or bake.name in state.smoke.get("runs", {}):
+    if bake is None or not bake.runs or state.smoke.get("runs", {}).get(bake.name, {}).get("result"):
         return None
-    entry = run_smoke(ctx, state, test, bake.name, bake.mixed)
-    if entry["result"] == Outcome.PASS.value:
-        return None
-    state.abort_reason = _reason(f"in {bake.name}", entry)
-    ctx.checkpoint()
-    return Next(Phase.ABORT)
+    state.smoke["bake"] = {"name": bake.name, "mixed": bake.mixed}
+    return Next(Phase.BAKE_SMOKE)
 
 
 def smoke_reason(where: str, entry: Mapping[str, Any]) -> str:
+    """The answer's head for a run that did not pass (``where``: ``after completion``, ``in <bake>``)."""
     return _reason(where, entry)

@@ -24,7 +24,7 @@ from sagemaker_rollout.rollout.request import RequestKind
 from sagemaker_rollout.rollout.smoke_runs import AFTER_COMPLETION, bake_smoke, run_smoke, smoke_reason
 from sagemaker_rollout.rollout.state import Phase, RolloutState
 
-__all__ = ["abandon", "deregister", "smoke", "snapshot", "update", "verify", "wait_update"]
+__all__ = ["abandon", "bake_smoke_step", "deregister", "smoke", "snapshot", "update", "verify", "wait_update"]
 
 
 @step(Phase.SNAPSHOT)
@@ -258,6 +258,8 @@ def smoke(ctx: StepContext, state: RolloutState) -> Progress:
     if test is None:
         return Next(done)
     entry = run_smoke(ctx, state, test, AFTER_COMPLETION, False)
+    if not entry.get("result"):
+        return Wait(0.0, f"smoke test after completion: call {len(entry['calls'])}/{test.count} passed")
     if entry["result"] == Outcome.PASS.value:
         ctx.notify("smoke", f"smoke test passed on {state.target_config}")
         return Next(done)
@@ -272,6 +274,24 @@ def smoke(ctx: StepContext, state: RolloutState) -> Progress:
     state.last_status = ""
     ctx.notify("smoke", f"{reason}: rolling {state.endpoint} back to {back}")
     return Next(Phase.UPDATE)
+
+
+@step(Phase.BAKE_SMOKE)
+def bake_smoke_step(ctx: StepContext, state: RolloutState) -> Progress:
+    """The next call of the smoke test due in this bake (``WAIT_UPDATE`` journaled it): on while it
+    passes, back to waiting once it passed, ``ABORT`` (the brake) once a call did not."""
+    test, due = ctx.spec.smoke_test, state.smoke.get("bake") or {}
+    if test is None or not due:
+        return Next(Phase.WAIT_UPDATE)
+    name = str(due["name"])
+    entry = run_smoke(ctx, state, test, name, bool(due.get("mixed")))
+    if not entry.get("result"):
+        return Wait(0.0, f"smoke test {name}: call {len(entry['calls'])}/{test.count} passed")
+    state.smoke.pop("bake", None)
+    if entry["result"] == Outcome.PASS.value:
+        return Next(Phase.WAIT_UPDATE)
+    state.abort_reason = smoke_reason(f"in {name}", entry)
+    return Next(Phase.ABORT)
 
 
 @step(Phase.ABANDON)
