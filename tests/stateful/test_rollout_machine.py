@@ -5,7 +5,8 @@ the SageMaker simulator. Faults: the invocation killed right after any AWS call 
 wake-up message sent included), throttling and 5xx bursts, AccessDenied, duplicate deliveries,
 alarms during the bake, silent rollbacks, UpdateRollbackFailed, out-of-band deletion, the wake-up
 queue refusing, new models failing their smoke test (issue 24: a 500 or no answer within 60 s),
-operators' ``sagemaker-rollout abort`` during an update, kills after a smoke call; CloudFormation's
+operators' ``sagemaker-rollout abort`` during an update, kills after a smoke call, fleets launched
+so slowly that the deadline abort trips the brake; CloudFormation's
 rollback Update after every FAILED update. SageMaker's events
 (issue 23) are delayed, duplicated, reordered and lost at random, per sequence. A request that
 suspends must have its deadline watchdog on its way each time an invocation ends, and once its
@@ -120,6 +121,9 @@ FAULTS = st.one_of(
     st.just(("smoke-fails",)),
     st.just(("smoke-timeout",)),
     st.just(("operator-abort",)),
+    # and SageMaker launching the new fleet slowly (45 min): a guarded rollout is aborted at its
+    # abort point (the provider's brake), a rollout no brake can stop runs to its end
+    st.just(("slow-provisioning",)),
 )
 SMOKE = {"Invoke": {"Body": '{"instances": [[1, 2]]}'}, "Count": 2}
 #: How SageMaker's events reach the provider in a sequence: delay floor and mean (s), extra-copy and
@@ -613,6 +617,9 @@ class RolloutMachine(RuleBasedStateMachine):
             self.sim.models.set(
                 failing, **({"status": 500} if fault[0] == "smoke-fails" else {"latency": 75.0})
             )
+        slow = fault[0] == "slow-provisioning"
+        if slow:
+            self.sim.set_endpoint_timings("classifier", provision=2700.0, rolling_batch=2700.0)
         scaling_before = self.world.scaling()
         old_config = self.sim.endpoint_config_name("classifier")
         variants_before = self._variant_names()
@@ -621,6 +628,12 @@ class RolloutMachine(RuleBasedStateMachine):
         finally:
             if failing:
                 self.sim.models.set(failing, status=200, latency=0.02)
+            if slow:
+                self.sim.set_endpoint_timings("classifier")
+        if slow:
+            FIGURES[
+                f"slow-provisioning:{'aborted' if 'aborted:' in response.reason else response.status}"
+            ] += 1
         if failing:
             # a model that fails its smoke test never ends up serving with SUCCESS
             FIGURES[f"smoke-failing:{response.status}"] += 1
@@ -935,6 +948,21 @@ def _write_figures(*, finished: bool) -> None:
         f"- replacements: {total['replacements']} ({total['replacement-cleanup-deletes']} cleanup Deletes,"
         f" {total['rollback-cleanup-deletes']} rollback-cleanup Deletes)",
         f"- clean-up leftovers seen in the journal between requests: {total['leftover-configs-seen']}",
+        "- issue 24: new models failing their smoke test, by answer: "
+        + (
+            ", ".join(f"{k[14:]} {v}" for k, v in sorted(total.items()) if k.startswith("smoke-failing:"))
+            or "none"
+        )
+        + "; operators' aborts, by the command's exit status: "
+        + (
+            ", ".join(f"{k[15:]} {v}" for k, v in sorted(total.items()) if k.startswith("operator-abort:"))
+            or "none"
+        )
+        + "; slow launches, by outcome: "
+        + (
+            ", ".join(f"{k[18:]} {v}" for k, v in sorted(total.items()) if k.startswith("slow-provisioning:"))
+            or "none"
+        ),
         f"- violations: {total['violations']}",
         "- sequences per process: "
         + ", ".join(f"{k} {v['figures'].get('sequences', 0)}" for k, v in sorted(processes.items())),
