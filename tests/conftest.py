@@ -1,7 +1,8 @@
 """Shared fixtures: simulated clock, moto, boto3 session, SageMaker simulator, provider driver.
 
-Every fixture is function-scoped. ``layers/`` is put on ``sys.path`` so the suites run without
-installing the package.
+Every fixture is function-scoped but ``shared_cfnlint_rules`` (module-scoped, opt-in: the slow
+tier's expensive set-up, loaded once a test process). ``layers/`` is put on ``sys.path`` so the
+suites run without installing the package.
 """
 
 from __future__ import annotations
@@ -92,6 +93,35 @@ def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[A
     )
     with driver:
         yield driver
+
+
+#: cfn-lint's rules by directory, loaded once a test process (``shared_cfnlint_rules``).
+_CFNLINT_RULES: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def shared_cfnlint_rules() -> Iterator[None]:
+    """cfn-lint's rule directories loaded once a process, not once a lint (opt-in, slow tier).
+
+    Every ``cfnlint.api.lint`` builds a runner that imports each rule module of cfn-lint's own
+    directory and of ``sagemaker_rollout_tools.lint_rules`` afresh (``Rules.create_from_directory``:
+    about 0.3 s of a lint's 0.4 s). With this fixture each directory is loaded on its first lint and
+    its rule objects are reused by every later runner, as cfn-lint itself reuses them for the
+    templates of one command line: the same rules run on every template (each run configures and
+    initialises them for its template), so every finding is the same.
+    """
+    from cfnlint.rules import Rules
+
+    load = vars(Rules)["create_from_directory"].__func__  # the classmethod's function
+
+    def create_from_directory(cls: type[Any], rulesdir: str) -> Any:
+        if rulesdir not in _CFNLINT_RULES:
+            _CFNLINT_RULES[rulesdir] = load(cls, rulesdir)
+        return cls(dict(_CFNLINT_RULES[rulesdir]))  # a new collection, the same rule objects
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rules, "create_from_directory", classmethod(create_from_directory))
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
