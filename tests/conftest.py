@@ -1,8 +1,8 @@
 """Shared fixtures: simulated clock, moto, boto3 session, SageMaker simulator, provider driver.
 
-Every fixture is function-scoped but ``shared_cfnlint_rules`` (module-scoped, opt-in: the slow
-tier's expensive set-up, loaded once a test process). ``layers/`` is put on ``sys.path`` so the
-suites run without installing the package.
+Every fixture is function-scoped but ``shared_cfnlint_rules`` and ``shared_botocore_data``
+(module-scoped, opt-in: the slow tier's expensive set-up, loaded once a test process). ``layers/``
+is put on ``sys.path`` so the suites run without installing the package.
 """
 
 from __future__ import annotations
@@ -121,6 +121,40 @@ def shared_cfnlint_rules() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Rules, "create_from_directory", classmethod(create_from_directory))
+        yield
+
+
+#: botocore's data loaders by search path, shared by every session of a test process
+#: (``shared_botocore_data``).
+_BOTOCORE_LOADERS: dict[str | None, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def shared_botocore_data() -> Iterator[None]:
+    """One botocore data loader a process for every new session (opt-in, slow tier).
+
+    Each ``boto3.Session`` (the CLI's, the simulated account's, crhelper's in every invocation)
+    gets a loader of its own, which reads and parses botocore's JSON (service models, endpoint
+    rules, partitions) again: about 30 % of a demo's CPU time, 80 % of a ``history`` call's. Here
+    every session made without its own loader gets the one loader of its search path, whose caches
+    keep what was read: the same files, the same data (a loader's results are shared by all the
+    clients of a session already). boto3 appends its own data directory to a session's loader;
+    the shared loader keeps that directory once.
+    """
+    import botocore.session
+
+    create = botocore.session.create_loader
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        loader = _BOTOCORE_LOADERS.get(search_path_string)
+        if loader is None:
+            loader = _BOTOCORE_LOADERS[search_path_string] = create(search_path_string)
+        paths = loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))  # boto3 appends its data directory for each session
+        return loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", create_loader)
         yield
 
 

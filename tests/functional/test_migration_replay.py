@@ -35,9 +35,10 @@ from sagemaker_rollout_tools import cfn_yaml
 from sagemaker_rollout_tools.cli import main
 from sagemaker_rollout_tools.intrinsics import parameter_values
 
-# The public-templates tier: `make test-slow` (CI runs it after `make test`). cfn-lint's rules are
-# loaded once a worker (``lint`` and ``migrate``'s own check lint every output).
-pytestmark = [pytest.mark.templates, pytest.mark.usefixtures("shared_cfnlint_rules")]
+# The public-templates tier: `make test-slow` (CI runs it after `make test`). cfn-lint's rules
+# (``lint`` and ``migrate``'s own check lint every output) and botocore's data (every simulated
+# account) are loaded once a worker (tests/conftest.py).
+pytestmark = [pytest.mark.templates, pytest.mark.usefixtures("shared_cfnlint_rules", "shared_botocore_data")]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEMPLATES: dict[str, tuple[Path, dict[str, str]]] = {
