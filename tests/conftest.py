@@ -1,7 +1,8 @@
 """Shared fixtures: simulated clock, moto, boto3 session, SageMaker simulator, provider driver.
 
-Every fixture is function-scoped. ``layers/`` is put on ``sys.path`` so the suites run without
-installing the package.
+Every fixture is function-scoped but ``shared_cfnlint_rules`` and ``shared_botocore_data``
+(module-scoped, opt-in: the slow tier's expensive set-up, loaded once a test process). ``layers/``
+is put on ``sys.path`` so the suites run without installing the package.
 """
 
 from __future__ import annotations
@@ -92,6 +93,69 @@ def provider_driver(sim: Any, clock: SimulatedClock, session: Any) -> Iterator[A
     )
     with driver:
         yield driver
+
+
+#: cfn-lint's rules by directory, loaded once a test process (``shared_cfnlint_rules``).
+_CFNLINT_RULES: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def shared_cfnlint_rules() -> Iterator[None]:
+    """cfn-lint's rule directories loaded once a process, not once a lint (opt-in, slow tier).
+
+    Every ``cfnlint.api.lint`` builds a runner that imports each rule module of cfn-lint's own
+    directory and of ``sagemaker_rollout_tools.lint_rules`` afresh (``Rules.create_from_directory``:
+    about 0.3 s of a lint's 0.4 s). With this fixture each directory is loaded on its first lint and
+    its rule objects are reused by every later runner, as cfn-lint itself reuses them for the
+    templates of one command line: the same rules run on every template (each run configures and
+    initialises them for its template), so every finding is the same.
+    """
+    from cfnlint.rules import Rules
+
+    load = vars(Rules)["create_from_directory"].__func__  # the classmethod's function
+
+    def create_from_directory(cls: type[Any], rulesdir: str) -> Any:
+        if rulesdir not in _CFNLINT_RULES:
+            _CFNLINT_RULES[rulesdir] = load(cls, rulesdir)
+        return cls(dict(_CFNLINT_RULES[rulesdir]))  # a new collection, the same rule objects
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rules, "create_from_directory", classmethod(create_from_directory))
+        yield
+
+
+#: botocore's data loaders by search path, shared by every session of a test process
+#: (``shared_botocore_data``).
+_BOTOCORE_LOADERS: dict[str | None, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def shared_botocore_data() -> Iterator[None]:
+    """One botocore data loader a process for every new session (opt-in, slow tier).
+
+    Each ``boto3.Session`` (the CLI's, the simulated account's, crhelper's in every invocation)
+    gets a loader of its own, which reads and parses botocore's JSON (service models, endpoint
+    rules, partitions) again: about 30 % of a demo's CPU time, 80 % of a ``history`` call's. Here
+    every session made without its own loader gets the one loader of its search path, whose caches
+    keep what was read: the same files, the same data (a loader's results are shared by all the
+    clients of a session already). boto3 appends its own data directory to a session's loader;
+    the shared loader keeps that directory once.
+    """
+    import botocore.session
+
+    create = botocore.session.create_loader
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        loader = _BOTOCORE_LOADERS.get(search_path_string)
+        if loader is None:
+            loader = _BOTOCORE_LOADERS[search_path_string] = create(search_path_string)
+        paths = loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))  # boto3 appends its data directory for each session
+        return loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", create_loader)
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import iam_audit
+from builds import SamBuild, once_a_session, run_sam_build, sam
 from world import World
 
 
@@ -50,3 +51,19 @@ def world(provider_driver: Any, sim: Any, session: Any, clock: Any, faults: Any)
     if provider_driver.scheduled is not None:
         provider_driver.deliver_pending()
         assert provider_driver.scheduled.pending() == []
+
+
+@pytest.fixture(scope="session")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> SamBuild | None:
+    """``sam build`` of template.yaml, run once a test session (builds.py), or None without sam.
+
+    Its test (test_template.py) checks what it built; its layer is the arm64 layer that
+    test_built_layer.py checks (``BuildMethod: makefile``: the layer of ``layers/Makefile``).
+    """
+    command = sam()
+    if command is None:
+        return None
+    directory, outcome = once_a_session(
+        tmp_path_factory, "sam-build", lambda directory: run_sam_build(command, directory)
+    )
+    return SamBuild(directory / "build", outcome["returncode"], outcome["output"])

@@ -1,10 +1,12 @@
 """The built Lambda layer: what ships, its size, and that the handlers run from it alone (``slow``).
 
 The layer is built by ``layers/Makefile`` (what ``sam build`` runs, ``BuildMethod: makefile``)
-into temporary directories: for arm64 (what deploys; its size and contents) and for x86_64 (this
-machine: the arm64 build's compiled modules do not load here), from which both handlers are
+into temporary directories: for arm64 (what deploys; its size and contents: the layer of the
+session's one ``sam build``, conftest.py's ``sam_build``, or of ``make`` without sam) and for x86_64
+(this machine: the arm64 build's compiled modules do not load here), from which both handlers are
 imported in a fresh interpreter whose ``sys.path`` is the standard library, the layer and the
-handler's directory only.
+handler's directory only. Each is built once a test session, whichever xdist worker needs it first
+(builds.py); the tests only read them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from builds import SamBuild, once_a_session
 from packaging.utils import canonicalize_name
 from test_locks import RUNTIME_LOCK, lock_pins
 
@@ -41,15 +45,22 @@ HANDLERS = ("endpoint_provider", "rollout_macro")
 X86 = "x86_64-manylinux2014"
 
 
-def build_layer(target: Path, platform: str | None = None) -> Path:
-    """``make build-SageMakerRolloutLayer`` into ``target`` (uv and python3.12 from .venv)."""
+def make_layer(target: Path, platform: str | None = None) -> dict[str, Any]:
+    """``make build-SageMakerRolloutLayer`` into ``target`` (uv and python3.12 from .venv): its exit
+    status and output."""
     command = ["make", "-s", "-C", str(LAYERS), "build-SageMakerRolloutLayer", f"ARTIFACTS_DIR={target}"]
     if platform:
         command.append(f"LAYER_PLATFORM={platform}")
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("MAKEFLAGS", None)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    return {"returncode": done.returncode, "output": done.stdout + done.stderr}
+
+
+def build_layer(target: Path, platform: str | None = None) -> Path:
+    """``make build-SageMakerRolloutLayer`` into ``target``, which must succeed."""
+    outcome = make_layer(target, platform)
+    assert outcome["returncode"] == 0, outcome["output"]
     return target
 
 
@@ -106,13 +117,24 @@ def run_in_layer(layer: Path, code: str, *extra_path: Path) -> subprocess.Comple
 
 
 @pytest.fixture(scope="module")
-def arm_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_layer(tmp_path_factory.mktemp("arm64") / "layer")
+def arm_layer(tmp_path_factory: pytest.TempPathFactory, sam_build: SamBuild | None) -> Path:
+    """The arm64 layer: the one of the session's ``sam build`` (``make`` once a session without sam)."""
+    if sam_build is not None:
+        assert sam_build.returncode == 0, sam_build.output
+        return sam_build.build / "SageMakerRolloutLayer"
+    directory, outcome = once_a_session(tmp_path_factory, "layer-arm64", lambda d: make_layer(d / "layer"))
+    assert outcome["returncode"] == 0, outcome["output"]
+    return directory / "layer"
 
 
 @pytest.fixture(scope="module")
 def x86_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_layer(tmp_path_factory.mktemp("x86_64") / "layer", X86)
+    """The x86_64 layer, built once a session."""
+    directory, outcome = once_a_session(
+        tmp_path_factory, "layer-x86_64", lambda d: make_layer(d / "layer", X86)
+    )
+    assert outcome["returncode"] == 0, outcome["output"]
+    return directory / "layer"
 
 
 def test_layer_arm64_is_within_15_mb_unzipped(arm_layer: Path) -> None:
@@ -129,7 +151,7 @@ def test_layer_arm64_is_within_15_mb_unzipped(arm_layer: Path) -> None:
 
 
 def test_layer_build_is_reproducible(arm_layer: Path, tmp_path: Path) -> None:
-    # GIVEN one arm64 build WHEN the same inputs are built again elsewhere
+    # GIVEN one arm64 build (sam build's) WHEN the same inputs are built again elsewhere (make)
     again = build_layer(tmp_path / "layer")
     # THEN every file is the same, byte for byte
     assert tree_digest(again) == tree_digest(arm_layer)

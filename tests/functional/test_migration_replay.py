@@ -35,8 +35,10 @@ from sagemaker_rollout_tools import cfn_yaml
 from sagemaker_rollout_tools.cli import main
 from sagemaker_rollout_tools.intrinsics import parameter_values
 
-# The public-templates tier: `make test-slow` (CI runs it after `make test`).
-pytestmark = pytest.mark.templates
+# The public-templates tier: `make test-slow` (CI runs it after `make test`). cfn-lint's rules
+# (``lint`` and ``migrate``'s own check lint every output) and botocore's data (every simulated
+# account) are loaded once a worker (tests/conftest.py).
+pytestmark = [pytest.mark.templates, pytest.mark.usefixtures("shared_cfnlint_rules", "shared_botocore_data")]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEMPLATES: dict[str, tuple[Path, dict[str, str]]] = {
@@ -95,13 +97,55 @@ def migrate(source: Path, out: Path, stage: str, compact: bool, names: dict[str,
     assert main(args) == 0, f"migrate --stage {stage} of {source.name} failed"
 
 
+class Migrations:
+    """The outputs of ``migrate`` for a template, made once a worker and read by every test.
+
+    The same command on the same file writes the same output, so the four tests of a template and
+    form share it: ``retain(name, compact)`` is stage 1 of the template, ``adopt(name, compact,
+    names)`` stage 2 of that with the endpoint names given. Each is made (and its exit status
+    checked) on first use, into a directory of its own; no test writes to them.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: dict[tuple[Any, ...], Path] = {}
+
+    def _path(self, key: tuple[Any, ...], suffix: str) -> Path:
+        directory = self.root / f"m{len(self._made)}"
+        directory.mkdir()
+        return directory / f"{key[0]}{suffix}"
+
+    def retain(self, name: str, compact: bool) -> Path:
+        key = ("retain", name, compact)
+        if key not in self._made:
+            source = TEMPLATES[name][0]
+            out = self._path(key, source.suffix)
+            migrate(source, out, "retain", compact, {})
+            self._made[key] = out
+        return self._made[key]
+
+    def adopt(self, name: str, compact: bool, names: dict[str, str]) -> Path:
+        key = ("adopt", name, compact, tuple(sorted(names.items())))
+        if key not in self._made:
+            retained = self.retain(name, compact)
+            out = self._path(key, retained.suffix)
+            migrate(retained, out, "adopt", compact, names)
+            self._made[key] = out
+        return self._made[key]
+
+
+@pytest.fixture(scope="module")
+def migrations(tmp_path_factory: pytest.TempPathFactory) -> Migrations:
+    return Migrations(tmp_path_factory.mktemp("migrations"))
+
+
 @pytest.mark.parametrize("compact", [False, True], ids=["plain", "compact"])
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_migration_never_deletes_or_replaces_the_endpoint(name: str, compact: bool, tmp_path: Path) -> None:
+def test_migration_never_deletes_or_replaces_the_endpoint(
+    name: str, compact: bool, migrations: Migrations
+) -> None:
     source, given = TEMPLATES[name]
-    suffix = source.suffix
-    retain_path, adopt_path = tmp_path / f"retain{suffix}", tmp_path / f"adopt{suffix}"
-    migrate(source, retain_path, "retain", compact, {})
+    retain_path = migrations.retain(name, compact)
     with simulated_account("migration-replay") as world:
         # GIVEN the original stack, with its plain endpoint InService
         _, outcome = deploy(world, source, given)
@@ -123,7 +167,7 @@ def test_migration_never_deletes_or_replaces_the_endpoint(name: str, compact: bo
         world.client("sagemaker").add_tags(ResourceArn=arn, Tags=[ADOPTABLE])
         outputs = world.stack.outputs()
         names = {lid: outputs[f"{lid}EndpointName"] for lid in unnamed_endpoints(retain_path)}
-        migrate(retain_path, adopt_path, "adopt", compact, names)
+        adopt_path = migrations.adopt(name, compact, names)
         adopted_template, outcome = deploy(world, adopt_path, given)
         # THEN the provider adopts the endpoint, the retained pair leaves the stack but not AWS
         assert outcome.ok, outcome.reason
@@ -182,17 +226,33 @@ def lint_errors(path: Path, given: dict[str, str], capsys: pytest.CaptureFixture
     return Counter(m.group(1) for m in re.finditer(r"^ERROR (\w+) ", out, re.MULTILINE))
 
 
+@pytest.fixture(scope="module")
+def original_lint_errors() -> dict[str, Counter[str]]:
+    """The original templates' lint errors by name, filled by the first test of each (both forms)."""
+    return {}
+
+
+def adopt_offline(migrations: Migrations, name: str, compact: bool) -> tuple[Path, Path]:
+    """Stage 1 and stage 2 of a template, the endpoints' names as a stack output would give them."""
+    retain_path = migrations.retain(name, compact)
+    names = {lid: "endpoint-from-the-stack-output" for lid in unnamed_endpoints(retain_path)}
+    return retain_path, migrations.adopt(name, compact, names)
+
+
 @pytest.mark.parametrize("compact", [False, True], ids=["plain", "compact"])
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_migrated_outputs_lint_without_new_errors(
-    name: str, compact: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    compact: bool,
+    migrations: Migrations,
+    original_lint_errors: dict[str, Counter[str]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     source, given = TEMPLATES[name]
-    retain_path, adopt_path = tmp_path / f"retain{source.suffix}", tmp_path / f"adopt{source.suffix}"
-    migrate(source, retain_path, "retain", compact, {})
-    names = {lid: "endpoint-from-the-stack-output" for lid in unnamed_endpoints(retain_path)}
-    migrate(retain_path, adopt_path, "adopt", compact, names)
-    original = lint_errors(source, given, capsys)
+    retain_path, adopt_path = adopt_offline(migrations, name, compact)
+    if name not in original_lint_errors:
+        original_lint_errors[name] = lint_errors(source, given, capsys)
+    original = original_lint_errors[name]
     # THEN neither stage adds an error the original template does not have, and neither has E9103
     # (a ResourceId built from the config's name: issue 22, point 1)
     for path in (retain_path, adopt_path):
@@ -205,14 +265,11 @@ def test_migrated_outputs_lint_without_new_errors(
 @pytest.mark.parametrize("compact", [False, True], ids=["plain", "compact"])
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_migrated_outputs_plan_offline(
-    name: str, compact: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str, compact: bool, migrations: Migrations, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN the adopt stage of a public template WHEN planned offline (no AWS account)
-    source, given = TEMPLATES[name]
-    retain_path, adopt_path = tmp_path / f"retain{source.suffix}", tmp_path / f"adopt{source.suffix}"
-    migrate(source, retain_path, "retain", compact, {})
-    names = {lid: "endpoint-from-the-stack-output" for lid in unnamed_endpoints(retain_path)}
-    migrate(retain_path, adopt_path, "adopt", compact, names)
+    _, given = TEMPLATES[name]
+    _, adopt_path = adopt_offline(migrations, name, compact)
     (adopted_id,) = [
         lid
         for lid, res in load(adopt_path)["Resources"].items()
@@ -238,16 +295,14 @@ def test_migrated_outputs_plan_offline(
 )
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_migrated_outputs_play_clean_in_the_demo(
-    name: str, stage: str, compact: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str, stage: str, compact: bool, migrations: Migrations, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a template after the migration's stage
-    source, given = TEMPLATES[name]
-    retain_path, adopt_path = tmp_path / f"retain{source.suffix}", tmp_path / f"adopt{source.suffix}"
-    migrate(source, retain_path, "retain", compact, {})
-    if stage == "adopt":
-        names = {lid: "endpoint-from-the-stack-output" for lid in unnamed_endpoints(retain_path)}
-        migrate(retain_path, adopt_path, "adopt", compact, names)
-    args = ["demo", "--template", str(retain_path if stage == "retain" else adopt_path), "--quiet"]
+    _, given = TEMPLATES[name]
+    played = (
+        migrations.retain(name, compact) if stage == "retain" else adopt_offline(migrations, name, compact)[1]
+    )
+    args = ["demo", "--template", str(played), "--quiet"]
     for key, value in given.items():
         args += ["--parameter", f"{key}={value}"]
     capsys.readouterr()

@@ -18,8 +18,9 @@ import pytest
 
 from sagemaker_rollout_tools.cli import main
 
-# The public-templates tier: `make test-slow` (CI runs it after `make test`).
-pytestmark = pytest.mark.templates
+# The public-templates tier: `make test-slow` (CI runs it after `make test`). botocore's data is
+# loaded once a worker, not once a simulated account (tests/conftest.py).
+pytestmark = [pytest.mark.templates, pytest.mark.usefixtures("shared_botocore_data")]
 
 PUBLIC = Path(__file__).resolve().parents[1] / "fixtures" / "public"
 

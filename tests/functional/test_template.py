@@ -10,9 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builds import SamBuild, sam, sam_env
 from cfnlint.decode import cfn_yaml
 from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
 VENV_BIN = Path(sys.executable).parent
-#: sam lives in its own environment (it pins its own boto3): `make tools`, requirements/tools.txt.
-TOOLS_BIN = REPO / ".venv-tools" / "bin"
 
 Statement = dict[str, Any]
 #: SageMaker List* actions have no resource-level permissions (only ListTags has): granted on "*".
@@ -561,46 +558,24 @@ def test_changelog_has_entry_for_package_version() -> None:
 
 
 # ----------------------------------------------------------------------------------- slow ----
-def _sam_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["SAM_CLI_TELEMETRY"] = "0"
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
 def _sam() -> str:
-    sam = shutil.which("sam", path=str(TOOLS_BIN)) or shutil.which("sam")
-    if sam is None:
+    command = sam()
+    if command is None:
         pytest.skip("sam CLI not installed")
-    return sam
+    return command
 
 
 @pytest.mark.slow
-def test_template_sam_build_packages_layer_with_library_and_dependencies(tmp_path: Path) -> None:
+def test_template_sam_build_packages_layer_with_library_and_dependencies(sam_build: SamBuild | None) -> None:
     # GIVEN the repository and an empty build directory
-    build_dir = tmp_path / "build"
-    # WHEN sam build runs (no container; python3.12 from the venv on PATH)
-    result = subprocess.run(
-        [
-            _sam(),
-            "build",
-            "--template-file",
-            str(TEMPLATE_PATH),
-            "--build-dir",
-            str(build_dir),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        cwd=REPO,
-        env=_sam_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    # WHEN sam build runs (no container; python3.12 from the venv on PATH): once a test session, its
+    # layer is also the arm64 layer test_built_layer.py checks (conftest.py's sam_build, builds.py)
+    if sam_build is None:
+        pytest.skip("sam CLI not installed")
+    build_dir = sam_build.build
     # THEN it succeeds and the built layer (layers/Makefile) holds the runtime package and its
     # runtime dependencies, not the tools or the test kit
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert sam_build.returncode == 0, sam_build.output
     layers = [p for p in build_dir.iterdir() if p.name.startswith("SageMakerRolloutLayer")]
     assert len(layers) == 1
     python_dir = layers[0] / "python"
@@ -632,7 +607,7 @@ def test_template_sam_validate_lint_passes() -> None:
     result = subprocess.run(
         [_sam(), "validate", "--lint", "--region", "us-east-1", "--template-file", str(TEMPLATE_PATH)],
         cwd=REPO,
-        env=_sam_env(),
+        env=sam_env(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -18,7 +18,9 @@ from cli_fuzz import Fuzz
 
 from sagemaker_rollout_tools.cli import main
 
-pytestmark = pytest.mark.slow
+# cfn-lint's rules and botocore's data are loaded once a worker, not once an input (tests/conftest.py):
+# the commands run as before, without reading the same files a thousand times.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("shared_cfnlint_rules", "shared_botocore_data")]
 
 #: Inputs a command, and the shards they are split in (xdist spreads the shards).
 INPUTS = 1000

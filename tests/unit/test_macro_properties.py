@@ -138,6 +138,7 @@ def _endpoint(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.mark.slow  # `make test-slow`: cfn-lint on every generated example
+@pytest.mark.usefixtures("shared_cfnlint_rules")  # cfn-lint's rules loaded once, not once an example
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(template=_endpoint())
 def test_expand_any_valid_endpoint_is_deterministic_acyclic_and_lint_clean(template: dict[str, Any]) -> None:
