@@ -85,7 +85,7 @@ DEPENDENCY_SERVICES = {"xray"}
 """Services a dependency of the runtime builds a client for (botocore-services.txt says which, why)."""
 
 
-_CLIENT = re.compile(r"""\.(?:client|get_service_model)\(\s*["']([a-z0-9-]+)["']""")
+_CLIENT = re.compile(r"""\.(?:client|bounded_client|get_service_model)\(\s*["']([a-z0-9-]+)["']""")
 
 
 def services_in_source() -> set[str]:

@@ -94,7 +94,11 @@ def run_smoke(
     if entry.get("result"):
         return entry
     seconds = call_bound(ctx)
-    client = ctx.runtime.bounded_client("lambda" if test.function_arn else "sagemaker-runtime", seconds)
+    client = (
+        ctx.runtime.bounded_client("lambda", seconds)
+        if test.function_arn
+        else ctx.runtime.bounded_client("sagemaker-runtime", seconds)
+    )
     label = f"{where}{' (mixed fleet)' if mixed else ''}"
     number = len(entry["calls"]) + 1
     payload = {
