@@ -106,7 +106,15 @@ def brake_plot(props: Mapping[str, Any]) -> BrakePlot:
         smoke = parse_smoke_test(stringify(body["SmokeTest"]))
     except PropertyError as error:
         if error.path.startswith("SmokeTest"):  # e.g. InvokeEndpoint on an asynchronous endpoint
-            return BrakePlot(smoke_added=raw is None, smoke_refused=str(error))
+            refused = str(error)
+            try:  # the brake's story does not depend on the smoke test
+                bare = {k: v for k, v in body.items() if k != "SmokeTest"}
+                spec = parse_endpoint_properties(stringify(bare), allow_intrinsics=True)
+            except PropertyError:
+                return BrakePlot(smoke_added=raw is None, smoke_refused=refused)
+            variants = [v for v in spec.config.get("ProductionVariants", []) if isinstance(v, Mapping)]
+            blocker = brake_blocker(spec.deployment_config, variants)
+            return BrakePlot(blocker, raw is None, smoke_refused=refused)
         # values the provider would refuse (placeholders of unresolved references): the steps
         # find out as they play
         return BrakePlot(smoke_added=raw is None)
