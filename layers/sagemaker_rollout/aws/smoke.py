@@ -86,10 +86,10 @@ class SmokeCall:
 
 
 def consents(lambda_client: Any, arn: str) -> bool:
-    """The function carries the consent tag (``ListTags``: Lambda API reference; raises what it raises)."""
-    tags = lambda_client.list_tags(Resource=arn.split(":function:")[0] + ":function:" + _name(arn)).get(
-        "Tags", {}
-    )
+    """The function carries the consent tag (``ListTags`` on the unqualified function ARN: Lambda API
+    reference; raises what it raises)."""
+    unqualified = arn.split(":function:", 1)[0] + ":function:" + _name(arn)
+    tags = lambda_client.list_tags(Resource=unqualified).get("Tags", {})
     return str(tags.get(CONSENT_TAG, "")).lower() == "true"
 
 

@@ -144,7 +144,8 @@ def run_smoke(
     return entry
 
 
-def _reason(where: str, entry: Mapping[str, Any]) -> str:
+def smoke_reason(where: str, entry: Mapping[str, Any]) -> str:
+    """The answer's head for a run that did not pass (``where``: ``after completion``, ``in <bake>``)."""
     kind = "failed" if entry.get("result") == Outcome.FAIL.value else "could not run"
     mixed = " (mixed fleet)" if entry.get("mixed") else ""
     calls = len(entry.get("calls", []))
@@ -173,8 +174,3 @@ def bake_smoke(ctx: StepContext, state: RolloutState, described: Mapping[str, An
         return None
     state.smoke["bake"] = {"name": bake.name, "mixed": bake.mixed}
     return Next(Phase.BAKE_SMOKE)
-
-
-def smoke_reason(where: str, entry: Mapping[str, Any]) -> str:
-    """The answer's head for a run that did not pass (``where``: ``after completion``, ``in <bake>``)."""
-    return _reason(where, entry)

@@ -129,6 +129,22 @@ def brake_plot(props: Mapping[str, Any]) -> BrakePlot:
     return BrakePlot(blocker, raw is None, where, mixed)
 
 
+def _deploy_with(
+    world: DemoWorld, step: StepResult, rendered: Any, revision: Any, delay: float, action: Callable[[], None]
+) -> tuple[Any, Any]:
+    """Deploy ``rendered`` with ``action`` run ``delay`` simulated seconds in; the stack's outcome and
+    the endpoint's response (None, noted on the step, when the endpoint was not updated)."""
+    timer = world.clock.call_later(delay, action)
+    try:
+        outcome = world.stack.deploy(rendered, revision.parameters)
+    finally:
+        timer.cancel()
+    response = response_of(step, outcome, world.resource)
+    if response is None:
+        step.problems.append(f"the endpoint was not updated: {outcome.reason}")
+    return outcome, response
+
+
 def run_abort(endpoint: str, table: str, reason: str, notify: Callable[[str, str], None]) -> tuple[int, str]:
     """``sagemaker-rollout abort`` as an operator runs it (the command's own ``main``); its exit status
     and the line it printed, both told on the timeline."""
@@ -176,15 +192,9 @@ def step_operator_abort(world: DemoWorld, step: StepResult, state: dict[str, Any
     world.stack.notify(
         "change", f"{', '.join(revision.changes)}; an operator will abort it {delay:.0f} s into the update"
     )
-    timer = world.clock.call_later(delay, abort)
     updates_before = world.sim.calls["UpdateEndpoint"]
-    try:
-        outcome = world.stack.deploy(rendered, revision.parameters)
-    finally:
-        timer.cancel()
-    response = response_of(step, outcome, world.resource)
+    outcome, response = _deploy_with(world, step, rendered, revision, delay, abort)
     if response is None:
-        step.problems.append(f"the endpoint was not updated: {outcome.reason}")
         return
     expect(step, codes == [0], f"sagemaker-rollout abort exited {codes or 'never ran'}, expected 0")
     expect(step, response.status == "FAILED", f"the update was answered {response.status}, expected FAILED")
@@ -275,17 +285,11 @@ def step_smoke_test(world: DemoWorld, step: StepResult, state: dict[str, Any]) -
         + ("; SmokeTest added for this update: InvokeEndpoint, 3 calls" if added else "")
         + "; the new model answers HTTP 500",
     )
-    # the new model exists once the stack created it, before the provider's first wait
-    timer = world.clock.call_later(1.0, break_new_models)
     updates_before = world.sim.calls["UpdateEndpoint"]
     calls_before = len(world.sim.models.calls)
-    try:
-        outcome = world.stack.deploy(rendered, revision.parameters)
-    finally:
-        timer.cancel()
-    response = response_of(step, outcome, world.resource)
+    # the new model exists once the stack created it, before the provider's first wait
+    outcome, response = _deploy_with(world, step, rendered, revision, 1.0, break_new_models)
     if response is None:
-        step.problems.append(f"the endpoint was not updated: {outcome.reason}")
         return
     expect(step, bool(broken), "no new model to break: the update changed no model")
     failed_calls = [c for c in world.sim.models.calls[calls_before:] if c[2] in broken and c[3] == 500]
