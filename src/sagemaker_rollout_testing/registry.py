@@ -46,6 +46,9 @@ MAX_INVOCATIONS = 5000
 IAM_PREFIXES = {"sagemaker-runtime": "sagemaker"}
 """botocore service names whose IAM action prefix differs: SageMaker Runtime's InvokeEndpoint is
 ``sagemaker:InvokeEndpoint`` (Service Authorization Reference, Amazon SageMaker AI)."""
+IAM_ACTIONS = {"lambda:Invoke": "lambda:InvokeFunction"}
+"""botocore operations whose IAM action has another name: Lambda's Invoke is authorized as
+``lambda:InvokeFunction`` (Service Authorization Reference, AWS Lambda)."""
 
 
 class RegistryDriverError(RuntimeError):
@@ -123,6 +126,13 @@ class RegistryDriver:
         injection and call recording apply.
     journal_table:
         Created on enter; the type configuration's ``JournalTableName``.
+
+    Attributes
+    ----------
+    type_settings:
+        The type configuration's other settings (``SmokeTestFunctionNamePattern``), sent with
+        ``JournalTableName`` in every request that names no configuration of its own (``SetTypeConfiguration``
+        as an account's administrator would call it).
     """
 
     def __init__(
@@ -141,6 +151,7 @@ class RegistryDriver:
         self.clock = clock
         self.session = session
         self.journal_table = journal_table
+        self.type_settings: dict[str, Any] = {}
         self.region = region
         self.account_id = account_id
         self.notify = notify
@@ -193,9 +204,7 @@ class RegistryDriver:
     def _before_call(self, model: Any, **_: Any) -> None:
         if self._handler:
             service = str(model.service_model.service_name)
-            self.calls.append(
-                HandlerCall(self._handler, f"{IAM_PREFIXES.get(service, service)}:{model.name}")
-            )
+            self.calls.append(HandlerCall(self._handler, _iam_action(service, model.name)))
 
     def _after_call(self, model: Any, **_: Any) -> None:
         if not self._handler:
@@ -248,7 +257,7 @@ class RegistryDriver:
             "typeConfiguration": dict(
                 type_configuration
                 if type_configuration is not None
-                else {"JournalTableName": self.journal_table}
+                else {"JournalTableName": self.journal_table, **self.type_settings}
             ),
         }
         if previous is not None:
@@ -420,3 +429,9 @@ class RegistryDriver:
             yield collected
         finally:
             collected.extend(self.calls[start:])
+
+
+def _iam_action(service: str, operation: str) -> str:
+    """The IAM action of a botocore call (:data:`IAM_PREFIXES`, :data:`IAM_ACTIONS`)."""
+    action = f"{IAM_PREFIXES.get(service, service)}:{operation}"
+    return IAM_ACTIONS.get(action, action)

@@ -243,7 +243,8 @@ def endpoint_schema() -> dict[str, Any]:
             **_object(
                 {
                     "FunctionArn": {
-                        "description": "A Lambda (stack parameter SmokeTestFunctionNamePattern, tag "
+                        "description": "A Lambda (named by SmokeTestFunctionNamePattern: the provider "
+                        "stack's parameter, the registry type's type configuration; tag "
                         'sagemaker-rollout:smoke-test=true) answering {"Passed": true|false}.',
                         **_string(pattern=_FUNCTION_ARN_PATTERN, max_length=256),
                     },
@@ -550,7 +551,16 @@ def registry_schema() -> dict[str, Any]:
                     "minLength": 3,
                     "maxLength": 255,
                     "pattern": "^[a-zA-Z0-9_.-]+$",
-                }
+                },
+                "SmokeTestFunctionNamePattern": {
+                    "description": "Lambda functions the type may invoke as a resource's SmokeTest "
+                    "(FunctionArn): a function-name pattern of this account and region (IAM wildcards "
+                    "* and ?); a function must also carry the tag sagemaker-rollout:smoke-test=true "
+                    "(the execution role checks it too). Empty or absent (the default): none.",
+                    "type": "string",
+                    "maxLength": 64,
+                    "pattern": "^[A-Za-z0-9_*?-]*$",
+                },
             },
             "additionalProperties": False,
             "required": ["JournalTableName"],

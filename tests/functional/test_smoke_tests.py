@@ -16,6 +16,7 @@ import pytest
 from world import World
 
 from sagemaker_rollout.naming import BRAKE_ALARM_PREFIX
+from sagemaker_rollout.rollout.request import SMOKE_FUNCTIONS_KEY
 from sagemaker_rollout.spec.smoke import CONSENT_TAG, SMOKE_FUNCTIONS_ENV
 from sagemaker_rollout_testing.functions import LocalFunctions
 
@@ -188,8 +189,37 @@ def test_a_function_outside_the_stack_pattern_is_refused_before_any_change(world
     # THEN it is refused with the property and what is allowed, and nothing changed
     assert response.status == "FAILED"
     assert response.reason.startswith("SmokeTest.FunctionArn: "), response.reason
-    assert "allowed names: none; stack parameter SmokeTestFunctionNamePattern" in response.reason
+    assert "allowed names: none; set by SmokeTestFunctionNamePattern: the provider stack's parameter" in (
+        response.reason
+    )
     assert world.sim.calls["UpdateEndpoint"] == updates
+    assert world.endpoint()["EndpointConfigName"] == old_config
+
+
+def test_an_event_cannot_widen_the_allowed_functions_with_a_field_of_the_provider(
+    world: World, functions: LocalFunctions
+) -> None:
+    # GIVEN a provider stack that names no smoke-test function, and a consenting function
+    arn = functions.add("smoke-check", lambda event: {"Passed": True}, tags={CONSENT_TAG: "true"})
+    before, old_config = _created(world)
+    updates = world.sim.calls["UpdateEndpoint"]
+    # WHEN an event names it and carries the field the registry type's requests keep their type
+    # configuration's pattern in (CloudFormation never sends it)
+    after = world.props("model-a-v2", SmokeTest={"FunctionArn": arn})
+    event = world.driver.event(
+        "Update",
+        after,
+        logical_id="Classifier",
+        physical_resource_id="classifier",
+        old_properties=before,
+    )
+    event[SMOKE_FUNCTIONS_KEY] = "*"
+    response = world.driver.send(event)
+    # THEN the field decides nothing: the stack's pattern (none) refuses the function before any change
+    assert response.status == "FAILED"
+    assert "allowed names: none" in response.reason, response.reason
+    assert world.sim.calls["UpdateEndpoint"] == updates
+    assert functions.invocations == []
     assert world.endpoint()["EndpointConfigName"] == old_config
 
 

@@ -18,7 +18,9 @@ import pytest
 from registry_kit import ROLE, props
 
 from sagemaker_rollout.registry_type.live import WRITE_ONLY
+from sagemaker_rollout.spec.smoke import CONSENT_TAG
 from sagemaker_rollout_testing.faults import FaultInjector
+from sagemaker_rollout_testing.functions import LocalFunctions
 
 CANARY = {"wait": 300, "kind": "CANARY"}
 BUDGET = {"create": 40.0, "update": 40.0, "delete": 40.0, "read": 20.0, "list": 20.0}
@@ -379,14 +381,81 @@ def test_a_failing_smoke_test_through_the_registry_type_fails_not_stabilized_on_
     assert sim.endpoint_config_name("classifier") == old_config
 
 
-def test_a_smoke_function_is_refused_by_the_registry_type(registry: Any, sim: Any) -> None:
-    # GIVEN the registry type (its execution role names no smoke-test function)
-    function = "arn:aws:lambda:us-east-1:123456789012:function:smoke-check"
-    # WHEN a resource names one THEN it is refused before anything exists, naming the property
+@pytest.fixture
+def functions(session: Any) -> Iterator[LocalFunctions]:
+    local = LocalFunctions(session).install()
+    yield local
+    local.uninstall()
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, "allowed names: none"),  # the type configuration's default
+        ({"SmokeTestFunctionNamePattern": "nightly-*"}, "allowed names: nightly-*"),
+    ],
+    ids=["no-pattern", "other-pattern"],
+)
+def test_a_smoke_function_outside_the_type_configuration_is_refused(
+    registry: Any, sim: Any, functions: LocalFunctions, settings: dict[str, str], expected: str
+) -> None:
+    # GIVEN a consenting function, and a type configuration whose pattern does not name it
+    function = functions.add("smoke-check", lambda event: {"Passed": True}, tags={CONSENT_TAG: "true"})
+    registry.type_settings.update(settings)
+    # WHEN a resource names it THEN it is refused before anything exists, naming the property and
+    # where the allowed names are set; the function is never invoked
     result = registry.create("Classifier", props(SmokeTest={"FunctionArn": function}, **CANARY))
     assert (result.status, result.error_code) == ("FAILED", "InvalidRequest"), result.message
     assert result.message.startswith("SmokeTest.FunctionArn: "), result.message
+    assert expected in result.message and "type configuration" in result.message, result.message
     assert sim.calls["CreateEndpoint"] == 0
+    assert functions.invocations == []
+
+
+def test_a_smoke_function_without_consent_is_refused_by_the_registry_type(
+    registry: Any, sim: Any, functions: LocalFunctions
+) -> None:
+    # GIVEN a type configuration naming the function, but a function without the consent tag
+    registry.type_settings["SmokeTestFunctionNamePattern"] = "smoke-*"
+    function = functions.add("smoke-check", lambda event: {"Passed": True})
+    # WHEN a resource names it THEN it is refused before anything exists
+    result = registry.create("Classifier", props(SmokeTest={"FunctionArn": function}, **CANARY))
+    assert (result.status, result.error_code) == ("FAILED", "InvalidRequest"), result.message
+    assert f"does not carry the tag {CONSENT_TAG}=true" in result.message, result.message
+    assert sim.calls["CreateEndpoint"] == 0
+    assert functions.invocations == []
+
+
+def test_a_smoke_function_decides_a_rollout_of_the_registry_type(
+    registry: Any, sim: Any, session: Any, functions: LocalFunctions
+) -> None:
+    # GIVEN a type configuration naming consenting functions, and one that fails any config running
+    # model-a-v2 (it reads the config the provider names in its payload)
+    registry.type_settings["SmokeTestFunctionNamePattern"] = "smoke-*"
+    sm = session.client("sagemaker")
+
+    def check(event: dict[str, Any]) -> dict[str, Any]:
+        variants = sm.describe_endpoint_config(EndpointConfigName=event["EndpointConfigName"])
+        return {"Passed": variants["ProductionVariants"][0]["ModelName"] != "model-a-v2", "Reason": "f1 0.2"}
+
+    function = functions.add("smoke-check", check, tags={CONSENT_TAG: "true"})
+    test = {"FunctionArn": function, "Count": 1}
+    created = registry.create("Classifier", props(SmokeTest=test, **CANARY))
+    assert created.status == "SUCCESS", created.message
+    old_config = created.model["EndpointConfigName"]
+    passed = len(functions.invocations)
+    assert passed >= 1  # the create's run after completion passed
+    # WHEN a new model rolls out
+    result = registry.update("Classifier", props("model-a-v2", SmokeTest=test, **CANARY), created.model)
+    # THEN the function's verdict fails it, the endpoint runs its old config, and the payloads carried
+    # no token, URL or credentials
+    assert (result.status, result.error_code) == ("FAILED", "NotStabilized"), result.message
+    assert "f1 0.2" in result.message, result.message
+    assert sim.endpoint_config_name("classifier") == old_config
+    assert len(functions.invocations) > passed
+    for _, payload in functions.invocations:
+        text = str(payload).lower()
+        assert "token" not in text and "https://" not in text and "secret" not in text
 
 
 def test_a_smoke_call_is_bounded_by_what_an_invocation_of_the_type_has_left(registry: Any, sim: Any) -> None:

@@ -29,8 +29,6 @@ INTENDED_DIFFERENCES: dict[str, str] = {
     "ResumeFromDeadLetters": "custom resource only: its dead-letter queue's event source",
     "ScheduleOwnWakeUps": "custom resource only: its wake-up queue (the type's waits are callbacks)",
     "ResumeOnWakeUps": "custom resource only: its wake-up queue's event source",
-    "SmokeTestConsentingFunctions": "custom resource only: its stack's SmokeTestFunctionNamePattern",
-    "SmokeTestReadConsent": "custom resource only: its stack's SmokeTestFunctionNamePattern",
     # Both, differently.
     "RolloutJournal": "the type also reads a page of creation records with BatchGetItem (its list handler)",
     "ChangeOnlyOwnedResources": "the type also accepts the custom resource's value (what it created before)",

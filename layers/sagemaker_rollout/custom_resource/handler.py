@@ -230,7 +230,7 @@ def _one(provider: _Provider, payload: dict[str, Any], context: Any, dead_letter
         dropped = origin.screen(payload, context, provider.runtime.origin_policy)
         if dropped is None:
             try:
-                request = RolloutRequest.from_record(payload)
+                request = RolloutRequest.from_event(payload)
             except RequestError as error:
                 dropped = str(error)
         if dropped is not None:

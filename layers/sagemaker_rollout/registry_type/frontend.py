@@ -327,7 +327,11 @@ class RegistryFrontEnd:
         if action is RegistryAction.UPDATE and (why := name_change(request)) is not None:
             return HandlerProgress.failed(FailCode.NOT_UPDATABLE, why)
         if action is not RegistryAction.DELETE:
-            parse_endpoint_properties(dict(wanted.properties), time_limit=wanted.explicit_time_limit)
+            parse_endpoint_properties(
+                dict(wanted.properties),
+                time_limit=wanted.explicit_time_limit,
+                smoke_functions=wanted.smoke_functions,
+            )
         name = wanted.physical_id or str(wanted.properties.get("EndpointName") or "")
         rt = self.runtime
         sm = rt.client("sagemaker")

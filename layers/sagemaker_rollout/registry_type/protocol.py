@@ -108,6 +108,10 @@ _ROLLOUT = (
     "cloudwatch:TagResource",
     # SmokeTest Invoke (aws/smoke.py): InvokeEndpoint on the type's own endpoint.
     "sagemaker:InvokeEndpoint",
+    # SmokeTest FunctionArn: a function of the type configuration's SmokeTestFunctionNamePattern
+    # carrying the consent tag (resource-role.yaml grants InvokeFunction only on such functions).
+    "lambda:InvokeFunction",
+    "lambda:ListTags",
     # May the config's ExecutionRoleArn read the brake? (rollout/brake_role.py)
     "iam:SimulatePrincipalPolicy",
 )
@@ -157,6 +161,8 @@ class RegistryRequest:
         The stack and logical id (None outside a stack, e.g. Cloud Control API).
     journal_table:
         The type configuration's ``JournalTableName``.
+    smoke_functions:
+        The type configuration's ``SmokeTestFunctionNamePattern`` ('' when unset: no function).
     next_token:
         Pagination of the list handler.
     region, account_id:
@@ -172,6 +178,7 @@ class RegistryRequest:
     stack_id: str | None = None
     logical_id: str | None = None
     journal_table: str | None = None
+    smoke_functions: str = ""
     next_token: str | None = None
     region: str | None = None
     account_id: str | None = None

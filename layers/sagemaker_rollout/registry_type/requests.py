@@ -4,7 +4,7 @@ Part of the registry type's front end (:mod:`sagemaker_rollout.registry_type`):
 
 * :func:`rollout_request` builds the one :class:`~sagemaker_rollout.rollout.request.RolloutRequest`
   of a create, update or delete: the primary-identifier ownership rule, the handler's time limit,
-  the stack-level tags merged into ``Tags``;
+  the stack-level tags merged into ``Tags``, the type configuration's smoke-test function pattern;
 * :func:`name_change` is the create-only ``EndpointName`` check of an update;
 * :func:`continuation_of` reads a callback context, :func:`context_refusal` says whether it belongs
   to the request it came with.
@@ -79,6 +79,7 @@ def rollout_request(request: RegistryRequest) -> RolloutRequest:
         resource_type=TYPE_NAME,
         explicit_time_limit=HANDLER_TIMEOUT_MINUTES[request.action.handler] * 60,
         ownership=Ownership.PRIMARY_IDENTIFIER,
+        smoke_functions=request.smoke_functions,
     )
 
 

@@ -94,9 +94,17 @@ class StepContext:
                 dict(self.request.properties),
                 passable_roles=os.environ.get(PASSABLE_ROLES_ENV),
                 time_limit=self.request.explicit_time_limit,
-                smoke_functions=os.environ.get(SMOKE_FUNCTIONS_ENV, ""),
+                smoke_functions=self.smoke_functions,
             )
         return self._spec
+
+    @property
+    def smoke_functions(self) -> str:
+        """The Lambda function name pattern a ``SmokeTest`` may invoke: the request's own (the
+        registry type's type configuration) or the provider stack's parameter ('' when unset: none)."""
+        if self.request.smoke_functions is not None:
+            return self.request.smoke_functions
+        return os.environ.get(SMOKE_FUNCTIONS_ENV, "")
 
     def spec_error(self) -> str | None:
         try:

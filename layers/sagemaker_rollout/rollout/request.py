@@ -35,6 +35,8 @@ from sagemaker_rollout.spec.limits import service_timeout
 
 __all__ = [
     "OWNERSHIP_KEY",
+    "PROVIDER_KEYS",
+    "SMOKE_FUNCTIONS_KEY",
     "TIME_LIMIT_KEY",
     "Ownership",
     "RequestError",
@@ -46,11 +48,21 @@ __all__ = [
 TIME_LIMIT_KEY = "SageMakerRolloutTimeLimit"
 """Field of a stored request that sets its time limit in seconds instead of ``ServiceTimeout`` (the
 registry type's requests: their handler timeout). CloudFormation's custom-resource events never carry
-it (only ``ResourceProperties`` come from the template), and the custom resource's front end drops it."""
+it (only ``ResourceProperties`` come from the template), and the custom resource's front end drops it
+(:meth:`RolloutRequest.from_event`)."""
 
 OWNERSHIP_KEY = "SageMakerRolloutOwnership"
 """Field of a stored request naming its :class:`Ownership` when it is not the custom resource's
 (records without it, every record of earlier versions included, follow the stack-resource rule)."""
+
+SMOKE_FUNCTIONS_KEY = "SageMakerRolloutSmokeFunctions"
+"""Field of a stored request naming the Lambda function name pattern its ``SmokeTest`` may invoke when
+it is not the custom resource's stack parameter (the registry type's type configuration,
+``SmokeTestFunctionNamePattern``), kept with the request so that every invocation of it decides alike."""
+
+PROVIDER_KEYS = (TIME_LIMIT_KEY, OWNERSHIP_KEY, SMOKE_FUNCTIONS_KEY)
+"""The fields only the provider's own front ends set: an event that arrives from outside (a
+custom-resource request) never decides them, whatever it carries (:meth:`RolloutRequest.from_event`)."""
 
 _DROPPED = ("SageMakerRolloutState", "CrHelperData")
 """Keys never stored: a pre-journal continuation's state (read by the front end) and crhelper's own."""
@@ -128,6 +140,10 @@ class RolloutRequest:
         type's handler timeout); None: ``ServiceTimeout`` (see :attr:`time_limit`).
     ownership:
         Which rule makes an existing endpoint this request's (:class:`Ownership`).
+    smoke_functions:
+        The Lambda function name pattern a ``SmokeTest`` may invoke when the front end sets it (the
+        registry type's type configuration; '' none); None: the provider stack's parameter
+        (:data:`~sagemaker_rollout.spec.smoke.SMOKE_FUNCTIONS_ENV`).
     raw:
         The request as the front end received it, stored in the journal (:meth:`to_record`).
     """
@@ -142,6 +158,7 @@ class RolloutRequest:
     resource_type: str = ""
     explicit_time_limit: int | None = None
     ownership: Ownership = Ownership.STACK_RESOURCE
+    smoke_functions: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -205,7 +222,23 @@ class RolloutRequest:
             record[TIME_LIMIT_KEY] = self.explicit_time_limit
         if self.ownership is not Ownership.STACK_RESOURCE:
             record[OWNERSHIP_KEY] = self.ownership.value
+        if self.smoke_functions is not None:
+            record[SMOKE_FUNCTIONS_KEY] = self.smoke_functions
         return record
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> RolloutRequest:
+        """A request from a custom-resource event: :meth:`from_record` of the event without the
+        provider's own fields (:data:`PROVIDER_KEYS`). CloudFormation never sends them; an event that
+        does was not written by CloudFormation, and cannot set a request's time limit, ownership rule
+        or smoke-test functions that way.
+
+        Raises
+        ------
+        RequestError
+            As :meth:`from_record`.
+        """
+        return cls.from_record({k: v for k, v in event.items() if k not in PROVIDER_KEYS})
 
     @classmethod
     def from_record(cls, raw: Mapping[str, Any]) -> RolloutRequest:
@@ -231,6 +264,7 @@ class RolloutRequest:
             raise RequestError(f"{OWNERSHIP_KEY}: {raw.get(OWNERSHIP_KEY)!r} is no ownership rule") from None
         properties = raw.get("ResourceProperties")
         old = raw.get("OldResourceProperties")
+        smoke = raw.get(SMOKE_FUNCTIONS_KEY)
         return cls(
             kind=kind,
             stack_id=str(raw["StackId"]),
@@ -242,5 +276,6 @@ class RolloutRequest:
             resource_type=str(raw.get("ResourceType") or ""),
             explicit_time_limit=int(limit) if isinstance(limit, int | float) and limit > 0 else None,
             ownership=ownership,
-            raw={k: v for k, v in raw.items() if k not in (*_DROPPED, TIME_LIMIT_KEY, OWNERSHIP_KEY)},
+            smoke_functions=smoke if isinstance(smoke, str) else None,
+            raw={k: v for k, v in raw.items() if k not in (*_DROPPED, *PROVIDER_KEYS)},
         )

@@ -54,18 +54,24 @@ def consent_refusal(ctx: StepContext, state: RolloutState) -> Fail | None:
     test = ctx.spec.smoke_test
     if test is None or not test.function_arn or state.smoke.get("consented"):
         return None
+    why = f"does not carry the tag {CONSENT_TAG}=true (the provider invokes only functions that consent)"
     try:
         granted = consents(ctx.runtime.client("lambda"), test.function_arn)
     except AWS_ERRORS as error:
-        if error_code(error) not in ("ResourceNotFoundException", "AccessDeniedException"):
+        code = error_code(error)
+        if code not in ("ResourceNotFoundException", "AccessDeniedException"):
             raise  # transient: the engine retries the step
         granted = False
+        if code == "ResourceNotFoundException":
+            why = "is not a function of this account and region (Lambda ListTags: ResourceNotFoundException)"
+        else:
+            why = (
+                "cannot be read by the provider's role (Lambda ListTags: AccessDenied; the role's "
+                "SmokeTestFunctionNamePattern must name the function)"
+            )
     if not granted:
         return Fail(
-            short(
-                f"SmokeTest.FunctionArn: {test.function_arn} does not carry the tag {CONSENT_TAG}=true "
-                "(the provider invokes only functions that consent to it)"
-            ),
+            short(f"SmokeTest.FunctionArn: {test.function_arn} {why}"),
             state.endpoint or None,
             FailCode.INVALID_REQUEST,
         )

@@ -49,8 +49,10 @@ __all__ = [
 ]
 
 SMOKE_FUNCTIONS_ENV = "SAGEMAKER_ROLLOUT_SMOKE_FUNCTIONS"
-"""The Lambda function name pattern the provider may invoke as smoke tests (template:
-``SmokeTestFunctionNamePattern``, IAM wildcards; empty: none, the default)."""
+"""The Lambda function name pattern the custom resource may invoke as smoke tests (template:
+``SmokeTestFunctionNamePattern``, IAM wildcards; empty: none, the default). The registry type's
+pattern is its type configuration's ``SmokeTestFunctionNamePattern``, carried by each request
+(:attr:`sagemaker_rollout.rollout.request.RolloutRequest.smoke_functions`)."""
 CONSENT_TAG = SMOKE_CONSENT_TAG
 """A function consents to be invoked as a smoke test by carrying this tag with the value ``true``
 (the provider reads it with ListTags before the rollout, and its role may invoke only functions
@@ -217,8 +219,9 @@ def parse_smoke_test(
             allowed = function_pattern or "none"
             raise PropertyError(
                 "SmokeTest.FunctionArn",
-                f"{arn!r} is not a function this provider may invoke (allowed names: {allowed}; "
-                "stack parameter SmokeTestFunctionNamePattern of the custom resource's provider stack)",
+                f"{arn!r} is not a function this provider may invoke (allowed names: {allowed}; set by "
+                "SmokeTestFunctionNamePattern: the provider stack's parameter, or the registry type's "
+                "type configuration)",
             )
         return SmokeTest(function_arn=arn, count=count)
     invoke = raw["Invoke"]

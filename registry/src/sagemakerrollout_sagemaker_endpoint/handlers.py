@@ -113,6 +113,7 @@ def _run(
             stack_id=request.stackId,
             logical_id=request.logicalResourceIdentifier,
             journal_table=configuration.JournalTableName if configuration is not None else None,
+            smoke_functions=(configuration.SmokeTestFunctionNamePattern or "") if configuration else "",
             next_token=request.nextToken,
             region=request.region,
             account_id=request.awsAccountId,

@@ -990,6 +990,7 @@ _VpcConfig = VpcConfig
 @dataclass
 class TypeConfigurationModel(BaseModel):
     JournalTableName: Optional[str]
+    SmokeTestFunctionNamePattern: Optional[str]
 
     @classmethod
     def _deserialize(
@@ -1000,6 +1001,7 @@ class TypeConfigurationModel(BaseModel):
             return None
         return cls(
             JournalTableName=json_data.get("JournalTableName"),
+            SmokeTestFunctionNamePattern=json_data.get("SmokeTestFunctionNamePattern"),
         )
 
 

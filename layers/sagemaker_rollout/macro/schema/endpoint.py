@@ -130,8 +130,9 @@ SMOKE_TEST = Obj(
     "the endpoint back (contract section 9).",
     {
         "FunctionArn": string_prop(
-            'A Lambda answering {"Passed": true|false}: custom resource only (stack parameter '
-            "SmokeTestFunctionNamePattern, tag sagemaker-rollout:smoke-test=true)."
+            'A Lambda answering {"Passed": true|false}, named by SmokeTestFunctionNamePattern (the '
+            "provider stack's parameter; the registry type's type configuration) and tagged "
+            "sagemaker-rollout:smoke-test=true."
         ),
         "Invoke": Prop("object", "InvokeEndpoint with this body.", ref="SmokeInvoke"),
         "Count": int_prop("Calls per run (default 3).", 1, 100),
