@@ -16,7 +16,10 @@ compute instances": API reference, CreateModel); the provider neither passes nor
 so such a rollout is not checked (noted, as below).
 
 **What it does.** IAM's SimulatePrincipalPolicy for ``cloudwatch:DescribeAlarms`` on the brake's ARN
-(:func:`sagemaker_rollout.aws.alarm_reader.decision`):
+(:func:`sagemaker_rollout.aws.alarm_reader.decision`). The brake is a metric alarm, and
+``DescribeAlarms`` can be granted on metric alarms by ARN (only composite alarms need a permission
+"scoped to *": CloudWatch API reference, DescribeAlarms), so the question is asked about that ARN: a
+role granted ``*`` and one granted the brake's ARN (or a pattern matching it) both pass.
 
 * ``allowed``: the rollout goes on;
 * ``implicitDeny`` / ``explicitDeny``: the request fails before any change (FailCode
