@@ -134,7 +134,10 @@ def run_profile(
     with ContractWorld(project.resolve(), profile) as world, ContractEndpoint(world) as endpoint:
         start = world.clock.now()
         typeconfig = folder / "typeConfiguration.json"
-        typeconfig.write_text(json.dumps({"JournalTableName": world.journal_table}) + "\n", encoding="utf-8")
+        # Every setting of the type configuration, so that the runner sends what SetTypeConfiguration
+        # would (the smoke-test pattern names no function the inputs use: their SmokeTest is Invoke).
+        settings = {"JournalTableName": world.journal_table, "SmokeTestFunctionNamePattern": "smoke-*"}
+        typeconfig.write_text(json.dumps(settings) + "\n", encoding="utf-8")
         command = [
             str(tools_python.absolute()),
             "-I",
