@@ -126,3 +126,41 @@ def test_an_abort_once_the_types_rollout_completed_is_too_late(
     assert updated.ok, updated.message
     assert _running(sm) != old_config
     assert _brakes(session) == []
+
+
+def test_a_smoke_test_failing_after_completion_sends_the_types_endpoint_back(
+    registry: Any, session: Any, sim: Any
+) -> None:
+    # GIVEN an endpoint of the type with a smoke test and a blue/green rollout with no bake (nothing
+    # for the brake to watch: the run after completion decides), and a new model that answers 500
+    sm = session.client("sagemaker")
+    no_bake = {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+
+    def shape(model: str) -> dict[str, Any]:
+        properties = props(model, SmokeTest=INVOKE)
+        properties["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] = no_bake
+        return properties
+
+    before = shape("model-a-v1")
+    created = registry.create("Classifier", before)
+    assert created.ok, created.message
+    old_config = _running(sm)
+    sim.models.set("model-a-v2", status=500)
+    # WHEN the update handler rolls it out
+    updated = registry.update("Classifier", shape("model-a-v2"), before)
+    # THEN SageMaker completed the update, the smoke test after completion failed it, and the handler
+    # sent the endpoint back to the previous config (kept until then) before answering FAILED
+    assert (updated.status, updated.error_code) == ("FAILED", "NotStabilized"), updated.message
+    assert updated.message.startswith("smoke test failed after completion: call 1: model answered 500"), (
+        updated.message
+    )
+    assert f"rolled back: endpoint classifier runs {old_config}" in updated.message, updated.message
+    assert (sim.endpoint_status("classifier"), _running(sm)) == ("InService", old_config)
+    # AND the failed config and the brake are gone
+    configs = [c["EndpointConfigName"] for c in sm.list_endpoint_configs()["EndpointConfigs"]]
+    assert configs == [old_config]
+    assert _brakes(session) == []
+    # AND CloudFormation's rollback Update finds the old config running: nothing to roll out again
+    rollback = registry.update("Classifier", before, shape("model-a-v2"))
+    assert rollback.ok, rollback.message
+    assert _running(sm) == old_config
