@@ -81,6 +81,9 @@ JOURNAL_ERRORS = (
 )
 """DynamoDB's throttling and 5xx (DynamoDB developer guide, "Error handling with DynamoDB")."""
 RACE_POINTS = (*KILL_POINTS, ("sagemaker", "DescribeEndpoint"), ("dynamodb", "GetItem"))
+#: How long SageMaker takes to launch a new fleet under the slow-provisioning fault (s): the abort
+#: point falls before the first bake, in it, or too late for the brake.
+LAUNCHES = (1800.0, 2700.0, 3000.0, 3300.0, 3500.0)
 FAULTS = st.one_of(
     st.just(("none",)),
     st.tuples(st.just("kill"), st.sampled_from(KILL_POINTS), st.integers(0, 2)),
@@ -121,10 +124,14 @@ FAULTS = st.one_of(
     st.just(("smoke-fails",)),
     st.just(("smoke-timeout",)),
     st.just(("operator-abort",)),
-    # and SageMaker launching the new fleet slowly (45 min): a guarded rollout is aborted at its
-    # abort point (the provider's brake), a rollout no brake can stop runs to its end
-    st.just(("slow-provisioning",)),
+    # and SageMaker launching the new fleet slowly (30 to 58 min, so that the abort point falls before
+    # the first bake, in it, or too late for the brake): a guarded rollout is aborted at its abort
+    # point (the provider's brake), a rollout no brake can stop runs to its end
+    st.tuples(st.just("slow-provisioning"), st.sampled_from(LAUNCHES)),
 )
+#: An update's fault: any of them, a slow launch more often (one update in six), so that a soak's
+#: deadline aborts land at every launch time and in every deployment shape.
+UPDATE_FAULTS = st.one_of(*([FAULTS] * 5), st.tuples(st.just("slow-provisioning"), st.sampled_from(LAUNCHES)))
 SMOKE = {"Invoke": {"Body": '{"instances": [[1, 2]]}'}, "Count": 2}
 #: How SageMaker's events reach the provider in a sequence: delay floor and mean (s), extra-copy and
 #: loss probabilities, reordering window (s). Every event lost is one of the draws.
@@ -426,7 +433,9 @@ class RolloutMachine(RuleBasedStateMachine):
         live = record.wakeup or {}
         FIGURES["suspensions-checked"] += 1
         if live.get("link") not in links or float(live.get("due", 0.0)) > record.deadline:
-            self.watchdog_violations.append(f"request {key}: no watchdog on its way ({live}, {links})")
+            self.watchdog_violations.append(
+                f"request {key}: no watchdog on its way by the deadline {record.deadline} ({live}, {links})"
+            )
 
     def _nothing_left_behind(self, event: dict[str, Any]) -> None:
         """Once whatever was on its way (wake-up links, SageMaker's events) has arrived, nothing is
@@ -584,7 +593,7 @@ class RolloutMachine(RuleBasedStateMachine):
     @rule(
         model=st.sampled_from(MODELS),
         instance_type=st.sampled_from(TYPES),
-        fault=FAULTS,
+        fault=UPDATE_FAULTS,
         wait=st.sampled_from((120, 300, 900)),
         shape=st.tuples(
             st.sampled_from(VARIANT_SETS),
@@ -607,6 +616,11 @@ class RolloutMachine(RuleBasedStateMachine):
     ) -> None:
         assert self.props is not None
         old = self.props
+        if fault[0] == "slow-provisioning":  # a fleet to launch: a new model, the same variants
+            if model == old["ProductionVariants"][0]["ModelName"]:
+                model = MODELS[(MODELS.index(model) + 1) % len(MODELS)]
+            others = tuple(v for v in VARIANT_SETS[2] if v in self._variant_names())
+            shape = (others, *shape[1:])
         new = self._shaped(self.world.props(model, instance_type, wait=wait), *shape)
         failing = ""
         if smoke or fault[0] in ("smoke-fails", "smoke-timeout"):
@@ -619,7 +633,7 @@ class RolloutMachine(RuleBasedStateMachine):
             )
         slow = fault[0] == "slow-provisioning"
         if slow:
-            self.sim.set_endpoint_timings("classifier", provision=2700.0, rolling_batch=2700.0)
+            self.sim.set_endpoint_timings("classifier", provision=fault[1], rolling_batch=fault[1])
         scaling_before = self.world.scaling()
         old_config = self.sim.endpoint_config_name("classifier")
         variants_before = self._variant_names()
@@ -631,9 +645,19 @@ class RolloutMachine(RuleBasedStateMachine):
             if slow:
                 self.sim.set_endpoint_timings("classifier")
         if slow:
-            FIGURES[
-                f"slow-provisioning:{'aborted' if 'aborted:' in response.reason else response.status}"
-            ] += 1
+            outcome = (
+                "aborted"
+                if response.reason.startswith("aborted:")
+                else "timed-out"
+                if response.reason.startswith("Timed out")
+                else response.status
+            )
+            FIGURES[f"slow-provisioning:{fault[1]:.0f} s:{outcome}"] += 1
+        if response.reason.startswith("aborted"):
+            # an abort (at the deadline's abort point, or an operator's) answers once SageMaker rolled
+            # back: the old config serves
+            assert self.sim.endpoint_status("classifier") == "InService", response.reason
+            assert self.sim.endpoint_config_name("classifier") == old_config, response.reason
         if failing:
             # a model that fails its smoke test never ends up serving with SUCCESS
             FIGURES[f"smoke-failing:{response.status}"] += 1
@@ -882,6 +906,41 @@ for _index in range(SHARDS):
     globals()[f"TestRolloutMachine{_index}"] = _shard(_index)
 
 
+# ---- sequences the soak found, replayed by name ---------------------------------------------------
+def test_a_launch_slower_than_the_abort_point_keeps_its_watchdog_by_the_deadline() -> None:
+    """Found by ``make soak`` (seed 4242, shrunk by hypothesis): a linear rollout whose new fleet
+    takes 3,500 s to launch reaches its abort point while still provisioning; the brake is tripped
+    but no bake comes before the deadline. The last wait before the deadline planned a wake-up link
+    due 1 s after it (SQS delays round up to whole seconds), and, rounded down, a link due at once,
+    which the simulation delivered at once, over and over.
+
+    GIVEN the sequence as hypothesis shrank it WHEN it runs THEN every suspension had its watchdog
+    due by the deadline, no invocation loop, and the request answers FAILED, timed out, at its deadline (the
+    rollback Update that follows finds the old model)."""
+    state = RolloutMachine()
+    try:
+        state.first_create(
+            fault=("smoke-fails",),
+            events=(0.0, 30.0, 0.0, 0.0, 0.0, 5399),
+            autoscaled=True,
+            same=False,
+            adopt=True,
+        )
+        state.update(
+            fault=("slow-provisioning", 3500.0),
+            instance_type="ml.c5.2xlarge",
+            model="model-a-v2",
+            shape=(("model-b",), "linear", {"team": "ranking", "cost-centre": "42"}, False),
+            smoke=True,
+            then_rollback=True,
+            wait=120,
+        )
+        assert state.watchdog_violations == []
+        assert FIGURES["slow-provisioning:3500 s:timed-out"] >= 1
+    finally:
+        state.teardown()
+
+
 def _write_figures(*, finished: bool) -> None:
     """Write the figures so far where ``SOAK_RESULTS`` says (after every sequence, so a soak cut
     short by a time limit still leaves what it did).
@@ -958,9 +1017,13 @@ def _write_figures(*, finished: bool) -> None:
             ", ".join(f"{k[15:]} {v}" for k, v in sorted(total.items()) if k.startswith("operator-abort:"))
             or "none"
         )
-        + "; slow launches, by outcome: "
+        + "; slow launches, by launch time and outcome: "
         + (
-            ", ".join(f"{k[18:]} {v}" for k, v in sorted(total.items()) if k.startswith("slow-provisioning:"))
+            ", ".join(
+                f"{k[18:].replace(':', ' ')} {v}"
+                for k, v in sorted(total.items())
+                if k.startswith("slow-provisioning:")
+            )
             or "none"
         ),
         f"- violations: {total['violations']}",

@@ -194,3 +194,26 @@ def test_observations_read_describe_endpoint_and_round_trip() -> None:
     assert Observation.from_dict(seen.to_dict()) == seen
     hint = Hint(T0, "InService", "new")
     assert Hint.from_dict(hint.to_dict()) == hint
+
+
+@pytest.mark.parametrize(
+    ("at", "now", "deadline", "least", "expected"),
+    [
+        (130.4, 100.0, 3000.0, 0, 31),  # rounded up: a link never arrives before its wake-up
+        (5000.0, 100.0, 9000.0, 0, 900),  # SQS's longest delay: a chain of links
+        (114.0004, 100.0, 114.0004, 0, 14),  # at the deadline: rounded down, the watchdog is due by it
+        (100.2, 100.0, 100.2, 0, 0),  # under a second to the deadline (the engine waits in the invocation)
+        (101.5, 100.0, 101.5, 1, 1),  # a chain's next hop: at least a second
+    ],
+)
+def test_a_wake_up_link_is_due_by_its_wake_up_and_never_after_the_deadline(
+    at: float, now: float, deadline: float, least: int, expected: int
+) -> None:
+    """GIVEN a wake-up time, now and the request's deadline WHEN the link's SQS delay is chosen THEN
+    it is whole seconds, at most 900 (SQS API reference, SendMessage), never before the wake-up
+    unless the deadline comes first, never after the deadline."""
+    from sagemaker_rollout.rollout.suspend import _delay
+
+    delay = _delay(at, now, deadline, least=least)
+    assert delay == expected
+    assert now + delay <= max(deadline, now + least)

@@ -34,6 +34,7 @@ its condition, the item is read back, and a write found there as sent counts as 
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping
@@ -291,7 +292,8 @@ class Journal(EndpointItems):
         collides with an invocation carrying the request; only while the request is unanswered and
         its token is the record's. Returns whether it was written.
         """
-        value = json.dumps({"link": link, "due": round(float(due), 3)}, sort_keys=True)
+        due = math.floor(float(due) * 1000) / 1000  # to the millisecond, never later than the link
+        value = json.dumps({"link": link, "due": due}, sort_keys=True)
         written = self._update(
             f"request#{record.key}",
             "SET #k = :k",
@@ -300,7 +302,7 @@ class Journal(EndpointItems):
             "#t = :t AND attribute_not_exists(#a)",
         )
         if written:
-            record.wakeup = {"link": link, "due": round(float(due), 3)}
+            record.wakeup = {"link": link, "due": due}
         return written
 
     @staticmethod

@@ -139,6 +139,11 @@ class Suspender:
         now = self.clock.now()
         if mode is WaitMode.CALLBACK:
             return Wait(max(wake.at - now, 0.0), wake.why)
+        if wake.at - now < 1.0:
+            # Under a second (the deadline is that close, or the wake-up is due): SQS delays in
+            # whole seconds, and a link due by the deadline would be due now. Waited here; the
+            # engine answers at the deadline.
+            return progress
         try:
             if not self.arm(ctx, state, wake, owner, leased=True):
                 return None
@@ -253,10 +258,11 @@ class Suspender:
         now = self.clock.now()
         live = record.wakeup or {}
         link, due = str(live.get("link", "")), float(live.get("due", 0.0))
-        # A link on its way that arrives by the wake-up will do; one due within the second is being
-        # delivered (it may be the one that started this invocation): never counted on.
-        if not (now + 1.0 < due <= wake.at + 1.0):
-            delay = max(0, min(MAX_DELAY, math.ceil(wake.at - now)))
+        # A link on its way that arrives by the wake-up (and by the deadline: it is the watchdog) will
+        # do; one due within the second is being delivered (it may be the one that started this
+        # invocation): never counted on.
+        if not (now + 1.0 < due <= min(wake.at + 1.0, record.deadline)):
+            delay = _delay(wake.at, now, record.deadline, least=0)
             link, due = secrets.token_hex(8), now + delay
             self._send(WakeUp(record.key, record.token, link, due), delay)
         state.waiting = waiting.to_dict()
@@ -300,7 +306,7 @@ class Suspender:
                 return "resume"  # the live link is long overdue (lost): this one rescues the wait
             return "an earlier link of the chain: ignored"
         if now + 1.0 < waiting.wake_at:
-            delay = max(1, min(MAX_DELAY, math.ceil(waiting.wake_at - now)))
+            delay = _delay(waiting.wake_at, now, record.deadline, least=1)
             link = secrets.token_hex(8)
             self._send(WakeUp(record.key, record.token, link, now + delay), delay)
             self.journal.set_wakeup(record, link, now + delay)
@@ -334,3 +340,10 @@ class Suspender:
             return "the event tells nothing a read has not (or the read budget is spent)"
         gap = (last.at + MIN_READ_GAP - self.clock.now()) if last is not None else 0.0
         return record, max(gap, 0.0)
+
+
+def _delay(at: float, now: float, deadline: float, *, least: int) -> int:
+    """Whole seconds of SQS ``DelaySeconds`` for a link due at ``at``: rounded up (a link never
+    arrives before its wake-up), at most :data:`MAX_DELAY`, and never past the request's deadline (the
+    link is its watchdog: rounded down there), at least ``least``."""
+    return max(least, min(MAX_DELAY, math.ceil(at - now), math.floor(deadline - now)))
