@@ -941,6 +941,38 @@ def test_a_launch_slower_than_the_abort_point_keeps_its_watchdog_by_the_deadline
         state.teardown()
 
 
+def test_a_resume_killed_after_it_took_the_lease_is_carried_on_by_its_wake_up_delivered_again() -> None:
+    """Found by ``make soak`` (seed 1796679845, shrunk by hypothesis; the code before this session's
+    changes fails it too): a wake-up resumes an unguarded rollout, which passes its smoke test, and the
+    invocation dies right after restoring autoscaling (PutScalingPolicy took effect). SQS delivers the
+    wake-up again; its resume found the dead invocation's lease and stopped ("another resume is
+    carrying this request"), and nothing ever answered CloudFormation.
+
+    GIVEN the sequence as hypothesis shrank it WHEN it runs THEN every request is answered (the
+    machine's own checks: an answer within ServiceTimeout, autoscaling as before, nothing left)."""
+    state = RolloutMachine()
+    try:
+        state.first_create(
+            fault=("outage", "UpdateEndpoint", 10),
+            adopt=True,
+            events=(0.0, 0.0, 0.0, 0.0, 0.0, 784),
+            same=False,
+            autoscaled=True,
+        )
+        state.update(
+            fault=("kill", ("application-autoscaling", "PutScalingPolicy"), 0),
+            instance_type="ml.c5.2xlarge",
+            model="model-a-v2",
+            shape=(("model-c",), "canary", {}, True),
+            smoke=True,
+            then_rollback=True,
+            wait=900,
+        )
+        assert state.watchdog_violations == []
+    finally:
+        state.teardown()
+
+
 def _write_figures(*, finished: bool) -> None:
     """Write the figures so far where ``SOAK_RESULTS`` says (after every sequence, so a soak cut
     short by a time limit still leaves what it did).

@@ -254,6 +254,7 @@ class Engine:
                     )
                 self.clock.sleep(progress.seconds)
         leased = False
+        other_resume_since: float | None = None
         if state.endpoint and state.phase != Phase.ANSWER:
             while True:
                 until = self.clock.now() + LEASE_SECONDS
@@ -272,7 +273,18 @@ class Engine:
                     break
                 same_request = holder.startswith(f"{record.key}/")
                 if marker and holder.startswith(f"{marker}~") and mode is WaitMode.SUSPEND:
-                    return EngineResult(None, "another resume is carrying this request")
+                    # Another resume of this request holds the lease. Alive, it renews the lease at
+                    # half-life and carries on; killed after it took the lease, its lease lapses
+                    # within LEASE_SECONDS, and nothing else would resume the request (this may be
+                    # the very wake-up that started it, delivered again). Wait that long, then
+                    # leave the request to it.
+                    now = self.clock.now()
+                    other_resume_since = now if other_resume_since is None else other_resume_since
+                    out_of_time = remaining() - self.settings.poll_interval < self.settings.handoff_margin
+                    if now - other_resume_since > LEASE_SECONDS or out_of_time:
+                        return EngineResult(None, "another resume is carrying this request")
+                    self.clock.sleep(self.settings.poll_interval)
+                    continue
                 if not same_request and self.clock.now() >= record.deadline:
                     fail(
                         state,
