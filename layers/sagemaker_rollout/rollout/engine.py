@@ -277,14 +277,11 @@ class Engine:
                     # half-life and carries on; killed after it took the lease, its lease lapses
                     # within LEASE_SECONDS, and nothing else would resume the request (this may be
                     # the very wake-up that started it, delivered again). Wait that long, then
-                    # leave the request to it.
+                    # leave the request to it (the wait below: polled like any holder of this request).
                     now = self.clock.now()
                     other_resume_since = now if other_resume_since is None else other_resume_since
-                    out_of_time = remaining() - self.settings.poll_interval < self.settings.handoff_margin
-                    if now - other_resume_since > LEASE_SECONDS or out_of_time:
+                    if now - other_resume_since > LEASE_SECONDS:
                         return EngineResult(None, "another resume is carrying this request")
-                    self.clock.sleep(self.settings.poll_interval)
-                    continue
                 if not same_request and self.clock.now() >= record.deadline:
                     fail(
                         state,
