@@ -478,10 +478,14 @@ def test_update_endpoint_name_change_creates_replacement(world: World) -> None:
 
 
 def test_update_slower_than_time_limit_fails_clearly_and_restores_autoscaling(world: World) -> None:
+    # GIVEN an autoscaled endpoint and fleets that take 3,000 s to launch
     world.create()
     world.autoscale()
     scaling_before = world.scaling()
-    world.sim.set_timings(provision=4000)
+    usual = world.sim.timings
+    world.sim.set_timings(provision=3000)
+    # WHEN a guarded canary update meets a 2,400 s limit: its launch outlasts the deadline, so there is
+    # no bake before it in which SageMaker would see the brake
     response = world.driver.update(
         "classifier",
         world.props("model-a-v2", "ml.c5.2xlarge", ServiceTimeout=2400),
@@ -491,7 +495,22 @@ def test_update_slower_than_time_limit_fails_clearly_and_restores_autoscaling(wo
     )
     assert response.status == "FAILED"
     assert response.reason.startswith("Timed out after")
+    assert "(still Updating); the next update waits for it" in response.reason, response.reason
     assert response.answered_at - response.started_at < 2400
+    # autoscaling is registered again before the answer, SageMaker's rollout still running
+    # (docs/reference.md, "When the deadline comes first")
+    assert world.endpoint()["EndpointStatus"] == "Updating"
+    assert world.scaling() == scaling_before
+    assert world.journal().endpoint("classifier").suspended_by is None
+    # WHEN CloudFormation's rollback Update arrives at once (its own launch back at the usual pace)
+    world.sim.set_timings(usual)
+    rollback = world.driver.update(
+        "classifier", world.props(), world.props("model-a-v2", "ml.c5.2xlarge"), logical_id="Classifier"
+    )
+    # THEN it waits for the rollout to settle, then puts the old config back with autoscaling as it was
+    assert rollback.status == "SUCCESS", rollback.reason
+    assert world.endpoint()["EndpointStatus"] == "InService"
+    assert world.endpoint()["EndpointConfigName"] == world.configs()[0]
     assert world.scaling() == scaling_before
 
 
