@@ -17,8 +17,11 @@ A trace holds, in order:
 * every progress event a registry-type handler returned (``progress {event}``).
 
 Values that differ from run to run are normalised: journal tokens and random hex ids, UUIDs (request
-ids), crhelper's random physical-id suffix and the local response server's port. Runs of identical
-lines (a poll) collapse into one line with a count.
+ids), crhelper's random physical-id suffix, the local response server's port, moto's pagination
+tokens (base64 JSON whose ``parameterChecksum`` is Python's ``hash()`` of the request, different in
+every process under hash randomisation) and the wall-clock time ``sagemaker-rollout abort`` journals
+with an operator's abort (the CLI runs on the real clock, the tests on a simulated one). Runs of
+identical lines (a poll) collapse into one line with a count.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _HEX = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{16,64}(?![0-9a-zA-Z])")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _RAND = re.compile(r"(_[A-Za-z0-9-]+_)[A-Z0-9]{8}\b")
+_MOTO_TOKEN = re.compile(r"eyJwYXJhbWV0ZXJDaGVja3N1bSI6[A-Za-z0-9+/=]+")  # base64 '{"parameterChecksum":'
+_ABORT_AT = re.compile(  # the "at" of the abort item's JSON (escaped in the trace); other "at"s are simulated
+    r'("#a":"abort"\},"ExpressionAttributeValues":\{":a":\{"S":"\{\\"at\\": )\d+(\.\d+)?'
+)
 
 
 def _file_name(nodeid: str) -> str:
@@ -65,6 +72,8 @@ class _Normaliser:
         text = _UUID.sub(lambda m: self._sub("uuid", m), text)
         text = _HEX.sub(lambda m: self._sub("hex", m), text)
         text = _PORT.sub("127.0.0.1:<port>", text)
+        text = _MOTO_TOKEN.sub(lambda m: self._sub("token", m), text)
+        text = _ABORT_AT.sub(lambda m: m.group(1) + "<wall-clock>", text)
         return _RAND.sub(lambda m: m.group(1) + "<rand>", text)
 
 
